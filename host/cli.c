@@ -1,0 +1,345 @@
+#include "cli.h"
+
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "accounts.h"
+#include "config.h"
+#include "host_api.h"
+#include "loader.h"
+#include "log.h"
+#include "queries.h"
+#include "runner.h"
+#include "store.h"
+
+#define EXIT_RUNTIME 1
+#define EXIT_USAGE 2
+
+#ifndef CDH_VERSION
+#define CDH_VERSION "0.0.0"
+#endif
+#ifndef CDH_INSTALL_PLUGIN_DIR
+#define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
+#endif
+
+/* What a command needs, opened on demand and closed by session_close. */
+struct session {
+	const char *config_arg;
+	const char *plugin_dir_arg;
+	char *config_path;
+	struct cdh_config *config;
+	struct cdh_loader *loader;
+	struct cdh_store *store;
+	char exe[PATH_MAX];
+};
+
+static const char usage_text[] =
+	"usage: cdhost [--config FILE] [--plugin-dir DIR] [--log-level LEVEL]\n"
+	"              [--log-format text|json] COMMAND ...\n"
+	"\n"
+	"commands:\n"
+	"  run --once                   refresh every agent once, store, exit\n"
+	"                               (0 all ok, 1 some failed, 2 config error)\n"
+	"  images tags --account A --repository R\n"
+	"                               the cached tags of one repository (JSON)\n"
+	"  plugins                      loaded plugins, ABI versions, state, errors\n"
+	"  version                      print the version\n"
+	"\n"
+	"--config defaults to $CDHOST_CONFIG, else ~/.cdhost/cdhost.cfg.\n";
+
+static int usage_error(const char *fmt, ...) CDH_PRINTF(1, 2);
+
+static int usage_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "cdhost: ");
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, "\n%s", usage_text);
+	return EXIT_USAGE;
+}
+
+static void session_close(struct session *s)
+{
+	cdh_store_close(s->store);
+	cdh_loader_free(s->loader);
+	cdh_config_free(s->config);
+	free(s->config_path);
+}
+
+/* Loads the config file; a missing file is an error only when `required`. */
+static int session_config(struct session *s, int required)
+{
+	char err[1024];
+	struct stat st;
+
+	s->config_path = cdh_config_default_path(s->config_arg);
+	if (!s->config_path)
+		return EXIT_RUNTIME;
+	if (!required && stat(s->config_path, &st) != 0)
+		return 0;
+	s->config = cdh_config_load(s->config_path, err, sizeof(err));
+	if (!s->config) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_USAGE;
+	}
+	return 0;
+}
+
+static void default_plugin_dir(const struct session *s, char *out, size_t len)
+{
+	struct stat st;
+	char *slash;
+
+	/* In a build tree the plugins sit beside the binary. */
+	snprintf(out, len, "%s", s->exe);
+	slash = strrchr(out, '/');
+	if (slash) {
+		snprintf(slash, len - (size_t)(slash - out), "/plugins");
+		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+			return;
+	}
+	snprintf(out, len, "%s", CDH_INSTALL_PLUGIN_DIR);
+}
+
+static int session_plugins(struct session *s)
+{
+	char dir[PATH_MAX], err[1024];
+
+	if (s->plugin_dir_arg)
+		snprintf(dir, sizeof(dir), "%s", s->plugin_dir_arg);
+	else if (s->config && s->config->plugin_dir)
+		snprintf(dir, sizeof(dir), "%s", s->config->plugin_dir);
+	else
+		default_plugin_dir(s, dir, sizeof(dir));
+	s->loader = cdh_loader_new(s->exe, err, sizeof(err));
+	if (!s->loader || cdh_loader_scan(s->loader, dir, err, sizeof(err)) != 0) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int session_store(struct session *s)
+{
+	char err[1024];
+
+	s->store = cdh_store_open_sqlite(s->config->cache_path, err, sizeof(err));
+	if (!s->store) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	return 0;
+}
+
+static int cmd_run(struct session *s, int argc, char **argv)
+{
+	struct cdh_accounts accounts = { 0 };
+	char err[1024];
+	int rc;
+
+	if (argc != 2 || strcmp(argv[1], "--once") != 0)
+		return usage_error("%s: the service mode is not built yet; use run --once",
+				   "run");
+	if ((rc = session_config(s, 1)) || (rc = session_plugins(s)))
+		return rc;
+	if (cdh_accounts_validate(s->loader, s->config) != 0) {
+		fprintf(stderr, "cdhost: %s: invalid configuration, nothing done\n",
+			s->config_path);
+		return EXIT_USAGE;
+	}
+	if ((rc = session_store(s)))
+		return rc;
+	if (cdh_accounts_create(s->loader, s->config, &accounts, err,
+				sizeof(err)) != 0) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_USAGE;
+	}
+	rc = cdh_runner_run_all(&accounts, s->store) ? EXIT_RUNTIME : 0;
+	cdh_accounts_release(&accounts);
+	return rc;
+}
+
+/* Reads "--name VALUE" or "--name=VALUE" at argv[*i]; 1 matched, -1 missing. */
+static int take_option(int argc, char **argv, int *i, const char *name,
+		       const char **value)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(argv[*i], name, len) != 0)
+		return 0;
+	if (argv[*i][len] == '=') {
+		*value = argv[*i] + len + 1;
+		return 1;
+	}
+	if (argv[*i][len] != '\0')
+		return 0;
+	if (*i + 1 >= argc)
+		return -1;
+	*value = argv[++*i];
+	return 1;
+}
+
+static int cmd_images_tags(struct session *s, int argc, char **argv)
+{
+	const char *account = NULL, *repository = NULL;
+	char err[1024], *json;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if ((rc = take_option(argc, argv, &i, "--account", &account)) ||
+		    (rc = take_option(argc, argv, &i, "--repository", &repository))) {
+			if (rc < 0)
+				return usage_error("%s needs a value", argv[i]);
+			continue;
+		}
+		return usage_error("images tags: unknown option %s", argv[i]);
+	}
+	if (!account || !repository)
+		return usage_error("%s: --account and --repository are required",
+				   "images tags");
+	if ((rc = session_config(s, 1)) || (rc = session_store(s)))
+		return rc;
+	json = cdh_query_tags(s->store, account, repository, err, sizeof(err));
+	if (!json) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
+static int cmd_images(struct session *s, int argc, char **argv)
+{
+	if (argc >= 2 && strcmp(argv[1], "tags") == 0)
+		return cmd_images_tags(s, argc - 1, argv + 1);
+	return usage_error("images: unknown subcommand %s",
+			   argc >= 2 ? argv[1] : "(none)");
+}
+
+static int cmd_plugins(struct session *s, int argc, char **argv)
+{
+	size_t i;
+	int rc, refused = 0;
+
+	(void)argv;
+	if (argc != 1)
+		return usage_error("%s takes no arguments", "plugins");
+	if ((rc = session_config(s, 0)) || (rc = session_plugins(s)))
+		return rc;
+	printf("%-20s %-10s %-5s %-8s %s\n", "NAME", "VERSION", "ABI", "STATE",
+	       "FILE / ERROR");
+	for (i = 0; i < cdh_loader_count(s->loader); i++) {
+		const struct cdh_plugin_slot *p = cdh_loader_slot(s->loader, i);
+		char abi[32];
+
+		snprintf(abi, sizeof(abi), "%u.%u", p->abi_major, p->abi_minor);
+		if (p->ready)
+			printf("%-20s %-10s %-5s %-8s %s\n", p->desc.name,
+			       p->desc.version, abi, "ready", p->path);
+		else
+			printf("%-20s %-10s %-5s %-8s %s: %s\n", "-", "-",
+			       p->abi_major ? abi : "-", "refused", p->path,
+			       p->error);
+		refused |= !p->ready;
+	}
+	return refused ? EXIT_RUNTIME : 0;
+}
+
+static int dispatch(struct session *s, int argc, char **argv)
+{
+	const char *cmd = argv[0];
+
+	if (strcmp(cmd, "run") == 0)
+		return cmd_run(s, argc, argv);
+	if (strcmp(cmd, "images") == 0)
+		return cmd_images(s, argc, argv);
+	if (strcmp(cmd, "plugins") == 0)
+		return cmd_plugins(s, argc, argv);
+	if (strcmp(cmd, "version") == 0) {
+		printf("cdhost %s (plugin ABI %d.%d)\n", CDH_VERSION, CDH_ABI_MAJOR,
+		       CDH_ABI_MINOR);
+		return 0;
+	}
+	if (strcmp(cmd, "__probe-plugin") == 0 && argc == 2)
+		return cdh_loader_probe_main(argv[1]);
+	return usage_error("unknown command %s", cmd);
+}
+
+static int set_log_option(const char *name, const char *value)
+{
+	static const char *const levels[] = { "error", "warn", "info", "debug" };
+	int32_t i;
+
+	if (strcmp(name, "--log-format") == 0) {
+		if (strcmp(value, "json") && strcmp(value, "text"))
+			return -1;
+		cdh_log_set_json(strcmp(value, "json") == 0);
+		return 0;
+	}
+	for (i = 0; i < 4; i++)
+		if (strcmp(value, levels[i]) == 0) {
+			cdh_log_set_level(i);
+			return 0;
+		}
+	return -1;
+}
+
+/* Global options before the command; returns the command's index or < 0. */
+static int parse_globals(struct session *s, int argc, char **argv)
+{
+	const char *value;
+	int i, rc;
+
+	for (i = 1; i < argc && strncmp(argv[i], "--", 2) == 0; i++) {
+		if ((rc = take_option(argc, argv, &i, "--config", &s->config_arg)) ||
+		    (rc = take_option(argc, argv, &i, "--plugin-dir",
+				      &s->plugin_dir_arg))) {
+			if (rc < 0)
+				return -usage_error("%s needs a value", argv[i]);
+			continue;
+		}
+		if ((rc = take_option(argc, argv, &i, "--log-level", &value))) {
+			if (rc < 0 || set_log_option("--log-level", value) != 0)
+				return -usage_error("bad value for %s", "--log-level");
+			continue;
+		}
+		if ((rc = take_option(argc, argv, &i, "--log-format", &value))) {
+			if (rc < 0 || set_log_option("--log-format", value) != 0)
+				return -usage_error("bad value for %s", "--log-format");
+			continue;
+		}
+		if (strcmp(argv[i], "--help") == 0) {
+			printf("%s", usage_text);
+			return -0x100;
+		}
+		return -usage_error("unknown option %s", argv[i]);
+	}
+	if (i >= argc)
+		return -usage_error("%s", "no command given");
+	return i;
+}
+
+int cdh_cli_main(int argc, char **argv)
+{
+	struct session s = { 0 };
+	ssize_t n = readlink("/proc/self/exe", s.exe, sizeof(s.exe) - 1);
+	int first, rc;
+
+	if (n > 0)
+		s.exe[n] = '\0';
+	first = parse_globals(&s, argc, argv);
+	if (first < 0)
+		return first == -0x100 ? 0 : -first;
+	rc = dispatch(&s, argc - first, argv + first);
+	session_close(&s);
+	return rc;
+}

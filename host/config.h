@@ -1,0 +1,45 @@
+/*
+ * config - the host's configuration file (libconfig syntax): the `host`
+ * section parsed here, every other top-level section handed to the plugin
+ * whose config_section it is, through the neutral view in config_view.h.
+ *
+ * Paths in the file are relative to the file's directory.
+ */
+#ifndef CDH_CONFIG_H
+#define CDH_CONFIG_H
+
+#include <stddef.h>
+
+#include "cdh_plugin.h"
+
+struct cdh_config {
+	char *path;       /* the file, as given */
+	char *dir;        /* its directory */
+	char *listen;     /* host.listen, "127.0.0.1:7002" by default */
+	char *plugin_dir; /* host.pluginDir made absolute, or NULL */
+	char *cache_path; /* host.cache.path made absolute (sqlite) */
+	void *libconfig;  /* the parsed config_t, private to config*.c */
+};
+
+/*
+ * Reads and checks `path`. Syntax and host-section errors are reported as
+ * "file:line: why" through diag; unknown host keys are warnings.
+ * Returns the config (free with cdh_config_free) or NULL with `err` set.
+ */
+struct cdh_config *cdh_config_load(const char *path, char *err, size_t errlen);
+void cdh_config_free(struct cdh_config *config);
+
+/* The top-level section `name` (borrowed, lives as long as config), or NULL. */
+const struct cdh_config_node *cdh_config_section(const struct cdh_config *config,
+						 const char *name);
+
+/* The root group of the file (borrowed). */
+const struct cdh_config_node *cdh_config_root(const struct cdh_config *config);
+
+/*
+ * The config path to use: `given` if not NULL, else $CDHOST_CONFIG, else
+ * ~/.cdhost/cdhost.cfg. Returns a new string (caller frees) or NULL.
+ */
+char *cdh_config_default_path(const char *given);
+
+#endif

@@ -1,0 +1,120 @@
+#include "config_view.h"
+
+#include <libconfig.h>
+#include <stdarg.h>
+
+#include "diag.h"
+
+/* The view's nodes are libconfig settings; the ABI only sees an opaque type. */
+static config_setting_t *setting(const struct cdh_config_node *node)
+{
+	union {
+		const struct cdh_config_node *node;
+		config_setting_t *setting;
+	} u = { node };
+
+	return u.setting;
+}
+
+static const struct cdh_config_node *node_of(config_setting_t *s)
+{
+	return (const struct cdh_config_node *)(void *)s;
+}
+
+int32_t cdh_cfg_type(const struct cdh_config_node *node)
+{
+	if (!node)
+		return CDH_CFG_NONE;
+	switch (config_setting_type(setting(node))) {
+	case CONFIG_TYPE_GROUP:
+		return CDH_CFG_GROUP;
+	case CONFIG_TYPE_LIST:
+	case CONFIG_TYPE_ARRAY:
+		return CDH_CFG_LIST;
+	case CONFIG_TYPE_STRING:
+		return CDH_CFG_STRING;
+	case CONFIG_TYPE_INT:
+	case CONFIG_TYPE_INT64:
+		return CDH_CFG_INT;
+	case CONFIG_TYPE_FLOAT:
+		return CDH_CFG_FLOAT;
+	case CONFIG_TYPE_BOOL:
+		return CDH_CFG_BOOL;
+	default:
+		return CDH_CFG_NONE;
+	}
+}
+
+const char *cdh_cfg_name(const struct cdh_config_node *node)
+{
+	return node ? config_setting_name(setting(node)) : NULL;
+}
+
+int32_t cdh_cfg_line(const struct cdh_config_node *node)
+{
+	return node ? (int32_t)config_setting_source_line(setting(node)) : 0;
+}
+
+const char *cdh_cfg_file(const struct cdh_config_node *node)
+{
+	return node ? config_setting_source_file(setting(node)) : NULL;
+}
+
+size_t cdh_cfg_count(const struct cdh_config_node *node)
+{
+	int32_t type = cdh_cfg_type(node);
+
+	if (type != CDH_CFG_GROUP && type != CDH_CFG_LIST)
+		return 0;
+	return (size_t)config_setting_length(setting(node));
+}
+
+const struct cdh_config_node *cdh_cfg_at(const struct cdh_config_node *node,
+					 size_t index)
+{
+	if (index >= cdh_cfg_count(node))
+		return NULL;
+	return node_of(config_setting_get_elem(setting(node), (unsigned)index));
+}
+
+const struct cdh_config_node *cdh_cfg_member(const struct cdh_config_node *node,
+					     const char *name)
+{
+	if (cdh_cfg_type(node) != CDH_CFG_GROUP)
+		return NULL;
+	return node_of(config_setting_get_member(setting(node), name));
+}
+
+int32_t cdh_cfg_string(const struct cdh_config_node *node, const char **out)
+{
+	if (cdh_cfg_type(node) != CDH_CFG_STRING)
+		return CDH_E_CONFIG;
+	*out = config_setting_get_string(setting(node));
+	return CDH_OK;
+}
+
+int32_t cdh_cfg_int(const struct cdh_config_node *node, int64_t *out)
+{
+	if (cdh_cfg_type(node) != CDH_CFG_INT)
+		return CDH_E_CONFIG;
+	*out = (int64_t)config_setting_get_int64(setting(node));
+	return CDH_OK;
+}
+
+int32_t cdh_cfg_bool(const struct cdh_config_node *node, int32_t *out)
+{
+	if (cdh_cfg_type(node) != CDH_CFG_BOOL)
+		return CDH_E_CONFIG;
+	*out = config_setting_get_bool(setting(node)) ? 1 : 0;
+	return CDH_OK;
+}
+
+void cdh_cfg_diag(const struct cdh_config_node *node, int32_t level,
+		  const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	cdh_diag_vreport(cdh_cfg_file(node), cdh_cfg_line(node), level, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,63 @@
+/*
+ * loader - finds plugins in a directory, loads each from a private copy
+ * (RTLD_NOW | RTLD_LOCAL), negotiates the ABI and keeps the result as a slot:
+ * ready, or refused with the reason. A bad .so never takes the host down:
+ * before the host maps a file, a child process (`cdhost` itself, see
+ * cdh_loader_probe_main) loads and negotiates it, so a crash in a plugin's
+ * constructor or entry kills only the child.
+ *
+ * Loaded code stays resident until exit (like GStreamer, OBS, collectd):
+ * dlclose is never called on a plugin that was initialised.
+ */
+#ifndef CDH_LOADER_H
+#define CDH_LOADER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cdh_plugin.h"
+
+struct cdh_plugin_slot {
+	char *path;       /* the file in the plugin directory */
+	int ready;        /* 1: negotiated and initialised */
+	char error[512];  /* why it was refused, when !ready */
+	uint32_t abi_major, abi_minor;
+	struct cdh_plugin_desc desc; /* copied; strings point into the plugin */
+	struct cdh_plugin_ops ops;   /* copied, zero-filled past struct_size */
+	void *handle;
+	char *copy_path;  /* the private copy that was mapped */
+};
+
+struct cdh_loader;
+
+/*
+ * A loader that will probe plugins by running `probe_exe` (an absolute path
+ * to cdhost) in a child; NULL probe_exe loads without probing (tests only).
+ * Returns NULL with err on failure.
+ */
+struct cdh_loader *cdh_loader_new(const char *probe_exe, char *err,
+				  size_t errlen);
+/* Shuts every ready plugin down and removes the private copies. */
+void cdh_loader_free(struct cdh_loader *loader);
+
+/*
+ * Loads every "*.so" of `dir` in name order. Each file becomes a slot, ready
+ * or refused. Returns 0, or -1 with err when the directory cannot be read.
+ */
+int cdh_loader_scan(struct cdh_loader *loader, const char *dir, char *err,
+		    size_t errlen);
+
+size_t cdh_loader_count(const struct cdh_loader *loader);
+const struct cdh_plugin_slot *cdh_loader_slot(const struct cdh_loader *loader,
+					      size_t index);
+/* The ready plugin owning config section `section`, or NULL. */
+const struct cdh_plugin_slot *cdh_loader_find_section(
+	const struct cdh_loader *loader, const char *section);
+
+/*
+ * The child side of the probe: loads `path`, negotiates, prints the refusal
+ * reason (if any) on stdout, and returns the process exit code (0 accepted).
+ */
+int cdh_loader_probe_main(const char *path);
+
+#endif

@@ -1,0 +1,176 @@
+#include "refresh.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t cdh_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
+		     uint64_t deadline_ns)
+{
+	memset(refresh, 0, sizeof(*refresh));
+	atomic_init(&refresh->cancelled, 0);
+	refresh->deadline_ns = deadline_ns;
+	refresh->agent = strdup(agent);
+	return refresh->agent ? 0 : -1;
+}
+
+void cdh_refresh_release(struct cdh_refresh *refresh)
+{
+	size_t i;
+
+	for (i = 0; i < refresh->record_count; i++) {
+		free(refresh->records[i].scope);
+		free(refresh->records[i].type);
+		free(refresh->records[i].id);
+		free(refresh->records[i].attributes);
+	}
+	for (i = 0; i < refresh->scope_count; i++)
+		free(refresh->scopes[i].scope);
+	free(refresh->records);
+	free(refresh->scopes);
+	free(refresh->agent);
+	memset(refresh, 0, sizeof(*refresh));
+}
+
+void cdh_refresh_cancel(struct cdh_refresh *refresh)
+{
+	atomic_store(&refresh->cancelled, 1);
+}
+
+int32_t cdh_refresh_is_cancelled(const struct cdh_refresh *refresh)
+{
+	if (atomic_load(&refresh->cancelled))
+		return 1;
+	return refresh->deadline_ns && cdh_monotonic_ns() > refresh->deadline_ns;
+}
+
+uint64_t cdh_refresh_deadline(const struct cdh_refresh *refresh)
+{
+	return refresh->deadline_ns;
+}
+
+/*
+ * `items` (of `size` bytes each) with room for one more: the same or a moved
+ * array, or NULL when out of memory (then `items` is untouched).
+ */
+static void *grow(void *items, size_t *alloc, size_t count, size_t size)
+{
+	size_t n = *alloc ? *alloc * 2 : 64;
+	void *grown;
+
+	if (count < *alloc)
+		return items;
+	grown = realloc(items, n * size);
+	if (grown)
+		*alloc = n;
+	return grown;
+}
+
+int32_t cdh_refresh_emit(struct cdh_refresh *refresh,
+			 const struct cdh_record *record)
+{
+	struct cdh_refresh_record *rec;
+
+	if (!record || !record->scope || !record->type || !record->id ||
+	    !record->attributes)
+		return CDH_E_FATAL;
+	rec = grow(refresh->records, &refresh->record_alloc,
+		   refresh->record_count, sizeof(*rec));
+	if (!rec)
+		goto nomem;
+	refresh->records = rec;
+	rec = &refresh->records[refresh->record_count];
+	rec->scope = strdup(record->scope);
+	rec->type = strdup(record->type);
+	rec->id = strdup(record->id);
+	rec->attributes = strdup(record->attributes);
+	refresh->record_count++;
+	if (rec->scope && rec->type && rec->id && rec->attributes)
+		return CDH_OK;
+nomem:
+	refresh->nomem = 1;
+	return CDH_E_NOMEM;
+}
+
+int32_t cdh_refresh_scope_result(struct cdh_refresh *refresh, const char *scope,
+				 int32_t result, const char *detail)
+{
+	struct cdh_refresh_scope *s;
+
+	(void)detail;
+	if (!scope || (result != CDH_SCOPE_OK && result != CDH_SCOPE_FAILED))
+		return CDH_E_FATAL;
+	s = grow(refresh->scopes, &refresh->scope_alloc, refresh->scope_count,
+		 sizeof(*s));
+	if (!s) {
+		refresh->nomem = 1;
+		return CDH_E_NOMEM;
+	}
+	refresh->scopes = s;
+	s = &refresh->scopes[refresh->scope_count];
+	s->scope = strdup(scope);
+	s->result = result;
+	if (!s->scope) {
+		refresh->nomem = 1;
+		return CDH_E_NOMEM;
+	}
+	refresh->scope_count++;
+	if (result == CDH_SCOPE_FAILED)
+		refresh->failed_scopes++;
+	return CDH_OK;
+}
+
+void cdh_refresh_count_request(struct cdh_refresh *refresh, int32_t status)
+{
+	int cls = status >= 100 && status < 600 ? status / 100 : 0;
+
+	refresh->requests[cls]++;
+}
+
+uint64_t cdh_refresh_request_total(const struct cdh_refresh *refresh)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < CDH_STATUS_CLASSES; i++)
+		total += refresh->requests[i];
+	return total;
+}
+
+static int has_scope(const struct cdh_refresh *refresh, const char *scope)
+{
+	size_t i;
+
+	for (i = 0; i < refresh->scope_count; i++)
+		if (strcmp(refresh->scopes[i].scope, scope) == 0)
+			return 1;
+	return 0;
+}
+
+int cdh_refresh_finish(struct cdh_refresh *refresh)
+{
+	const char *last = NULL;
+	size_t i;
+
+	for (i = 0; i < refresh->record_count; i++) {
+		const char *scope = refresh->records[i].scope;
+
+		/* Records come grouped by scope; skip the repeats cheaply. */
+		if (last && strcmp(last, scope) == 0)
+			continue;
+		last = scope;
+		if (!has_scope(refresh, scope) &&
+		    cdh_refresh_scope_result(refresh, scope, CDH_SCOPE_OK,
+					     NULL) != CDH_OK)
+			return -1;
+	}
+	return 0;
+}

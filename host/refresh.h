@@ -1,0 +1,76 @@
+/*
+ * refresh - what one refresh of one agent produced: the records it emitted and
+ * how each scope ended, held until the cycle completes and is applied to the
+ * store in one transaction (a reader never sees half a cycle).
+ *
+ * This is the host's definition of the ABI's opaque struct cdh_refresh. The
+ * worker running the refresh owns it; only `cancelled` is touched by other
+ * threads.
+ */
+#ifndef CDH_REFRESH_H
+#define CDH_REFRESH_H
+
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "cdh_plugin.h"
+
+struct cdh_refresh_record {
+	char *scope;
+	char *type;
+	char *id;
+	char *attributes;
+};
+
+struct cdh_refresh_scope {
+	char *scope;
+	int32_t result; /* CDH_SCOPE_OK or CDH_SCOPE_FAILED */
+};
+
+/* Requests by status class: [0] transport error, [1..5] 1xx..5xx. */
+#define CDH_STATUS_CLASSES 6
+
+struct cdh_refresh {
+	char *agent;          /* the agent's name: the store's ownership key */
+	uint64_t deadline_ns; /* monotonic; 0 = none */
+	atomic_int cancelled;
+	int nomem;            /* an emit failed: the cycle cannot be applied */
+	struct cdh_refresh_record *records;
+	size_t record_count, record_alloc;
+	struct cdh_refresh_scope *scopes;
+	size_t scope_count, scope_alloc;
+	size_t failed_scopes;
+	uint64_t requests[CDH_STATUS_CLASSES];
+};
+
+/* Starts an empty refresh for `agent` (copied). 0 ok, -1 out of memory. */
+int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
+		     uint64_t deadline_ns);
+/* Frees everything the refresh holds. */
+void cdh_refresh_release(struct cdh_refresh *refresh);
+/* Asks the plugin to stop; safe from any thread. */
+void cdh_refresh_cancel(struct cdh_refresh *refresh);
+
+/* Implementations of the host table's refresh functions. */
+int32_t cdh_refresh_is_cancelled(const struct cdh_refresh *refresh);
+uint64_t cdh_refresh_deadline(const struct cdh_refresh *refresh);
+int32_t cdh_refresh_emit(struct cdh_refresh *refresh,
+			 const struct cdh_record *record);
+int32_t cdh_refresh_scope_result(struct cdh_refresh *refresh, const char *scope,
+				 int32_t result, const char *detail);
+void cdh_refresh_count_request(struct cdh_refresh *refresh, int32_t status);
+
+/*
+ * Closes a refresh that returned CDH_OK: a scope that has records but no
+ * result counts as CDH_SCOPE_OK. 0 ok, -1 out of memory.
+ */
+int cdh_refresh_finish(struct cdh_refresh *refresh);
+
+/* Total requests counted. */
+uint64_t cdh_refresh_request_total(const struct cdh_refresh *refresh);
+
+/* Monotonic clock in nanoseconds. */
+uint64_t cdh_monotonic_ns(void);
+
+#endif

@@ -1,0 +1,153 @@
+/*
+ * plugin - the docker_registry plugin's ABI entry and glue: negotiation,
+ * and the ops table that maps instances to accounts and agents to refreshes.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "account.h"
+#include "agent.h"
+#include "cdh_plugin.h"
+#include "registry.h"
+
+#define DRG_VERSION "0.1.0"
+
+/* The host's table, set once at negotiation, valid until shutdown. */
+static const struct cdh_host_api *host;
+
+/* One account; one registry client per agent so agents can run in parallel. */
+struct instance {
+	struct drg_account *account;
+	struct drg_registry **clients;
+};
+
+static int32_t plugin_init(char *errbuf, size_t errlen)
+{
+	(void)errbuf, (void)errlen;
+	return CDH_OK;
+}
+
+static void plugin_shutdown(void)
+{
+}
+
+static int32_t plugin_validate(const struct cdh_config_node *node, char *errbuf,
+			       size_t errlen)
+{
+	struct drg_account *account = NULL;
+	int32_t rc = drg_account_parse(host, node, &account);
+
+	if (rc != CDH_OK)
+		snprintf(errbuf, errlen, "invalid docker registry account");
+	drg_account_free(account);
+	return rc;
+}
+
+static void plugin_destroy(void *opaque)
+{
+	struct instance *inst = opaque;
+	uint32_t i;
+
+	if (!inst)
+		return;
+	for (i = 0; inst->clients && i < inst->account->cache_threads; i++)
+		drg_registry_free(inst->clients[i]);
+	free(inst->clients);
+	drg_account_free(inst->account);
+	free(inst);
+}
+
+static int32_t make_clients(struct instance *inst)
+{
+	const struct drg_account *acct = inst->account;
+	struct drg_registry_options opts = {
+		acct->address, acct->name, acct->client_timeout_ms,
+		acct->paginate_size,
+	};
+	uint32_t i;
+
+	inst->clients = calloc(acct->cache_threads, sizeof(*inst->clients));
+	if (!inst->clients)
+		return CDH_E_NOMEM;
+	for (i = 0; i < acct->cache_threads; i++) {
+		inst->clients[i] = drg_registry_new(&opts);
+		if (!inst->clients[i])
+			return CDH_E_NOMEM;
+	}
+	return CDH_OK;
+}
+
+static int32_t plugin_create(const struct cdh_config_node *node,
+			     void **out_instance, struct cdh_instance_info *info,
+			     char *errbuf, size_t errlen)
+{
+	struct instance *inst = calloc(1, sizeof(*inst));
+	int32_t rc;
+
+	*out_instance = NULL;
+	if (!inst)
+		return CDH_E_NOMEM;
+	rc = drg_account_parse(host, node, &inst->account);
+	if (rc == CDH_OK)
+		rc = make_clients(inst);
+	if (rc != CDH_OK) {
+		snprintf(errbuf, errlen, "cannot create account: %s",
+			 host->strerror(rc));
+		plugin_destroy(inst);
+		return rc;
+	}
+	info->agent_count = inst->account->cache_threads;
+	*out_instance = inst;
+	return CDH_OK;
+}
+
+static int32_t plugin_agent_name(const void *opaque, uint32_t index, char *buf,
+				 size_t buflen)
+{
+	const struct instance *inst = opaque;
+
+	return drg_agent_name(inst->account, index, buf, buflen);
+}
+
+static int32_t plugin_refresh(void *opaque, uint32_t index,
+			      struct cdh_refresh *refresh, char *errbuf,
+			      size_t errlen)
+{
+	struct instance *inst = opaque;
+	struct drg_registry *reg;
+	int32_t rc;
+
+	if (index >= inst->account->cache_threads)
+		return CDH_E_FATAL;
+	reg = inst->clients[index];
+	drg_registry_bind(reg, host, refresh);
+	rc = drg_agent_refresh(host, inst->account, reg, index, refresh, errbuf,
+			       errlen);
+	drg_registry_bind(reg, host, NULL);
+	return rc;
+}
+
+static const struct cdh_plugin_ops ops = {
+	.struct_size = sizeof(struct cdh_plugin_ops),
+	.init = plugin_init,
+	.shutdown = plugin_shutdown,
+	.validate_config = plugin_validate,
+	.create = plugin_create,
+	.agent_name = plugin_agent_name,
+	.refresh = plugin_refresh,
+	.destroy = plugin_destroy,
+	.reconfigure = NULL,
+};
+
+static const struct cdh_plugin_desc descriptor = {
+	.struct_size = sizeof(struct cdh_plugin_desc),
+	.magic = CDH_PLUGIN_MAGIC,
+	.name = "docker_registry",
+	.version = DRG_VERSION,
+	.description = "Docker Registry v2 images (Clouddriver dockerRegistry)",
+	.config_section = "dockerRegistry",
+	.flags = 0,
+	.ops = &ops,
+};
+
+CDH_PLUGIN_DEFINE(descriptor, host)
