@@ -203,9 +203,16 @@ struct cdh_instance_info {
 	uint32_t agent_count; /* >= 1: refresh(inst, 0 .. agent_count-1) */
 };
 
+/* Receives one JSON text from describe(); `json` is borrowed for the call. */
+typedef void (*cdh_json_sink_fn)(void *sink_ctx, const char *json);
+
+/* describe() detail levels (int32_t). */
+#define CDH_DESCRIBE_SUMMARY 0  /* Clouddriver's GET /credentials entry */
+#define CDH_DESCRIBE_EXPANDED 1 /* GET /credentials/{name} */
+
 /*
  * The plugin's operations. Required: init, shutdown, validate_config, create,
- * agent_name, refresh, destroy. Optional (may be NULL): reconfigure.
+ * agent_name, refresh, destroy. Optional (may be NULL): reconfigure, describe.
  */
 struct cdh_plugin_ops {
 	uint32_t struct_size;
@@ -247,6 +254,14 @@ struct cdh_plugin_ops {
 			       const struct cdh_config_node *account,
 			       struct cdh_instance_info *info, char *errbuf,
 			       size_t errlen);
+
+	/*
+	 * Optional: the account as a JSON object (Clouddriver's credentials
+	 * representation at `detail`), handed to `sink` once. It never
+	 * contains a secret. Control thread. Returns CDH_OK or an error.
+	 */
+	int32_t (*describe)(const void *instance, int32_t detail,
+			    cdh_json_sink_fn sink, void *sink_ctx);
 };
 
 /* The plugin's descriptor: static storage, valid while the plugin is loaded. */

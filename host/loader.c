@@ -18,7 +18,7 @@
 
 /* The size of the 1.0 structs: anything smaller is not a v1 plugin. */
 #define DESC_V1_SIZE (offsetof(struct cdh_plugin_desc, ops) + sizeof(void *))
-#define OPS_V1_SIZE (offsetof(struct cdh_plugin_ops, reconfigure) + sizeof(void *))
+#define OPS_V1_SIZE (offsetof(struct cdh_plugin_ops, destroy) + sizeof(void *))
 #define PROBE_OUTPUT_MAX 512
 
 extern char **environ;
