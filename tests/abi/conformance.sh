@@ -1,0 +1,63 @@
+#!/usr/bin/env bash
+# The host meets every kind of plugin a plugin directory can hold, and stays
+# up: the real plugin and the frozen 1.0 fixture load, everything else is
+# refused with its reason, and a refresh through the frozen ABI reaches the
+# store. Usage: conformance.sh CDHOST DOCKER_REGISTRY_SO FIXTURE_DIR CRASH_SO
+set -uo pipefail
+cdhost=$1 plugin=$2 fixtures=$3 crash=$4
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+failures=0
+
+fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+
+expect_line() { # OUTPUT FILE STATE TEXT
+  local line
+  line=$(grep -F "/$2" <<<"$1") || { fail "no line for $2"; return; }
+  grep -q " $3 " <<<"$line" || fail "$2 is not $3: $line"
+  grep -qF -- "$4" <<<"$line" || fail "$2: expected '$4' in: $line"
+}
+
+mkdir -p "$work/plugins"
+cp "$plugin" "$fixtures"/*.so "$crash" "$work/plugins/"
+echo "this is not ELF" > "$work/plugins/garbage.so"
+ln -s "$work/plugins/fixture_v1.so" "$work/plugins/link.so"
+
+out=$("$cdhost" --plugin-dir "$work/plugins" plugins 2>"$work/stderr")
+rc=$?
+echo "$out"
+[ "$rc" -eq 1 ] || fail "plugins exited $rc, want 1 (some refused)"
+expect_line "$out" docker_registry.so ready "docker_registry"
+expect_line "$out" fixture_v1.so ready "fixture_v1"
+expect_line "$out" fixture_newer_minor.so refused "built for ABI 1.1, newer than this host's 1.0"
+expect_line "$out" fixture_newer_major.so refused "speaks ABI 2, this host speaks 1"
+expect_line "$out" fixture_bad_signature.so refused "build signature"
+expect_line "$out" fixture_missing_op.so refused "missing required op 'refresh'"
+expect_line "$out" not_a_plugin.so refused "no cdh_plugin_entry symbol"
+expect_line "$out" fixture_crash.so refused "crashed while loading (signal 11"
+expect_line "$out" garbage.so refused "cannot load"
+expect_line "$out" link.so refused "not a regular file"
+
+# A refresh through the frozen ABI, stored and queried by the host.
+cat > "$work/cdhost.cfg" <<CFG
+fixture = { accounts = ( { name = "fx"; tags = ["b", "a"]; } ); };
+CFG
+"$cdhost" --config "$work/cdhost.cfg" --plugin-dir "$work/plugins" run --once \
+  2>"$work/run.log" || fail "run --once with the 1.0 fixture failed: $(cat "$work/run.log")"
+tags=$("$cdhost" --config "$work/cdhost.cfg" images tags --account fx --repository fixture/repo)
+[ "$tags" = '["a","b"]' ] || fail "tags via the frozen fixture: got $tags"
+
+# A config error in a plugin's section is reported with file:line, exit 2.
+cat > "$work/bad.cfg" <<CFG
+fixture = {
+  accounts = ( { tags = ["x"]; } );
+};
+CFG
+"$cdhost" --config "$work/bad.cfg" --plugin-dir "$work/plugins" run --once 2>"$work/bad.log"
+rc=$?
+[ "$rc" -eq 2 ] || fail "invalid fixture config exited $rc, want 2"
+grep -qF "$work/bad.cfg:2: fixture account needs a name" "$work/bad.log" \
+  || fail "no file:line error: $(cat "$work/bad.log")"
+
+[ "$failures" -eq 0 ] && echo "ok: conformance" && exit 0
+exit 1

@@ -1,0 +1,122 @@
+/*
+ * test_abi_layout - pins the ABI 1.0 struct layout (LP64). A failing
+ * _Static_assert here means a change broke every plugin already built:
+ * grow structs only at the end, and bump the minor version.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "cdh_plugin.h"
+
+#define AT(type, field, off) \
+	_Static_assert(offsetof(struct type, field) == (off), #type "." #field)
+#define SIZE(type, n) _Static_assert(sizeof(struct type) == (n), #type " size")
+
+_Static_assert(sizeof(void *) == 8, "layout pinned for LP64");
+
+AT(cdh_record, struct_size, 0);
+AT(cdh_record, scope, 8);
+AT(cdh_record, type, 16);
+AT(cdh_record, id, 24);
+AT(cdh_record, attributes, 32);
+SIZE(cdh_record, 40);
+
+AT(cdh_host_api, struct_size, 0);
+AT(cdh_host_api, abi_minor, 4);
+AT(cdh_host_api, log, 8);
+AT(cdh_host_api, monotonic_ns, 16);
+AT(cdh_host_api, strerror, 24);
+AT(cdh_host_api, cfg_type, 32);
+AT(cdh_host_api, cfg_name, 40);
+AT(cdh_host_api, cfg_line, 48);
+AT(cdh_host_api, cfg_count, 56);
+AT(cdh_host_api, cfg_at, 64);
+AT(cdh_host_api, cfg_member, 72);
+AT(cdh_host_api, cfg_string, 80);
+AT(cdh_host_api, cfg_int, 88);
+AT(cdh_host_api, cfg_bool, 96);
+AT(cdh_host_api, config_diag, 104);
+AT(cdh_host_api, is_cancelled, 112);
+AT(cdh_host_api, deadline_ns, 120);
+AT(cdh_host_api, emit_record, 128);
+AT(cdh_host_api, scope_result, 136);
+AT(cdh_host_api, count_request, 144);
+SIZE(cdh_host_api, 152);
+
+AT(cdh_instance_info, agent_count, 4);
+SIZE(cdh_instance_info, 8);
+
+AT(cdh_plugin_ops, init, 8);
+AT(cdh_plugin_ops, shutdown, 16);
+AT(cdh_plugin_ops, validate_config, 24);
+AT(cdh_plugin_ops, create, 32);
+AT(cdh_plugin_ops, agent_name, 40);
+AT(cdh_plugin_ops, refresh, 48);
+AT(cdh_plugin_ops, destroy, 56);
+AT(cdh_plugin_ops, reconfigure, 64);
+AT(cdh_plugin_ops, describe, 72);
+SIZE(cdh_plugin_ops, 80);
+
+AT(cdh_plugin_desc, magic, 4);
+AT(cdh_plugin_desc, name, 8);
+AT(cdh_plugin_desc, version, 16);
+AT(cdh_plugin_desc, description, 24);
+AT(cdh_plugin_desc, config_section, 32);
+AT(cdh_plugin_desc, flags, 40);
+AT(cdh_plugin_desc, ops, 48);
+SIZE(cdh_plugin_desc, 56);
+
+AT(cdh_negotiate_in, abi_major, 4);
+AT(cdh_negotiate_in, abi_minor_max, 8);
+AT(cdh_negotiate_in, signature, 12);
+AT(cdh_negotiate_in, api, 16);
+SIZE(cdh_negotiate_in, 24);
+
+AT(cdh_negotiate_out, abi_major, 4);
+AT(cdh_negotiate_out, abi_minor, 8);
+AT(cdh_negotiate_out, signature, 12);
+AT(cdh_negotiate_out, desc, 16);
+SIZE(cdh_negotiate_out, 24);
+
+static void dummy_log(int32_t level, const char *who, const char *fmt, ...)
+{
+	(void)level, (void)who, (void)fmt;
+}
+
+/* An older host's table ends before newer functions: HAS must say so. */
+static void host_has_respects_struct_size(void **state)
+{
+	struct cdh_host_api api = { 0 };
+
+	(void)state;
+	api.log = dummy_log;
+	api.struct_size = offsetof(struct cdh_host_api, log) + sizeof(api.log);
+	assert_true(CDH_HOST_HAS(&api, log));
+	assert_false(CDH_HOST_HAS(&api, monotonic_ns));
+	api.struct_size = sizeof(api);
+	assert_false(CDH_HOST_HAS(&api, monotonic_ns)); /* NULL pointer */
+	assert_false(CDH_HOST_HAS((const struct cdh_host_api *)NULL, log));
+}
+
+static void signature_encodes_type_sizes(void **state)
+{
+	(void)state;
+	assert_int_equal(CDH_ABI_SIGNATURE >> 24, sizeof(void *));
+	assert_int_equal((CDH_ABI_SIGNATURE >> 16) & 0xff, sizeof(long));
+	assert_int_equal((CDH_ABI_SIGNATURE >> 8) & 0xff, sizeof(time_t));
+	assert_int_equal(CDH_ABI_SIGNATURE & 0xff, sizeof(size_t));
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(host_has_respects_struct_size),
+		cmocka_unit_test(signature_encodes_type_sizes),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
