@@ -284,8 +284,12 @@ static int probe(const struct cdh_loader *loader, struct cdh_plugin_slot *slot,
 	else if (WIFSIGNALED(status))
 		refuse(slot, "crashed while loading (signal %d, %s)",
 		       WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else if (WEXITSTATUS(status) != 0 && output[0])
+		refuse(slot, "%s", output);
 	else if (WEXITSTATUS(status) != 0)
-		refuse(slot, "%s", output[0] ? output : "refused by the probe");
+		/* Died without a word: a sanitizer's crash handler exits, not signals. */
+		refuse(slot, "crashed while loading (exit status %d)",
+		       WEXITSTATUS(status));
 	else
 		return 0;
 	return -1;
