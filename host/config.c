@@ -41,6 +41,9 @@ static void warn_unknown(const struct cdh_config_node *group,
 {
 	size_t i, count = cdh_cfg_count(group);
 
+	/* A list's members have no names; its type error is reported already. */
+	if (cdh_cfg_type(group) != CDH_CFG_GROUP)
+		return;
 	for (i = 0; i < count; i++) {
 		const struct cdh_config_node *member = cdh_cfg_at(group, i);
 		const char *name = cdh_cfg_name(member);
@@ -113,10 +116,16 @@ static int read_host(struct cdh_config *config)
 static char *directory_of(const char *path)
 {
 	char *copy = strdup(path), *dir;
+	const char *parent;
 
 	if (!copy)
 		return NULL;
-	dir = strdup(dirname(copy));
+	parent = dirname(copy);
+	/* Absolute, so that paths in the file do not depend on the directory
+	 * cdhost was started from; a missing one is left for parse_file. */
+	dir = realpath(parent, NULL);
+	if (!dir)
+		dir = strdup(parent);
 	free(copy);
 	return dir;
 }

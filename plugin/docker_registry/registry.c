@@ -228,9 +228,11 @@ static int link_has_rel_next(const char *params, size_t len)
 				v++;
 				vn -= 2;
 			}
-			/* rel may list several space-separated relation types. */
+			/* rel may list several space-separated relation types;
+			 * an unquoted one ends at the ',' before the next
+			 * link-value (or a trailing comma). */
 			for (const char *t = v; t < v + vn;) {
-				size_t tn = strcspn(t, " \"");
+				size_t tn = strcspn(t, " \t\",");
 
 				if (tn > (size_t)(v + vn - t))
 					tn = (size_t)(v + vn - t);
