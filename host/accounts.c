@@ -128,12 +128,11 @@ static void check_sections(const struct cdh_loader *loader,
 }
 
 int cdh_accounts_validate(const struct cdh_loader *loader,
-			  const struct cdh_config *config)
+			  const struct cdh_config *config, struct cdh_diag *diag)
 {
-	struct cdh_diag diag;
 	size_t i;
 
-	cdh_diag_begin(&diag);
+	cdh_diag_begin(diag);
 	check_sections(loader, config);
 	for (i = 0; i < cdh_loader_count(loader); i++) {
 		const struct cdh_plugin_slot *slot = cdh_loader_slot(loader, i);
@@ -142,35 +141,108 @@ int cdh_accounts_validate(const struct cdh_loader *loader,
 			validate_plugin(slot, config);
 	}
 	cdh_diag_end();
-	return diag.errors;
+	return diag->errors;
 }
 
-static int create_one(const struct cdh_plugin_slot *slot,
-		      const struct cdh_config_node *node,
-		      struct cdh_accounts *out, char *err, size_t errlen)
+static void capture_describe(void *ctx, const char *json)
 {
-	struct cdh_instance_info info = { sizeof(info), 0 };
-	struct cdh_account *acct = &out->items[out->count];
+	char **out = ctx;
+
+	free(*out);
+	*out = strdup(json);
+}
+
+/* The account's Clouddriver credentials views, kept for the API's readers. */
+static void describe(struct cdh_account *acct)
+{
+	if (!acct->plugin->ops.describe)
+		return;
+	acct->plugin->ops.describe(acct->instance, CDH_DESCRIBE_SUMMARY,
+				   capture_describe, &acct->summary_json);
+	acct->plugin->ops.describe(acct->instance, CDH_DESCRIBE_EXPANDED,
+				   capture_describe, &acct->expanded_json);
+}
+
+static struct cdh_account *create_one(struct cdh_plugin_slot *slot,
+				      const struct cdh_config_node *node,
+				      char *fingerprint, char *err,
+				      size_t errlen)
+{
+	struct cdh_instance_info info = { sizeof(info), 0, 0 };
+	struct cdh_account *acct = calloc(1, sizeof(*acct));
 	char perr[512] = "";
 	int32_t rc;
 
-	memset(acct, 0, sizeof(*acct));
-	acct->plugin = slot;
-	acct->name = strdup(account_name(node) ? account_name(node) : "?");
-	if (!acct->name) {
+	if (!acct || !(acct->name = strdup(account_name(node) ? account_name(node) : "?"))) {
 		snprintf(err, errlen, "out of memory");
-		return -1;
+		free(acct);
+		free(fingerprint);
+		return NULL;
 	}
-	out->count++;
+	acct->plugin = slot;
+	acct->fingerprint = fingerprint;
+	slot->users++;
 	rc = slot->ops.create(node, &acct->instance, &info, perr, sizeof(perr));
 	if (rc != CDH_OK || !acct->instance || info.agent_count == 0) {
 		snprintf(err, errlen, "%s:%d: account %s: %s", cdh_cfg_file(node),
 			 cdh_cfg_line(node), acct->name,
 			 perr[0] ? perr : "the plugin could not create it");
+		if (rc == CDH_OK && acct->instance)
+			slot->ops.destroy(acct->instance);
 		acct->instance = NULL;
-		return -1;
+		cdh_account_free(acct);
+		return NULL;
 	}
 	acct->agent_count = info.agent_count;
+	acct->interval_ms = info.interval_ms;
+	describe(acct);
+	return acct;
+}
+
+/* Moves the matching unchanged account out of `reuse`, or NULL. */
+static struct cdh_account *take_unchanged(struct cdh_accounts *reuse,
+					  const struct cdh_plugin_slot *slot,
+					  const char *name, const char *fingerprint)
+{
+	size_t i;
+
+	for (i = 0; reuse && i < reuse->count; i++) {
+		struct cdh_account *old = reuse->items[i];
+
+		if (old && !old->moving && old->plugin == slot &&
+		    strcmp(old->name, name) == 0 &&
+		    strcmp(old->fingerprint, fingerprint) == 0) {
+			old->moving = 1;
+			return old;
+		}
+	}
+	return NULL;
+}
+
+static int add_account(struct cdh_plugin_slot *slot,
+		       const struct cdh_config_node *section,
+		       const struct cdh_config_node *node,
+		       struct cdh_accounts *reuse, struct cdh_accounts *out,
+		       char *err, size_t errlen)
+{
+	const char *name = account_name(node), *primary = NULL;
+	char *fingerprint = cdh_cfg_fingerprint(node);
+	struct cdh_account *acct;
+
+	if (!fingerprint) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	acct = take_unchanged(reuse, slot, name ? name : "?", fingerprint);
+	if (acct)
+		free(fingerprint);
+	else
+		acct = create_one(slot, node, fingerprint, err, errlen);
+	if (!acct)
+		return -1;
+	cdh_cfg_string(cdh_cfg_member(section, "primaryAccount"), &primary);
+	acct->primary = primary && strcmp(primary, acct->name) == 0;
+	out->items[out->count++] = acct;
 	return 0;
 }
 
@@ -189,11 +261,59 @@ static size_t total_accounts(const struct cdh_loader *loader,
 	return total;
 }
 
+/*
+ * Ends a build: on success the accounts taken from `reuse` leave it; on
+ * failure they stay there and only the new ones are freed.
+ */
+static void finish_create(struct cdh_accounts *reuse, struct cdh_accounts *out,
+			  int ok)
+{
+	size_t i;
+
+	for (i = 0; !ok && i < out->count; i++)
+		if (out->items[i]->moving)
+			out->items[i] = NULL;
+	for (i = 0; reuse && i < reuse->count; i++) {
+		struct cdh_account *acct = reuse->items[i];
+
+		if (acct && acct->moving && ok)
+			reuse->items[i] = NULL;
+		if (acct)
+			acct->moving = 0;
+	}
+	if (!ok)
+		cdh_accounts_release(out);
+}
+
+static int create_all(const struct cdh_loader *loader,
+		      const struct cdh_config *config, struct cdh_accounts *reuse,
+		      struct cdh_accounts *out, char *err, size_t errlen)
+{
+	size_t i, j;
+
+	for (i = 0; i < cdh_loader_count(loader); i++) {
+		struct cdh_plugin_slot *slot = cdh_loader_slot(loader, i);
+		const struct cdh_config_node *section, *list;
+
+		if (!slot->ready)
+			continue;
+		section = cdh_config_section(config, slot->desc.config_section);
+		list = accounts_of(section);
+		for (j = 0; j < cdh_cfg_count(list); j++)
+			if (add_account(slot, section, cdh_cfg_at(list, j), reuse,
+					out, err, errlen) != 0)
+				return -1;
+	}
+	return 0;
+}
+
 int cdh_accounts_create(const struct cdh_loader *loader,
 			const struct cdh_config *config,
-			struct cdh_accounts *out, char *err, size_t errlen)
+			struct cdh_accounts *reuse, struct cdh_accounts *out,
+			char *err, size_t errlen)
 {
-	size_t total = total_accounts(loader, config), i, j;
+	size_t total = total_accounts(loader, config);
+	int rc;
 
 	out->count = 0;
 	out->items = calloc(total ? total : 1, sizeof(*out->items));
@@ -203,37 +323,45 @@ int cdh_accounts_create(const struct cdh_loader *loader,
 	}
 	/* The config was validated: its warnings were shown once already. */
 	cdh_diag_set_quiet(1);
-	for (i = 0; i < cdh_loader_count(loader); i++) {
-		const struct cdh_plugin_slot *slot = cdh_loader_slot(loader, i);
-		const struct cdh_config_node *list;
-
-		if (!slot->ready)
-			continue;
-		list = accounts_of(cdh_config_section(config, slot->desc.config_section));
-		for (j = 0; j < cdh_cfg_count(list); j++) {
-			if (create_one(slot, cdh_cfg_at(list, j), out, err, errlen) != 0) {
-				cdh_diag_set_quiet(0);
-				cdh_accounts_release(out);
-				return -1;
-			}
-		}
-	}
+	rc = create_all(loader, config, reuse, out, err, errlen);
 	cdh_diag_set_quiet(0);
-	return 0;
+	finish_create(reuse, out, rc == 0);
+	return rc;
+}
+
+void cdh_account_free(struct cdh_account *acct)
+{
+	if (!acct)
+		return;
+	if (acct->instance)
+		acct->plugin->ops.destroy(acct->instance);
+	if (acct->plugin && --acct->plugin->users == 0)
+		cdh_loader_retire(acct->plugin);
+	free(acct->name);
+	free(acct->fingerprint);
+	free(acct->summary_json);
+	free(acct->expanded_json);
+	free(acct);
 }
 
 void cdh_accounts_release(struct cdh_accounts *accounts)
 {
 	size_t i;
 
-	for (i = 0; i < accounts->count; i++) {
-		struct cdh_account *acct = &accounts->items[i];
-
-		if (acct->instance)
-			acct->plugin->ops.destroy(acct->instance);
-		free(acct->name);
-	}
+	for (i = 0; i < accounts->count; i++)
+		cdh_account_free(accounts->items[i]);
 	free(accounts->items);
 	accounts->items = NULL;
 	accounts->count = 0;
+}
+
+struct cdh_account *cdh_accounts_find(const struct cdh_accounts *accounts,
+				      const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < accounts->count; i++)
+		if (accounts->items[i] && strcmp(accounts->items[i]->name, name) == 0)
+			return accounts->items[i];
+	return NULL;
 }

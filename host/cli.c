@@ -10,11 +10,14 @@
 
 #include "accounts.h"
 #include "config.h"
+#include "credentials.h"
+#include "directory.h"
 #include "host_api.h"
 #include "loader.h"
 #include "log.h"
 #include "queries.h"
 #include "runner.h"
+#include "service.h"
 #include "store.h"
 
 #define EXIT_RUNTIME 1
@@ -36,6 +39,7 @@ struct session {
 	struct cdh_loader *loader;
 	struct cdh_store *store;
 	char exe[PATH_MAX];
+	char plugin_dir[PATH_MAX];
 };
 
 static const char usage_text[] =
@@ -43,10 +47,12 @@ static const char usage_text[] =
 	"              [--log-format text|json] COMMAND ...\n"
 	"\n"
 	"commands:\n"
-	"  run --once                   refresh every agent once, store, exit\n"
+	"  run [--once]                 the service: refresh loops, HTTP API, hot reload;\n"
+	"                               --once: refresh every agent once, store, exit\n"
 	"                               (0 all ok, 1 some failed, 2 config error)\n"
 	"  images tags --account A --repository R\n"
 	"                               the cached tags of one repository (JSON)\n"
+	"  credentials [NAME]           the accounts as GET /credentials[/NAME] shows them\n"
 	"  plugins                      loaded plugins, ABI versions, state, errors\n"
 	"  version                      print the version\n"
 	"\n"
@@ -111,14 +117,15 @@ static void default_plugin_dir(const struct session *s, char *out, size_t len)
 
 static int session_plugins(struct session *s)
 {
-	char dir[PATH_MAX], err[1024];
+	char *dir = s->plugin_dir, err[1024];
+	size_t dirlen = sizeof(s->plugin_dir);
 
 	if (s->plugin_dir_arg)
-		snprintf(dir, sizeof(dir), "%s", s->plugin_dir_arg);
+		snprintf(dir, dirlen, "%s", s->plugin_dir_arg);
 	else if (s->config && s->config->plugin_dir)
-		snprintf(dir, sizeof(dir), "%s", s->config->plugin_dir);
+		snprintf(dir, dirlen, "%s", s->config->plugin_dir);
 	else
-		default_plugin_dir(s, dir, sizeof(dir));
+		default_plugin_dir(s, dir, dirlen);
 	s->loader = cdh_loader_new(s->exe, err, sizeof(err));
 	if (!s->loader || cdh_loader_scan(s->loader, dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "cdhost: %s\n", err);
@@ -139,25 +146,39 @@ static int session_store(struct session *s)
 	return 0;
 }
 
+static int run_service(struct session *s)
+{
+	struct cdh_service_start start = { s->config_path, s->plugin_dir,
+					   s->config, s->loader, s->store };
+	int rc;
+
+	s->config = NULL; /* the service owns it now */
+	rc = cdh_service_run(&start);
+	cdh_config_free(start.config);
+	return rc;
+}
+
 static int cmd_run(struct session *s, int argc, char **argv)
 {
 	struct cdh_accounts accounts = { 0 };
+	struct cdh_diag diag;
 	char err[1024];
-	int rc;
+	int rc, once = argc == 2 && strcmp(argv[1], "--once") == 0;
 
-	if (argc != 2 || strcmp(argv[1], "--once") != 0)
-		return usage_error("%s: the service mode is not built yet; use run --once",
-				   "run");
+	if (argc > 2 || (argc == 2 && !once))
+		return usage_error("run: unknown option %s", argv[1]);
 	if ((rc = session_config(s, 1)) || (rc = session_plugins(s)))
 		return rc;
-	if (cdh_accounts_validate(s->loader, s->config) != 0) {
+	if (cdh_accounts_validate(s->loader, s->config, &diag) != 0) {
 		fprintf(stderr, "cdhost: %s: invalid configuration, nothing done\n",
 			s->config_path);
 		return EXIT_USAGE;
 	}
 	if ((rc = session_store(s)))
 		return rc;
-	if (cdh_accounts_create(s->loader, s->config, &accounts, err,
+	if (!once)
+		return run_service(s);
+	if (cdh_accounts_create(s->loader, s->config, NULL, &accounts, err,
 				sizeof(err)) != 0) {
 		fprintf(stderr, "cdhost: %s\n", err);
 		return EXIT_USAGE;
@@ -217,6 +238,56 @@ static int cmd_images_tags(struct session *s, int argc, char **argv)
 	return 0;
 }
 
+/* The accounts of the config, created (no network) and described. */
+static struct cdh_directory *describe_accounts(struct session *s, int *rc)
+{
+	struct cdh_accounts accounts = { 0 };
+	struct cdh_directory *dir;
+	struct cdh_diag diag;
+	char err[1024];
+
+	if ((*rc = session_config(s, 1)) || (*rc = session_plugins(s)))
+		return NULL;
+	if (cdh_accounts_validate(s->loader, s->config, &diag) != 0 ||
+	    cdh_accounts_create(s->loader, s->config, NULL, &accounts, err,
+				sizeof(err)) != 0) {
+		if (diag.errors == 0)
+			fprintf(stderr, "cdhost: %s\n", err);
+		*rc = EXIT_USAGE;
+		return NULL;
+	}
+	dir = cdh_directory_build(&accounts);
+	cdh_accounts_release(&accounts);
+	*rc = dir ? 0 : EXIT_RUNTIME;
+	return dir;
+}
+
+static int cmd_credentials(struct session *s, int argc, char **argv)
+{
+	struct cdh_directory *dir;
+	char *json;
+	int rc;
+
+	if (argc > 2)
+		return usage_error("%s takes at most one account name", "credentials");
+	dir = describe_accounts(s, &rc);
+	if (!dir)
+		return rc;
+	json = argc == 2 ? cdh_credentials_get_json(dir, argv[1])
+			 : cdh_credentials_list_json(dir, 0);
+	cdh_directory_release(dir);
+	if (!json && argc == 2) {
+		fprintf(stderr, "cdhost: credentials: Account does not exist (name: %s)\n",
+			argv[1]);
+		return EXIT_RUNTIME;
+	}
+	if (!json)
+		return EXIT_RUNTIME;
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
 static int cmd_images(struct session *s, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "tags") == 0)
@@ -264,6 +335,8 @@ static int dispatch(struct session *s, int argc, char **argv)
 		return cmd_images(s, argc, argv);
 	if (strcmp(cmd, "plugins") == 0)
 		return cmd_plugins(s, argc, argv);
+	if (strcmp(cmd, "credentials") == 0)
+		return cmd_credentials(s, argc, argv);
 	if (strcmp(cmd, "version") == 0) {
 		printf("cdhost %s (plugin ABI %d.%d)\n", CDH_VERSION, CDH_ABI_MAJOR,
 		       CDH_ABI_MINOR);

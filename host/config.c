@@ -12,8 +12,11 @@
 
 #define DEFAULT_LISTEN "127.0.0.1:7002"
 #define DEFAULT_CACHE_FILE "cache.db"
+#define DEFAULT_WORKERS 4
+#define MAX_WORKERS 64
 
-static const char *const host_keys[] = { "listen", "pluginDir", "cache", NULL };
+static const char *const host_keys[] = { "listen", "pluginDir", "cache",
+					  "workers", NULL };
 static const char *const cache_keys[] = { "backend", "path", NULL };
 
 static config_t *libconfig_of(const struct cdh_config *config)
@@ -92,6 +95,21 @@ static int read_cache(struct cdh_config *config,
 	return config->cache_path ? 0 : -1;
 }
 
+static void read_workers(struct cdh_config *config,
+			 const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *node = cdh_cfg_member(host, "workers");
+	int64_t n = DEFAULT_WORKERS;
+
+	if (node && (cdh_cfg_int(node, &n) != CDH_OK || n < 1 || n > MAX_WORKERS)) {
+		cdh_cfg_diag(node, CDH_LOG_ERROR,
+			     "host.workers must be an integer from 1 to %d",
+			     MAX_WORKERS);
+		n = DEFAULT_WORKERS;
+	}
+	config->workers = (unsigned)n;
+}
+
 static int read_host(struct cdh_config *config)
 {
 	const struct cdh_config_node *host =
@@ -102,6 +120,7 @@ static int read_host(struct cdh_config *config)
 		cdh_cfg_diag(host, CDH_LOG_ERROR, "host must be a group { ... }");
 	if (host)
 		warn_unknown(host, host_keys, "host");
+	read_workers(config, host);
 	config->listen = strdup(string_member(host, "listen", DEFAULT_LISTEN));
 	if (!config->listen)
 		return -1;

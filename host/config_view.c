@@ -2,8 +2,10 @@
 
 #include <libconfig.h>
 #include <stdarg.h>
+#include <string.h>
 
 #include "diag.h"
+#include "text.h"
 
 /* The view's nodes are libconfig settings; the ABI only sees an opaque type. */
 static config_setting_t *setting(const struct cdh_config_node *node)
@@ -117,4 +119,42 @@ void cdh_cfg_diag(const struct cdh_config_node *node, int32_t level,
 	va_start(ap, fmt);
 	cdh_diag_vreport(cdh_cfg_file(node), cdh_cfg_line(node), level, fmt, ap);
 	va_end(ap);
+}
+
+static void render(const struct cdh_config_node *node, struct cdh_text *out)
+{
+	const char *name = cdh_cfg_name(node), *str;
+	int32_t type = cdh_cfg_type(node), flag;
+	size_t i, count;
+	int64_t num;
+
+	if (name)
+		cdh_text_printf(out, "%s=", name);
+	if (type == CDH_CFG_GROUP || type == CDH_CFG_LIST) {
+		cdh_text_puts(out, type == CDH_CFG_GROUP ? "{" : "(");
+		count = cdh_cfg_count(node);
+		for (i = 0; i < count; i++) {
+			render(cdh_cfg_at(node, i), out);
+			cdh_text_puts(out, ";");
+		}
+		cdh_text_puts(out, type == CDH_CFG_GROUP ? "}" : ")");
+	} else if (cdh_cfg_string(node, &str) == CDH_OK) {
+		/* Length-prefixed so no string content can fake a delimiter. */
+		cdh_text_printf(out, "s%zu:%s", strlen(str), str);
+	} else if (cdh_cfg_int(node, &num) == CDH_OK) {
+		cdh_text_printf(out, "i%lld", (long long)num);
+	} else if (cdh_cfg_bool(node, &flag) == CDH_OK) {
+		cdh_text_puts(out, flag ? "true" : "false");
+	} else if (type == CDH_CFG_FLOAT) {
+		cdh_text_printf(out, "f%.17g",
+				config_setting_get_float(setting(node)));
+	}
+}
+
+char *cdh_cfg_fingerprint(const struct cdh_config_node *node)
+{
+	struct cdh_text out = CDH_TEXT_INIT;
+
+	render(node, &out);
+	return cdh_text_take(&out);
 }

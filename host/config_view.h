@@ -27,4 +27,11 @@ int32_t cdh_cfg_bool(const struct cdh_config_node *node, int32_t *out);
 void cdh_cfg_diag(const struct cdh_config_node *node, int32_t level,
 		  const char *fmt, ...) CDH_PRINTF(3, 4);
 
+/*
+ * Renders `node` and everything under it as canonical text (names, types,
+ * values; no line numbers), so two nodes render equal exactly when their
+ * settings are equal. Returns a new string (caller frees) or NULL.
+ */
+char *cdh_cfg_fingerprint(const struct cdh_config_node *node);
+
 #endif

@@ -27,7 +27,7 @@ struct cdh_loader {
 	char *probe_exe;
 	char *private_dir;
 	unsigned copies;
-	struct cdh_plugin_slot *slots;
+	struct cdh_plugin_slot **slots; /* heap slots: pointers stay valid */
 	size_t count;
 };
 
@@ -66,14 +66,15 @@ void cdh_loader_free(struct cdh_loader *loader)
 	if (!loader)
 		return;
 	for (i = 0; i < loader->count; i++) {
-		struct cdh_plugin_slot *slot = &loader->slots[i];
+		struct cdh_plugin_slot *slot = loader->slots[i];
 
-		if (slot->ready)
+		if (slot->ready || slot->superseded)
 			slot->ops.shutdown();
 		if (slot->copy_path)
 			unlink(slot->copy_path);
 		free(slot->copy_path);
 		free(slot->path);
+		free(slot);
 	}
 	if (loader->private_dir)
 		rmdir(loader->private_dir);
@@ -296,14 +297,15 @@ static int probe(const struct cdh_loader *loader, struct cdh_plugin_slot *slot,
 }
 
 static int duplicate_of_ready(const struct cdh_loader *loader,
-			      struct cdh_plugin_slot *slot)
+			      struct cdh_plugin_slot *slot,
+			      const struct cdh_plugin_slot *replacing)
 {
 	size_t i;
 
 	for (i = 0; i < loader->count; i++) {
-		const struct cdh_plugin_slot *other = &loader->slots[i];
+		const struct cdh_plugin_slot *other = loader->slots[i];
 
-		if (other != slot && other->ready &&
+		if (other != slot && other != replacing && other->ready &&
 		    (strcmp(other->desc.name, slot->desc.name) == 0 ||
 		     strcmp(other->desc.config_section, slot->desc.config_section) == 0)) {
 			refuse(slot, "plugin %s (section %s) is already loaded from %s",
@@ -314,7 +316,8 @@ static int duplicate_of_ready(const struct cdh_loader *loader,
 	return 0;
 }
 
-static void load_slot(struct cdh_loader *loader, struct cdh_plugin_slot *slot)
+static void load_slot(struct cdh_loader *loader, struct cdh_plugin_slot *slot,
+		      const struct cdh_plugin_slot *replacing)
 {
 	char copy[4096], err[256];
 	const char *base = strrchr(slot->path, '/');
@@ -329,7 +332,8 @@ static void load_slot(struct cdh_loader *loader, struct cdh_plugin_slot *slot)
 	slot->copy_path = strdup(copy);
 	if (loader->probe_exe && probe(loader, slot, copy) != 0)
 		return;
-	if (open_and_negotiate(slot, copy) != 0 || duplicate_of_ready(loader, slot)) {
+	if (open_and_negotiate(slot, copy) != 0 ||
+	    duplicate_of_ready(loader, slot, replacing)) {
 		/* Nothing of a refused plugin has run but its entry: safe to unmap. */
 		if (slot->handle)
 			dlclose(slot->handle);
@@ -360,27 +364,88 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-static int add_slot(struct cdh_loader *loader, const char *path)
+static struct cdh_plugin_slot *add_slot(struct cdh_loader *loader,
+				       const char *path,
+				       const struct cdh_plugin_slot *replacing)
 {
-	struct cdh_plugin_slot *grown =
+	struct cdh_plugin_slot **grown =
 		realloc(loader->slots, (loader->count + 1) * sizeof(*grown));
+	struct cdh_plugin_slot *slot;
 	struct stat st;
 
 	if (!grown)
-		return -1;
+		return NULL;
 	loader->slots = grown;
-	grown = &loader->slots[loader->count];
-	memset(grown, 0, sizeof(*grown));
-	grown->path = strdup(path);
-	if (!grown->path)
-		return -1;
-	loader->count++;
+	slot = calloc(1, sizeof(*slot));
+	if (!slot || !(slot->path = strdup(path))) {
+		free(slot);
+		return NULL;
+	}
+	loader->slots[loader->count++] = slot;
 	/* collectd's rule: only regular files, never through a symlink. */
 	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		refuse(grown, "not a regular file");
+		refuse(slot, "not a regular file");
 	else
-		load_slot(loader, grown);
-	return 0;
+		load_slot(loader, slot, replacing);
+	return slot;
+}
+
+/* The ready plugin a file in the directory provided, by path. */
+static struct cdh_plugin_slot *ready_from(const struct cdh_loader *loader,
+					  const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < loader->count; i++)
+		if (loader->slots[i]->ready && strcmp(loader->slots[i]->path, path) == 0)
+			return loader->slots[i];
+	return NULL;
+}
+
+struct cdh_plugin_slot *cdh_loader_reload_file(struct cdh_loader *loader,
+					       const char *path,
+					       struct cdh_plugin_slot **replaced,
+					       char *err, size_t errlen)
+{
+	struct cdh_plugin_slot *old = ready_from(loader, path), *slot;
+
+	*replaced = NULL;
+	slot = add_slot(loader, path, old);
+	if (!slot) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	if (!slot->ready) {
+		snprintf(err, errlen, "%s: %s", path, slot->error);
+		return NULL;
+	}
+	if (old) {
+		old->ready = 0;
+		old->superseded = 1;
+		*replaced = old;
+	}
+	return slot;
+}
+
+void cdh_loader_revert(struct cdh_plugin_slot *slot,
+		       struct cdh_plugin_slot *replaced, const char *why)
+{
+	slot->ops.shutdown();
+	slot->ready = 0;
+	snprintf(slot->error, sizeof(slot->error), "%s", why);
+	if (replaced) {
+		replaced->superseded = 0;
+		replaced->ready = 1;
+	}
+}
+
+void cdh_loader_retire(struct cdh_plugin_slot *slot)
+{
+	if (!slot->superseded)
+		return;
+	slot->ops.shutdown();
+	slot->superseded = 0;
+	snprintf(slot->error, sizeof(slot->error), "replaced by a newer load");
 }
 
 static int list_dir(const char *dir, char ***names, size_t *count)
@@ -423,7 +488,7 @@ int cdh_loader_scan(struct cdh_loader *loader, const char *dir, char *err,
 		return -1;
 	}
 	for (i = 0; i < count; i++) {
-		if (rc == 0 && add_slot(loader, names[i]) != 0) {
+		if (rc == 0 && !add_slot(loader, names[i], NULL)) {
 			snprintf(err, errlen, "out of memory");
 			rc = -1;
 		}
@@ -438,10 +503,10 @@ size_t cdh_loader_count(const struct cdh_loader *loader)
 	return loader->count;
 }
 
-const struct cdh_plugin_slot *cdh_loader_slot(const struct cdh_loader *loader,
+struct cdh_plugin_slot *cdh_loader_slot(const struct cdh_loader *loader,
 					      size_t index)
 {
-	return index < loader->count ? &loader->slots[index] : NULL;
+	return index < loader->count ? loader->slots[index] : NULL;
 }
 
 const struct cdh_plugin_slot *cdh_loader_find_section(
@@ -450,8 +515,8 @@ const struct cdh_plugin_slot *cdh_loader_find_section(
 	size_t i;
 
 	for (i = 0; i < loader->count; i++)
-		if (loader->slots[i].ready &&
-		    strcmp(loader->slots[i].desc.config_section, section) == 0)
-			return &loader->slots[i];
+		if (loader->slots[i]->ready &&
+		    strcmp(loader->slots[i]->desc.config_section, section) == 0)
+			return loader->slots[i];
 	return NULL;
 }

@@ -26,6 +26,8 @@ struct cdh_plugin_slot {
 	struct cdh_plugin_ops ops;   /* copied, zero-filled past struct_size */
 	void *handle;
 	char *copy_path;  /* the private copy that was mapped */
+	int superseded;   /* a newer load of the same file serves; still initialised */
+	int users;        /* accounts created from it that still exist */
 };
 
 struct cdh_loader;
@@ -47,8 +49,26 @@ void cdh_loader_free(struct cdh_loader *loader);
 int cdh_loader_scan(struct cdh_loader *loader, const char *dir, char *err,
 		    size_t errlen);
 
+/*
+ * Loads `path` again (it was replaced in the directory) into a new slot.
+ * When it is ready, the slot that served from the same path becomes
+ * superseded (not ready; still initialised, its instances still valid) and
+ * is returned in *replaced. Returns the new slot, or NULL with err (the old
+ * one keeps serving). Slots stay valid until cdh_loader_free.
+ */
+struct cdh_plugin_slot *cdh_loader_reload_file(struct cdh_loader *loader,
+					       const char *path,
+					       struct cdh_plugin_slot **replaced,
+					       char *err, size_t errlen);
+/* Undoes a reload: `slot` is shut down and refused with `why`; `replaced`
+ * (may be NULL) serves again. */
+void cdh_loader_revert(struct cdh_plugin_slot *slot,
+		       struct cdh_plugin_slot *replaced, const char *why);
+/* Shuts a superseded slot down once none of its instances is left. */
+void cdh_loader_retire(struct cdh_plugin_slot *slot);
+
 size_t cdh_loader_count(const struct cdh_loader *loader);
-const struct cdh_plugin_slot *cdh_loader_slot(const struct cdh_loader *loader,
+struct cdh_plugin_slot *cdh_loader_slot(const struct cdh_loader *loader,
 					      size_t index);
 /* The ready plugin owning config section `section`, or NULL. */
 const struct cdh_plugin_slot *cdh_loader_find_section(

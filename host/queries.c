@@ -1,6 +1,6 @@
 #include "queries.h"
 
-#include <json-c/json.h>
+#include "json_out.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,17 +79,11 @@ static int by_date_desc(const void *pa, const void *pb)
 static char *tags_to_json(const struct tag_rows *rows)
 {
 	json_object *array = json_object_new_array();
-	char *out = NULL;
 	size_t i;
 
-	if (!array)
-		return NULL;
-	for (i = 0; i < rows->count; i++)
+	for (i = 0; array && i < rows->count; i++)
 		json_object_array_add(array, json_object_new_string(rows->items[i].tag));
-	out = strdup(json_object_to_json_string_ext(
-		array, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
-	json_object_put(array);
-	return out;
+	return cdh_json_take_string(array);
 }
 
 char *cdh_query_tags(struct cdh_store *store, const char *account,

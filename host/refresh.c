@@ -13,10 +13,11 @@ uint64_t cdh_monotonic_ns(void)
 }
 
 int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
-		     uint64_t deadline_ns)
+		     uint64_t deadline_ns, const atomic_int *cancel)
 {
 	memset(refresh, 0, sizeof(*refresh));
 	atomic_init(&refresh->cancelled, 0);
+	refresh->also_cancelled = cancel;
 	refresh->deadline_ns = deadline_ns;
 	refresh->agent = strdup(agent);
 	return refresh->agent ? 0 : -1;
@@ -47,7 +48,8 @@ void cdh_refresh_cancel(struct cdh_refresh *refresh)
 
 int32_t cdh_refresh_is_cancelled(const struct cdh_refresh *refresh)
 {
-	if (atomic_load(&refresh->cancelled))
+	if (atomic_load(&refresh->cancelled) ||
+	    (refresh->also_cancelled && atomic_load(refresh->also_cancelled)))
 		return 1;
 	return refresh->deadline_ns && cdh_monotonic_ns() > refresh->deadline_ns;
 }

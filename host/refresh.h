@@ -35,6 +35,7 @@ struct cdh_refresh {
 	char *agent;          /* the agent's name: the store's ownership key */
 	uint64_t deadline_ns; /* monotonic; 0 = none */
 	atomic_int cancelled;
+	const atomic_int *also_cancelled; /* an owner's flag (scheduler), or NULL */
 	int nomem;            /* an emit failed: the cycle cannot be applied */
 	struct cdh_refresh_record *records;
 	size_t record_count, record_alloc;
@@ -44,9 +45,12 @@ struct cdh_refresh {
 	uint64_t requests[CDH_STATUS_CLASSES];
 };
 
-/* Starts an empty refresh for `agent` (copied). 0 ok, -1 out of memory. */
+/*
+ * Starts an empty refresh for `agent` (copied). `cancel` (may be NULL) is an
+ * owner's flag that cancels it too when set. 0 ok, -1 out of memory.
+ */
 int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
-		     uint64_t deadline_ns);
+		     uint64_t deadline_ns, const atomic_int *cancel);
 /* Frees everything the refresh holds. */
 void cdh_refresh_release(struct cdh_refresh *refresh);
 /* Asks the plugin to stop; safe from any thread. */

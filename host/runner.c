@@ -48,12 +48,13 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	s->failed_scopes = refresh->failed_scopes;
 	s->records = refresh->record_count;
 	s->requests = cdh_refresh_request_total(refresh);
+	memcpy(s->requests_by_class, refresh->requests, sizeof(refresh->requests));
 	return rc;
 }
 
 int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 			   struct cdh_store *store, uint64_t deadline_ns,
-			   struct cdh_run_summary *s)
+			   const atomic_int *cancel, struct cdh_run_summary *s)
 {
 	struct cdh_refresh refresh;
 	uint64_t start = cdh_monotonic_ns();
@@ -63,7 +64,7 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 					    sizeof(s->agent)) != CDH_OK)
 		snprintf(s->agent, sizeof(s->agent), "%s/agent[%u]",
 			 account->name, index + 1);
-	if (cdh_refresh_init(&refresh, s->agent, deadline_ns) != 0) {
+	if (cdh_refresh_init(&refresh, s->agent, deadline_ns, cancel) != 0) {
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		s->result = CDH_E_NOMEM;
 	} else {
@@ -86,9 +87,9 @@ int cdh_runner_run_all(const struct cdh_accounts *accounts,
 	uint32_t a;
 
 	for (i = 0; i < accounts->count; i++)
-		for (a = 0; a < accounts->items[i].agent_count; a++)
-			if (cdh_runner_refresh(&accounts->items[i], a, store, 0,
-					       &summary) != CDH_OK)
+		for (a = 0; a < accounts->items[i]->agent_count; a++)
+			if (cdh_runner_refresh(accounts->items[i], a, store, 0,
+					       NULL, &summary) != CDH_OK)
 				failed = 1;
 	return failed;
 }

@@ -5,9 +5,11 @@
 #ifndef CDH_RUNNER_H
 #define CDH_RUNNER_H
 
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "accounts.h"
+#include "refresh.h"
 #include "store.h"
 
 struct cdh_run_summary {
@@ -17,17 +19,20 @@ struct cdh_run_summary {
 	size_t failed_scopes; /* of which failed (kept their old records) */
 	size_t records;
 	uint64_t requests;
+	uint64_t requests_by_class[CDH_STATUS_CLASSES]; /* [0] transport, [n] nxx */
 	double seconds;
 	char error[512];
 };
 
 /*
  * Refreshes agent `index` of `account` and, if the cycle completed, applies
- * it to `store`. Logs a one-line summary. Returns CDH_OK when the cycle was
+ * it to `store`. `cancel` (may be NULL) stops it when set from another
+ * thread. Logs a one-line summary. Returns CDH_OK when the cycle was
  * stored with no failed scope, else the error; `summary` is filled either way.
  */
 int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 			   struct cdh_store *store, uint64_t deadline_ns,
+			   const atomic_int *cancel,
 			   struct cdh_run_summary *summary);
 
 /* Refreshes every agent of every account once; 0 all ok, 1 some failed. */

@@ -6,6 +6,8 @@
  * OK gets exactly its new records; a FAILED scope keeps what it had; scopes
  * the agent owned before and did not mention this cycle lose their records.
  * A store error leaves the stored data as it was.
+ *
+ * Thread-safe: applies are serialised; reads run beside them (WAL).
  */
 #ifndef CDH_STORE_H
 #define CDH_STORE_H
@@ -24,6 +26,10 @@ void cdh_store_close(struct cdh_store *store);
 /* Applies a completed refresh (see above). 0 ok; -1 with err, nothing changed. */
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen);
+
+/* Deletes every record `agent` owns (an agent that no longer exists). 0 or -1. */
+int cdh_store_forget_agent(struct cdh_store *store, const char *agent,
+			   char *err, size_t errlen);
 
 /* Called per row, in id order; a non-zero return stops the scan. */
 typedef int (*cdh_store_row_fn)(const char *id, const char *attributes,

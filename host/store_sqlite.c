@@ -2,6 +2,7 @@
  * store_sqlite - the SQLite backend of the store: one table of records keyed
  * by (type, id), indexed by (agent, scope) for per-scope replacement.
  */
+#include <pthread.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,20 @@
 #define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 10000
 
+#define READER_POOL 8
+
+/*
+ * One writer connection, applies serialised by write_lock; readers get a
+ * connection of their own from a small pool, so with WAL a query never waits
+ * for a cycle being applied, nor a cycle for a query.
+ */
 struct cdh_store {
-	sqlite3 *db;
+	sqlite3 *db; /* the writer */
+	char *path;
+	pthread_mutex_t write_lock;
+	pthread_mutex_t pool_lock;
+	sqlite3 *readers[READER_POOL];
+	size_t reader_count;
 };
 
 static const char schema_sql[] =
@@ -66,10 +79,13 @@ struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
 {
 	struct cdh_store *store = calloc(1, sizeof(*store));
 
-	if (!store) {
+	if (!store || !(store->path = strdup(path))) {
 		snprintf(err, errlen, "cache store: out of memory");
+		free(store);
 		return NULL;
 	}
+	pthread_mutex_init(&store->write_lock, NULL);
+	pthread_mutex_init(&store->pool_lock, NULL);
 	if (sqlite3_open_v2(path, &store->db,
 			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
 				    SQLITE_OPEN_FULLMUTEX,
@@ -93,10 +109,50 @@ struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
 
 void cdh_store_close(struct cdh_store *store)
 {
+	size_t i;
+
 	if (!store)
 		return;
+	for (i = 0; i < store->reader_count; i++)
+		sqlite3_close(store->readers[i]);
 	sqlite3_close(store->db);
+	pthread_mutex_destroy(&store->write_lock);
+	pthread_mutex_destroy(&store->pool_lock);
+	free(store->path);
 	free(store);
+}
+
+/* A read connection from the pool, or a new one; NULL with err. */
+static sqlite3 *reader_get(struct cdh_store *store, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+
+	pthread_mutex_lock(&store->pool_lock);
+	if (store->reader_count)
+		db = store->readers[--store->reader_count];
+	pthread_mutex_unlock(&store->pool_lock);
+	if (db)
+		return db;
+	if (sqlite3_open_v2(store->path, &db,
+			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cache store %s: %s", store->path,
+			 db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	return db;
+}
+
+static void reader_put(struct cdh_store *store, sqlite3 *db)
+{
+	pthread_mutex_lock(&store->pool_lock);
+	if (store->reader_count < READER_POOL) {
+		store->readers[store->reader_count++] = db;
+		db = NULL;
+	}
+	pthread_mutex_unlock(&store->pool_lock);
+	sqlite3_close(db);
 }
 
 /* Runs `sql` once per scope of the refresh whose result is `result`. */
@@ -214,14 +270,42 @@ static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen)
 {
+	int rc = -1;
+
+	pthread_mutex_lock(&store->write_lock);
 	if (exec(store->db, "BEGIN IMMEDIATE", err, errlen) != 0)
-		return -1;
+		goto out;
 	if (apply_in_transaction(store->db, refresh) != 0) {
 		fail(store->db, "applying a refresh", err, errlen);
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
-		return -1;
+		goto out;
 	}
-	return exec(store->db, "COMMIT", err, errlen);
+	rc = exec(store->db, "COMMIT", err, errlen);
+	if (rc != 0)
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	pthread_mutex_unlock(&store->write_lock);
+	return rc;
+}
+
+int cdh_store_forget_agent(struct cdh_store *store, const char *agent,
+			   char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	pthread_mutex_lock(&store->write_lock);
+	rc = sqlite3_prepare_v2(store->db, "DELETE FROM records WHERE agent = ?1",
+				-1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(stmt);
+	}
+	if (rc != SQLITE_OK)
+		fail(store->db, "forgetting an agent", err, errlen);
+	pthread_mutex_unlock(&store->write_lock);
+	return rc == SQLITE_OK ? 0 : -1;
 }
 
 /* The smallest string greater than every string starting with `prefix`. */
@@ -260,40 +344,56 @@ int cdh_store_scan(struct cdh_store *store, const char *type,
 	char *upper = prefix_upper_bound(id_prefix);
 	int rc;
 
+	sqlite3 *db;
+
 	if (!upper) {
 		snprintf(err, errlen, "cache store: out of memory");
 		return -1;
 	}
-	if (sqlite3_prepare_v2(store->db,
-			       "SELECT id, attributes FROM records WHERE type = ?1 "
-			       "AND id >= ?2 AND id < ?3 ORDER BY id",
-			       -1, &stmt, NULL) != SQLITE_OK) {
+	db = reader_get(store, err, errlen);
+	if (!db) {
 		free(upper);
-		return fail(store->db, "scan", err, errlen);
+		return -1;
 	}
-	sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, id_prefix, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 3, upper, -1, SQLITE_STATIC);
-	rc = run_rows(stmt, fn, data);
-	sqlite3_finalize(stmt);
+	rc = sqlite3_prepare_v2(db,
+				"SELECT id, attributes FROM records WHERE type = ?1 "
+				"AND id >= ?2 AND id < ?3 ORDER BY id",
+				-1, &stmt, NULL) == SQLITE_OK ? 0 : -1;
+	if (rc == 0) {
+		sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, id_prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, upper, -1, SQLITE_STATIC);
+		rc = run_rows(stmt, fn, data);
+		sqlite3_finalize(stmt);
+	}
+	if (rc < 0)
+		fail(db, "scan", err, errlen);
+	reader_put(store, db);
 	free(upper);
-	return rc < 0 ? fail(store->db, "scan", err, errlen) : 0;
+	return rc < 0 ? -1 : 0;
 }
 
 int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
 		  cdh_store_row_fn fn, void *data, char *err, size_t errlen)
 {
 	sqlite3_stmt *stmt;
+	sqlite3 *db = reader_get(store, err, errlen);
 	int rc;
 
-	if (sqlite3_prepare_v2(store->db,
-			       "SELECT id, attributes FROM records "
-			       "WHERE type = ?1 AND id = ?2",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		return fail(store->db, "get", err, errlen);
-	sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
-	sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
-	rc = run_rows(stmt, fn, data);
-	sqlite3_finalize(stmt);
-	return rc < 0 ? fail(store->db, "get", err, errlen) : rc;
+	if (!db)
+		return -1;
+	rc = sqlite3_prepare_v2(db,
+				"SELECT id, attributes FROM records "
+				"WHERE type = ?1 AND id = ?2",
+				-1, &stmt, NULL) == SQLITE_OK ? 0 : -1;
+	if (rc == 0) {
+		sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
+		rc = run_rows(stmt, fn, data);
+		sqlite3_finalize(stmt);
+	}
+	if (rc < 0)
+		fail(db, "get", err, errlen);
+	reader_put(store, db);
+	return rc;
 }

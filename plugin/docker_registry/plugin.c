@@ -97,6 +97,7 @@ static int32_t plugin_create(const struct cdh_config_node *node,
 		return rc;
 	}
 	info->agent_count = inst->account->cache_threads;
+	info->interval_ms = (uint64_t)inst->account->cache_interval_s * 1000u;
 	*out_instance = inst;
 	return CDH_OK;
 }

@@ -48,7 +48,8 @@ AT(cdh_host_api, count_request, 144);
 SIZE(cdh_host_api, 152);
 
 AT(cdh_instance_info, agent_count, 4);
-SIZE(cdh_instance_info, 8);
+AT(cdh_instance_info, interval_ms, 8);
+SIZE(cdh_instance_info, 16);
 
 AT(cdh_plugin_ops, init, 8);
 AT(cdh_plugin_ops, shutdown, 16);

@@ -204,6 +204,7 @@ struct cdh_host_api {
 struct cdh_instance_info {
 	uint32_t struct_size;
 	uint32_t agent_count; /* >= 1: refresh(inst, 0 .. agent_count-1) */
+	uint64_t interval_ms; /* how often each agent wants a refresh; 0: host default */
 };
 
 /* Receives one JSON text from describe(); `json` is borrowed for the call. */
