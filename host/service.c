@@ -147,7 +147,8 @@ static int apply_generation(struct service *sv, const struct cdh_config *config,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	memcpy(before, old.items, old.count * sizeof(*before));
+	if (old.count)
+		memcpy(before, old.items, old.count * sizeof(*before));
 	if (cdh_accounts_create(sv->start->loader, config, &old, &fresh, err,
 				errlen) != 0) {
 		free(before);
