@@ -50,6 +50,8 @@ static const char usage_text[] =
 	"  run [--once]                 the service: refresh loops, HTTP API, hot reload;\n"
 	"                               --once: refresh every agent once, store, exit\n"
 	"                               (0 all ok, 1 some failed, 2 config error)\n"
+	"  images find [--account A] [--q Q] [--repository R] [--tag T] [--count N]\n"
+	"              [--include-details]  cached images (JSON), as the API's find\n"
 	"  images tags --account A --repository R\n"
 	"                               the cached tags of one repository (JSON)\n"
 	"  credentials [NAME]           the accounts as GET /credentials[/NAME] shows them\n"
@@ -288,10 +290,67 @@ static int cmd_credentials(struct session *s, int argc, char **argv)
 	return 0;
 }
 
+static int parse_find(int argc, char **argv, struct cdh_find_params *p)
+{
+	const char *count = NULL;
+	char *end;
+	int i, rc;
+
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--include-details") == 0) {
+			p->include_details = 1;
+			continue;
+		}
+		if ((rc = take_option(argc, argv, &i, "--account", &p->account)) ||
+		    (rc = take_option(argc, argv, &i, "--q", &p->q)) ||
+		    (rc = take_option(argc, argv, &i, "--repository", &p->repository)) ||
+		    (rc = take_option(argc, argv, &i, "--tag", &p->tag)) ||
+		    (rc = take_option(argc, argv, &i, "--count", &count))) {
+			if (rc < 0)
+				return usage_error("%s needs a value", argv[i]);
+			continue;
+		}
+		return usage_error("images find: unknown option %s", argv[i]);
+	}
+	if (count) {
+		p->count = strtol(count, &end, 10);
+		if (*count == '\0' || *end != '\0')
+			return usage_error("--count takes a number, not %s", count);
+	}
+	return 0;
+}
+
+static int cmd_images_find(struct session *s, int argc, char **argv)
+{
+	struct cdh_find_params p = { 0 };
+	struct cdh_directory *dir;
+	char err[1024], *json;
+	int rc;
+
+	if ((rc = parse_find(argc, argv, &p)))
+		return rc;
+	dir = describe_accounts(s, &rc);
+	if (!dir || (rc = session_store(s))) {
+		cdh_directory_release(dir);
+		return rc;
+	}
+	json = cdh_query_find(s->store, dir, &p, err, sizeof(err));
+	cdh_directory_release(dir);
+	if (!json) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
 static int cmd_images(struct session *s, int argc, char **argv)
 {
 	if (argc >= 2 && strcmp(argv[1], "tags") == 0)
 		return cmd_images_tags(s, argc - 1, argv + 1);
+	if (argc >= 2 && strcmp(argv[1], "find") == 0)
+		return cmd_images_find(s, argc - 1, argv + 1);
 	return usage_error("images: unknown subcommand %s",
 			   argc >= 2 ? argv[1] : "(none)");
 }

@@ -67,6 +67,33 @@ static int route_tags(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
 	return 200;
 }
 
+static int route_find(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
+		      char **body)
+{
+	struct cdh_find_params p = { arg(ctx, "q"), arg(ctx, "account"),
+				     arg(ctx, "repository"), arg(ctx, "tag"), 0,
+				     is_true(arg(ctx, "includeDetails")) };
+	const char *count = arg(ctx, "count");
+	struct cdh_directory *dir;
+	char err[512], *end;
+
+	if (count && *count) {
+		p.count = strtol(count, &end, 10);
+		if (*end != '\0') {
+			*body = cdh_json_error(400, "Bad Request", "count must be a number");
+			return 400;
+		}
+	}
+	dir = cdh_directory_current();
+	*body = cdh_query_find(store, dir, &p, err, sizeof(err));
+	cdh_directory_release(dir);
+	if (!*body) {
+		*body = cdh_json_error(500, "Internal Server Error", "cache store error");
+		return 500;
+	}
+	return 200;
+}
+
 int cdh_http_api_route(struct cdh_store *store, const char *path,
 		       cdh_http_arg_fn arg, void *ctx, const char **type,
 		       char **body)
@@ -87,6 +114,8 @@ int cdh_http_api_route(struct cdh_store *store, const char *path,
 		return route_credentials(path, arg, ctx, body);
 	if (strcmp(path, "/dockerRegistry/images/tags") == 0)
 		return route_tags(store, arg, ctx, body);
+	if (strcmp(path, "/dockerRegistry/images/find") == 0)
+		return route_find(store, arg, ctx, body);
 	*body = cdh_json_error(404, "Not Found", "no such endpoint");
 	return 404;
 }

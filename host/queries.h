@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 
+#include "directory.h"
 #include "store.h"
 
 /*
@@ -18,5 +19,26 @@
  */
 char *cdh_query_tags(struct cdh_store *store, const char *account,
 		     const char *repository, char *err, size_t errlen);
+
+/* GET /dockerRegistry/images/find parameters; NULL/0 = not given. */
+struct cdh_find_params {
+	const char *q;          /* glob (*, ?, [..]) inside <registry>/<repo>:<tag> */
+	const char *account;
+	const char *repository; /* exact */
+	const char *tag;        /* exact */
+	long count;             /* at most this many, after filtering; <= 0: all */
+	int include_details;    /* commitId, buildNumber, branch, labels */
+};
+
+/*
+ * GET /dockerRegistry/images/find: Clouddriver's image objects as a JSON
+ * array (caller frees), in key order. Only accounts in `dir` (configured
+ * now) are answered, with their registry. Unlike Clouddriver, repository
+ * and tag always filter, digest is returned whenever known, and count
+ * applies after filtering. NULL with err on a store error.
+ */
+char *cdh_query_find(struct cdh_store *store, const struct cdh_directory *dir,
+		     const struct cdh_find_params *params, char *err,
+		     size_t errlen);
 
 #endif
