@@ -140,7 +140,9 @@ static int session_store(struct session *s)
 {
 	char err[1024];
 
-	s->store = cdh_store_open_sqlite(s->config->cache_path, err, sizeof(err));
+	s->store = s->config->cache_memory
+		? cdh_store_open_memory(err, sizeof(err))
+		: cdh_store_open_sqlite(s->config->cache_path, err, sizeof(err));
 	if (!s->store) {
 		fprintf(stderr, "cdhost: %s\n", err);
 		return EXIT_RUNTIME;

@@ -87,9 +87,11 @@ static int read_cache(struct cdh_config *config,
 			     "host.cache must be a group { backend = ...; }");
 	if (cache)
 		warn_unknown(cache, cache_keys, "host.cache");
-	if (strcmp(backend, "sqlite") != 0)
+	if (strcmp(backend, "memory") == 0)
+		config->cache_memory = 1;
+	else if (strcmp(backend, "sqlite") != 0)
 		cdh_cfg_diag(cdh_cfg_member(cache, "backend"), CDH_LOG_ERROR,
-			     "host.cache.backend must be \"sqlite\", not \"%s\"",
+			     "host.cache.backend must be \"sqlite\" or \"memory\", not \"%s\"",
 			     backend);
 	config->cache_path = relative_to(config->dir, path);
 	return config->cache_path ? 0 : -1;

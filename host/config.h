@@ -17,6 +17,7 @@ struct cdh_config {
 	char *dir;        /* its directory */
 	char *listen;     /* host.listen, "127.0.0.1:7002" by default */
 	char *plugin_dir; /* host.pluginDir made absolute, or NULL */
+	int cache_memory; /* host.cache.backend == "memory": nothing persists */
 	char *cache_path; /* host.cache.path made absolute (sqlite) */
 	unsigned workers; /* host.workers: refresh threads, 4 by default */
 	void *libconfig;  /* the parsed config_t, private to config*.c */

@@ -21,6 +21,8 @@ struct cdh_store;
 /* Opens (creating if needed) the SQLite store at `path`. NULL + err on failure. */
 struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
 					size_t errlen);
+/* A store in this process's memory only: gone at exit. NULL + err on failure. */
+struct cdh_store *cdh_store_open_memory(char *err, size_t errlen);
 void cdh_store_close(struct cdh_store *store);
 
 /* Applies a completed refresh (see above). 0 ok; -1 with err, nothing changed. */

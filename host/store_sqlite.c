@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "store.h"
+#include "store_backend.h"
 
 #define SCHEMA_VERSION 1
 #define BUSY_TIMEOUT_MS 10000
@@ -20,7 +20,7 @@
  * connection of their own from a small pool, so with WAL a query never waits
  * for a cycle being applied, nor a cycle for a query.
  */
-struct cdh_store {
+struct cdh__store_impl {
 	sqlite3 *db; /* the writer */
 	char *path;
 	pthread_mutex_t write_lock;
@@ -35,6 +35,8 @@ static const char schema_sql[] =
 	"  scope TEXT NOT NULL, attributes TEXT NOT NULL,"
 	"  PRIMARY KEY (type, id)) WITHOUT ROWID;"
 	"CREATE INDEX IF NOT EXISTS records_by_owner ON records (agent, scope);";
+
+static void sqlite_close(struct cdh__store_impl *store);
 
 static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)
 {
@@ -74,10 +76,10 @@ static int check_schema(sqlite3 *db, char *err, size_t errlen)
 	return 0;
 }
 
-struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
-					size_t errlen)
+struct cdh__store_impl *cdh__store_sqlite_open(const char *path, char *err,
+					       size_t errlen)
 {
-	struct cdh_store *store = calloc(1, sizeof(*store));
+	struct cdh__store_impl *store = calloc(1, sizeof(*store));
 
 	if (!store || !(store->path = strdup(path))) {
 		snprintf(err, errlen, "cache store: out of memory");
@@ -92,7 +94,7 @@ struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
 			    NULL) != SQLITE_OK) {
 		snprintf(err, errlen, "cache store %s: %s", path,
 			 store->db ? sqlite3_errmsg(store->db) : "cannot open");
-		cdh_store_close(store);
+		sqlite_close(store);
 		return NULL;
 	}
 	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
@@ -101,13 +103,13 @@ struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
 		 err, errlen) != 0 ||
 	    exec(store->db, schema_sql, err, errlen) != 0 ||
 	    check_schema(store->db, err, errlen) != 0) {
-		cdh_store_close(store);
+		sqlite_close(store);
 		return NULL;
 	}
 	return store;
 }
 
-void cdh_store_close(struct cdh_store *store)
+static void sqlite_close(struct cdh__store_impl *store)
 {
 	size_t i;
 
@@ -123,7 +125,7 @@ void cdh_store_close(struct cdh_store *store)
 }
 
 /* A read connection from the pool, or a new one; NULL with err. */
-static sqlite3 *reader_get(struct cdh_store *store, char *err, size_t errlen)
+static sqlite3 *reader_get(struct cdh__store_impl *store, char *err, size_t errlen)
 {
 	sqlite3 *db = NULL;
 
@@ -144,7 +146,7 @@ static sqlite3 *reader_get(struct cdh_store *store, char *err, size_t errlen)
 	return db;
 }
 
-static void reader_put(struct cdh_store *store, sqlite3 *db)
+static void reader_put(struct cdh__store_impl *store, sqlite3 *db)
 {
 	pthread_mutex_lock(&store->pool_lock);
 	if (store->reader_count < READER_POOL) {
@@ -267,7 +269,7 @@ static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
 	return insert_records(db, refresh);
 }
 
-int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
+static int sqlite_apply(struct cdh__store_impl *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen)
 {
 	int rc = -1;
@@ -288,7 +290,7 @@ out:
 	return rc;
 }
 
-int cdh_store_forget_agent(struct cdh_store *store, const char *agent,
+static int sqlite_forget_agent(struct cdh__store_impl *store, const char *agent,
 			   char *err, size_t errlen)
 {
 	sqlite3_stmt *stmt;
@@ -336,7 +338,7 @@ static int run_rows(sqlite3_stmt *stmt, cdh_store_row_fn fn, void *data)
 	return rc == SQLITE_DONE ? found : -1;
 }
 
-int cdh_store_scan(struct cdh_store *store, const char *type,
+static int sqlite_scan(struct cdh__store_impl *store, const char *type,
 		   const char *id_prefix, cdh_store_row_fn fn, void *data,
 		   char *err, size_t errlen)
 {
@@ -373,7 +375,7 @@ int cdh_store_scan(struct cdh_store *store, const char *type,
 	return rc < 0 ? -1 : 0;
 }
 
-int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
+static int sqlite_get(struct cdh__store_impl *store, const char *type, const char *id,
 		  cdh_store_row_fn fn, void *data, char *err, size_t errlen)
 {
 	sqlite3_stmt *stmt;
@@ -397,3 +399,8 @@ int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
 	reader_put(store, db);
 	return rc;
 }
+
+const struct cdh__store_backend cdh__store_sqlite = {
+	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
+	sqlite_get,
+};

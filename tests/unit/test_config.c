@@ -181,7 +181,7 @@ static void an_unsupported_cache_backend_names_file_and_line(void **state)
 		       "host = {\n  cache = {\n"
 		       "    backend = \"redis\";\n  };\n};\n",
 		       3,
-		       "host.cache.backend must be \"sqlite\", not \"redis\"");
+		       "host.cache.backend must be \"sqlite\" or \"memory\", not \"redis\"");
 }
 
 static void a_host_key_of_the_wrong_type_names_file_and_line(void **state)

@@ -44,6 +44,19 @@ static int setup(void **state)
 	return f.store ? 0 : -1;
 }
 
+/* The same semantics, held in memory only. */
+static int setup_memory(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	if (testdir_init(&f.dir) != 0)
+		return -1;
+	f.store = cdh_store_open_memory(f.err, sizeof(f.err));
+	*state = &f;
+	return f.store ? 0 : -1;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -331,6 +344,21 @@ static void get_finds_one_record_by_type_and_id(void **state)
 			 0);
 }
 
+static void forgetting_an_agent_drops_only_its_records(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_B);
+	emit(f, "app", "quay:app:1");
+	cycle_apply(f);
+	assert_int_equal(cdh_store_forget_agent(f->store, AGENT_A, err, sizeof(err)), 0);
+	assert_string_equal(tagged(f), "quay:app:1");
+}
+
 /* ---- the file ---- */
 
 static void records_survive_closing_and_reopening(void **state)
@@ -383,10 +411,26 @@ static void an_unopenable_path_is_an_error_naming_it(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define M(fn) cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
 
 int main(void)
 {
+	const struct CMUnitTest memory[] = {
+	    M(an_ok_scope_gets_exactly_its_new_records),
+	    M(an_ok_scope_with_no_records_is_emptied),
+	    M(a_failed_scope_keeps_its_old_records),
+	    M(a_scope_no_longer_mentioned_loses_its_records),
+	    M(another_agents_records_are_untouched),
+	    M(new_attributes_replace_old_ones),
+	    M(scan_visits_ids_in_byte_order),
+	    M(scan_matches_the_prefix_and_nothing_longer),
+	    M(scan_is_per_type),
+	    M(a_non_zero_return_stops_the_scan),
+	    M(get_finds_one_record_by_type_and_id),
+	    M(forgetting_an_agent_drops_only_its_records),
+	};
 	const struct CMUnitTest tests[] = {
+	    T(forgetting_an_agent_drops_only_its_records),
 	    T(an_ok_scope_gets_exactly_its_new_records),
 	    T(an_ok_scope_with_no_records_is_emptied),
 	    T(a_failed_scope_keeps_its_old_records),
@@ -403,5 +447,7 @@ int main(void)
 	    T(an_unopenable_path_is_an_error_naming_it),
 	};
 
-	return cmocka_run_group_tests(tests, NULL, NULL);
+	int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+
+	return failed + cmocka_run_group_tests_name("memory", memory, NULL, NULL);
 }
