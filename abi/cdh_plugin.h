@@ -207,13 +207,18 @@ struct cdh_instance_info {
 /* Receives one JSON text from describe(); `json` is borrowed for the call. */
 typedef void (*cdh_json_sink_fn)(void *sink_ctx, const char *json);
 
+/* Receives one finding of verify(); `message` is borrowed for the call. */
+typedef void (*cdh_report_fn)(void *report_ctx, int32_t level,
+			      const char *message);
+
 /* describe() detail levels (int32_t). */
 #define CDH_DESCRIBE_SUMMARY 0  /* Clouddriver's GET /credentials entry */
 #define CDH_DESCRIBE_EXPANDED 1 /* GET /credentials/{name} */
 
 /*
  * The plugin's operations. Required: init, shutdown, validate_config, create,
- * agent_name, refresh, destroy. Optional (may be NULL): reconfigure, describe.
+ * agent_name, refresh, destroy. Optional (may be NULL): reconfigure, describe,
+ * verify.
  */
 struct cdh_plugin_ops {
 	uint32_t struct_size;
@@ -263,6 +268,16 @@ struct cdh_plugin_ops {
 	 */
 	int32_t (*describe)(const void *instance, int32_t detail,
 			    cdh_json_sink_fn sink, void *sink_ctx);
+
+	/*
+	 * Optional: checks the account against its registry as Halyard's
+	 * validator does (reachable as v2, credentials accepted, repositories
+	 * have tags), reporting each finding through `report` with level
+	 * CDH_LOG_ERROR or CDH_LOG_WARN. Returns CDH_OK when nothing worse than
+	 * a warning was found, else CDH_E_CONFIG or CDH_E_TRANSIENT. Control
+	 * thread; bounded by the account's own timeouts. No secret in findings.
+	 */
+	int32_t (*verify)(void *instance, cdh_report_fn report, void *report_ctx);
 };
 
 /* The plugin's descriptor: static storage, valid while the plugin is loaded. */

@@ -60,7 +60,8 @@ AT(cdh_plugin_ops, refresh, 48);
 AT(cdh_plugin_ops, destroy, 56);
 AT(cdh_plugin_ops, reconfigure, 64);
 AT(cdh_plugin_ops, describe, 72);
-SIZE(cdh_plugin_ops, 80);
+AT(cdh_plugin_ops, verify, 80);
+SIZE(cdh_plugin_ops, 88);
 
 AT(cdh_plugin_desc, magic, 4);
 AT(cdh_plugin_desc, name, 8);
