@@ -23,11 +23,11 @@ static char fixture_diags[FIXTURE_MAX_DIAGS][1024];
 static int fixture_ndiags;
 static struct cdh_host_api fixture_api;
 
-static void fixture_record_diag(const struct cdh_config_node *node,
+static inline void fixture_record_diag(const struct cdh_config_node *node,
 				int32_t level, const char *fmt, ...)
 	CDH_PRINTF(3, 4);
 
-static void fixture_record_diag(const struct cdh_config_node *node,
+static inline void fixture_record_diag(const struct cdh_config_node *node,
 				int32_t level, const char *fmt, ...)
 {
 	char msg[900];
@@ -44,14 +44,14 @@ static void fixture_record_diag(const struct cdh_config_node *node,
 }
 
 /* The real host table, with config_diag recording instead of printing. */
-static const struct cdh_host_api *fixture_host(void)
+static inline const struct cdh_host_api *fixture_host(void)
 {
 	fixture_api = *cdh_host_api_get();
 	fixture_api.config_diag = fixture_record_diag;
 	return &fixture_api;
 }
 
-static void fixture_print_diags(void)
+static inline void fixture_print_diags(void)
 {
 	int i;
 
@@ -63,7 +63,7 @@ static void fixture_print_diags(void)
  * Parses `a = { <body> };` and returns drg_account_parse's result; the
  * account (if any) into *out. Diagnostics are reset first.
  */
-static int32_t fixture_parse(const char *body, struct drg_account **out)
+static inline int32_t fixture_parse(const char *body, struct drg_account **out)
 {
 	char text[8192];
 	config_t cfg;
@@ -88,7 +88,7 @@ static int32_t fixture_parse(const char *body, struct drg_account **out)
 }
 
 /* Index of the first diagnostic containing `needle`, or -1 (and prints all). */
-static int fixture_find_diag(const char *needle)
+static inline int fixture_find_diag(const char *needle)
 {
 	int i;
 
