@@ -10,6 +10,7 @@
 
 #include "accounts.h"
 #include "config.h"
+#include "credentials_view.h"
 #include "host_api.h"
 #include "loader.h"
 #include "log.h"
@@ -47,6 +48,7 @@ static const char usage_text[] =
 	"                               (0 all ok, 1 some failed, 2 config error)\n"
 	"  images tags --account A --repository R\n"
 	"                               the cached tags of one repository (JSON)\n"
+	"  credentials [NAME]           accounts as GET /credentials[/NAME] (JSON)\n"
 	"  plugins                      loaded plugins, ABI versions, state, errors\n"
 	"  version                      print the version\n"
 	"\n"
@@ -254,6 +256,17 @@ static int cmd_plugins(struct session *s, int argc, char **argv)
 	return refused ? EXIT_RUNTIME : 0;
 }
 
+static int cmd_credentials(struct session *s, int argc, char **argv)
+{
+	int rc;
+
+	if (argc > 2)
+		return usage_error("%s takes at most one account NAME", "credentials");
+	if ((rc = session_config(s, 1)) || (rc = session_plugins(s)))
+		return rc;
+	return cdh_credentials_view_command(s->loader, s->config, argc, argv);
+}
+
 static int dispatch(struct session *s, int argc, char **argv)
 {
 	const char *cmd = argv[0];
@@ -264,6 +277,8 @@ static int dispatch(struct session *s, int argc, char **argv)
 		return cmd_images(s, argc, argv);
 	if (strcmp(cmd, "plugins") == 0)
 		return cmd_plugins(s, argc, argv);
+	if (strcmp(cmd, "credentials") == 0)
+		return cmd_credentials(s, argc, argv);
 	if (strcmp(cmd, "version") == 0) {
 		printf("cdhost %s (plugin ABI %d.%d)\n", CDH_VERSION, CDH_ABI_MAJOR,
 		       CDH_ABI_MINOR);
