@@ -317,6 +317,37 @@ static void fold_excerpt(const char *in, char *out, size_t outlen)
 	out[n] = '\0';
 }
 
+void drg_command_redact(char *text, const char *secret, size_t len)
+{
+	char *from = text, *hit;
+
+	if (len < 3)
+		return;
+	while ((hit = memmem(from, strlen(from), secret, len)) != NULL) {
+		memmove(hit + 3, hit + len, strlen(hit + len) + 1);
+		memcpy(hit, "***", 3);
+		from = hit + 3;
+	}
+}
+
+/* Each trimmed line of stdout out of `text`. */
+static void redact_stdout(const struct drg_command_result *res, char *text)
+{
+	const char *line = res->out ? res->out : "";
+
+	while (*line) {
+		size_t len = strcspn(line, "\n");
+		const char *start = line, *end = line + len;
+
+		while (start < end && isspace((unsigned char)*start))
+			start++;
+		while (end > start && isspace((unsigned char)end[-1]))
+			end--;
+		drg_command_redact(text, start, (size_t)(end - start));
+		line += len + (line[len] == '\n');
+	}
+}
+
 void drg_command_describe_failure(const struct drg_command_result *res,
 				  int64_t timeout_ms, char *buf, size_t buflen)
 {
@@ -334,6 +365,7 @@ void drg_command_describe_failure(const struct drg_command_result *res,
 	else
 		n = snprintf(buf, buflen, "was killed by signal %d", res->signal);
 	fold_excerpt(res->err, excerpt, sizeof(excerpt));
+	redact_stdout(res, excerpt);
 	if (n > 0 && (size_t)n < buflen && excerpt[0])
 		snprintf(buf + n, buflen - (size_t)n, ": %s", excerpt);
 }

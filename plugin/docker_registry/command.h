@@ -49,9 +49,18 @@ void drg_command_result_release(struct drg_command_result *res);
  * One line describing how a run that did not exit 0 ended, e.g.
  * "exited with status 3", "timed out after 30 s and was killed",
  * "was killed by signal 9", followed by ": <stderr excerpt>" when stderr
- * said something (whitespace folded, cut to fit).
+ * said something (whitespace folded, cut to fit). Whatever the program
+ * printed on stdout (each line, trimmed) is replaced by "***" in the
+ * excerpt: a helper that echoes its secret on both must not leak it.
  */
 void drg_command_describe_failure(const struct drg_command_result *res,
 				  int64_t timeout_ms, char *buf, size_t buflen);
+
+/*
+ * Replaces every occurrence of the `len` bytes at `secret` in the string
+ * `text` by "***" (in place; text only shrinks). Shorter than 3 bytes: left
+ * alone (it would blank ordinary words and is no secret).
+ */
+void drg_command_redact(char *text, const char *secret, size_t len);
 
 #endif

@@ -112,6 +112,10 @@ static int fail(struct drg_credentials *c, const char *why, char *err,
 		size_t errlen)
 {
 	snprintf(c->failure, sizeof(c->failure), "%s", why);
+	/* Belt and braces: no message may carry a secret we know of. */
+	if (c->pass)
+		drg_command_redact(c->failure, c->pass, strlen(c->pass));
+	drg_command_redact(c->failure, c->password, strlen(c->password));
 	c->failed = 1;
 	c->failed_ns = now_ns(c);
 	wipe_free(c->user);
@@ -120,22 +124,6 @@ static int fail(struct drg_credentials *c, const char *why, char *err,
 	c->cached = 0;
 	snprintf(err, errlen, "%s", c->failure);
 	return -1;
-}
-
-/* Replaces every occurrence of `secret` in msg by "***". */
-static void redact(char *msg, const char *secret)
-{
-	size_t slen = secret ? strlen(secret) : 0;
-	char *from = msg, *hit;
-
-	/* Shorter ones would blank out ordinary words; they are no secret. */
-	if (slen < 3)
-		return;
-	while ((hit = strstr(from, secret)) != NULL) {
-		memmove(hit + 3, hit + slen, strlen(hit + slen) + 1);
-		memcpy(hit, "***", 3);
-		from = hit + 3;
-	}
 }
 
 static int same_file(const struct file_id *a, const struct stat *sb)
@@ -271,8 +259,6 @@ static int run_password_command(struct drg_credentials *c, char **user,
 	value = trim(res.out);
 	if (!res.exited || res.exit_code != 0) {
 		drg_command_describe_failure(&res, c->timeout_ms, why, sizeof(why));
-		/* stderr is the command's; it may echo what stdout had. */
-		redact(why, value);
 		snprintf(err, errlen, "passwordCommand %s", why);
 	} else if (!*value) {
 		snprintf(err, errlen, "passwordCommand: %s",

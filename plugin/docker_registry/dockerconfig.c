@@ -257,6 +257,20 @@ static int parse_helper_reply(const char *text, const char *program,
 	return rc;
 }
 
+/*
+ * A failing helper may still have printed its JSON answer, and stderr may
+ * repeat the secret inside a sentence: take the Secret out of the message.
+ */
+static void redact_reply_secret(const char *out, char *msg)
+{
+	json_object *root = json_tokener_parse(out);
+	const char *secret = root ? string_member(root, "Secret") : NULL;
+
+	if (secret)
+		drg_command_redact(msg, secret, strlen(secret));
+	json_object_put(root);
+}
+
 int drg_dockerconfig_helper_get(const char *helper, const char *server_url,
 				int64_t timeout_ms, char **user, char **secret,
 				char *err, size_t errlen)
@@ -284,6 +298,7 @@ int drg_dockerconfig_helper_get(const char *helper, const char *server_url,
 		rc = *user && *secret ? 0 : -1;
 	} else {
 		drg_command_describe_failure(&res, timeout_ms, why, sizeof(why));
+		redact_reply_secret(res.out, why);
 		snprintf(err, errlen, "%s %s", program, why);
 	}
 out:

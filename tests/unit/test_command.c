@@ -68,6 +68,34 @@ static void reports_exit_status_and_stderr(void **state)
 	drg_command_result_release(&res);
 }
 
+static void excerpt_never_repeats_stdout(void **state)
+{
+	struct drg_command_result res;
+	char err[256] = "", why[256];
+
+	(void)state;
+	assert_int_equal(run_sh("printf ' tok-123 \\nab\\n'; "
+				"echo 'denied tok-123 (ab)' >&2; exit 1",
+				NULL, 5000, &res, err, sizeof(err)), 0);
+	drg_command_describe_failure(&res, 5000, why, sizeof(why));
+	assert_string_equal(why, "exited with status 1: denied *** (ab)");
+	drg_command_result_release(&res);
+}
+
+static void redact_replaces_every_occurrence(void **state)
+{
+	char text[] = "a s3cret b s3crets3cret c";
+	char same[] = "***x***";
+
+	(void)state;
+	drg_command_redact(text, "s3cret", 6);
+	assert_string_equal(text, "a *** b ****** c");
+	drg_command_redact(text, "b", 1); /* too short to be a secret */
+	assert_string_equal(text, "a *** b ****** c");
+	drg_command_redact(same, "***", 3); /* terminates */
+	assert_string_equal(same, "***x***");
+}
+
 static void reports_a_signal(void **state)
 {
 	struct drg_command_result res;
@@ -236,6 +264,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(captures_stdout_and_exit_zero),
 		cmocka_unit_test(reports_exit_status_and_stderr),
+		cmocka_unit_test(excerpt_never_repeats_stdout),
+		cmocka_unit_test(redact_replaces_every_occurrence),
 		cmocka_unit_test(reports_a_signal),
 		cmocka_unit_test(feeds_stdin),
 		cmocka_unit_test(timeout_kills_the_whole_group),

@@ -192,6 +192,7 @@ static int make_helper(void **state)
 	      "\"Secret\":\"hs3cret\"}\\n' ;;\n"
 	      "missing) echo 'credentials not found in native keychain'; exit 1 ;;\n"
 	      "garbage) echo 'not json' ;;\n"
+	      "echoing) echo 'hs3cret-echo'; echo 'bad hs3cret-echo' >&2; exit 1 ;;\n"
 	      "*) echo \"kaboom for $server\" >&2; exit 2 ;;\n"
 	      "esac\n",
 	      f);
@@ -257,6 +258,10 @@ static void helper_failures(void **state)
 						     &secret, err, sizeof(err)),
 			 -1);
 	assert_string_equal(err, "docker-credential-fake printed no Username and Secret");
+	assert_int_equal(drg_dockerconfig_helper_get("fake", "echoing", 5000, &user,
+						     &secret, err, sizeof(err)),
+			 -1);
+	assert_string_equal(err, "docker-credential-fake exited with status 1: bad ***");
 	assert_int_equal(drg_dockerconfig_helper_get("nosuch", "r.io", 5000, &user,
 						     &secret, err, sizeof(err)),
 			 -1);
