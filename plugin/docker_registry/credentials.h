@@ -46,6 +46,8 @@
 /* Longest password accepted from a file or command. */
 #define DRG_CREDENTIALS_SECRET_MAX (64u * 1024u)
 
+#ifndef DRG_CREDENTIALS_FN_DEFINED
+#define DRG_CREDENTIALS_FN_DEFINED /* auth.h declares it the same way */
 /*
  * Fills the current username/password (user "" = anonymous). renew != 0 after
  * an auth failure asks for fresh ones (re-read the file, re-run the command).
@@ -58,6 +60,7 @@
 typedef int (*drg_credentials_fn)(void *ctx, int renew, char *user,
 				  size_t userlen, char *pass, size_t passlen,
 				  char *err, size_t errlen);
+#endif
 
 struct drg_credentials;
 
