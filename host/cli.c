@@ -257,6 +257,9 @@ static struct cdh_directory *describe_accounts(struct session *s, int *rc)
 				sizeof(err)) != 0) {
 		if (diag.errors == 0)
 			fprintf(stderr, "cdhost: %s\n", err);
+		else
+			fprintf(stderr, "cdhost: %s: invalid configuration, nothing done\n",
+				s->config_path);
 		*rc = EXIT_USAGE;
 		return NULL;
 	}

@@ -32,14 +32,14 @@ static int json_flag(json_object *obj, const char *key)
 	return json_object_object_get_ex(obj, key, &v) && json_object_get_boolean(v);
 }
 
-/* The summary with primaryAccount set from the host's config. */
-static char *summary_with_primary(const struct cdh_account *acct)
+/* A describe() JSON with primaryAccount set from the host's config. */
+static char *with_primary(const struct cdh_account *acct, const char *json)
 {
-	json_object *obj = json_tokener_parse(acct->summary_json);
+	json_object *obj = json_tokener_parse(json);
 
 	if (!obj || !json_object_is_type(obj, json_type_object)) {
 		json_object_put(obj);
-		return strdup(acct->summary_json);
+		return strdup(json);
 	}
 	json_object_object_add(obj, "primaryAccount",
 			       json_object_new_boolean(acct->primary));
@@ -55,8 +55,8 @@ static int fill_entry(struct cdh_directory_entry *e, const struct cdh_account *a
 		return -1;
 	if (!acct->summary_json || !acct->expanded_json)
 		return 0;
-	e->summary_json = summary_with_primary(acct);
-	e->expanded_json = strdup(acct->expanded_json);
+	e->summary_json = with_primary(acct, acct->summary_json);
+	e->expanded_json = with_primary(acct, acct->expanded_json);
 	if (!e->summary_json || !e->expanded_json)
 		return -1;
 	expanded = json_tokener_parse(acct->expanded_json);

@@ -8,6 +8,8 @@
 #include "account.h"
 #include "agent.h"
 #include "cdh_plugin.h"
+#include "credentials.h"
+#include "describe.h"
 #include "registry.h"
 
 #define DRG_VERSION "0.1.0"
@@ -15,9 +17,14 @@
 /* The host's table, set once at negotiation, valid until shutdown. */
 static const struct cdh_host_api *host;
 
-/* One account; one registry client per agent so agents can run in parallel. */
+/*
+ * One account; one registry client per agent so agents can run in parallel,
+ * all sharing the account's credentials (drg_credentials_get is their
+ * drg_credentials_fn, thread-safe).
+ */
 struct instance {
 	struct drg_account *account;
+	struct drg_credentials *credentials;
 	struct drg_registry **clients;
 };
 
@@ -53,6 +60,7 @@ static void plugin_destroy(void *opaque)
 	for (i = 0; inst->clients && i < inst->account->cache_threads; i++)
 		drg_registry_free(inst->clients[i]);
 	free(inst->clients);
+	drg_credentials_free(inst->credentials);
 	drg_account_free(inst->account);
 	free(inst);
 }
@@ -61,7 +69,7 @@ static int32_t make_clients(struct instance *inst)
 {
 	const struct drg_account *acct = inst->account;
 	struct drg_registry_options opts = {
-		acct->address, acct->name, acct->client_timeout_ms,
+		acct->endpoint, acct->name, acct->client_timeout_ms,
 		acct->paginate_size,
 	};
 	uint32_t i;
@@ -88,8 +96,10 @@ static int32_t plugin_create(const struct cdh_config_node *node,
 	if (!inst)
 		return CDH_E_NOMEM;
 	rc = drg_account_parse(host, node, &inst->account);
-	if (rc == CDH_OK)
-		rc = make_clients(inst);
+	if (rc == CDH_OK) {
+		inst->credentials = drg_credentials_new(inst->account, host);
+		rc = inst->credentials ? make_clients(inst) : CDH_E_NOMEM;
+	}
 	if (rc != CDH_OK) {
 		snprintf(errbuf, errlen, "cannot create account: %s",
 			 host->strerror(rc));
@@ -128,6 +138,21 @@ static int32_t plugin_refresh(void *opaque, uint32_t index,
 	return rc;
 }
 
+static int32_t plugin_describe(const void *opaque, int32_t detail,
+			       cdh_json_sink_fn sink, void *sink_ctx)
+{
+	const struct instance *inst = opaque;
+	char *json = drg_describe_account(inst->account, detail);
+
+	if (!json)
+		return detail == CDH_DESCRIBE_SUMMARY || detail == CDH_DESCRIBE_EXPANDED
+			       ? CDH_E_NOMEM
+			       : CDH_E_FATAL;
+	sink(sink_ctx, json);
+	free(json);
+	return CDH_OK;
+}
+
 static const struct cdh_plugin_ops ops = {
 	.struct_size = sizeof(struct cdh_plugin_ops),
 	.init = plugin_init,
@@ -138,6 +163,7 @@ static const struct cdh_plugin_ops ops = {
 	.refresh = plugin_refresh,
 	.destroy = plugin_destroy,
 	.reconfigure = NULL,
+	.describe = plugin_describe,
 };
 
 static const struct cdh_plugin_desc descriptor = {

@@ -65,7 +65,7 @@ wait_for 10 tags_are two library/nginx '[]' || fail "removed account's records k
 
 # An invalid edit: the running generation stays, /health says where.
 write_config "$(account one "$REGISTRY_URL" library/nginx 'paginateSize = "many";')"
-wait_for 10 health_has "cdhost.cfg:3: account one: paginateSize must be an integer" \
+wait_for 10 health_has "cdhost.cfg:3: account one: paginateSize: must be an integer" \
   || fail "invalid reload not in /health: $(curl -s "$api/health")"
 health_has '"status":"UP"' || fail "not UP during a bad reload"
 tags_are one library/nginx '["1.25"]' || fail "cache not served during a bad reload"
