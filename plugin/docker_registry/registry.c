@@ -10,6 +10,7 @@
 #include <json-c/json.h>
 
 #include "buf.h"
+#include "link.h"
 
 /* A tags/list or _catalog page is names only; 32 MiB is far beyond any real one. */
 #define BODY_CAP (32u * 1024u * 1024u)
@@ -207,86 +208,6 @@ static int32_t http_get(struct drg_registry *reg, const char *url,
 	return CDH_OK;
 }
 
-static int link_has_rel_next(const char *params, size_t len)
-{
-	const char *p = params, *end = params + len;
-
-	while (p < end) {
-		const char *semi = memchr(p, ';', (size_t)(end - p));
-		const char *stop = semi ? semi : end;
-		size_t n;
-
-		while (p < stop && isspace((unsigned char)*p))
-			p++;
-		n = (size_t)(stop - p);
-		if (n >= 4 && strncasecmp(p, "rel=", 4) == 0) {
-			const char *v = p + 4;
-			size_t vn = n - 4;
-
-			trim_crlf(&v, &vn);
-			if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
-				v++;
-				vn -= 2;
-			}
-			/* rel may list several space-separated relation types. */
-			for (const char *t = v; t < v + vn;) {
-				size_t tn = strcspn(t, " \"");
-
-				if (tn > (size_t)(v + vn - t))
-					tn = (size_t)(v + vn - t);
-				if (tn == 4 && strncasecmp(t, "next", 4) == 0)
-					return 1;
-				t += tn ? tn : 1;
-			}
-		}
-		p = stop + 1;
-	}
-	return 0;
-}
-
-int drg_registry_link_next(const char *link, char *out, size_t outlen)
-{
-	const char *p = link;
-
-	while (p && (p = strchr(p, '<')) != NULL) {
-		const char *close = strchr(p, '>');
-		const char *next_link, *params_end;
-		size_t url_len;
-
-		if (!close)
-			return 0;
-		/* The parameters run to the next "<" (the next link-value). */
-		next_link = strchr(close, '<');
-		params_end = next_link ? next_link : close + strlen(close);
-		if (link_has_rel_next(close + 1, (size_t)(params_end - close - 1))) {
-			url_len = (size_t)(close - p - 1);
-			if (url_len + 1 > outlen)
-				return -1;
-			memcpy(out, p + 1, url_len);
-			out[url_len] = '\0';
-			return 1;
-		}
-		p = next_link;
-	}
-	return 0;
-}
-
-/* Turns a Link target into an absolute URL. */
-static int resolve_link(const struct drg_registry *reg, const char *target,
-			char *url, size_t urllen)
-{
-	int n;
-
-	if (strncmp(target, "http://", 7) == 0 ||
-	    strncmp(target, "https://", 8) == 0)
-		n = snprintf(url, urllen, "%s", target);
-	else if (target[0] == '/')
-		n = snprintf(url, urllen, "%s%s", reg->origin, target);
-	else
-		n = snprintf(url, urllen, "%s/v2/%s", reg->address, target);
-	return n > 0 && (size_t)n < urllen ? 0 : -1;
-}
-
 /* Calls fn for each string in body[key]; null and non-strings are skipped. */
 static int32_t each_name(const struct drg_buf *body, const char *key,
 			 drg_name_fn fn, void *data, const char *what,
@@ -336,12 +257,13 @@ static int32_t list_paginated(struct drg_registry *reg, const char *first_url,
 			rc = each_name(&reg->body, key, fn, data, what, err, errlen);
 		if (rc != CDH_OK)
 			return rc;
-		found = drg_registry_link_next(drg_buf_str(&reg->link), target,
-					       sizeof(target));
+		found = drg_link_next(drg_buf_str(&reg->link), target,
+				      sizeof(target));
 		if (found == 0)
 			return CDH_OK;
 		if (found < 0 ||
-		    resolve_link(reg, target, next_url, sizeof(next_url)) != 0 ||
+		    drg_link_resolve(url, reg->address, target, next_url,
+				     sizeof(next_url)) != 0 ||
 		    strcmp(next_url, url) == 0 || ++pages >= MAX_PAGES) {
 			snprintf(err, errlen, "%s: unusable or looping Link header",
 				 what);

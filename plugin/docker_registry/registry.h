@@ -53,10 +53,4 @@ int32_t drg_registry_list_tags(struct drg_registry *reg, const char *repository,
 int32_t drg_registry_list_catalog(struct drg_registry *reg, drg_name_fn fn,
 				  void *data, char *err, size_t errlen);
 
-/*
- * Extracts the rel="next" target of one or more Link header values joined by
- * ", " into `out`. Returns 1 when found, 0 when none, -1 when it does not fit.
- */
-int drg_registry_link_next(const char *link, char *out, size_t outlen);
-
 #endif
