@@ -60,9 +60,13 @@ static void plugin_destroy(void *opaque)
 static int32_t make_clients(struct instance *inst)
 {
 	const struct drg_account *acct = inst->account;
+	/* Credentials, TLS and concurrency fields stay 0 (defaults) until the
+	 * account module parses them. */
 	struct drg_registry_options opts = {
-		acct->address, acct->name, acct->client_timeout_ms,
-		acct->paginate_size,
+		.address = acct->address,
+		.account = acct->name,
+		.timeout_ms = acct->client_timeout_ms,
+		.paginate_size = acct->paginate_size,
 	};
 	uint32_t i;
 
