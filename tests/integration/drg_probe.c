@@ -6,7 +6,7 @@
  *
  *   drg_probe [options] ADDRESS catalog
  *   drg_probe [options] ADDRESS tags REPO...
- *   drg_probe [options] ADDRESS tags-sync REPO      (the synchronous wrapper)
+ *   drg_probe [options] ADDRESS tags-sync REPO | catalog-sync   (sync wrappers)
  *   drg_probe [options] ADDRESS manifest REPO REF...
  *   drg_probe [options] ADDRESS config REPO REF...
  * Options: --user U (password from $DRG_PROBE_PASSWORD; a comma-separated
@@ -216,11 +216,14 @@ static int32_t run(struct drg_registry *reg, const char *cmd, int argc,
 	char err[512] = "";
 	int32_t rc;
 
-	if (strcmp(cmd, "tags-sync") == 0) {
-		if (argc != 1)
+	if (strcmp(cmd, "tags-sync") == 0 || strcmp(cmd, "catalog-sync") == 0) {
+		if (argc != (cmd[0] == 't'))
 			return CDH_E_CONFIG;
-		rc = drg_registry_list_tags(reg, argv[0], print_name, NULL, err,
-					    sizeof(err));
+		rc = cmd[0] == 't' ?
+			     drg_registry_list_tags(reg, argv[0], print_name,
+						    NULL, err, sizeof(err)) :
+			     drg_registry_list_catalog(reg, print_name, NULL,
+						       err, sizeof(err));
 		if (rc != CDH_OK) {
 			add_line("error %d: %s", rc, err);
 			g.failed = 1;
