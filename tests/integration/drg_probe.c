@@ -13,7 +13,7 @@
  * list there gives the next one on each renew), --ca FILE, --insecure,
  * --concurrency N, --page N, --timeout-ms N, --slow-page SECONDS (the
  * synchronous listing sleeps after its first page), --stats.
- * Output: one result per line, sorted; errors as "error CLASS STATUS: TEXT".
+ * Output: one result per line, sorted (sync listings: registry order); errors as "error CLASS STATUS: TEXT".
  * Exit: 0 all ok, 1 some operation failed, 2 usage.
  */
 #include <stdarg.h>
@@ -33,6 +33,7 @@ static struct {
 	int slept;
 	struct drg_strvec out;
 	int failed;
+	int keep_order; /* sync listings print in the registry's order */
 } g;
 
 static int credentials(void *ctx, int renew, char *user, size_t userlen,
@@ -219,6 +220,7 @@ static int32_t run(struct drg_registry *reg, const char *cmd, int argc,
 	if (strcmp(cmd, "tags-sync") == 0 || strcmp(cmd, "catalog-sync") == 0) {
 		if (argc != (cmd[0] == 't'))
 			return CDH_E_CONFIG;
+		g.keep_order = 1;
 		rc = cmd[0] == 't' ?
 			     drg_registry_list_tags(reg, argv[0], print_name,
 						    NULL, err, sizeof(err)) :
@@ -266,7 +268,8 @@ int main(int argc, char **argv)
 	drg_registry_free(reg);
 	if (rc == CDH_E_CONFIG)
 		return usage();
-	qsort(g.out.items, g.out.count, sizeof(char *), cmp);
+	if (!g.keep_order)
+		qsort(g.out.items, g.out.count, sizeof(char *), cmp);
 	for (size_t i = 0; i < g.out.count; i++)
 		printf("%s\n", g.out.items[i]);
 	if (stats) {

@@ -85,3 +85,27 @@ seed_storage() {
     registry_push_image "$REGISTRY_URL" public/tool 2.0 > /dev/null || return 1
     registry_stop "$dir"
 }
+
+# start_fake NAME [ARGS...]: fake_registry.py in the background; sets
+# FAKE_URL (http://127.0.0.1:PORT), FAKE_LOG, FAKE_INFO for NAME.
+start_fake() {
+    local name=$1 i
+    shift
+    FAKE_LOG=$T/$name.log
+    FAKE_INFO=$T/$name.info
+    : > "$FAKE_LOG"
+    python3 "$CDH_SOURCE_DIR/tests/integration/fake_registry.py" --port-file "$T/$name.port" \
+        --log "$FAKE_LOG" --info "$FAKE_INFO" "$@" &
+    CLEANUP_PIDS+=("$!")
+    for i in $(seq 1 100); do
+        [[ -s $T/$name.port ]] && break
+        sleep 0.1
+    done
+    [[ -s $T/$name.port ]] || fail "fake registry $name did not start"
+    FAKE_URL=http://127.0.0.1:$(< "$T/$name.port")
+}
+
+# info KEY: a digest the fake registry wrote to its --info file.
+info() {
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$FAKE_INFO" "$1"
+}
