@@ -227,9 +227,12 @@ void drg__op_fail_http(struct drg__op *op, const struct drg_http_response *r)
 	snprintf(err, sizeof(err), "%s: HTTP %ld%s%s%s%s%s", op->what, r->status,
 		 e.code[0] ? " " : "", e.code, e.message[0] ? " (" : "",
 		 e.message, e.message[0] ? ")" : "");
-	if (cls == DRG_ERR_AUTH && op->auth_retried)
-		strncat(err, ": not found or not authorized",
-			sizeof(err) - strlen(err) - 1);
+	if (cls == DRG_ERR_AUTH && op->auth_retried) {
+		size_t len = strlen(err);
+
+		snprintf(err + len, sizeof(err) - len, "%s",
+			 ": not found or not authorized");
+	}
 	drg__op_finish(op, drg_error_class_cdh(cls), cls, r->status, err);
 }
 
