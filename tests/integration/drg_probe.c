@@ -11,8 +11,9 @@
  *   drg_probe [options] ADDRESS config REPO REF...
  * Options: --user U (password from $DRG_PROBE_PASSWORD; a comma-separated
  * list there gives the next one on each renew), --ca FILE, --insecure,
- * --concurrency N, --page N, --timeout-ms N, --slow-page SECONDS (the
- * synchronous listing sleeps after its first page), --stats.
+ * --concurrency N, --page N, --timeout-ms N, --rps N, --cancel-after SECONDS
+ * (the host's cancel check fires then), --slow-page SECONDS (a synchronous
+ * listing sleeps after its first page), --stats.
  * Output: one result per line, sorted (sync listings: registry order); errors as "error CLASS STATUS: TEXT".
  * Exit: 0 all ok, 1 some operation failed, 2 usage.
  */
@@ -20,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry.h"
@@ -34,6 +36,8 @@ static struct {
 	struct drg_strvec out;
 	int failed;
 	int keep_order; /* sync listings print in the registry's order */
+	double cancel_after; /* seconds; 0 = never */
+	double started;
 } g;
 
 static int credentials(void *ctx, int renew, char *user, size_t userlen,
@@ -65,10 +69,19 @@ static void host_log(int32_t level, const char *who, const char *fmt, ...)
 	fputc('\n', stderr);
 }
 
-static int32_t never_cancelled(const struct cdh_refresh *r)
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The host's cancel check: fires --cancel-after seconds after the start. */
+static int32_t is_cancelled(const struct cdh_refresh *r)
 {
 	(void)r;
-	return 0;
+	return g.cancel_after > 0 && now_s() - g.started >= g.cancel_after;
 }
 
 static void count_request(struct cdh_refresh *r, int32_t status)
@@ -182,6 +195,10 @@ static int parse_options(int argc, char **argv, struct drg_registry_options *o,
 			o->timeout_ms = strtoll(val, NULL, 10);
 		else if (strcmp(opt, "--slow-page") == 0)
 			g.slow_page = strtod(val, NULL);
+		else if (strcmp(opt, "--rps") == 0)
+			o->requests_per_second = strtod(val, NULL);
+		else if (strcmp(opt, "--cancel-after") == 0)
+			g.cancel_after = strtod(val, NULL);
 		else
 			return -1;
 	}
@@ -237,7 +254,7 @@ static int32_t run(struct drg_registry *reg, const char *cmd, int argc,
 		return rc;
 	rc = drg_registry_run(reg, err, sizeof(err));
 	if (rc != CDH_OK)
-		fprintf(stderr, "drg_probe: %s\n", err);
+		add_line("run: %s", err);
 	return rc;
 }
 
@@ -257,7 +274,8 @@ int main(int argc, char **argv)
 	o.credentials = credentials;
 	api.struct_size = sizeof(api);
 	api.log = host_log;
-	api.is_cancelled = never_cancelled;
+	api.is_cancelled = is_cancelled;
+	g.started = now_s();
 	api.count_request = count_request;
 	reg = drg_registry_new(&o);
 	if (!reg)
