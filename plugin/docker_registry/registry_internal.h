@@ -88,6 +88,45 @@ void drg__op_fail(struct drg__op *op, int cls, const char *fmt, ...)
 int drg__op_set_request(struct drg__op *op, int step, const char *url,
 			int head, const char *accept, size_t cap);
 
+#define DRG__PING_NONE 0
+#define DRG__PING_RUNNING 1
+#define DRG__PING_DONE 2
+#define DRG__AUTHZ_MAX (16u * 1024u)
+#define DRG__ERR_MAX 512
+
+struct drg_registry {
+	char *address;
+	char *account;
+	int64_t paginate_size;
+	struct drg_transport *t;
+	struct drg_auth *auth;
+	const struct cdh_host_api *api;
+	struct cdh_refresh *refresh;
+	int ping;                          /* DRG__PING_* */
+	struct drg_challenge v2_challenge; /* reused for 401s without one */
+	struct drg__op *waiters;           /* parked until ping/token */
+	struct drg_strvec fetching;        /* token keys being fetched */
+	struct drg_rate_limit rate;
+	struct drg__op *fresh; /* submitted before drg_registry_run */
+	int running;
+};
+
+/* Sends op's request with this Authorization value (NULL = none). */
+void drg__op_submit(struct drg__op *op, const char *authz);
+
+/* registry_auth.c */
+/* Parks op until the ping (key NULL) or the token `key` is there. */
+void drg__park(struct drg__op *op, int wait, const char *key);
+/* Resumes (err NULL) or fails the ops parked on (wait, key); cls NONE with
+ * an err means cancelled. */
+void drg__wake(struct drg_registry *reg, int wait, const char *key, int cls,
+	       const char *err);
+void drg__start_ping(struct drg_registry *reg);
+/* Sends op with a cached token, or parks it while one is fetched. */
+void drg__send_bearer(struct drg__op *op);
+/* A 401 or 403 answered op's request. */
+void drg__auth_failure(struct drg__op *op, struct drg_http_request *req);
+
 /* The registry's base address (scheme://host[:port][/base]). */
 const char *drg__registry_address(const struct drg_registry *reg);
 /* n= for listings. */

@@ -11,9 +11,6 @@
 #include "registry_errors.h"
 #include "retry_after.h"
 
-#define LINK_CAP (64u * 1024u)
-#define LOCATION_CAP (16u * 1024u)
-#define AUTH_HEADERS_MAX 16
 #define POLL_MAX_MS 200
 #define NS_PER_MS 1000000ull
 
@@ -60,32 +57,6 @@ uint64_t drg_transport_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
-static void response_init(struct drg_http_response *r, size_t cap)
-{
-	memset(r, 0, sizeof(*r));
-	drg_buf_init(&r->body, cap);
-	drg_buf_init(&r->location, LOCATION_CAP);
-	drg_buf_init(&r->link, LINK_CAP);
-}
-
-static void response_release(struct drg_http_response *r)
-{
-	drg_buf_release(&r->body);
-	drg_buf_release(&r->location);
-	drg_buf_release(&r->link);
-	drg_strvec_release(&r->www_authenticate);
-}
-
-/* Headers of a new status line replace those of an earlier one (1xx). */
-static void response_reset_headers(struct drg_http_response *r)
-{
-	r->content_type[0] = r->digest[0] = r->retry_after[0] = '\0';
-	r->ratelimit_limit[0] = r->ratelimit_remaining[0] = '\0';
-	drg_buf_reset(&r->location);
-	drg_buf_reset(&r->link);
-	drg_strvec_release(&r->www_authenticate);
-}
-
 static char *dup_or_null(const char *s, int *failed)
 {
 	char *d = s ? strdup(s) : NULL;
@@ -110,7 +81,7 @@ struct drg_http_request *drg_http_request_new(const char *url, int head,
 	req->authorization = dup_or_null(authorization, &failed);
 	req->head = head;
 	req->body_cap = body_cap;
-	response_init(&req->resp, body_cap);
+	drg_http_response_init(&req->resp, body_cap);
 	if (failed || !req->url) {
 		drg_http_request_free(req);
 		return NULL;
@@ -135,7 +106,7 @@ void drg_http_request_free(struct drg_http_request *req)
 	free(req->authorization);
 	free(req->accept);
 	free(req->url);
-	response_release(&req->resp);
+	drg_http_response_release(&req->resp);
 	free(req);
 }
 
@@ -261,78 +232,6 @@ static size_t on_body(char *ptr, size_t size, size_t nmemb, void *data)
 	return 0; /* curl fails the transfer with CURLE_WRITE_ERROR */
 }
 
-/* Copies a header value (trimmed) into a fixed field. */
-static void set_field(char *field, size_t size, const char *v, size_t len)
-{
-	if (len >= size)
-		len = size - 1;
-	memcpy(field, v, len);
-	field[len] = '\0';
-}
-
-static int name_is(const char *name, size_t len, const char *want)
-{
-	return len == strlen(want) && strncasecmp(name, want, len) == 0;
-}
-
-static int append_link(struct drg_buf *link, const char *v, size_t n)
-{
-	if (link->len && drg_buf_append_str(link, ", ") != 0)
-		return -1;
-	return drg_buf_append(link, v, n);
-}
-
-static int push_challenge(struct drg_strvec *vec, const char *v, size_t n)
-{
-	char *value;
-	int rc;
-
-	if (vec->count >= AUTH_HEADERS_MAX)
-		return 0;
-	value = strndup(v, n);
-	rc = value ? drg_strvec_push(vec, value) : -1;
-	free(value);
-	return rc;
-}
-
-/* Keeps the headers the client reads; -1 when one did not fit. */
-static int keep_header(struct drg_http_response *r, const char *line,
-		       size_t len)
-{
-	const char *colon, *v;
-	size_t nlen, vlen;
-
-	while (len && strchr("\r\n \t", line[len - 1]))
-		len--;
-	colon = memchr(line, ':', len);
-	if (!colon)
-		return 0;
-	nlen = (size_t)(colon - line);
-	v = colon + 1;
-	while (v < line + len && (*v == ' ' || *v == '\t'))
-		v++;
-	vlen = len - (size_t)(v - line);
-	if (name_is(line, nlen, "content-type"))
-		set_field(r->content_type, sizeof(r->content_type), v, vlen);
-	else if (name_is(line, nlen, "docker-content-digest"))
-		set_field(r->digest, sizeof(r->digest), v, vlen);
-	else if (name_is(line, nlen, "retry-after"))
-		set_field(r->retry_after, sizeof(r->retry_after), v, vlen);
-	else if (name_is(line, nlen, "ratelimit-limit"))
-		set_field(r->ratelimit_limit, sizeof(r->ratelimit_limit), v, vlen);
-	else if (name_is(line, nlen, "ratelimit-remaining"))
-		set_field(r->ratelimit_remaining,
-			  sizeof(r->ratelimit_remaining), v, vlen);
-	else if (name_is(line, nlen, "location")) {
-		drg_buf_reset(&r->location);
-		return drg_buf_append(&r->location, v, vlen);
-	} else if (name_is(line, nlen, "link"))
-		return append_link(&r->link, v, vlen);
-	else if (name_is(line, nlen, "www-authenticate"))
-		return push_challenge(&r->www_authenticate, v, vlen);
-	return 0;
-}
-
 static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
 {
 	struct drg_http_request *req = data;
@@ -341,12 +240,12 @@ static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
 	if (len >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
 		const char *sp = memchr(ptr, ' ', len);
 
-		response_reset_headers(&req->resp);
+		drg_http_response_reset_headers(&req->resp);
 		req->header_status = sp ? strtol(sp + 1, NULL, 10) : 0;
 		return len;
 	}
 	/* A header too long for its cap is dropped, not fatal. */
-	keep_header(&req->resp, ptr, len);
+	drg_http_response_header(&req->resp, ptr, len);
 	return len;
 }
 
@@ -567,7 +466,7 @@ static void reset_for_retry(struct drg_http_request *req)
 	req->easy = NULL;
 	curl_slist_free_all(req->headers);
 	req->headers = NULL;
-	response_reset_headers(r);
+	drg_http_response_reset_headers(r);
 	drg_buf_reset(&r->body);
 	r->status = 0;
 	r->curl_code = 0;

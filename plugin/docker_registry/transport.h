@@ -18,9 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "buf.h"
-#include "digest.h"
-#include "strvec.h"
+#include "http_response.h"
 
 struct drg_transport;
 
@@ -34,23 +32,6 @@ struct drg_transport_options {
 	uint32_t max_retries;      /* retries after the first attempt; 0 = 3 */
 	int64_t backoff_ms;        /* first backoff, doubled each retry; 0 = 250 */
 	int64_t retry_after_cap_s; /* longest Retry-After honoured; 0 = 60 */
-};
-
-/* Response headers the registry client reads; all names case-insensitive. */
-struct drg_http_response {
-	long status;          /* 0 when no HTTP answer */
-	int curl_code;        /* CURLcode of the last attempt */
-	char curl_error[256]; /* curl's text for it, "" when none */
-	int body_too_big;     /* a 2xx body passed the cap: the attempt failed */
-	struct drg_buf body;  /* capped; an error body is silently truncated */
-	char content_type[128];
-	char digest[DRG_DIGEST_MAX + 8];     /* Docker-Content-Digest */
-	char retry_after[64];
-	char ratelimit_limit[64];
-	char ratelimit_remaining[64];
-	struct drg_buf location;             /* Location */
-	struct drg_buf link;                 /* every Link value, ", "-joined */
-	struct drg_strvec www_authenticate;  /* every WWW-Authenticate value */
 };
 
 struct drg_http_request;
