@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Pagination, odd listings, errors and rate limits against fake_registry.py
-# (no auth): pitfalls #15-#22, #32-#35 of registry-protocol.md §6, plus
+# (no auth): pitfalls #1, #15-#22, #24, #32-#35 of registry-protocol.md §6, plus
 # transient retries and the concurrency cap.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -46,6 +46,11 @@ odd/null (no tags)
 odd/unsorted a
 odd/unsorted b
 odd/unsorted c" "$PROBE_OUT"
+
+probe "$FAKE_URL" tags odd/textplain odd/iso
+assert_eq "#24 success bodies parsed whatever the Content-Type" "odd/iso t
+odd/textplain t" "$PROBE_OUT"
+assert_not_contains "#1 /v2 always with its slash" "GET /v2 " "$(< "$FAKE_LOG")"
 
 probe "$FAKE_URL" catalog
 assert_eq "catalog pages" "img/plain

@@ -26,6 +26,7 @@ Repositories (tags/list unless said otherwise):
   links/unquoted, links/multi, links/opaque   three pages each, Link forms (#15, #16)
   pages/short, pages/exact, pages/empty, pages/cycle, pages/bign   (#18, #19)
   odd/unsorted, odd/null, odd/missing, odd/mixed, odd/blobsonly     (#20-#22)
+  odd/textplain, odd/iso   tags/list with a non-JSON / odd Content-Type (#24)
   scope/extra      needs a token that also holds repository:shared/base:pull (#10)
   missing/repo     always 401 insufficient_scope, like Docker Hub (#13)
   rl/seconds, rl/date, rl/none, rl/always    429 + Retry-After forms (#32)
@@ -355,6 +356,9 @@ class Handler(BaseHTTPRequestHandler):
             return ok(simple[name])
         if name == "odd/null":
             return ok(None)
+        if name in ("odd/textplain", "odd/iso"):  # ECR's and Artifactory's types (#24)
+            ctype = "text/plain; charset=utf-8" if name == "odd/textplain" else "application/json;charset=ISO-8859-1"
+            return self.send(200, json.dumps({"name": name, "tags": ["t"]}).encode(), ctype, head=head)
         if name == "odd/missing":
             return self.send(200, json.dumps({"name": name}).encode(), head=head)
         if name.startswith("rl/") or name.startswith("flaky/"):
