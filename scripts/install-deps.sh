@@ -6,7 +6,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake pkg-config clang llvm
+  build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev
   libmicrohttpd-dev libcmocka-dev libssl-dev
   docker-registry skopeo curl jq openssl apache2-utils sqlite3

@@ -68,9 +68,18 @@ static void plugin_destroy(void *opaque)
 static int32_t make_clients(struct instance *inst)
 {
 	const struct drg_account *acct = inst->account;
+	/* Requests go to the endpoint (Docker Hub: registry-1.docker.io). */
 	struct drg_registry_options opts = {
-		acct->endpoint, acct->name, acct->client_timeout_ms,
-		acct->paginate_size,
+		.address = acct->endpoint,
+		.account = acct->name,
+		.timeout_ms = acct->client_timeout_ms,
+		.paginate_size = acct->paginate_size,
+		.credentials = drg_credentials_get,
+		.credentials_ctx = inst->credentials,
+		.insecure = acct->insecure_registry,
+		.ca_cert_file = acct->ca_cert_file,
+		.max_concurrent = acct->max_concurrent_requests,
+		.requests_per_second = (double)acct->requests_per_second,
 	};
 	uint32_t i;
 

@@ -1,87 +1,79 @@
 #include "registry.h"
 
-#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include <curl/curl.h>
-#include <json-c/json.h>
 
-#include "buf.h"
+#include "registry_internal.h"
+#include "retry_after.h"
+#include "scope.h"
+#include "url.h"
 
-/* A tags/list or _catalog page is names only; 32 MiB is far beyond any real one. */
-#define BODY_CAP (32u * 1024u * 1024u)
-#define LINK_CAP (64u * 1024u)
-/* A registry whose Link chain goes on this long is looping. */
-#define MAX_PAGES 100000
-#define URL_MAX 8192
-#define CONNECT_TIMEOUT_MS 10000L
+#define MAX_REDIRECTS 5
 
-struct drg_registry {
-	CURL *easy;
-	char *address;
-	char *origin; /* scheme://host[:port], for origin-relative Links */
-	char *account;
-	int64_t timeout_ms;
-	int64_t paginate_size;
-	const struct cdh_host_api *api;
-	struct cdh_refresh *refresh;
-	struct drg_buf body;
-	struct drg_buf link; /* every Link value of the last response, ", "-joined */
-	int body_too_big;
-};
+static void op_free(struct drg__op *op);
 
-static char *origin_of(const char *address)
+static int is_cancelled(void *ud)
 {
-	const char *host = strstr(address, "://");
-	const char *slash;
-	char *origin;
+	struct drg_registry *reg = ud;
 
-	host = host ? host + 3 : address;
-	slash = strchr(host, '/');
-	if (!slash)
-		return strdup(address);
-	origin = malloc((size_t)(slash - address) + 1);
-	if (origin) {
-		memcpy(origin, address, (size_t)(slash - address));
-		origin[slash - address] = '\0';
-	}
-	return origin;
+	return reg->refresh && reg->api->is_cancelled(reg->refresh);
+}
+
+static void count_attempt(void *ud, long status)
+{
+	struct drg_registry *reg = ud;
+
+	if (reg->refresh)
+		reg->api->count_request(reg->refresh, (int32_t)status);
 }
 
 struct drg_registry *drg_registry_new(const struct drg_registry_options *opts)
 {
 	struct drg_registry *reg = calloc(1, sizeof(*reg));
+	struct drg_transport_options to = { 0 };
 
 	if (!reg)
 		return NULL;
-	reg->easy = curl_easy_init();
+	to.max_concurrent = opts->max_concurrent;
+	to.timeout_ms = opts->timeout_ms;
+	to.insecure = opts->insecure;
+	to.ca_cert_file = opts->ca_cert_file;
+	to.requests_per_second = opts->requests_per_second;
 	reg->address = strdup(opts->address);
-	reg->origin = origin_of(opts->address);
 	reg->account = strdup(opts->account ? opts->account : "");
-	reg->timeout_ms = opts->timeout_ms;
-	reg->paginate_size = opts->paginate_size;
-	drg_buf_init(&reg->body, BODY_CAP);
-	drg_buf_init(&reg->link, LINK_CAP);
-	if (!reg->easy || !reg->address || !reg->origin || !reg->account) {
+	reg->paginate_size = opts->paginate_size > 0 ? opts->paginate_size : 100;
+	reg->t = drg_transport_new(&to);
+	reg->auth = reg->address ? drg_auth_new(reg->address, opts->credentials,
+						opts->credentials_ctx)
+				 : NULL;
+	reg->rate.limit = reg->rate.remaining = reg->rate.window_s = -1;
+	if (!reg->address || !reg->account || !reg->t || !reg->auth) {
 		drg_registry_free(reg);
 		return NULL;
 	}
+	drg_transport_set_hooks(reg->t, is_cancelled, count_attempt, reg);
 	return reg;
 }
 
 void drg_registry_free(struct drg_registry *reg)
 {
+	struct drg__op *op;
+
 	if (!reg)
 		return;
-	if (reg->easy)
-		curl_easy_cleanup(reg->easy);
-	drg_buf_release(&reg->body);
-	drg_buf_release(&reg->link);
+	while ((op = reg->fresh) != NULL) { /* submitted, never run */
+		reg->fresh = op->next_fresh;
+		op_free(op);
+	}
+	drg_transport_free(reg->t);
+	drg_auth_free(reg->auth);
+	drg_challenge_release(&reg->v2_challenge);
+	drg_strvec_release(&reg->fetching);
 	free(reg->address);
-	free(reg->origin);
 	free(reg->account);
 	free(reg);
 }
@@ -93,291 +85,289 @@ void drg_registry_bind(struct drg_registry *reg, const struct cdh_host_api *api,
 	reg->refresh = refresh;
 }
 
-static size_t on_body(char *ptr, size_t size, size_t nmemb, void *data)
+const char *drg__registry_address(const struct drg_registry *reg)
 {
-	struct drg_registry *reg = data;
+	return reg->address;
+}
 
-	if (drg_buf_append(&reg->body, ptr, size * nmemb) != 0) {
-		reg->body_too_big = 1;
-		return 0; /* makes curl fail the transfer with CURLE_WRITE_ERROR */
+int64_t drg__registry_page_size(const struct drg_registry *reg)
+{
+	return reg->paginate_size;
+}
+
+void drg__registry_start(struct drg_registry *reg, struct drg__op *op)
+{
+	if (reg->running) {
+		drg__op_send(op);
+		return;
 	}
-	return size * nmemb;
+	op->next_fresh = reg->fresh;
+	reg->fresh = op;
 }
 
-static void trim_crlf(const char **start, size_t *len)
+void drg_registry_rate_limit(const struct drg_registry *reg,
+			     struct drg_rate_limit *out)
 {
-	while (*len && isspace((unsigned char)(*start)[*len - 1]))
-		(*len)--;
-	while (*len && isspace((unsigned char)**start)) {
-		(*start)++;
-		(*len)--;
+	*out = reg->rate;
+}
+
+static void note_rate_limit(struct drg_registry *reg,
+			    const struct drg_http_response *r)
+{
+	int64_t n, w;
+
+	if (r->ratelimit_limit[0] &&
+	    drg_ratelimit_parse(r->ratelimit_limit, &n, &w) == 0) {
+		reg->rate.limit = n;
+		reg->rate.window_s = w;
+	}
+	if (r->ratelimit_remaining[0] &&
+	    drg_ratelimit_parse(r->ratelimit_remaining, &n, &w) == 0) {
+		reg->rate.remaining = n;
+		if (w >= 0)
+			reg->rate.window_s = w;
 	}
 }
 
-/* curl hands us the headers of every response (redirects too): keep the last. */
-static size_t on_header(char *ptr, size_t size, size_t nmemb, void *data)
-{
-	struct drg_registry *reg = data;
-	size_t len = size * nmemb;
-	const char *value;
+/* ---- operations: lifecycle and failures ---- */
 
-	if (len >= 5 && strncmp(ptr, "HTTP/", 5) == 0) {
-		drg_buf_reset(&reg->link);
-		return len;
+static void op_free(struct drg__op *op)
+{
+	drg_strvec_release(&op->names);
+	drg_strvec_release(&op->seen_urls);
+	free(op->repository);
+	free(op->reference);
+	free(op->extra_scope);
+	free(op->wait_key);
+	free(op->labels);
+	free(op);
+}
+
+static const char *or_null(const char *s)
+{
+	return s && *s ? s : NULL;
+}
+
+void drg__op_finish(struct drg__op *op, int32_t code, int cls, long status,
+		    const char *error)
+{
+	struct drg_result res = { code, cls, status, error ? error : "" };
+	struct drg_manifest_info info = {
+		op->repository, op->reference, or_null(op->digest),
+		or_null(op->media_type), or_null(op->platform),
+		or_null(op->config_digest), or_null(op->created),
+		or_null(op->labels),
+	};
+
+	if (op->kind == DRG__OP_LIST)
+		op->list_cb(op->ud, op->repository, &op->names, &res);
+	else
+		op->manifest_cb(op->ud, &info, &res);
+	op_free(op);
+}
+
+void drg__op_fail(struct drg__op *op, int cls, const char *fmt, ...)
+{
+	char detail[DRG__ERR_MAX], err[DRG__ERR_MAX + 600];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(detail, sizeof(detail), fmt, ap);
+	va_end(ap);
+	snprintf(err, sizeof(err), "%s: %s", op->what, detail);
+	drg__op_finish(op, drg_error_class_cdh(cls), cls, 0, err);
+}
+
+void drg__op_fail_http(struct drg__op *op, const struct drg_http_response *r)
+{
+	struct drg_registry_error e;
+	char err[DRG__ERR_MAX + 600];
+	int cls;
+
+	if (drg_http_response_cancelled(r)) {
+		snprintf(err, sizeof(err), "%s: cancelled", op->what);
+		drg__op_finish(op, CDH_E_CANCELLED, DRG_ERR_TRANSIENT, 0, err);
+		return;
 	}
-	if (len < 5 || strncasecmp(ptr, "link:", 5) != 0)
-		return len;
-	value = ptr + 5;
-	len -= 5;
-	trim_crlf(&value, &len);
-	if (reg->link.len && drg_buf_append_str(&reg->link, ", ") != 0)
-		return 0;
-	return drg_buf_append(&reg->link, value, len) == 0 ? size * nmemb : 0;
+	if (r->status == 0) {
+		snprintf(err, sizeof(err), "%s: %s", op->what,
+			 r->body_too_big ? "response too large" : r->curl_error);
+		cls = r->body_too_big ? DRG_ERR_FATAL : DRG_ERR_TRANSIENT;
+		drg__op_finish(op, drg_error_class_cdh(cls), cls, 0, err);
+		return;
+	}
+	drg_registry_error_parse(r->content_type, r->body.data ? r->body.data : "",
+				 r->body.len, &e);
+	cls = drg_error_classify(r->status, e.code);
+	snprintf(err, sizeof(err), "%s: HTTP %ld%s%s%s%s%s", op->what, r->status,
+		 e.code[0] ? " " : "", e.code, e.message[0] ? " (" : "",
+		 e.message, e.message[0] ? ")" : "");
+	if (cls == DRG_ERR_AUTH && op->auth_retried) {
+		size_t len = strlen(err);
+
+		snprintf(err + len, sizeof(err) - len, "%s",
+			 ": not found or not authorized");
+	}
+	drg__op_finish(op, drg_error_class_cdh(cls), cls, r->status, err);
 }
 
-static int on_progress(void *data, curl_off_t dltotal, curl_off_t dlnow,
-		       curl_off_t ultotal, curl_off_t ulnow)
+int drg__op_set_request(struct drg__op *op, int step, const char *url,
+			int head, const char *accept, size_t cap)
 {
-	struct drg_registry *reg = data;
-
-	(void)dltotal, (void)dlnow, (void)ultotal, (void)ulnow;
-	return reg->refresh && reg->api->is_cancelled(reg->refresh) ? 1 : 0;
+	if (snprintf(op->url, sizeof(op->url), "%s", url) >= (int)sizeof(op->url))
+		return -1;
+	op->step = step;
+	op->head = head;
+	op->accept = accept;
+	op->cap = cap;
+	op->auth_retried = 0;
+	op->redirects = 0;
+	op->foreign = 0;
+	return 0;
 }
 
-static void setup_get(struct drg_registry *reg, const char *url)
-{
-	CURL *easy = reg->easy;
+/* ---- sending a step ---- */
 
-	curl_easy_reset(easy);
-	curl_easy_setopt(easy, CURLOPT_URL, url);
-	curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(easy, CURLOPT_USERAGENT, "cdhost-docker-registry/0.1");
-	curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, CONNECT_TIMEOUT_MS);
-	curl_easy_setopt(easy, CURLOPT_TIMEOUT_MS, (long)reg->timeout_ms);
-	curl_easy_setopt(easy, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_body);
-	curl_easy_setopt(easy, CURLOPT_WRITEDATA, reg);
-	curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(easy, CURLOPT_HEADERDATA, reg);
-	curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-	curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-	curl_easy_setopt(easy, CURLOPT_XFERINFODATA, reg);
+static void on_response(struct drg_http_request *req, void *ud);
+
+void drg__op_submit(struct drg__op *op, const char *authz)
+{
+	struct drg_http_request *req = drg_http_request_new(
+		op->url, op->head, op->accept, authz, op->cap);
+
+	if (!req) {
+		drg__op_fail(op, DRG_ERR_FATAL, "out of memory");
+		return;
+	}
+	if (op->compress)
+		drg_http_request_compress(req);
+	drg_transport_submit(op->reg->t, req, on_response, op);
 }
 
-static int32_t status_error(long status, const char *what, char *err,
-			    size_t errlen)
+void drg__op_send(struct drg__op *op)
 {
-	snprintf(err, errlen, "%s: HTTP %ld", what, status);
-	if (status == 404)
-		return CDH_E_FATAL;
-	return CDH_E_TRANSIENT;
+	struct drg_registry *reg = op->reg;
+	char authz[DRG__AUTHZ_MAX], err[DRG__ERR_MAX];
+	int rc;
+
+	if (op->foreign) { /* off the registry's origin: nothing of ours */
+		drg__op_submit(op, NULL);
+		return;
+	}
+	if (reg->ping != DRG__PING_DONE) {
+		drg__park(op, DRG__WAIT_PING, NULL);
+		if (reg->ping == DRG__PING_NONE)
+			drg__start_ping(reg);
+		return;
+	}
+	switch (drg_auth_mode(reg->auth)) {
+	case DRG_AUTH_MODE_BEARER:
+		drg__send_bearer(op);
+		return;
+	case DRG_AUTH_MODE_BASIC:
+		rc = drg_auth_basic(reg->auth, authz, sizeof(authz), err,
+				    sizeof(err));
+		if (rc < 0)
+			drg__op_fail(op, DRG_ERR_AUTH, "%s", err);
+		else
+			drg__op_submit(op, rc ? authz : NULL);
+		memset(authz, 0, sizeof(authz));
+		return;
+	default:
+		drg__op_submit(op, NULL);
+	}
 }
 
-/* GET `url` into reg->body and reg->link; returns a CDH code. */
-static int32_t http_get(struct drg_registry *reg, const char *url,
-			const char *what, char *err, size_t errlen)
-{
-	CURLcode rc;
-	long status = 0;
+/* ---- answers ---- */
 
-	drg_buf_reset(&reg->body);
-	drg_buf_reset(&reg->link);
-	reg->body_too_big = 0;
-	setup_get(reg, url);
-	rc = curl_easy_perform(reg->easy);
-	curl_easy_getinfo(reg->easy, CURLINFO_RESPONSE_CODE, &status);
-	if (reg->refresh)
-		reg->api->count_request(reg->refresh, (int32_t)status);
-	if (rc == CURLE_ABORTED_BY_CALLBACK) {
-		snprintf(err, errlen, "%s: cancelled", what);
+static int is_redirect(long status)
+{
+	return status == 301 || status == 302 || status == 303 ||
+	       status == 307 || status == 308;
+}
+
+/*
+ * Follows a redirect ourselves (curl's FOLLOWLOCATION would decide about
+ * Authorization by host only): never https -> http; off the registry's
+ * origin (S3 pre-signed URLs) without any credential (§4.5, #30, #31).
+ */
+static void follow(struct drg__op *op, struct drg_http_request *req)
+{
+	const struct drg_http_response *r = drg_http_request_response(req);
+	char next[DRG__URL_MAX];
+
+	if (++op->redirects > MAX_REDIRECTS) {
+		drg__op_fail(op, DRG_ERR_FATAL, "too many redirects");
+		return;
+	}
+	if (!r->location.len ||
+	    drg_url_resolve(op->url, r->location.data, next, sizeof(next))) {
+		drg__op_fail(op, DRG_ERR_FATAL, "HTTP %ld without a usable Location",
+			     r->status);
+		return;
+	}
+	if (drg_url_is_https(op->url) && !drg_url_is_https(next)) {
+		drg__op_fail(op, DRG_ERR_FATAL, "refusing redirect from https to http");
+		return;
+	}
+	if (!drg_url_same_origin(next, op->reg->address))
+		op->foreign = 1;
+	memcpy(op->url, next, sizeof(op->url));
+	drg__op_send(op);
+}
+
+static void on_response(struct drg_http_request *req, void *ud)
+{
+	struct drg__op *op = ud;
+	const struct drg_http_response *r = drg_http_request_response(req);
+
+	note_rate_limit(op->reg, r);
+	if (r->status == 0)
+		drg__op_fail_http(op, r);
+	else if (is_redirect(r->status))
+		follow(op, req);
+	else if (r->status == 401 || r->status == 403)
+		drg__auth_failure(op, req);
+	else if (r->status >= 200 && r->status < 300)
+		drg__op_on_success(op, req);
+	else if (op->step == DRG__STEP_HEAD &&
+		 (r->status == 400 || r->status == 404 || r->status == 405 ||
+		  r->status == 501))
+		drg__op_on_success(op, req); /* HEAD refused: try GET (#27) */
+	else
+		drg__op_fail_http(op, r);
+}
+
+/* ---- running ---- */
+
+int32_t drg_registry_run(struct drg_registry *reg, char *err, size_t errlen)
+{
+	int cancelled;
+
+	struct drg__op *op, *fresh = NULL;
+
+	drg_auth_reset_renewals(reg->auth);
+	reg->running = 1;
+	while ((op = reg->fresh) != NULL) { /* in submission order */
+		reg->fresh = op->next_fresh;
+		op->next_fresh = fresh;
+		fresh = op;
+	}
+	while ((op = fresh) != NULL) {
+		fresh = op->next_fresh;
+		drg__op_send(op);
+	}
+	cancelled = drg_transport_run(reg->t);
+	reg->running = 0;
+	/* Nothing can be parked with nothing in flight; if it were, end it. */
+	while (reg->waiters)
+		drg__wake(reg, reg->waiters->wait, reg->waiters->wait_key,
+		     DRG_ERR_FATAL, "internal error: request never sent");
+	if (cancelled) {
+		snprintf(err, errlen, "refresh cancelled");
 		return CDH_E_CANCELLED;
 	}
-	if (reg->body_too_big) {
-		snprintf(err, errlen, "%s: response larger than %u bytes", what,
-			 BODY_CAP);
-		return CDH_E_TRANSIENT;
-	}
-	if (rc != CURLE_OK) {
-		snprintf(err, errlen, "%s: %s", what, curl_easy_strerror(rc));
-		return CDH_E_TRANSIENT;
-	}
-	if (status != 200)
-		return status_error(status, what, err, errlen);
+	if (errlen)
+		err[0] = '\0';
 	return CDH_OK;
-}
-
-static int link_has_rel_next(const char *params, size_t len)
-{
-	const char *p = params, *end = params + len;
-
-	while (p < end) {
-		const char *semi = memchr(p, ';', (size_t)(end - p));
-		const char *stop = semi ? semi : end;
-		size_t n;
-
-		while (p < stop && isspace((unsigned char)*p))
-			p++;
-		n = (size_t)(stop - p);
-		if (n >= 4 && strncasecmp(p, "rel=", 4) == 0) {
-			const char *v = p + 4;
-			size_t vn = n - 4;
-
-			trim_crlf(&v, &vn);
-			if (vn >= 2 && v[0] == '"' && v[vn - 1] == '"') {
-				v++;
-				vn -= 2;
-			}
-			/* rel may list several space-separated relation types;
-			 * an unquoted one ends at the ',' before the next
-			 * link-value (or a trailing comma). */
-			for (const char *t = v; t < v + vn;) {
-				size_t tn = strcspn(t, " \t\",");
-
-				if (tn > (size_t)(v + vn - t))
-					tn = (size_t)(v + vn - t);
-				if (tn == 4 && strncasecmp(t, "next", 4) == 0)
-					return 1;
-				t += tn ? tn : 1;
-			}
-		}
-		p = stop + 1;
-	}
-	return 0;
-}
-
-int drg_registry_link_next(const char *link, char *out, size_t outlen)
-{
-	const char *p = link;
-
-	while (p && (p = strchr(p, '<')) != NULL) {
-		const char *close = strchr(p, '>');
-		const char *next_link, *params_end;
-		size_t url_len;
-
-		if (!close)
-			return 0;
-		/* The parameters run to the next "<" (the next link-value). */
-		next_link = strchr(close, '<');
-		params_end = next_link ? next_link : close + strlen(close);
-		if (link_has_rel_next(close + 1, (size_t)(params_end - close - 1))) {
-			url_len = (size_t)(close - p - 1);
-			if (url_len + 1 > outlen)
-				return -1;
-			memcpy(out, p + 1, url_len);
-			out[url_len] = '\0';
-			return 1;
-		}
-		p = next_link;
-	}
-	return 0;
-}
-
-/* Turns a Link target into an absolute URL. */
-static int resolve_link(const struct drg_registry *reg, const char *target,
-			char *url, size_t urllen)
-{
-	int n;
-
-	if (strncmp(target, "http://", 7) == 0 ||
-	    strncmp(target, "https://", 8) == 0)
-		n = snprintf(url, urllen, "%s", target);
-	else if (target[0] == '/')
-		n = snprintf(url, urllen, "%s%s", reg->origin, target);
-	else
-		n = snprintf(url, urllen, "%s/v2/%s", reg->address, target);
-	return n > 0 && (size_t)n < urllen ? 0 : -1;
-}
-
-/* Calls fn for each string in body[key]; null and non-strings are skipped. */
-static int32_t each_name(const struct drg_buf *body, const char *key,
-			 drg_name_fn fn, void *data, const char *what,
-			 char *err, size_t errlen)
-{
-	json_object *root = json_tokener_parse(drg_buf_str(body));
-	json_object *names = NULL;
-	size_t i, count;
-	int32_t rc = CDH_OK;
-
-	if (!root || !json_object_is_type(root, json_type_object)) {
-		snprintf(err, errlen, "%s: response is not a JSON object", what);
-		json_object_put(root);
-		return CDH_E_TRANSIENT;
-	}
-	/* "tags": null is what 2.8 says for a repository with no tags left. */
-	if (!json_object_object_get_ex(root, key, &names) ||
-	    !json_object_is_type(names, json_type_array)) {
-		json_object_put(root);
-		return CDH_OK;
-	}
-	count = json_object_array_length(names);
-	for (i = 0; i < count && rc == CDH_OK; i++) {
-		json_object *item = json_object_array_get_idx(names, i);
-
-		if (json_object_is_type(item, json_type_string) &&
-		    fn(json_object_get_string(item), data) != 0)
-			rc = CDH_E_CANCELLED;
-	}
-	json_object_put(root);
-	return rc;
-}
-
-static int32_t list_paginated(struct drg_registry *reg, const char *first_url,
-			      const char *key, drg_name_fn fn, void *data,
-			      const char *what, char *err, size_t errlen)
-{
-	char url[URL_MAX], target[URL_MAX], next_url[URL_MAX];
-	int32_t rc;
-	int pages = 0, found;
-
-	if (snprintf(url, sizeof(url), "%s", first_url) >= (int)sizeof(url))
-		return CDH_E_FATAL;
-	for (;;) {
-		rc = http_get(reg, url, what, err, errlen);
-		if (rc == CDH_OK)
-			rc = each_name(&reg->body, key, fn, data, what, err, errlen);
-		if (rc != CDH_OK)
-			return rc;
-		found = drg_registry_link_next(drg_buf_str(&reg->link), target,
-					       sizeof(target));
-		if (found == 0)
-			return CDH_OK;
-		if (found < 0 ||
-		    resolve_link(reg, target, next_url, sizeof(next_url)) != 0 ||
-		    strcmp(next_url, url) == 0 || ++pages >= MAX_PAGES) {
-			snprintf(err, errlen, "%s: unusable or looping Link header",
-				 what);
-			return CDH_E_TRANSIENT;
-		}
-		memcpy(url, next_url, sizeof(url));
-	}
-}
-
-int32_t drg_registry_list_tags(struct drg_registry *reg, const char *repository,
-			       drg_name_fn fn, void *data, char *err,
-			       size_t errlen)
-{
-	char url[URL_MAX], what[512];
-
-	snprintf(what, sizeof(what), "tags of %s", repository);
-	if (snprintf(url, sizeof(url), "%s/v2/%s/tags/list?n=%lld", reg->address,
-		     repository, (long long)reg->paginate_size) >= (int)sizeof(url)) {
-		snprintf(err, errlen, "%s: URL too long", what);
-		return CDH_E_FATAL;
-	}
-	return list_paginated(reg, url, "tags", fn, data, what, err, errlen);
-}
-
-int32_t drg_registry_list_catalog(struct drg_registry *reg, drg_name_fn fn,
-				  void *data, char *err, size_t errlen)
-{
-	char url[URL_MAX];
-
-	if (snprintf(url, sizeof(url), "%s/v2/_catalog?n=%lld", reg->address,
-		     (long long)reg->paginate_size) >= (int)sizeof(url)) {
-		snprintf(err, errlen, "catalog: URL too long");
-		return CDH_E_FATAL;
-	}
-	return list_paginated(reg, url, "repositories", fn, data, "catalog", err,
-			      errlen);
 }

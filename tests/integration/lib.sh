@@ -1,0 +1,111 @@
+# shellcheck shell=bash
+# lib.sh - shared by the integration tests: assertions, a scratch dir
+# cleaned at exit, free loopback ports, and starting docker-registry with a
+# config of the test's own (TLS, htpasswd, token auth) on an existing
+# storage root. Sourced after `set -euo pipefail`.
+
+: "${DRG_PROBE:?run through ctest (DRG_PROBE unset)}"
+: "${CDH_SOURCE_DIR:?run through ctest}"
+# shellcheck source=../../scripts/lib/registry.sh
+source "$CDH_SOURCE_DIR/scripts/lib/registry.sh"
+
+T=$(mktemp -d "${TMPDIR:-/tmp}/cdh-it.XXXXXX")
+declare -a CLEANUP_PIDS=()
+cleanup() {
+    local pid
+    for pid in "${CLEANUP_PIDS[@]}"; do
+        registry__kill "$pid"
+    done
+    rm -rf "$T"
+}
+trap cleanup EXIT
+
+fail() { echo "FAIL: $*" >&2; exit 1; }
+pass() { echo "ok: $*"; }
+
+# assert_eq WHAT EXPECTED ACTUAL
+assert_eq() {
+    [[ $2 == "$3" ]] || fail "$1: expected [$2], got [$3]"
+    pass "$1"
+}
+# assert_contains WHAT NEEDLE HAYSTACK
+assert_contains() {
+    [[ $3 == *"$2"* ]] || fail "$1: [$2] not in [$3]"
+    pass "$1"
+}
+assert_not_contains() {
+    [[ $3 != *"$2"* ]] || fail "$1: [$2] unexpectedly in [$3]"
+    pass "$1"
+}
+
+# probe ARGS... -> stdout in PROBE_OUT, stderr in PROBE_ERR, status in PROBE_RC
+probe() {
+    PROBE_RC=0
+    PROBE_OUT=$("$DRG_PROBE" "$@" 2> "$T/probe.err") || PROBE_RC=$?
+    PROBE_ERR=$(< "$T/probe.err")
+}
+
+# A loopback port nothing listens on (the caller still checks its server).
+free_port() {
+    local port rc
+    for _ in $(seq 1 50); do
+        port=$(registry__random_port)
+        rc=0; curl -sS -m 1 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || rc=$?
+        (( rc == 7 )) && { echo "$port"; return 0; }
+    done
+    return 1
+}
+
+# wait_http URL [CURL_ARGS...]: until URL answers at all (any status), ~10 s.
+wait_http() {
+    local url=$1
+    shift
+    for _ in $(seq 1 100); do
+        curl -sS -m 2 -o /dev/null "$@" "$url" 2>/dev/null && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+# start_registry_config DIR: runs docker-registry on DIR/config.yml (which
+# the caller wrote); records the PID for cleanup in REG_PID.
+start_registry_config() {
+    local dir=$1
+    registry__spawn "$dir" || return 1
+    REG_PID=$REGISTRY__SPAWNED_PID
+    CLEANUP_PIDS+=("$REG_PID")
+}
+
+# seed_storage DIR: a plain registry on DIR pushes the sample images, then
+# stops; returns with DIR/data holding them for an auth/TLS registry.
+seed_storage() {
+    local dir=$1
+    registry_start "$dir" || return 1
+    "$CDH_SOURCE_DIR/scripts/seed-sample-registry.sh" "$REGISTRY_URL" > "$dir/seeded" || return 1
+    registry_push_image "$REGISTRY_URL" public/tool 2.0 > /dev/null || return 1
+    registry_stop "$dir"
+}
+
+# start_fake NAME [ARGS...]: fake_registry.py in the background; sets
+# FAKE_URL (http://127.0.0.1:PORT), FAKE_LOG, FAKE_INFO for NAME.
+start_fake() {
+    local name=$1 i
+    shift
+    FAKE_LOG=$T/$name.log
+    FAKE_INFO=$T/$name.info
+    : > "$FAKE_LOG"
+    python3 "$CDH_SOURCE_DIR/tests/integration/fake_registry.py" --port-file "$T/$name.port" \
+        --log "$FAKE_LOG" --info "$FAKE_INFO" "$@" &
+    CLEANUP_PIDS+=("$!")
+    for i in $(seq 1 100); do
+        [[ -s $T/$name.port ]] && break
+        sleep 0.1
+    done
+    [[ -s $T/$name.port ]] || fail "fake registry $name did not start"
+    FAKE_URL=http://127.0.0.1:$(< "$T/$name.port")
+}
+
+# info KEY: a digest the fake registry wrote to its --info file.
+info() {
+    python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$FAKE_INFO" "$1"
+}
