@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <json-c/json.h>
-
+#include "records.h"
+#include "repositories.h"
 #include "strvec.h"
 
 #define KEY_MAX 4096
@@ -83,138 +83,319 @@ int32_t drg_agent_name(const struct drg_account *account, uint32_t index,
 	return n > 0 && (size_t)n < buflen ? CDH_OK : CDH_E_FATAL;
 }
 
-struct cycle {
-	const struct cdh_host_api *api;
-	const struct drg_account *account;
-	struct drg_registry *reg;
-	struct cdh_refresh *refresh;
-	uint32_t index;
+struct cycle;
+struct repo_state;
+
+/* One tag of a listed repository and what this cycle learnt about it. */
+struct tag_state {
+	struct repo_state *repo;
+	char *tag;
+	struct drg_memo_entry facts; /* key NULL; strings owned */
+	int dropped;                 /* gone between the listing and its manifest */
 };
 
-static int collect_name(const char *name, void *data)
+struct repo_state {
+	struct cycle *cycle;
+	const char *name;            /* borrowed from the cycle's list */
+	struct tag_state *tags;
+	size_t tag_count;
+	int failed;
+	char error[ERR_MAX];
+};
+
+struct cycle {
+	const struct cdh_host_api *api;
+	const struct drg_account *acct;
+	struct drg_registry *reg;
+	struct cdh_refresh *refresh;
+	const struct drg_memo *previous;
+	struct repo_state *repos;
+	size_t repo_count;
+	int nomem;
+};
+
+static void fail_repo(struct repo_state *r, const struct drg_result *res)
 {
-	return drg_strvec_push(data, name);
+	if (!r->failed)
+		snprintf(r->error, sizeof(r->error), "%s", res->error);
+	r->failed = 1;
+	if (res->code == CDH_E_NOMEM)
+		r->cycle->nomem = 1;
 }
 
-static int32_t owned_repositories(struct cycle *c, struct drg_strvec *out,
-				  char *err, size_t errlen)
+static char *strdup_or_flag(const char *s, struct cycle *c)
 {
-	const struct drg_account *acct = c->account;
-	struct drg_strvec all = DRG_STRVEC_INIT;
-	char *const *names = acct->repositories;
-	size_t count = acct->repository_count, i;
-	int32_t rc = CDH_OK;
+	char *copy = s ? strdup(s) : NULL;
 
-	if (count == 0) {
-		/* No list configured: Clouddriver's catalog mode. */
-		rc = drg_registry_list_catalog(c->reg, collect_name, &all, err,
-					       errlen);
-		names = all.items;
-		count = all.count;
+	if (s && !copy)
+		c->nomem = 1;
+	return copy;
+}
+
+static void on_config(void *ud, const struct drg_manifest_info *info,
+		      const struct drg_result *res)
+{
+	struct tag_state *t = ud;
+	struct cycle *c = t->repo->cycle;
+
+	if (res->code != CDH_OK) {
+		/* A config blob that is gone only costs the date and labels. */
+		if (res->error_class != DRG_ERR_NOT_FOUND)
+			fail_repo(t->repo, res);
+		return;
 	}
-	for (i = 0; rc == CDH_OK && i < count; i++)
-		if (drg_agent_owns(names[i], c->index, acct->cache_threads) &&
-		    drg_strvec_push(out, names[i]) != 0)
-			rc = CDH_E_NOMEM;
-	drg_strvec_release(&all);
-	return rc;
+	t->facts.has_config = 1;
+	t->facts.config_digest = strdup_or_flag(info->config_digest, c);
+	t->facts.labels = strdup_or_flag(info->labels, c);
+	t->facts.has_date = info->created &&
+		drg_records_parse_time(info->created, &t->facts.epoch_second,
+				       &t->facts.nano) == 0;
 }
 
-static int32_t emit(struct cycle *c, const char *scope, const char *type,
-		    const char *id, json_object *attributes)
+static int wants_config(const struct drg_account *acct)
 {
-	struct cdh_record rec = { 0 };
-
-	rec.struct_size = sizeof(rec);
-	rec.scope = scope;
-	rec.type = type;
-	rec.id = id;
-	rec.attributes = json_object_to_json_string_ext(
-		attributes, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	return rec.attributes ? c->api->emit_record(c->refresh, &rec)
-			      : CDH_E_NOMEM;
+	return acct->sort_tags_by_date || acct->inspect_digests;
 }
 
-/* Clouddriver's Keys.getTaggedImageKey / getImageIdKey and their attributes. */
-static int32_t emit_tag(struct cycle *c, const char *repo, const char *tag)
+/* Reuses last cycle's config facts when the tag's digest did not change. */
+static int reuse_config(struct tag_state *t)
 {
-	const char *account = c->account->name;
-	char tag_key[KEY_MAX], id_key[KEY_MAX], name[KEY_MAX];
-	json_object *tagged = json_object_new_object();
-	json_object *image_id = json_object_new_object();
-	int32_t rc = CDH_E_NOMEM;
+	struct cycle *c = t->repo->cycle;
+	const struct drg_memo_entry *prev;
+	char key[KEY_MAX];
 
-	snprintf(tag_key, sizeof(tag_key), "dockerRegistry:taggedImage:%s:%s:%s",
-		 account, repo, tag);
-	snprintf(id_key, sizeof(id_key), "dockerRegistry:imageId:%s/%s:%s",
-		 c->account->registry, repo, tag);
-	snprintf(name, sizeof(name), "%s:%s", repo, tag);
-	if (!tagged || !image_id)
-		goto out;
-	json_object_object_add(tagged, "name", json_object_new_string(name));
-	json_object_object_add(tagged, "account", json_object_new_string(account));
-	json_object_object_add(image_id, "tagKey", json_object_new_string(tag_key));
-	json_object_object_add(image_id, "account", json_object_new_string(account));
-	rc = emit(c, repo, "taggedImage", tag_key, tagged);
-	if (rc == CDH_OK)
-		rc = emit(c, repo, "imageId", id_key, image_id);
-out:
-	json_object_put(tagged);
-	json_object_put(image_id);
-	return rc;
+	snprintf(key, sizeof(key), "%s:%s", t->repo->name, t->tag);
+	prev = drg_memo_find(c->previous, key);
+	if (!prev || !prev->has_config || !prev->digest ||
+	    strcmp(prev->digest, t->facts.digest) != 0)
+		return 0;
+	t->facts.has_config = 1;
+	t->facts.config_digest = strdup_or_flag(prev->config_digest, c);
+	t->facts.labels = strdup_or_flag(prev->labels, c);
+	t->facts.has_date = prev->has_date;
+	t->facts.epoch_second = prev->epoch_second;
+	t->facts.nano = prev->nano;
+	return 1;
 }
 
-static int32_t refresh_repository(struct cycle *c, const char *repo)
+static void on_manifest(void *ud, const struct drg_manifest_info *info,
+			const struct drg_result *res)
 {
-	struct drg_strvec tags = DRG_STRVEC_INIT;
-	char err[ERR_MAX] = "";
+	struct tag_state *t = ud;
+	struct cycle *c = t->repo->cycle;
+
+	if (res->code != CDH_OK) {
+		if (res->error_class != DRG_ERR_NOT_FOUND) {
+			fail_repo(t->repo, res);
+			return;
+		}
+		c->api->log(CDH_LOG_WARN, c->acct->name,
+			    "Image manifest for %s:%s no longer available; tag will not be cached",
+			    t->repo->name, t->tag);
+		t->dropped = 1;
+		return;
+	}
+	t->facts.digest = strdup_or_flag(info->digest, c);
+	if (!t->facts.digest || !wants_config(c->acct) || reuse_config(t))
+		return;
+	/* By digest: the config of exactly the manifest just seen. */
+	if (drg_registry_submit_config(c->reg, t->repo->name, t->facts.digest,
+				       on_config, t) != CDH_OK)
+		c->nomem = 1;
+}
+
+static int wants_manifest(const struct drg_account *acct)
+{
+	return acct->track_digests || wants_config(acct);
+}
+
+static int add_tags(struct repo_state *r, const struct drg_strvec *names)
+{
+	struct cycle *c = r->cycle;
+	size_t i;
+
+	r->tags = calloc(names->count ? names->count : 1, sizeof(*r->tags));
+	if (!r->tags)
+		return -1;
+	for (i = 0; i < names->count; i++) {
+		if (names->items[i][0] == '\0') {
+			c->api->log(CDH_LOG_WARN, c->acct->name,
+				    "Empty tag encountered for %s/%s, not caching",
+				    c->acct->name, r->name);
+			continue;
+		}
+		r->tags[r->tag_count].repo = r;
+		r->tags[r->tag_count].tag = strdup(names->items[i]);
+		if (!r->tags[r->tag_count++].tag)
+			return -1;
+	}
+	return 0;
+}
+
+static void on_tags(void *ud, const char *repository,
+		    const struct drg_strvec *names, const struct drg_result *res)
+{
+	struct repo_state *r = ud;
+	struct cycle *c = r->cycle;
+	size_t i;
+
+	(void)repository;
+	if (res->code != CDH_OK) {
+		c->api->log(CDH_LOG_WARN, c->acct->name,
+			    "Could not load tags for %s in %s, reason: %s", r->name,
+			    c->acct->address, res->error);
+		/* A repository the registry does not know has no tags: its
+		 * records go. Anything else keeps them until a good cycle. */
+		if (res->error_class != DRG_ERR_NOT_FOUND)
+			fail_repo(r, res);
+		return;
+	}
+	if (add_tags(r, names) != 0) {
+		c->nomem = 1;
+		return;
+	}
+	for (i = 0; wants_manifest(c->acct) && i < r->tag_count; i++)
+		if (drg_registry_submit_manifest(c->reg, r->name, r->tags[i].tag,
+						 on_manifest, &r->tags[i]) != CDH_OK)
+			c->nomem = 1;
+}
+
+/* Emits a repository's records and its scope result. */
+static int32_t finish_repo(struct cycle *c, struct repo_state *r)
+{
+	int32_t rc = CDH_OK;
+	size_t i;
+
+	if (r->failed)
+		return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_FAILED,
+					    r->error);
+	for (i = 0; rc == CDH_OK && i < r->tag_count; i++)
+		if (!r->tags[i].dropped)
+			rc = drg_records_emit_tag(c->api, c->refresh, c->acct, r->name,
+						  r->tags[i].tag, &r->tags[i].facts);
+	return rc == CDH_OK ? c->api->scope_result(c->refresh, r->name,
+						   CDH_SCOPE_OK, NULL)
+			    : rc;
+}
+
+struct carry {
+	const struct cycle *cycle;
+	struct drg_memo *next;
+	int failed;
+};
+
+/* Keeps last cycle's facts for the tags of repositories that failed now. */
+static void carry_failed(const struct drg_memo_entry *e, void *data)
+{
+	struct carry *k = data;
+	const char *colon = strrchr(e->key, ':');
+	size_t i, len = colon ? (size_t)(colon - e->key) : 0;
+
+	for (i = 0; i < k->cycle->repo_count; i++) {
+		const struct repo_state *r = &k->cycle->repos[i];
+
+		if (r->failed && strlen(r->name) == len &&
+		    strncmp(r->name, e->key, len) == 0 &&
+		    drg_memo_put(k->next, e) != 0)
+			k->failed = 1;
+	}
+}
+
+static struct drg_memo *next_memo(const struct cycle *c)
+{
+	struct carry k = { c, drg_memo_new(), 0 };
+	char key[KEY_MAX];
+	size_t i, j;
+
+	for (i = 0; k.next && i < c->repo_count; i++) {
+		const struct repo_state *r = &c->repos[i];
+
+		for (j = 0; !r->failed && j < r->tag_count; j++) {
+			struct drg_memo_entry e = r->tags[j].facts;
+
+			if (r->tags[j].dropped || !e.digest)
+				continue;
+			snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[j].tag);
+			e.key = key;
+			k.failed |= drg_memo_put(k.next, &e) != 0;
+		}
+	}
+	if (k.next)
+		drg_memo_each(c->previous, carry_failed, &k);
+	if (k.failed) {
+		drg_memo_free(k.next);
+		return NULL;
+	}
+	return k.next;
+}
+
+static void release_cycle(struct cycle *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->repo_count; i++) {
+		for (j = 0; j < c->repos[i].tag_count; j++) {
+			struct tag_state *t = &c->repos[i].tags[j];
+
+			free(t->tag);
+			free(t->facts.digest);
+			free(t->facts.config_digest);
+			free(t->facts.labels);
+		}
+		free(c->repos[i].tags);
+	}
+	free(c->repos);
+}
+
+static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
+			 char *err, size_t errlen)
+{
 	int32_t rc;
 	size_t i;
 
-	rc = drg_registry_list_tags(c->reg, repo, collect_name, &tags, err,
-				    sizeof(err));
-	for (i = 0; rc == CDH_OK && i < tags.count; i++) {
-		if (tags.items[i][0] == '\0') {
-			c->api->log(CDH_LOG_WARN, c->account->name,
-				    "Empty tag encountered for %s/%s, not caching",
-				    c->account->name, repo);
-			continue;
-		}
-		rc = emit_tag(c, repo, tags.items[i]);
+	c->repos = calloc(repos->count ? repos->count : 1, sizeof(*c->repos));
+	if (!c->repos)
+		return CDH_E_NOMEM;
+	c->repo_count = repos->count;
+	for (i = 0; i < repos->count; i++) {
+		c->repos[i].cycle = c;
+		c->repos[i].name = repos->items[i];
+		if (drg_registry_submit_tags(c->reg, repos->items[i], on_tags,
+					     &c->repos[i]) != CDH_OK)
+			return CDH_E_NOMEM;
 	}
-	drg_strvec_release(&tags);
-	if (rc == CDH_E_CANCELLED || rc == CDH_E_NOMEM)
-		return rc;
-	if (rc != CDH_OK) {
-		c->api->log(CDH_LOG_WARN, c->account->name,
-			    "Could not load tags for %s in %s, reason: %s", repo,
-			    c->account->address, err);
-		return c->api->scope_result(c->refresh, repo, CDH_SCOPE_FAILED, err);
-	}
-	return c->api->scope_result(c->refresh, repo, CDH_SCOPE_OK, NULL);
+	rc = drg_registry_run(c->reg, err, errlen);
+	if (rc == CDH_OK && c->nomem)
+		rc = CDH_E_NOMEM;
+	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)
+		rc = finish_repo(c, &c->repos[i]);
+	return rc;
 }
 
 int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  const struct drg_account *account,
 			  struct drg_registry *reg, uint32_t index,
-			  struct cdh_refresh *refresh, char *err, size_t errlen)
+			  struct drg_memo **memo, struct cdh_refresh *refresh,
+			  char *err, size_t errlen)
 {
-	struct cycle c = { api, account, reg, refresh, index };
-	struct drg_strvec repos = DRG_STRVEC_INIT;
+	struct cycle c = { api, account, reg, refresh, *memo, NULL, 0, 0 };
+	struct drg_strvec repos = { 0 };
+	struct drg_memo *next;
 	int32_t rc;
-	size_t i;
 
-	rc = owned_repositories(&c, &repos, err, errlen);
-	for (i = 0; rc == CDH_OK && i < repos.count; i++) {
-		if (api->is_cancelled(refresh))
-			rc = CDH_E_CANCELLED;
-		else
-			rc = refresh_repository(&c, repos.items[i]);
+	rc = drg_repositories_owned(account, reg, index, &repos, err, errlen);
+	if (rc == CDH_OK)
+		rc = run_cycle(&c, &repos, err, errlen);
+	if (rc == CDH_OK) {
+		next = next_memo(&c);
+		if (next) {
+			drg_memo_free(*memo);
+			*memo = next;
+		}
 	}
-	if (rc == CDH_E_CANCELLED)
-		snprintf(err, errlen, "refresh cancelled");
-	else if (rc == CDH_E_NOMEM)
+	if (rc == CDH_E_NOMEM)
 		snprintf(err, errlen, "out of memory");
+	release_cycle(&c);
 	drg_strvec_release(&repos);
 	return rc;
 }

@@ -1,8 +1,13 @@
 /*
  * agent - one caching agent's refresh cycle: Clouddriver's
- * DockerRegistryImageCachingAgent. It lists the repositories the agent owns,
- * their tags, and hands the host one taggedImage and one imageId record per
- * tag, with a scope result per repository.
+ * DockerRegistryImageCachingAgent, minus its defects. It finds the
+ * repositories the agent owns (configured list, else catalogFile, else
+ * _catalog; skip and repositoriesRegex applied; cacheThreads partition),
+ * puts every tag list and manifest request in flight at once (the registry
+ * client caps concurrency), and hands the host one taggedImage and one
+ * imageId record per tag with a scope result per repository: a repository
+ * that failed keeps its previous records; one the registry no longer knows
+ * loses them.
  */
 #ifndef DRG_AGENT_H
 #define DRG_AGENT_H
@@ -12,6 +17,7 @@
 
 #include "account.h"
 #include "cdh_plugin.h"
+#include "memo.h"
 #include "registry.h"
 
 /* Java's String.hashCode over the UTF-16 code units of a UTF-8 string. */
@@ -29,14 +35,16 @@ int32_t drg_agent_name(const struct drg_account *account, uint32_t index,
 
 /*
  * Runs one cycle of agent `index` with client `reg` (already bound to
- * `refresh`). Returns CDH_OK when the cycle completed, failed repositories
- * included (they are reported as failed scopes); an error when the list of
- * repositories itself could not be had (then the host keeps everything).
+ * `refresh`). `*memo` is what this agent learnt last cycle; it is replaced
+ * by this cycle's (the caller owns it; start with drg_memo_new()). Returns
+ * CDH_OK when the cycle completed, failed repositories included; an error
+ * when the list of repositories itself could not be had (then the host
+ * keeps everything) or the refresh was cancelled.
  */
 int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  const struct drg_account *account,
 			  struct drg_registry *reg, uint32_t index,
-			  struct cdh_refresh *refresh, char *err,
-			  size_t errlen);
+			  struct drg_memo **memo, struct cdh_refresh *refresh,
+			  char *err, size_t errlen);
 
 #endif

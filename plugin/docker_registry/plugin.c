@@ -22,10 +22,13 @@ static const struct cdh_host_api *host;
  * all sharing the account's credentials (drg_credentials_get is their
  * drg_credentials_fn, thread-safe).
  */
+/* One account; per agent a registry client (agents may run in parallel)
+ * and what the agent learnt last cycle. */
 struct instance {
 	struct drg_account *account;
 	struct drg_credentials *credentials;
 	struct drg_registry **clients;
+	struct drg_memo **memos;
 };
 
 static int32_t plugin_init(char *errbuf, size_t errlen)
@@ -59,7 +62,10 @@ static void plugin_destroy(void *opaque)
 		return;
 	for (i = 0; inst->clients && i < inst->account->cache_threads; i++)
 		drg_registry_free(inst->clients[i]);
+	for (i = 0; inst->memos && i < inst->account->cache_threads; i++)
+		drg_memo_free(inst->memos[i]);
 	free(inst->clients);
+	free(inst->memos);
 	drg_credentials_free(inst->credentials);
 	drg_account_free(inst->account);
 	free(inst);
@@ -84,11 +90,13 @@ static int32_t make_clients(struct instance *inst)
 	uint32_t i;
 
 	inst->clients = calloc(acct->cache_threads, sizeof(*inst->clients));
-	if (!inst->clients)
+	inst->memos = calloc(acct->cache_threads, sizeof(*inst->memos));
+	if (!inst->clients || !inst->memos)
 		return CDH_E_NOMEM;
 	for (i = 0; i < acct->cache_threads; i++) {
 		inst->clients[i] = drg_registry_new(&opts);
-		if (!inst->clients[i])
+		inst->memos[i] = drg_memo_new();
+		if (!inst->clients[i] || !inst->memos[i])
 			return CDH_E_NOMEM;
 	}
 	return CDH_OK;
@@ -141,8 +149,8 @@ static int32_t plugin_refresh(void *opaque, uint32_t index,
 		return CDH_E_FATAL;
 	reg = inst->clients[index];
 	drg_registry_bind(reg, host, refresh);
-	rc = drg_agent_refresh(host, inst->account, reg, index, refresh, errbuf,
-			       errlen);
+	rc = drg_agent_refresh(host, inst->account, reg, index,
+			       &inst->memos[index], refresh, errbuf, errlen);
 	drg_registry_bind(reg, host, NULL);
 	return rc;
 }
