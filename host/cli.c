@@ -10,7 +10,7 @@
 
 #include "accounts.h"
 #include "config.h"
-#include "credentials.h"
+#include "credentials_json.h"
 #include "directory.h"
 #include "host_api.h"
 #include "loader.h"

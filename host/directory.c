@@ -32,8 +32,12 @@ static int json_flag(json_object *obj, const char *key)
 	return json_object_object_get_ex(obj, key, &v) && json_object_get_boolean(v);
 }
 
-/* A describe() JSON with primaryAccount set from the host's config. */
-static char *with_primary(const struct cdh_account *acct, const char *json)
+/*
+ * A describe() view with primaryAccount set from the host's config: only the
+ * host knows it, and Clouddriver's CredentialsController.render() adds it to
+ * the summary and the expanded view alike.
+ */
+static char *with_primary(const char *json, int primary)
 {
 	json_object *obj = json_tokener_parse(json);
 
@@ -42,7 +46,7 @@ static char *with_primary(const struct cdh_account *acct, const char *json)
 		return strdup(json);
 	}
 	json_object_object_add(obj, "primaryAccount",
-			       json_object_new_boolean(acct->primary));
+			       json_object_new_boolean(primary));
 	return cdh_json_take_string(obj);
 }
 
@@ -55,12 +59,14 @@ static int fill_entry(struct cdh_directory_entry *e, const struct cdh_account *a
 		return -1;
 	if (!acct->summary_json || !acct->expanded_json)
 		return 0;
-	e->summary_json = with_primary(acct, acct->summary_json);
-	e->expanded_json = with_primary(acct, acct->expanded_json);
+	e->summary_json = with_primary(acct->summary_json, acct->primary);
+	e->expanded_json = with_primary(acct->expanded_json, acct->primary);
 	if (!e->summary_json || !e->expanded_json)
 		return -1;
 	expanded = json_tokener_parse(acct->expanded_json);
-	if (json_object_object_get_ex(expanded, "registry", &registry))
+	/* A describe() may write "registry":null: that is no registry. */
+	if (json_object_object_get_ex(expanded, "registry", &registry) &&
+	    json_object_is_type(registry, json_type_string))
 		e->registry = strdup(json_object_get_string(registry));
 	e->track_digests = json_flag(expanded, "trackDigests");
 	e->sort_tags_by_date = json_flag(expanded, "sortTagsByDate");

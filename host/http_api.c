@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "credentials.h"
+#include "credentials_json.h"
 #include "directory.h"
 #include "json_out.h"
 #include "queries.h"

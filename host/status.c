@@ -179,33 +179,68 @@ static void label(struct cdh_text *out, const char *value)
 	}
 }
 
-static void agent_metrics(struct cdh_text *out, const struct agent_status *a)
+/* The per-agent families, "name type". */
+static const char *const agent_families[] = {
+	"cdhost_refresh_duration_seconds gauge",
+	"cdhost_refresh_last_success gauge",
+	"cdhost_refresh_runs_total counter",
+	"cdhost_refresh_failures_total counter",
+};
+
+static void agent_value(struct cdh_text *out, const struct agent_status *a,
+			size_t family)
+{
+	if (family == 0)
+		cdh_text_printf(out, "%.6f\n", a->last.seconds);
+	else if (family == 1)
+		cdh_text_printf(out, "%d\n",
+				a->last.result == CDH_OK && !a->last.failed_scopes);
+	else if (family == 2)
+		cdh_text_printf(out, "%llu\n", (unsigned long long)a->runs);
+	else
+		cdh_text_printf(out, "%llu\n", (unsigned long long)a->failures);
+}
+
+static void request_metrics(struct cdh_text *out)
 {
 	static const char *const classes[] = { "error", "1xx", "2xx", "3xx", "4xx", "5xx" };
-	int i;
+	size_t i;
+	int c;
 
-	cdh_text_puts(out, "cdhost_refresh_duration_seconds{agent=\"");
-	label(out, a->last.agent);
-	cdh_text_printf(out, "\"} %.6f\n", a->last.seconds);
-	cdh_text_puts(out, "cdhost_refresh_last_success{agent=\"");
-	label(out, a->last.agent);
-	cdh_text_printf(out, "\"} %d\n", a->last.result == CDH_OK && !a->last.failed_scopes);
-	cdh_text_puts(out, "cdhost_refresh_runs_total{agent=\"");
-	label(out, a->last.agent);
-	cdh_text_printf(out, "\"} %llu\n", (unsigned long long)a->runs);
-	cdh_text_puts(out, "cdhost_refresh_failures_total{agent=\"");
-	label(out, a->last.agent);
-	cdh_text_printf(out, "\"} %llu\n", (unsigned long long)a->failures);
-	for (i = 0; i < CDH_STATUS_CLASSES; i++) {
-		if (!a->requests_by_class[i])
-			continue;
-		cdh_text_puts(out, "cdhost_registry_requests_total{account=\"");
-		label(out, a->account);
-		cdh_text_printf(out, "\",agent=\"");
-		label(out, a->last.agent);
-		cdh_text_printf(out, "\",status=\"%s\"} %llu\n", classes[i],
-				(unsigned long long)a->requests_by_class[i]);
+	cdh_text_puts(out, "# TYPE cdhost_registry_requests_total counter\n");
+	for (i = 0; i < agent_count; i++) {
+		for (c = 0; c < CDH_STATUS_CLASSES; c++) {
+			if (!agents[i].requests_by_class[c])
+				continue;
+			cdh_text_puts(out, "cdhost_registry_requests_total{account=\"");
+			label(out, agents[i].account);
+			cdh_text_puts(out, "\",agent=\"");
+			label(out, agents[i].last.agent);
+			cdh_text_printf(out, "\",status=\"%s\"} %llu\n", classes[c],
+					(unsigned long long)agents[i].requests_by_class[c]);
+		}
 	}
+}
+
+/* Prometheus text format: a family's samples come together, right after
+ * its TYPE line ("one single group"), so families loop outside agents. */
+static void agent_metrics(struct cdh_text *out)
+{
+	size_t f, i;
+
+	for (f = 0; f < sizeof(agent_families) / sizeof(*agent_families); f++) {
+		int name_len = (int)strcspn(agent_families[f], " ");
+
+		cdh_text_printf(out, "# TYPE %s\n", agent_families[f]);
+		for (i = 0; i < agent_count; i++) {
+			cdh_text_printf(out, "%.*s{agent=\"", name_len,
+					agent_families[f]);
+			label(out, agents[i].last.agent);
+			cdh_text_puts(out, "\"} ");
+			agent_value(out, &agents[i], f);
+		}
+	}
+	request_metrics(out);
 }
 
 static int count_row(const char *id, const char *attributes, void *data)
@@ -242,16 +277,9 @@ static void image_metrics(struct cdh_text *out, struct cdh_store *store)
 char *cdh_status_metrics_text(struct cdh_store *store)
 {
 	struct cdh_text out = CDH_TEXT_INIT;
-	size_t i;
 
 	pthread_mutex_lock(&lock);
-	cdh_text_puts(&out, "# TYPE cdhost_refresh_duration_seconds gauge\n"
-			    "# TYPE cdhost_refresh_last_success gauge\n"
-			    "# TYPE cdhost_refresh_runs_total counter\n"
-			    "# TYPE cdhost_refresh_failures_total counter\n"
-			    "# TYPE cdhost_registry_requests_total counter\n");
-	for (i = 0; i < agent_count; i++)
-		agent_metrics(&out, &agents[i]);
+	agent_metrics(&out);
 	if (store)
 		image_metrics(&out, store);
 	cdh_text_printf(&out, "# TYPE cdhost_reload_ok gauge\ncdhost_reload_ok %d\n",

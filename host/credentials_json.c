@@ -1,4 +1,4 @@
-#include "credentials.h"
+#include "credentials_json.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,10 +1,10 @@
 /*
- * credentials - Clouddriver's /credentials views of the configured accounts,
+ * credentials_json - Clouddriver's /credentials views of the configured accounts,
  * one implementation behind `cdhost credentials` and the HTTP API. The JSON
  * comes from each plugin's describe(); it never carries a secret.
  */
-#ifndef CDH_CREDENTIALS_H
-#define CDH_CREDENTIALS_H
+#ifndef CDH_CREDENTIALS_JSON_H
+#define CDH_CREDENTIALS_JSON_H
 
 #include "directory.h"
 

@@ -1,0 +1,44 @@
+#include "testdirectory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+struct cdh_directory *testdirectory_new(void)
+{
+	struct cdh_directory *dir = calloc(1, sizeof(*dir));
+
+	if (!dir)
+		return NULL;
+	dir->entries = calloc(1, sizeof(*dir->entries));
+	if (!dir->entries) {
+		free(dir);
+		return NULL;
+	}
+	dir->refs = 1;
+	return dir;
+}
+
+static int copy(char **to, const char *from)
+{
+	*to = from ? strdup(from) : NULL;
+	return from && !*to ? -1 : 0;
+}
+
+int testdirectory_add(struct cdh_directory *dir, const char *name,
+		      const char *registry, const char *summary_json,
+		      const char *expanded_json)
+{
+	struct cdh_directory_entry *grown, *e;
+
+	grown = realloc(dir->entries, (dir->count + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	dir->entries = grown;
+	e = &dir->entries[dir->count++];
+	memset(e, 0, sizeof(*e));
+	if (copy(&e->name, name) || copy(&e->registry, registry) ||
+	    copy(&e->summary_json, summary_json) ||
+	    copy(&e->expanded_json, expanded_json))
+		return -1;
+	return 0;
+}

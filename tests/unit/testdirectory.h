@@ -1,0 +1,22 @@
+/*
+ * testdirectory - an account directory built by hand for tests, allocated
+ * the way cdh_directory_build allocates one (one reference, every string on
+ * the heap), so cdh_directory_release or cdh_directory_publish frees it.
+ */
+#ifndef CDH_TESTDIRECTORY_H
+#define CDH_TESTDIRECTORY_H
+
+#include "directory.h"
+
+/* An empty directory, or NULL when out of memory. */
+struct cdh_directory *testdirectory_new(void);
+
+/*
+ * Appends an entry; every string is copied and any but `name` may be NULL.
+ * 0 ok, -1 out of memory.
+ */
+int testdirectory_add(struct cdh_directory *dir, const char *name,
+		      const char *registry, const char *summary_json,
+		      const char *expanded_json);
+
+#endif
