@@ -50,6 +50,13 @@ service_start "$cdhost" "$cfg" "$work/plugins" "$log"
 wait_for 10 tags_are one team/app '["1.0"]' || fail "first refresh not served: $(tags one team/app)"
 wait_for 5 health_has '"status":"UP"' || fail "health not UP"
 
+# Igor's poll: /credentials, then /credentials/{name}, then find.
+expect_eq "Igor: accounts" "$(curl -fsS "$api/credentials" | jq -c '[.[] | select(.cloudProvider == "dockerRegistry") | .name]')" '["one"]'
+expect_eq "Igor: trackDigests" "$(curl -fsS "$api/credentials/one" | jq -c '{name, trackDigests}')" '{"name":"one","trackDigests":false}'
+expect_eq "Igor: find" "$(curl -fsS "$api/dockerRegistry/images/find?account=one&includeDetails=true" | jq -c '[.[] | {repository, tag, account, registry}]')" \
+  "[{\"repository\":\"team/app\",\"tag\":\"1.0\",\"account\":\"one\",\"registry\":\"$REGISTRY_HOSTPORT\"}]"
+expect_eq "Igor: unknown account" "$(curl -s -o /dev/null -w '%{http_code}' "$api/credentials/nobody")" 404
+
 # Add an account: it starts at once.
 write_config "$(account one "$REGISTRY_URL" team/app)" "$(account two "$REGISTRY_URL" library/nginx)"
 wait_for 10 tags_are two library/nginx '["1.25"]' || fail "added account not served"
