@@ -139,7 +139,8 @@ class Handler(BaseHTTPRequestHandler):
             "bearer:" + auth[7:] if auth.startswith("Bearer ") else "other"
         with self.server.lock:
             with open(self.server.args.log, "a") as f:
-                f.write("t=%.3f %s %s auth=%s\n" % (time.time(), self.command, self.path, kind))
+                f.write("t=%.3f %s %s auth=%s c=%d\n" % (time.time(), self.command, self.path, kind,
+                                                         self.client_address[1]))
 
     def once(self, key):
         """True the first time `key` is seen."""

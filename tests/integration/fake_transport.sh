@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The transport's limits against fake_registry.py: the host's cancel check
-# stops everything at once, per-attempt timeouts, requests_per_second.
+# stops everything at once, per-attempt timeouts, requests_per_second,
+# connection reuse.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 start_fake transport
@@ -22,4 +23,8 @@ probe --stats --rps 5 "$FAKE_URL" tags odd/unsorted odd/null odd/missing odd/mix
 ms=$(elapsed "$start")
 assert_contains "5 requests" "requests=5 " "$PROBE_ERR"
 assert_eq "spaced at 5 per second (${ms} ms)" 1 "$(( ms >= 750 ))"
+: > "$FAKE_LOG"
+probe --concurrency 1 "$FAKE_URL" tags odd/unsorted odd/null odd/missing odd/mixed links/multi
+assert_eq "one connection reused for ping + 7 requests" 1 \
+    "$(sed 's/.* c=//' "$FAKE_LOG" | sort -u | wc -l)"
 echo "fake_transport: all passed"

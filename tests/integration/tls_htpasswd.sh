@@ -36,6 +36,8 @@ start_registry_config "$T/reg"
 url=https://127.0.0.1:$port
 wait_http "$url/v2/" --cacert "$tls/ca.crt" || fail "TLS registry did not start"
 
+assert_eq "#2 the registry speaks HTTP/2 over TLS (lower-case headers)" 2 \
+    "$(curl -s -o /dev/null -w '%{http_version}' --cacert "$tls/ca.crt" "$url/v2/")"
 export DRG_PROBE_PASSWORD=s3cret
 probe --stats --ca "$tls/ca.crt" --user alice "$url" catalog
 assert_eq "catalog over TLS with Basic" "library/nginx
