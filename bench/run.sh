@@ -1,0 +1,308 @@
+#!/usr/bin/env bash
+# The refresh benchmark (bench/README.md): seeds a local docker-registry with
+# REPOS x TAGS, then in rounds measures the registry's own ceiling (wrk on the
+# endpoints a refresh uses) and one `cdhost run --once` (catalog discovery,
+# trackDigests) side by side; then the peer (skopeo, one process per call) on
+# a sample, extrapolated; then latency mode (a delay proxy, concurrency 1 vs
+# the default 16, against the floor ceil(requests / concurrency) x RTT).
+# Prints a Markdown table. Loopback only; every loop is bounded.
+#
+# Usage: bench/run.sh [-r REPOS] [-t TAGS] [options]   (bench/run.sh -h)
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+# shellcheck source=SCRIPTDIR/../scripts/lib/registry.sh
+source "$root/scripts/lib/registry.sh"
+
+repos=50 tags=20 rounds=3 wrk_seconds=10 concurrency=16
+rtt_ms=20 latency_repos=10 skopeo_repos=3 skopeo_tags=5
+build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3
+work="" proxy_pid="" registry_dir=""
+
+usage() {
+  cat <<EOF
+usage: bench/run.sh [options]
+  -r N            repositories (default $repos)
+  -t N            tags per repository (default $tags)
+  -n N            rounds of ceiling + refresh; medians reported (default $rounds)
+  --wrk-seconds S how long each wrk ceiling run lasts (default $wrk_seconds)
+  --rtt-ms MS     latency mode round trip (default $rtt_ms; 0 skips it)
+  --latency-repos N  repositories refreshed in latency mode (default $latency_repos)
+  --skopeo R,T    peer sample: R repositories x T tags (default $skopeo_repos,$skopeo_tags; 0,0 skips)
+  --build DIR     cdhost build directory (default build-rel; built if missing)
+  --data DIR      registry storage, reused when already seeded with R x T
+                  (default \${TMPDIR:-/tmp}/cdhost-bench/rR-tT)
+  --fresh         seed again even if DIR is seeded
+  --no-setup      do not run bench/setup.sh (apt-get of wrk, time, skopeo)
+EOF
+}
+
+die() { echo "bench: $*" >&2; exit 1; }
+log() { echo "bench: $*" >&2; }
+now_ns() { date +%s%N; }
+# calc EXPR: floating point arithmetic by awk.
+calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+# median V...: the middle value (the lower middle for an even count).
+median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
+
+parse_args() {
+  while [ $# -gt 0 ]; do
+    case $1 in
+      -r) repos=$2; shift ;;
+      -t) tags=$2; shift ;;
+      -n) rounds=$2; shift ;;
+      --wrk-seconds) wrk_seconds=$2; shift ;;
+      --rtt-ms) rtt_ms=$2; shift ;;
+      --latency-repos) latency_repos=$2; shift ;;
+      --skopeo) skopeo_repos=${2%,*}; skopeo_tags=${2#*,}; shift ;;
+      --build) build=$2; shift ;;
+      --data) data=$2; shift ;;
+      --fresh) fresh=1 ;;
+      --no-setup) setup=0 ;;
+      -h|--help) usage; exit 0 ;;
+      *) usage >&2; exit 2 ;;
+    esac
+    shift
+  done
+  for n in "$repos" "$tags" "$rounds" "$wrk_seconds" "$rtt_ms" "$latency_repos" \
+           "$skopeo_repos" "$skopeo_tags"; do
+    [[ $n =~ ^[0-9]+$ ]] || die "not a number: $n"
+  done
+  (( repos >= 1 && repos <= 9999 && tags >= 1 && tags <= 9999 && rounds >= 1 )) \
+    || die "need 1 <= REPOS, TAGS <= 9999 and at least one round"
+  data=${data:-${TMPDIR:-/tmp}/cdhost-bench/r$repos-t$tags}
+}
+
+cleanup() {
+  if [ -n "$proxy_pid" ]; then
+    kill "$proxy_pid" 2>/dev/null || true
+    wait "$proxy_pid" 2>/dev/null || true
+  fi
+  if [ -n "$registry_dir" ]; then registry_stop "$registry_dir"; fi
+  if [ -n "$work" ]; then rm -rf "$work"; fi
+}
+
+build_cdhost() {
+  if [ ! -x "$build/cdhost" ] || [ ! -f "$build/plugins/docker_registry.so" ]; then
+    log "building cdhost in $build"
+    cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCDH_FUZZ_SMOKE=OFF >/dev/null
+    cmake --build "$build" -j2 --target cdhost docker_registry >/dev/null
+  fi
+}
+
+# Starts the registry on $data, seeding it unless it already holds R x T.
+start_registry() {
+  local marker=$data/seeded t0
+  [ "$fresh" = 1 ] && rm -rf "$data"
+  [ -f "$marker" ] || rm -rf "$data"
+  mkdir -p "$data"
+  registry_dir=$data
+  registry_start "$data" || die "cannot start docker-registry"
+  if [ ! -f "$marker" ]; then
+    log "seeding $repos x $tags tags into $data"
+    t0=$(now_ns)
+    timeout 3600 "$python" "$here/seed.py" "$REGISTRY_URL" "$repos" "$tags" 8 \
+      >"$work/digest" || die "seeding failed"
+    seed_s=$(calc "($(now_ns) - $t0) / 1e9")
+    log "seeded in $seed_s s"
+    echo "$repos $tags" > "$marker"
+  fi
+}
+
+# The registry's ceiling: wrk, one thread, as many connections as cdhost
+# uses, the same request mix. Prints requests/s.
+ceiling() {
+  local out n s errors
+  out=$(timeout $(( wrk_seconds + 60 )) wrk -t1 -c"$concurrency" \
+        -d"${wrk_seconds}s" --timeout 10s -s "$here/refresh.lua" \
+        "$REGISTRY_URL" -- "$repos" "$tags" | grep '^wrk-summary') \
+    || die "wrk failed"
+  n=$(sed -E 's/.*requests=([0-9]+).*/\1/' <<<"$out")
+  s=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$out")
+  errors=$(sed -E 's/.*errors=([0-9]+).*/\1/' <<<"$out")
+  [ "$errors" = 0 ] || log "warning: wrk saw $errors errors or non-200 answers"
+  calc "$n / $s"
+}
+
+# write_config FILE [ACCOUNT FIELDS...]: one account on the registry at
+# $bench_address with trackDigests and the given extra fields.
+write_config() {
+  local file=$1
+  shift
+  cat > "$file" <<EOF
+host = { cache = { backend = "sqlite"; path = "cache.db"; }; };
+dockerRegistry = { accounts = (
+  { name = "bench"; address = "$bench_address"; trackDigests = true; $* }
+); };
+EOF
+}
+
+# refresh CONFIG: one `cdhost run --once` on a fresh cache. Sets r_wall,
+# r_requests, r_records, r_agent_s, r_cpu, r_rss_kb.
+refresh() {
+  local cfg=$1 dir t0 t1 summary
+  dir=$(dirname "$cfg")
+  rm -f "$dir"/cache.db*
+  t0=$(now_ns)
+  timeout 1800 /usr/bin/time -v -o "$dir/time.txt" "$build/cdhost" --config "$cfg" \
+    --plugin-dir "$build/plugins" run --once 2>"$dir/run.log" \
+    || die "cdhost run --once failed: $(tail -n 5 "$dir/run.log")"
+  t1=$(now_ns)
+  summary=$(grep -E 'DockerRegistryImageCachingAgent.*: ok: ' "$dir/run.log") \
+    || die "no summary line: $(tail -n 5 "$dir/run.log")"
+  r_wall=$(calc "($t1 - $t0) / 1e9")
+  r_records=$(sed -E 's/.* ([0-9]+) records.*/\1/' <<<"$summary")
+  r_requests=$(sed -E 's/.* ([0-9]+) requests.*/\1/' <<<"$summary")
+  r_agent_s=$(sed -E 's/.* ([0-9.]+) s$/\1/' <<<"$summary")
+  r_cpu=$(awk -F': ' '/User time|System time/ { s += $2 } END { print s }' "$dir/time.txt")
+  r_rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$dir/time.txt")
+}
+
+# Rounds of (ceiling, refresh) so both see the same machine noise.
+throughput() {
+  local i ceil rate
+  mkdir -p "$work/refresh"
+  bench_address=$REGISTRY_URL
+  write_config "$work/refresh/cdhost.cfg"
+  for (( i = 1; i <= rounds; i++ )); do
+    ceil=$(ceiling)
+    refresh "$work/refresh/cdhost.cfg"
+    [ "$r_records" = $(( 2 * repos * tags )) ] \
+      || die "expected $(( 2 * repos * tags )) records, got $r_records"
+    rate=$(calc "$r_requests / $r_wall")
+    log "round $i: ceiling $ceil req/s; cdhost $r_requests requests in $r_wall s" \
+        "($rate req/s, agent $r_agent_s s), cpu $r_cpu s, peak RSS $r_rss_kb KiB"
+    t_ceil+=("$ceil") t_wall+=("$r_wall") t_rate+=("$rate") t_cpu+=("$r_cpu")
+    t_rss+=("$r_rss_kb") t_ratio+=("$(calc "$rate / $ceil")") t_agent+=("$r_agent_s")
+    t_requests=$r_requests
+  done
+}
+
+# The peer: skopeo list-tags per repository, skopeo inspect per tag, one
+# process each as a cron script would, on a sample; extrapolated to R x T.
+peer() {
+  local i j t0 t1 t2 ref n_list=0 n_inspect=0
+  (( skopeo_repos > 0 && skopeo_tags > 0 )) || return 0
+  t0=$(now_ns)
+  for (( i = 0; i < skopeo_repos && i < repos; i++ )); do
+    ref=$(printf '%s/bench/r%04d' "$REGISTRY_HOSTPORT" "$i")
+    timeout 60 skopeo list-tags --tls-verify=false "docker://$ref" >/dev/null \
+      || die "skopeo list-tags $ref failed"
+    n_list=$(( n_list + 1 ))
+  done
+  t1=$(now_ns)
+  for (( i = 0; i < n_list; i++ )); do
+    for (( j = 0; j < skopeo_tags && j < tags; j++ )); do
+      ref=$(printf '%s/bench/r%04d:t%04d' "$REGISTRY_HOSTPORT" "$i" "$j")
+      timeout 60 skopeo inspect --tls-verify=false --no-tags "docker://$ref" \
+        >/dev/null || die "skopeo inspect $ref failed"
+      n_inspect=$(( n_inspect + 1 ))
+    done
+  done
+  t2=$(now_ns)
+  p_list=$(calc "($t1 - $t0) / 1e9 / $n_list")
+  p_inspect=$(calc "($t2 - $t1) / 1e9 / $n_inspect")
+  p_total=$(calc "$p_list * $repos + $p_inspect * $repos * $tags")
+  p_sample="$n_list list-tags + $n_inspect inspect"
+}
+
+# latency_run CONCURRENCY: one refresh of the first L repositories through
+# the delay proxy. Sets l_wall, l_requests, l_floor.
+latency_run() {
+  local c=$1 list="" i dir=$work/latency-$1
+  mkdir -p "$dir"
+  for (( i = 0; i < latency_count; i++ )); do
+    list+=$(printf '"bench/r%04d", ' "$i")
+  done
+  write_config "$dir/cdhost.cfg" "repositories = [${list%, }];" \
+    "maxConcurrentRequests = $c;"
+  refresh "$dir/cdhost.cfg"
+  l_wall=$r_wall l_requests=$r_requests
+  l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt_ms / 1000")
+  log "latency, concurrency $c: $r_requests requests in $r_wall s" \
+      "(agent $r_agent_s s); floor $l_floor s"
+}
+
+latency() {
+  local port
+  (( rtt_ms > 0 )) || return 0
+  latency_count=$(( latency_repos < repos ? latency_repos : repos ))
+  "$python" "$here/delay_proxy.py" "${REGISTRY_HOSTPORT##*:}" \
+    "$(calc "$rtt_ms / 2")" 3600 > "$work/proxy.port" &
+  proxy_pid=$!
+  for (( i = 0; i < 50; i++ )); do
+    [ -s "$work/proxy.port" ] && break
+    sleep 0.1
+  done
+  port=$(cat "$work/proxy.port")
+  [ -n "$port" ] || die "delay proxy did not start"
+  bench_address=http://127.0.0.1:$port
+  latency_run 1
+  lat1_wall=$l_wall lat1_req=$l_requests lat1_floor=$l_floor
+  latency_run "$concurrency"
+  latc_wall=$l_wall latc_req=$l_requests latc_floor=$l_floor
+}
+
+machine() {
+  local cpu mem
+  cpu=$(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)
+  mem=$(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)
+  echo "nproc $(nproc), $cpu, $mem RAM, $(uname -sr)," \
+       "$(docker-registry --version 2>/dev/null | awk '{ print $NF }' | head -n 1)" \
+       "docker-registry, $(date -u +%Y-%m-%d)"
+}
+
+report() {
+  local tag_count=$(( repos * tags )) rss
+  rss=$(median "${t_rss[@]}")
+  echo
+  echo "Machine: $(machine)"
+  echo "Run: bench/run.sh -r $repos -t $tags -n $rounds" \
+       "(medians of $rounds rounds; the machine is shared, timings are noisy)"
+  echo
+  echo "| measure | value |"
+  echo "| --- | --- |"
+  echo "| repositories x tags | $repos x $tags = $tag_count |"
+  [ -n "${seed_s:-}" ] && echo "| seeding (mounts + manifest PUTs) | $seed_s s |"
+  echo "| registry ceiling (wrk -t1 -c$concurrency, same endpoints) | $(median "${t_ceil[@]}") req/s |"
+  echo "| cdhost run --once wall time | $(median "${t_wall[@]}") s (agent $(median "${t_agent[@]}") s) |"
+  echo "| requests made | $t_requests |"
+  echo "| requests/s | $(median "${t_rate[@]}") |"
+  echo "| ratio to the ceiling | $(median "${t_ratio[@]}") |"
+  echo "| CPU seconds (user + sys) | $(median "${t_cpu[@]}") |"
+  echo "| peak RSS | $(calc "$rss / 1024") MiB |"
+  echo "| RSS per cached tag | $(calc "$rss * 1024 / $tag_count") bytes |"
+  report_peer
+  report_latency
+}
+
+report_peer() {
+  [ -n "${p_total:-}" ] || return 0
+  echo "| skopeo script ($p_sample), per call | list-tags $p_list s, inspect $p_inspect s |"
+  echo "| skopeo script extrapolated to $repos x $tags | $p_total s |"
+  echo "| cdhost speed-up over skopeo | $(calc "$p_total / $(median "${t_wall[@]}")")x |"
+}
+
+report_latency() {
+  [ -n "${lat1_wall:-}" ] || return 0
+  local r=$latency_count
+  echo "| latency $rtt_ms ms RTT, $r x $tags, concurrency 1 | $lat1_wall s for $lat1_req requests; floor $lat1_floor s; $(calc "$lat1_wall / $lat1_floor")x floor |"
+  echo "| latency $rtt_ms ms RTT, $r x $tags, concurrency $concurrency | $latc_wall s for $latc_req requests; floor $latc_floor s; $(calc "$latc_wall / $latc_floor")x floor |"
+}
+
+main() {
+  parse_args "$@"
+  [ "$setup" = 1 ] && "$here/setup.sh"
+  build_cdhost
+  work=$(mktemp -d "${TMPDIR:-/tmp}/cdhost-bench-run.XXXXXX")
+  trap cleanup EXIT
+  t_ceil=() t_wall=() t_rate=() t_cpu=() t_rss=() t_ratio=() t_agent=()
+  start_registry
+  throughput
+  peer
+  latency
+  report
+}
+
+main "$@"
