@@ -99,10 +99,18 @@ struct repo_state {
 	const char *name;            /* borrowed from the cycle's list */
 	struct tag_state *tags;
 	size_t tag_count;
+	size_t next_tag;             /* the next tag whose manifest to ask for */
+	struct repo_state *next_listed; /* listed, manifests still to ask for */
 	int failed;
 	char error[ERR_MAX];
 };
 
+/*
+ * A cycle keeps `window` operations submitted, not all of them: each costs
+ * the registry client about 12 KiB until it ends (URL, scope and error
+ * buffers, its request), which at 50,000 tags was 600 MiB. Twice the
+ * account's concurrency keeps the client as busy as submitting everything.
+ */
 struct cycle {
 	const struct cdh_host_api *api;
 	const struct drg_account *acct;
@@ -111,8 +119,21 @@ struct cycle {
 	const struct drg_memo *previous;
 	struct repo_state *repos;
 	size_t repo_count;
+	size_t next_repo;            /* the next repository whose tags to list */
+	struct repo_state *listed_head, *listed_tail;
+	size_t in_flight, window;
+	int feeding;                 /* feed() is on the stack */
 	int nomem;
 };
+
+static void feed(struct cycle *c);
+
+/* An operation of the cycle ended: make room for the next one. */
+static void op_done(struct cycle *c)
+{
+	c->in_flight--;
+	feed(c);
+}
 
 static void fail_repo(struct repo_state *r, const struct drg_result *res)
 {
@@ -142,14 +163,15 @@ static void on_config(void *ud, const struct drg_manifest_info *info,
 		/* A config blob that is gone only costs the date and labels. */
 		if (res->error_class != DRG_ERR_NOT_FOUND)
 			fail_repo(t->repo, res);
-		return;
+	} else {
+		t->facts.has_config = 1;
+		t->facts.config_digest = strdup_or_flag(info->config_digest, c);
+		t->facts.labels = strdup_or_flag(info->labels, c);
+		t->facts.has_date = info->created &&
+			drg_records_parse_time(info->created, &t->facts.epoch_second,
+					       &t->facts.nano) == 0;
 	}
-	t->facts.has_config = 1;
-	t->facts.config_digest = strdup_or_flag(info->config_digest, c);
-	t->facts.labels = strdup_or_flag(info->labels, c);
-	t->facts.has_date = info->created &&
-		drg_records_parse_time(info->created, &t->facts.epoch_second,
-				       &t->facts.nano) == 0;
+	op_done(c);
 }
 
 static int wants_config(const struct drg_account *acct)
@@ -178,30 +200,41 @@ static int reuse_config(struct tag_state *t)
 	return 1;
 }
 
+/* The manifest's digest is known: its config too if the account wants it
+ * and last cycle's does not do. Returns 1 when a config was asked for. */
+static int after_manifest(struct tag_state *t, const char *digest)
+{
+	struct cycle *c = t->repo->cycle;
+
+	t->facts.digest = strdup_or_flag(digest, c);
+	if (!t->facts.digest || !wants_config(c->acct) || reuse_config(t))
+		return 0;
+	/* By digest: the config of exactly the manifest just seen. */
+	if (drg_registry_submit_config(c->reg, t->repo->name, t->facts.digest,
+				       on_config, t) == CDH_OK)
+		return 1;
+	c->nomem = 1;
+	return 0;
+}
+
 static void on_manifest(void *ud, const struct drg_manifest_info *info,
 			const struct drg_result *res)
 {
 	struct tag_state *t = ud;
 	struct cycle *c = t->repo->cycle;
 
-	if (res->code != CDH_OK) {
-		if (res->error_class != DRG_ERR_NOT_FOUND) {
-			fail_repo(t->repo, res);
-			return;
-		}
+	if (res->code == CDH_OK) {
+		if (after_manifest(t, info->digest))
+			return; /* the tag's slot passes to its config */
+	} else if (res->error_class != DRG_ERR_NOT_FOUND) {
+		fail_repo(t->repo, res);
+	} else {
 		c->api->log(CDH_LOG_WARN, c->acct->name,
 			    "Image manifest for %s:%s no longer available; tag will not be cached",
 			    t->repo->name, t->tag);
 		t->dropped = 1;
-		return;
 	}
-	t->facts.digest = strdup_or_flag(info->digest, c);
-	if (!t->facts.digest || !wants_config(c->acct) || reuse_config(t))
-		return;
-	/* By digest: the config of exactly the manifest just seen. */
-	if (drg_registry_submit_config(c->reg, t->repo->name, t->facts.digest,
-				       on_config, t) != CDH_OK)
-		c->nomem = 1;
+	op_done(c);
 }
 
 static int wants_manifest(const struct drg_account *acct)
@@ -237,7 +270,6 @@ static void on_tags(void *ud, const char *repository,
 {
 	struct repo_state *r = ud;
 	struct cycle *c = r->cycle;
-	size_t i;
 
 	(void)repository;
 	if (res->code != CDH_OK) {
@@ -248,16 +280,72 @@ static void on_tags(void *ud, const char *repository,
 		 * records go. Anything else keeps them until a good cycle. */
 		if (res->error_class != DRG_ERR_NOT_FOUND)
 			fail_repo(r, res);
-		return;
-	}
-	if (add_tags(r, names) != 0) {
+	} else if (add_tags(r, names) != 0) {
 		c->nomem = 1;
-		return;
+	} else if (wants_manifest(c->acct) && r->tag_count) {
+		if (c->listed_tail)
+			c->listed_tail->next_listed = r;
+		else
+			c->listed_head = r;
+		c->listed_tail = r;
 	}
-	for (i = 0; wants_manifest(c->acct) && i < r->tag_count; i++)
-		if (drg_registry_submit_manifest(c->reg, r->name, r->tags[i].tag,
-						 on_manifest, &r->tags[i]) != CDH_OK)
-			c->nomem = 1;
+	op_done(c);
+}
+
+/* Asks for the next manifest of the first listed repository; 0 when none. */
+static int submit_next_manifest(struct cycle *c)
+{
+	struct repo_state *r = c->listed_head;
+	struct tag_state *t;
+
+	if (!r)
+		return 0;
+	t = &r->tags[r->next_tag++];
+	if (r->next_tag == r->tag_count) {
+		c->listed_head = r->next_listed;
+		if (!c->listed_head)
+			c->listed_tail = NULL;
+	}
+	c->in_flight++; /* first: a failure may call back before submit returns */
+	if (drg_registry_submit_manifest(c->reg, r->name, t->tag, on_manifest,
+					 t) == CDH_OK)
+		return 1;
+	c->in_flight--;
+	c->nomem = 1;
+	return 0;
+}
+
+/* Asks for the next repository's tags; 0 when every list was asked for. */
+static int submit_next_list(struct cycle *c)
+{
+	struct repo_state *r;
+
+	if (c->next_repo == c->repo_count)
+		return 0;
+	r = &c->repos[c->next_repo++];
+	c->in_flight++;
+	if (drg_registry_submit_tags(c->reg, r->name, on_tags, r) == CDH_OK)
+		return 1;
+	c->in_flight--;
+	c->nomem = 1;
+	return 0;
+}
+
+/*
+ * Tops the window up: manifests of listed repositories first (they hold
+ * memory already), then more tag lists. An operation that fails at once
+ * calls back into feed(): that inner call returns and this loop goes on,
+ * so the stack stays flat however many fail.
+ */
+static void feed(struct cycle *c)
+{
+	if (c->feeding)
+		return;
+	c->feeding = 1;
+	while (!c->nomem && c->in_flight < c->window &&
+	       (submit_next_manifest(c) || submit_next_list(c)))
+		;
+	c->feeding = 0;
 }
 
 /* Emits a repository's records and its scope result. */
@@ -360,10 +448,13 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	for (i = 0; i < repos->count; i++) {
 		c->repos[i].cycle = c;
 		c->repos[i].name = repos->items[i];
-		if (drg_registry_submit_tags(c->reg, repos->items[i], on_tags,
-					     &c->repos[i]) != CDH_OK)
-			return CDH_E_NOMEM;
 	}
+	c->window = 2 * (size_t)(c->acct->max_concurrent_requests
+					 ? c->acct->max_concurrent_requests
+					 : 16);
+	feed(c);
+	if (c->nomem)
+		return CDH_E_NOMEM;
 	rc = drg_registry_run(c->reg, err, errlen);
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
@@ -378,7 +469,8 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  struct drg_memo **memo, struct cdh_refresh *refresh,
 			  char *err, size_t errlen)
 {
-	struct cycle c = { api, account, reg, refresh, *memo, NULL, 0, 0 };
+	struct cycle c = { .api = api, .acct = account, .reg = reg,
+			   .refresh = refresh, .previous = *memo };
 	struct drg_strvec repos = { 0 };
 	struct drg_memo *next;
 	int32_t rc;

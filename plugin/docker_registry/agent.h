@@ -3,11 +3,12 @@
  * DockerRegistryImageCachingAgent, minus its defects. It finds the
  * repositories the agent owns (configured list, else catalogFile, else
  * _catalog; skip and repositoriesRegex applied; cacheThreads partition),
- * puts every tag list and manifest request in flight at once (the registry
- * client caps concurrency), and hands the host one taggedImage and one
- * imageId record per tag with a scope result per repository: a repository
- * that failed keeps its previous records; one the registry no longer knows
- * loses them.
+ * keeps twice maxConcurrentRequests tag list and manifest operations
+ * submitted (the registry client caps what is in flight; a bounded window
+ * keeps its memory flat however many tags), and hands the host one
+ * taggedImage and one imageId record per tag with a scope result per
+ * repository: a repository that failed keeps its previous records; one the
+ * registry no longer knows loses them.
  */
 #ifndef DRG_AGENT_H
 #define DRG_AGENT_H
