@@ -617,6 +617,8 @@ int drg_transport_run(struct drg_transport *t)
 		start_ready(t, now, &wait);
 		curl_multi_perform(t->multi, &still);
 		drain(t);
+		if (!t->queue_head && !t->running && !t->delayed)
+			break; /* done: do not sit out a poll timeout first */
 		if (wait_delayed < wait)
 			wait = wait_delayed;
 		if (wait > (uint64_t)POLL_MAX_MS * NS_PER_MS)
