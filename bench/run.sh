@@ -207,29 +207,13 @@ peer() {
   p_sample="$n_list list-tags + $n_inspect inspect"
 }
 
-# latency_run CONCURRENCY: one refresh of the first L repositories through
-# the delay proxy. Sets l_wall, l_requests, l_floor.
-latency_run() {
-  local c=$1 list="" i dir=$work/latency-$1
-  mkdir -p "$dir"
-  for (( i = 0; i < latency_count; i++ )); do
-    list+=$(printf '"bench/r%04d", ' "$i")
-  done
-  write_config "$dir/cdhost.cfg" "repositories = [${list%, }];" \
-    "maxConcurrentRequests = $c;"
-  refresh "$dir/cdhost.cfg"
-  l_wall=$r_wall l_requests=$r_requests
-  l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt_ms / 1000")
-  log "latency, concurrency $c: $r_requests requests in $r_wall s" \
-      "(agent $r_agent_s s); floor $l_floor s"
-}
-
-latency() {
-  local port
-  (( rtt_ms > 0 )) || return 0
-  latency_count=$(( latency_repos < repos ? latency_repos : repos ))
+# start_proxy STATS_FILE: the delay proxy in front of the registry; sets
+# proxy_pid and bench_address.
+start_proxy() {
+  local i port=""
+  rm -f "$work/proxy.port"
   "$python" "$here/delay_proxy.py" "${REGISTRY_HOSTPORT##*:}" \
-    "$(calc "$rtt_ms / 2")" 3600 > "$work/proxy.port" &
+    "$(calc "$rtt_ms / 2")" 3600 "$1" > "$work/proxy.port" &
   proxy_pid=$!
   for (( i = 0; i < 50; i++ )); do
     [ -s "$work/proxy.port" ] && break
@@ -238,10 +222,52 @@ latency() {
   port=$(cat "$work/proxy.port")
   [ -n "$port" ] || die "delay proxy did not start"
   bench_address=http://127.0.0.1:$port
+}
+
+stop_proxy() {
+  kill -TERM "$proxy_pid" 2>/dev/null || true
+  wait "$proxy_pid" 2>/dev/null || true
+  proxy_pid=""
+}
+
+# proxy_stat FILE NAME FIELD: one figure of the proxy's statistics.
+proxy_stat() { jq -r ".$2.$3 // 0" "$1"; }
+
+# latency_run CONCURRENCY: one refresh of the first L repositories through
+# the delay proxy. Sets l_wall, l_requests, l_floor, l_rtt (what the proxy
+# really added), l_floor_eff (the floor at that RTT), l_registry and
+# l_client (median seconds the registry took to answer, and the client
+# to send its next request on a connection).
+latency_run() {
+  local c=$1 list="" i dir=$work/latency-$1 stats
+  mkdir -p "$dir"
+  stats=$dir/proxy.json
+  for (( i = 0; i < latency_count; i++ )); do
+    list+=$(printf '"bench/r%04d", ' "$i")
+  done
+  start_proxy "$stats"
+  write_config "$dir/cdhost.cfg" "repositories = [${list%, }];" \
+    "maxConcurrentRequests = $c;"
+  refresh "$dir/cdhost.cfg"
+  stop_proxy
+  l_wall=$r_wall l_requests=$r_requests
+  l_rtt=$(calc "$(proxy_stat "$stats" added_to_upstream mean) + $(proxy_stat "$stats" added_to_client mean)")
+  l_registry=$(proxy_stat "$stats" registry median)
+  l_client=$(proxy_stat "$stats" client median)
+  l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt_ms / 1000")
+  l_floor_eff=$(calc "int(($r_requests + $c - 1) / $c) * $l_rtt")
+  log "latency, concurrency $c: $r_requests requests in $r_wall s" \
+      "(agent $r_agent_s s); floor $l_floor s ($l_floor_eff s at the" \
+      "proxy's real RTT $l_rtt s); median registry $l_registry s, client $l_client s"
+}
+
+latency() {
+  (( rtt_ms > 0 )) || return 0
+  latency_count=$(( latency_repos < repos ? latency_repos : repos ))
   latency_run 1
-  lat1_wall=$l_wall lat1_req=$l_requests lat1_floor=$l_floor
+  lat1=("$l_wall" "$l_requests" "$l_floor" "$l_floor_eff" "$l_rtt" "$l_registry" "$l_client")
   latency_run "$concurrency"
-  latc_wall=$l_wall latc_req=$l_requests latc_floor=$l_floor
+  latc=("$l_wall" "$l_requests" "$l_floor" "$l_floor_eff" "$l_rtt" "$l_registry" "$l_client")
 }
 
 machine() {
@@ -285,10 +311,17 @@ report_peer() {
 }
 
 report_latency() {
-  [ -n "${lat1_wall:-}" ] || return 0
-  local r=$latency_count
-  echo "| latency $rtt_ms ms RTT, $r x $tags, concurrency 1 | $lat1_wall s for $lat1_req requests; floor $lat1_floor s; $(calc "$lat1_wall / $lat1_floor")x floor |"
-  echo "| latency $rtt_ms ms RTT, $r x $tags, concurrency $concurrency | $latc_wall s for $latc_req requests; floor $latc_floor s; $(calc "$latc_wall / $latc_floor")x floor |"
+  [ -n "${lat1[0]:-}" ] || return 0
+  latency_row 1 "${lat1[@]}"
+  latency_row "$concurrency" "${latc[@]}"
+}
+
+# latency_row C WALL REQUESTS FLOOR FLOOR_EFF RTT REGISTRY CLIENT
+latency_row() {
+  echo "| latency $rtt_ms ms RTT, $latency_count x $tags, concurrency $1 |" \
+       "$2 s for $3 requests; floor $4 s: $(calc "$2 / $4")x" \
+       "(proxy's real RTT $(calc "$6 * 1000") ms: floor $5 s, $(calc "$2 / $5")x);" \
+       "median registry $(calc "$7 * 1000") ms, client $(calc "$8 * 1000") ms per request |"
 }
 
 main() {
