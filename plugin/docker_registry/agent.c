@@ -401,7 +401,9 @@ static struct drg_memo *next_memo(const struct cycle *c)
 		for (j = 0; !r->failed && j < r->tag_count; j++) {
 			struct drg_memo_entry e = r->tags[j].facts;
 
-			if (r->tags[j].dropped || !e.digest)
+			/* Only config facts are ever reused (reuse_config): a
+			 * digest alone would cost ~250 bytes a tag for nothing. */
+			if (r->tags[j].dropped || !e.digest || !e.has_config)
 				continue;
 			snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[j].tag);
 			e.key = key;

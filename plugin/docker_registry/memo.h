@@ -3,7 +3,9 @@
  * digest and, when fetched, the image config's digest, creation date and
  * labels. A tag whose digest did not change reuses them, so it costs no
  * config request (Clouddriver re-fetches a date for every tag, forever).
- * Keyed by "<repository>:<tag>". Owned by one agent; not thread-safe.
+ * The agent keeps only tags whose config was fetched: an account that
+ * neither sorts by date nor inspects digests has an empty memo. Keyed by
+ * "<repository>:<tag>". Owned by one agent; not thread-safe.
  */
 #ifndef DRG_MEMO_H
 #define DRG_MEMO_H
