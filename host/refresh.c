@@ -27,11 +27,11 @@ void cdh_refresh_release(struct cdh_refresh *refresh)
 {
 	size_t i;
 
-	for (i = 0; i < refresh->record_count; i++) {
-		free(refresh->records[i].scope);
-		free(refresh->records[i].type);
-		free(refresh->records[i].id);
-		free(refresh->records[i].attributes);
+	while (refresh->chunks) {
+		struct cdh_refresh_chunk *next = refresh->chunks->next;
+
+		free(refresh->chunks);
+		refresh->chunks = next;
 	}
 	for (i = 0; i < refresh->scope_count; i++)
 		free(refresh->scopes[i].scope);
@@ -76,10 +76,57 @@ static void *grow(void *items, size_t *alloc, size_t count, size_t size)
 	return grown;
 }
 
+#define CHUNK_SIZE (256u * 1024u)
+
+/* A copy of `s` in the arena, or NULL when out of memory. */
+static const char *arena_copy(struct cdh_refresh *refresh, const char *s)
+{
+	struct cdh_refresh_chunk *c = refresh->chunks;
+	size_t len = strlen(s) + 1;
+	char *copy;
+
+	if (!c || c->size - c->used < len) {
+		size_t size = len > CHUNK_SIZE ? len : CHUNK_SIZE;
+
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->size = size;
+		c->next = refresh->chunks;
+		refresh->chunks = c;
+	}
+	copy = c->data + c->used;
+	memcpy(copy, s, len);
+	c->used += len;
+	return copy;
+}
+
+/*
+ * `s` for the next record's scope (or type): the copy one of the last two
+ * records holds when equal (a plugin emits its records scope by scope,
+ * types alternating), else a new one.
+ */
+static const char *shared_copy(struct cdh_refresh *refresh, const char *s,
+			       int type)
+{
+	size_t i;
+
+	for (i = 1; i <= 2 && i <= refresh->record_count; i++) {
+		const struct cdh_refresh_record *r =
+			&refresh->records[refresh->record_count - i];
+		const char *prev = type ? r->type : r->scope;
+
+		if (strcmp(prev, s) == 0)
+			return prev;
+	}
+	return arena_copy(refresh, s);
+}
+
 int32_t cdh_refresh_emit(struct cdh_refresh *refresh,
 			 const struct cdh_record *record)
 {
-	struct cdh_refresh_record *rec;
+	struct cdh_refresh_record *rec, copy;
 
 	if (!record || !record->scope || !record->type || !record->id ||
 	    !record->attributes)
@@ -89,14 +136,14 @@ int32_t cdh_refresh_emit(struct cdh_refresh *refresh,
 	if (!rec)
 		goto nomem;
 	refresh->records = rec;
-	rec = &refresh->records[refresh->record_count];
-	rec->scope = strdup(record->scope);
-	rec->type = strdup(record->type);
-	rec->id = strdup(record->id);
-	rec->attributes = strdup(record->attributes);
-	refresh->record_count++;
-	if (rec->scope && rec->type && rec->id && rec->attributes)
+	copy.scope = shared_copy(refresh, record->scope, 0);
+	copy.type = shared_copy(refresh, record->type, 1);
+	copy.id = arena_copy(refresh, record->id);
+	copy.attributes = arena_copy(refresh, record->attributes);
+	if (copy.scope && copy.type && copy.id && copy.attributes) {
+		refresh->records[refresh->record_count++] = copy;
 		return CDH_OK;
+	}
 nomem:
 	refresh->nomem = 1;
 	return CDH_E_NOMEM;
