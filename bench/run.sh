@@ -24,7 +24,7 @@ usage() {
 usage: bench/run.sh [options]
   -r N            repositories (default $repos)
   -t N            tags per repository (default $tags)
-  -n N            rounds of ceiling + refresh; medians reported (default $rounds)
+  -n N            rounds of refresh + ceiling; medians reported (default $rounds)
   --wrk-seconds S how long each wrk ceiling run lasts (default $wrk_seconds)
   --rtt-ms MS     latency mode round trip (default $rtt_ms; 0 skips it)
   --latency-repos N  repositories refreshed in latency mode (default $latency_repos)
@@ -40,8 +40,11 @@ EOF
 die() { echo "bench: $*" >&2; exit 1; }
 log() { echo "bench: $*" >&2; }
 now_ns() { date +%s%N; }
-# calc EXPR: floating point arithmetic by awk.
-calc() { awk "BEGIN { printf \"%.6g\", $1 }"; }
+# calc EXPR: floating point arithmetic by awk, four significant digits
+# (whole numbers from 1000 up).
+calc() {
+  awk "BEGIN { x = $1; printf (x >= 1000 || x <= -1000) ? \"%.0f\" : \"%.4g\", x }"
+}
 # median V...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
 
@@ -159,23 +162,28 @@ refresh() {
   r_rss_kb=$(awk -F': ' '/Maximum resident set size/ { print $2 }' "$dir/time.txt")
 }
 
-# Rounds of (ceiling, refresh) so both see the same machine noise.
+# Rounds of refreshes with a wrk ceiling before the first and after each,
+# so that each refresh is compared with the mean of the two ceilings around
+# it: the machine is shared and its load drifts within a minute.
 throughput() {
-  local i ceil rate
+  local i before after ceil rate
   mkdir -p "$work/refresh"
   bench_address=$REGISTRY_URL
   write_config "$work/refresh/cdhost.cfg"
+  before=$(ceiling)
   for (( i = 1; i <= rounds; i++ )); do
-    ceil=$(ceiling)
     refresh "$work/refresh/cdhost.cfg"
+    after=$(ceiling)
     [ "$r_records" = $(( 2 * repos * tags )) ] \
       || die "expected $(( 2 * repos * tags )) records, got $r_records"
+    ceil=$(calc "($before + $after) / 2")
     rate=$(calc "$r_requests / $r_wall")
-    log "round $i: ceiling $ceil req/s; cdhost $r_requests requests in $r_wall s" \
-        "($rate req/s, agent $r_agent_s s), cpu $r_cpu s, peak RSS $r_rss_kb KiB"
+    log "round $i: ceiling $before / $after req/s; cdhost $r_requests requests" \
+        "in $r_wall s ($rate req/s, agent $r_agent_s s), cpu $r_cpu s," \
+        "peak RSS $r_rss_kb KiB"
     t_ceil+=("$ceil") t_wall+=("$r_wall") t_rate+=("$rate") t_cpu+=("$r_cpu")
     t_rss+=("$r_rss_kb") t_ratio+=("$(calc "$rate / $ceil")") t_agent+=("$r_agent_s")
-    t_requests=$r_requests
+    t_requests=$r_requests before=$after
   done
 }
 
@@ -252,8 +260,8 @@ latency_run() {
   stop_proxy
   l_wall=$r_wall l_requests=$r_requests
   l_rtt=$(calc "$(proxy_stat "$stats" added_to_upstream mean) + $(proxy_stat "$stats" added_to_client mean)")
-  l_registry=$(proxy_stat "$stats" registry median)
-  l_client=$(proxy_stat "$stats" client median)
+  l_registry=$(calc "$(proxy_stat "$stats" registry median)")
+  l_client=$(calc "$(proxy_stat "$stats" client median)")
   l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt_ms / 1000")
   l_floor_eff=$(calc "int(($r_requests + $c - 1) / $c) * $l_rtt")
   log "latency, concurrency $c: $r_requests requests in $r_wall s" \
@@ -291,11 +299,11 @@ report() {
   echo "| --- | --- |"
   echo "| repositories x tags | $repos x $tags = $tag_count |"
   [ -n "${seed_s:-}" ] && echo "| seeding (mounts + manifest PUTs) | $seed_s s |"
-  echo "| registry ceiling (wrk -t1 -c$concurrency, same endpoints) | $(median "${t_ceil[@]}") req/s |"
+  echo "| registry ceiling (wrk -t1 -c$concurrency, same endpoints, before and after each refresh) | $(median "${t_ceil[@]}") req/s |"
   echo "| cdhost run --once wall time | $(median "${t_wall[@]}") s (agent $(median "${t_agent[@]}") s) |"
   echo "| requests made | $t_requests |"
   echo "| requests/s | $(median "${t_rate[@]}") |"
-  echo "| ratio to the ceiling | $(median "${t_ratio[@]}") |"
+  echo "| ratio to the ceiling (median of the rounds' ratios: ${t_ratio[*]}) | $(median "${t_ratio[@]}") |"
   echo "| CPU seconds (user + sys) | $(median "${t_cpu[@]}") |"
   echo "| peak RSS | $(calc "$rss / 1024") MiB |"
   echo "| RSS per cached tag | $(calc "$rss * 1024 / $tag_count") bytes |"
