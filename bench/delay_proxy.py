@@ -7,23 +7,31 @@ was read, in order, so a request and its answer cost one round trip of
 Listens on 127.0.0.1 (any port), prints its port, and stops by itself
 after LIFETIME_S seconds, or on SIGTERM.
 
+Threads and time.sleep (clock_nanosleep) rather than asyncio: asyncio's
+timers wake on a millisecond grid and overshot by 0.7 ms per direction.
+
 With STATS_FILE it writes there, when it stops, what it saw (JSON): the
-delay it really added per direction (timers overshoot a little), how long
-the registry took to start answering a forwarded request, and how long the
-client took to send its next request on a connection after an answer was
-delivered; each as count, mean and median seconds. HTTP/1.1 without
-pipelining is assumed: one request at a time per connection.
+delay it really added per direction, how long the registry took to start
+answering a forwarded request, and how long the client took to send its
+next request on a connection after an answer was delivered; each as count,
+mean and median seconds. HTTP/1.1 without pipelining is assumed: one
+request at a time per connection.
 
 Usage: delay_proxy.py UPSTREAM_PORT ONE_WAY_MS LIFETIME_S [STATS_FILE]
 """
-import asyncio
 import json
+import queue
 import signal
+import socket
 import statistics
 import sys
+import threading
+import time
 
 SAMPLES = {"added_to_upstream": [], "added_to_client": [],
            "registry": [], "client": []}
+LOCK = threading.Lock()
+STOP = threading.Event()
 
 
 class Connection:
@@ -33,69 +41,74 @@ class Connection:
         self.forwarded = None   # a request went upstream, no answer yet
         self.delivered = None   # an answer went to the client, no request yet
 
-    def read(self, upstream_side, now):
-        if upstream_side and self.forwarded is not None:
-            SAMPLES["registry"].append(now - self.forwarded)
-            self.forwarded = None
-        if not upstream_side and self.delivered is not None:
-            SAMPLES["client"].append(now - self.delivered)
-            self.delivered = None
+    def read(self, from_upstream, now):
+        with LOCK:
+            if from_upstream and self.forwarded is not None:
+                SAMPLES["registry"].append(now - self.forwarded)
+                self.forwarded = None
+            if not from_upstream and self.delivered is not None:
+                SAMPLES["client"].append(now - self.delivered)
+                self.delivered = None
 
-    def wrote(self, upstream_side, read_at, now):
-        SAMPLES["added_to_client" if upstream_side else "added_to_upstream"].append(
-            now - read_at)
-        if upstream_side:
-            self.delivered = now
-        else:
-            self.forwarded = now
-
-
-async def pump(reader, writer, delay, conn, upstream_side):
-    """Copies reader to writer, each chunk `delay` seconds after it came."""
-    loop = asyncio.get_running_loop()
-    queue = asyncio.Queue()
-
-    async def send():
-        while True:
-            read_at, data = await queue.get()
-            wait = read_at + delay - loop.time()
-            if wait > 0:
-                await asyncio.sleep(wait)
-            if not data:
-                break
-            writer.write(data)
-            conn.wrote(upstream_side, read_at, loop.time())
-            await writer.drain()
-        writer.close()
-
-    sender = asyncio.ensure_future(send())
-    try:
-        while True:
-            data = await reader.read(65536)
-            if data:
-                conn.read(upstream_side, loop.time())
-            queue.put_nowait((loop.time(), data))
-            if not data:
-                break
-    except ConnectionError:
-        queue.put_nowait((loop.time() - delay, b""))
-    try:
-        await sender
-    except ConnectionError:
-        pass
+    def wrote(self, from_upstream, read_at, now):
+        with LOCK:
+            name = "added_to_client" if from_upstream else "added_to_upstream"
+            SAMPLES[name].append(now - read_at)
+            if from_upstream:
+                self.delivered = now
+            else:
+                self.forwarded = now
 
 
-def serve(upstream, delay):
-    async def handle(client_r, client_w):
+def reader(src, chunks, conn, from_upstream):
+    while True:
         try:
-            up_r, up_w = await asyncio.open_connection("127.0.0.1", upstream)
+            data = src.recv(65536)
         except OSError:
-            client_w.close()
+            data = b""
+        now = time.monotonic()
+        if data:
+            conn.read(from_upstream, now)
+        chunks.put((now, data))
+        if not data:
             return
-        conn = Connection()
-        await asyncio.gather(pump(client_r, up_w, delay, conn, False),
-                             pump(up_r, client_w, delay, conn, True))
-    return handle
+
+
+def writer(dst, chunks, conn, from_upstream, delay):
+    while True:
+        read_at, data = chunks.get()
+        wait = read_at + delay - time.monotonic()
+        if wait > 0:
+            time.sleep(wait)
+        try:
+            if not data:
+                dst.shutdown(socket.SHUT_WR)
+                return
+            dst.sendall(data)
+        except OSError:
+            return
+        conn.wrote(from_upstream, read_at, time.monotonic())
+
+
+def pipe(src, dst, conn, from_upstream, delay):
+    """One direction: a reader and a writer thread joined by a queue."""
+    chunks = queue.Queue()
+    for target, args in ((reader, (src, chunks, conn, from_upstream)),
+                         (writer, (dst, chunks, conn, from_upstream, delay))):
+        threading.Thread(target=target, args=args, daemon=True).start()
+
+
+def proxy(client, upstream_port, delay):
+    try:
+        upstream = socket.create_connection(("127.0.0.1", upstream_port))
+    except OSError:
+        client.close()
+        return
+    for s in (client, upstream):
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    conn = Connection()
+    pipe(client, upstream, conn, False, delay)
+    pipe(upstream, client, conn, True, delay)
 
 
 def write_stats(path):
@@ -104,27 +117,30 @@ def write_stats(path):
             return {"count": 0}
         return {"count": len(values), "mean": statistics.fmean(values),
                 "median": statistics.median(values)}
-    with open(path, "w", encoding="utf-8") as out:
+    with LOCK, open(path, "w", encoding="utf-8") as out:
         json.dump({name: summary(v) for name, v in SAMPLES.items()}, out)
 
 
-async def main():
+def main():
     if len(sys.argv) not in (4, 5):
         sys.exit(__doc__)
     upstream, one_way = int(sys.argv[1]), float(sys.argv[2]) / 1000.0
-    lifetime = float(sys.argv[3])
-    server = await asyncio.start_server(serve(upstream, one_way), "127.0.0.1", 0)
-    stop = asyncio.Event()
-    asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, stop.set)
-    print(server.sockets[0].getsockname()[1], flush=True)
-    async with server:
+    deadline = time.monotonic() + float(sys.argv[3])
+    sys.setswitchinterval(0.0002)  # a woken writer must not wait for the GIL
+    signal.signal(signal.SIGTERM, lambda *_: STOP.set())
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    print(server.getsockname()[1], flush=True)
+    while not STOP.is_set() and time.monotonic() < deadline:
         try:
-            await asyncio.wait_for(stop.wait(), lifetime)
-        except asyncio.TimeoutError:
-            pass
+            client, _ = server.accept()
+        except socket.timeout:
+            continue
+        proxy(client, upstream, one_way)
+    server.close()
     if len(sys.argv) == 5:
         write_stats(sys.argv[4])
 
 
 if __name__ == "__main__":
-    asyncio.run(main())
+    main()
