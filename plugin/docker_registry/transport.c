@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "multi_driver.h"
 #include "registry_errors.h"
 #include "retry_after.h"
 
@@ -35,6 +36,7 @@ struct drg_http_request {
 
 struct drg_transport {
 	CURLM *multi;
+	struct drg_multi_driver *driver;
 	struct drg_transport_options o;
 	char *ca_cert_file;
 	struct drg_http_request *queue_head, *queue_tail;
@@ -159,8 +161,9 @@ struct drg_transport *drg_transport_new(const struct drg_transport_options *o)
 	t->ca_cert_file = o->ca_cert_file ? strdup(o->ca_cert_file) : NULL;
 	t->o.ca_cert_file = t->ca_cert_file;
 	t->multi = curl_multi_init();
+	t->driver = t->multi ? drg_multi_driver_new(t->multi) : NULL;
 	t->idle = calloc(t->o.max_concurrent, sizeof(*t->idle));
-	if (!t->multi || !t->idle || (o->ca_cert_file && !t->ca_cert_file)) {
+	if (!t->driver || !t->idle || (o->ca_cert_file && !t->ca_cert_file)) {
 		drg_transport_free(t);
 		return NULL;
 	}
@@ -193,6 +196,7 @@ void drg_transport_free(struct drg_transport *t)
 	while (t->idle_count)
 		curl_easy_cleanup(t->idle[--t->idle_count]);
 	free(t->idle);
+	drg_multi_driver_free(t->driver);
 	if (t->multi)
 		curl_multi_cleanup(t->multi);
 	free(t->ca_cert_file);
@@ -603,8 +607,6 @@ static int check_cancel(struct drg_transport *t)
 
 int drg_transport_run(struct drg_transport *t)
 {
-	int still = 0;
-
 	t->cancelled = 0;
 	while (t->queue_head || t->running || t->delayed) {
 		uint64_t now = drg_transport_now_ns(), wait, wait_delayed;
@@ -615,7 +617,7 @@ int drg_transport_run(struct drg_transport *t)
 		}
 		wait_delayed = promote_due(t, now);
 		start_ready(t, now, &wait);
-		curl_multi_perform(t->multi, &still);
+		drg_multi_driver_act(t->driver);
 		drain(t);
 		if (!t->queue_head && !t->running && !t->delayed)
 			break; /* done: do not sit out a poll timeout first */
@@ -627,9 +629,8 @@ int drg_transport_run(struct drg_transport *t)
 		    may_start(t, drg_transport_now_ns(), &wait_delayed))
 			wait = 0; /* callbacks queued work that can start now */
 		if (t->running || wait > 0)
-			curl_multi_poll(t->multi, NULL, 0,
-					(int)(wait / NS_PER_MS) + (wait > 0),
-					NULL);
+			drg_multi_driver_wait(t->driver,
+					      (int)(wait / NS_PER_MS) + (wait > 0));
 	}
 	return t->cancelled;
 }
