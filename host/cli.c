@@ -212,6 +212,18 @@ static int take_option(int argc, char **argv, int *i, const char *name,
 	return 1;
 }
 
+/* Prints a query's JSON answer (and frees it), or its error: the exit code. */
+static int print_answer(char *json, const char *err)
+{
+	if (!json) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
 static int cmd_images_tags(struct session *s, int argc, char **argv)
 {
 	const char *account = NULL, *repository = NULL;
@@ -233,13 +245,7 @@ static int cmd_images_tags(struct session *s, int argc, char **argv)
 	if ((rc = session_config(s, 1)) || (rc = session_store(s)))
 		return rc;
 	json = cdh_query_tags(s->store, account, repository, err, sizeof(err));
-	if (!json) {
-		fprintf(stderr, "cdhost: %s\n", err);
-		return EXIT_RUNTIME;
-	}
-	printf("%s\n", json);
-	free(json);
-	return 0;
+	return print_answer(json, err);
 }
 
 /* The accounts of the config, created (no network) and described. */
@@ -341,13 +347,7 @@ static int cmd_images_find(struct session *s, int argc, char **argv)
 	}
 	json = cdh_query_find(s->store, dir, &p, err, sizeof(err));
 	cdh_directory_release(dir);
-	if (!json) {
-		fprintf(stderr, "cdhost: %s\n", err);
-		return EXIT_RUNTIME;
-	}
-	printf("%s\n", json);
-	free(json);
-	return 0;
+	return print_answer(json, err);
 }
 
 static int cmd_images(struct session *s, int argc, char **argv)

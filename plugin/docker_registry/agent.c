@@ -347,6 +347,17 @@ static void release_cycle(struct cycle *c)
 	free(c->repos);
 }
 
+/* Docker Hub's RateLimit-Remaining, for /metrics, when the registry sent it. */
+static void report_rate_limit(const struct cycle *c)
+{
+	struct drg_rate_limit rl;
+
+	drg_registry_rate_limit(c->reg, &rl);
+	if (rl.remaining >= 0 && CDH_HOST_HAS(c->api, gauge))
+		c->api->gauge(c->refresh, "registry_rate_limit_remaining",
+			      rl.remaining);
+}
+
 static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 			 char *err, size_t errlen)
 {
@@ -365,6 +376,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 			return CDH_E_NOMEM;
 	}
 	rc = drg_registry_run(c->reg, err, errlen);
+	report_rate_limit(c);
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
 	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)

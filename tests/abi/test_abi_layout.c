@@ -45,7 +45,8 @@ AT(cdh_host_api, deadline_ns, 120);
 AT(cdh_host_api, emit_record, 128);
 AT(cdh_host_api, scope_result, 136);
 AT(cdh_host_api, count_request, 144);
-SIZE(cdh_host_api, 152);
+AT(cdh_host_api, gauge, 152);
+SIZE(cdh_host_api, 160);
 
 AT(cdh_instance_info, agent_count, 4);
 AT(cdh_instance_info, interval_ms, 8);

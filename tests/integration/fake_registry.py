@@ -352,6 +352,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, error_body("PAGINATION_NUMBER_INVALID", "invalid number of results requested",
                                              {"n": n}), head=head)
         simple = {"pages/bign": ["a"], "odd/unsorted": ["b", "a", "c"], "scope/extra": ["x"],
+                  "img/ratelimit": ["1"],
                   "odd/mixed": [None, "a", 1, DIGEST_TAG, "b", {}]}
         if name in simple:
             return ok(simple[name])

@@ -191,6 +191,13 @@ struct cdh_host_api {
 	/* Add to this refresh's counters (requests made, by HTTP status class
 	 * where status is 0 for transport errors). */
 	void (*count_request)(struct cdh_refresh *refresh, int32_t status);
+	/*
+	 * Sets a gauge of this refresh's agent, shown on /metrics as
+	 * cdhost_<name>{agent="..."}; `name` is [a-z0-9_]+ (borrowed). The host
+	 * keeps the last value per (agent, name).
+	 */
+	void (*gauge)(struct cdh_refresh *refresh, const char *name,
+		      int64_t value);
 };
 
 /* True when the host table has function `fn` (added in some 1.N). */
