@@ -58,7 +58,7 @@ registry__alive() {
 # Instance header carries NONCE so registry_start can tell its own server
 # from something else already answering /v2/ on that port.
 registry__write_config() {
-    local dir=$1 port=$2 nonce=$3
+    local dir=$1 port=$2 nonce=$3 extra=${4:-}
     cat > "$dir/config.yml" <<EOF
 version: 0.1
 log:
@@ -76,6 +76,8 @@ http:
   headers:
     X-Registry-Instance: [$nonce]
 EOF
+    # Top-level YAML a caller adds, e.g. an `auth:` block.
+    [[ -z $extra ]] || printf '%s\n' "$extra" >> "$dir/config.yml"
 }
 
 # Start docker-registry in the background; sets REGISTRY__SPAWNED_PID.
@@ -101,7 +103,8 @@ registry__wait_ready() {
     local pid=$1 port=$2 nonce=$3 i hdrs
     for (( i = 0; i < 100; i++ )); do
         registry__alive "$pid" || return 1
-        hdrs=$(curl -fsS -m 2 -D - -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null) || hdrs=
+        # No -f: a registry that wants credentials answers 401, still ours.
+        hdrs=$(curl -sS -m 2 -D - -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null) || hdrs=
         if [[ ${hdrs,,} == *"x-registry-instance: $nonce"* ]]; then
             registry__alive "$pid" && return 0
             return 1
@@ -128,12 +131,12 @@ registry__kill() {
     return 0
 }
 
-# registry_start DIR
+# registry_start DIR [EXTRA_YAML]
 registry_start() {
-    if (( $# != 1 )); then
-        echo "usage: registry_start DIR" >&2; return 2
+    if (( $# < 1 || $# > 2 )); then
+        echo "usage: registry_start DIR [EXTRA_YAML]" >&2; return 2
     fi
-    local dir=$1 attempt port nonce pid rc
+    local dir=$1 extra=${2:-} attempt port nonce pid rc
     mkdir -p "$dir/data" || return 1
     dir=$(cd "$dir" && pwd) || return 1     # config needs an absolute root
     if [[ -s $dir/registry.pid ]] && registry__alive "$(< "$dir/registry.pid")"; then
@@ -147,7 +150,7 @@ registry_start() {
         # 7 = refused); the nonce check in wait_ready covers the races.
         rc=0; curl -sS -m 1 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || rc=$?
         (( rc == 7 )) || continue
-        registry__write_config "$dir" "$port" "$nonce" || return 1
+        registry__write_config "$dir" "$port" "$nonce" "$extra" || return 1
         registry__spawn "$dir" || return 1
         pid=$REGISTRY__SPAWNED_PID
         rc=0; registry__wait_ready "$pid" "$port" "$nonce" || rc=$?
