@@ -198,6 +198,12 @@ struct cdh_host_api {
 	 */
 	void (*gauge)(struct cdh_refresh *refresh, const char *name,
 		      int64_t value);
+	/*
+	 * The file a config node was read from (absolute), or NULL when it was
+	 * not read from a file; relative paths in the config are relative to
+	 * that file's directory.
+	 */
+	const char *(*cfg_file)(const struct cdh_config_node *node);
 };
 
 /* True when the host table has function `fn` (added in some 1.N). */
