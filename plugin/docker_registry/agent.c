@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "configs.h"
 #include "records.h"
 #include "repositories.h"
 #include "strvec.h"
@@ -109,6 +110,7 @@ struct cycle {
 	struct drg_registry *reg;
 	struct cdh_refresh *refresh;
 	const struct drg_memo *previous;
+	struct drg_configs *configs; /* image configs by manifest digest */
 	struct repo_state *repos;
 	size_t repo_count;
 	int nomem;
@@ -132,50 +134,9 @@ static char *strdup_or_flag(const char *s, struct cycle *c)
 	return copy;
 }
 
-static void on_config(void *ud, const struct drg_manifest_info *info,
-		      const struct drg_result *res)
-{
-	struct tag_state *t = ud;
-	struct cycle *c = t->repo->cycle;
-
-	if (res->code != CDH_OK) {
-		/* A config blob that is gone only costs the date and labels. */
-		if (res->error_class != DRG_ERR_NOT_FOUND)
-			fail_repo(t->repo, res);
-		return;
-	}
-	t->facts.has_config = 1;
-	t->facts.config_digest = strdup_or_flag(info->config_digest, c);
-	t->facts.labels = strdup_or_flag(info->labels, c);
-	t->facts.has_date = info->created &&
-		drg_records_parse_time(info->created, &t->facts.epoch_second,
-				       &t->facts.nano) == 0;
-}
-
 static int wants_config(const struct drg_account *acct)
 {
 	return acct->sort_tags_by_date || acct->inspect_digests;
-}
-
-/* Reuses last cycle's config facts when the tag's digest did not change. */
-static int reuse_config(struct tag_state *t)
-{
-	struct cycle *c = t->repo->cycle;
-	const struct drg_memo_entry *prev;
-	char key[KEY_MAX];
-
-	snprintf(key, sizeof(key), "%s:%s", t->repo->name, t->tag);
-	prev = drg_memo_find(c->previous, key);
-	if (!prev || !prev->has_config || !prev->digest ||
-	    strcmp(prev->digest, t->facts.digest) != 0)
-		return 0;
-	t->facts.has_config = 1;
-	t->facts.config_digest = strdup_or_flag(prev->config_digest, c);
-	t->facts.labels = strdup_or_flag(prev->labels, c);
-	t->facts.has_date = prev->has_date;
-	t->facts.epoch_second = prev->epoch_second;
-	t->facts.nano = prev->nano;
-	return 1;
 }
 
 static void on_manifest(void *ud, const struct drg_manifest_info *info,
@@ -196,11 +157,8 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 		return;
 	}
 	t->facts.digest = strdup_or_flag(info->digest, c);
-	if (!t->facts.digest || !wants_config(c->acct) || reuse_config(t))
-		return;
-	/* By digest: the config of exactly the manifest just seen. */
-	if (drg_registry_submit_config(c->reg, t->repo->name, t->facts.digest,
-				       on_config, t) != CDH_OK)
+	if (t->facts.digest && wants_config(c->acct) &&
+	    drg_configs_want(c->configs, t->repo->name, t->facts.digest) != 0)
 		c->nomem = 1;
 }
 
@@ -260,12 +218,37 @@ static void on_tags(void *ud, const char *repository,
 			c->nomem = 1;
 }
 
+/* Gives each tag its image config; a config that could not be had this
+ * cycle fails the repository (it keeps last cycle's dates and labels). */
+static void attach_configs(struct cycle *c, struct repo_state *r)
+{
+	const char *error;
+	size_t i;
+	int got;
+
+	for (i = 0; !r->failed && i < r->tag_count; i++) {
+		struct tag_state *t = &r->tags[i];
+
+		if (t->dropped || !t->facts.digest)
+			continue;
+		got = drg_configs_get(c->configs, t->facts.digest, &t->facts, &error);
+		if (got < 0) {
+			c->nomem = 1;
+		} else if (got == DRG_CONFIG_FAILED) {
+			r->failed = 1;
+			snprintf(r->error, sizeof(r->error), "%s", error);
+		}
+	}
+}
+
 /* Emits a repository's records and its scope result. */
 static int32_t finish_repo(struct cycle *c, struct repo_state *r)
 {
 	int32_t rc = CDH_OK;
 	size_t i;
 
+	if (wants_config(c->acct))
+		attach_configs(c, r);
 	if (r->failed)
 		return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_FAILED,
 					    r->error);
@@ -345,6 +328,7 @@ static void release_cycle(struct cycle *c)
 		free(c->repos[i].tags);
 	}
 	free(c->repos);
+	drg_configs_free(c->configs);
 }
 
 /* Docker Hub's RateLimit-Remaining, for /metrics, when the registry sent it. */
@@ -365,7 +349,8 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	size_t i;
 
 	c->repos = calloc(repos->count ? repos->count : 1, sizeof(*c->repos));
-	if (!c->repos)
+	c->configs = drg_configs_new(c->reg, c->previous);
+	if (!c->repos || !c->configs)
 		return CDH_E_NOMEM;
 	c->repo_count = repos->count;
 	for (i = 0; i < repos->count; i++) {
@@ -390,7 +375,7 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  struct drg_memo **memo, struct cdh_refresh *refresh,
 			  char *err, size_t errlen)
 {
-	struct cycle c = { api, account, reg, refresh, *memo, NULL, 0, 0 };
+	struct cycle c = { api, account, reg, refresh, *memo, NULL, NULL, 0, 0 };
 	struct drg_strvec repos = { 0 };
 	struct drg_memo *next;
 	int32_t rc;

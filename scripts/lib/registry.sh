@@ -376,3 +376,23 @@ registry_delete_tag() (
     status=$(registry__http "$work/h" "$work/b" -X DELETE "$url/v2/$repo/manifests/$digest")
     registry__check "manifest DELETE /v2/$repo/manifests/$digest" "$status" "$work/b"
 )
+
+# registry_retag URL REPO FROM TO
+# Puts the manifest of REPO:FROM under the tag TO as well (the same digest):
+# what `docker tag` + push, or promoting `latest`, does.
+registry_retag() (
+    set -uo pipefail
+    if (( $# != 4 )); then
+        echo "usage: registry_retag URL REPO FROM TO" >&2; exit 2
+    fi
+    url=${1%/} repo=$2 from=$3 to=$4
+    work=$(mktemp -d "${TMPDIR:-/tmp}/regtag.XXXXXX") || exit 1
+    trap 'rm -rf "$work"' EXIT
+    status=$(registry__http "$work/h" "$work/m" \
+        -H "Accept: $REGISTRY_MT_MANIFEST" "$url/v2/$repo/manifests/$from")
+    registry__check "manifest GET /v2/$repo/manifests/$from" "$status" "$work/m" || exit 1
+    status=$(registry__http "$work/h" "$work/b" -X PUT \
+        -H "Content-Type: $REGISTRY_MT_MANIFEST" --data-binary "@$work/m" \
+        "$url/v2/$repo/manifests/$to")
+    registry__check "manifest PUT /v2/$repo/manifests/$to" "$status" "$work/b"
+)
