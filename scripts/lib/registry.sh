@@ -31,9 +31,11 @@ REGISTRY_MT_LAYER=application/vnd.docker.image.rootfs.diff.tar.gzip
 # Server lifecycle
 # ---------------------------------------------------------------------------
 
-# Random port in 20000-60999.  $RANDOM is only 15 bits, so combine two.
+# A random port below Linux's ephemeral range (32768-60999 by default), so
+# no outgoing connection of this machine can be holding it: a port picked
+# inside that range can be refused by bind() although nothing listens.
 registry__random_port() {
-    echo $(( ((RANDOM << 15) | RANDOM) % 41000 + 20000 ))
+    echo $(( ((RANDOM << 15) | RANDOM) % 12000 + 20000 ))
 }
 
 # A random token; used to recognise *our* registry on the port (see below).
