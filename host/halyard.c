@@ -381,19 +381,28 @@ static struct cdh_config_node *target_account(struct cdh_halyard_session *s,
 	return account;
 }
 
-/* Halyard's section bookkeeping: a new section starts disabled (the
- * provider's default, until `enable`), and the first account added
- * becomes the primary one. */
-static int section_defaults(struct cdh_halyard_session *s, int existed)
+/* Halyard's provider defaults: a new section starts disabled (until
+ * `enable`), and its first account is the primary one. */
+static int new_section(struct cdh_halyard_session *s, const char *name)
+{
+	struct cdh_config_node *section;
+
+	if (cdh_config_edit_section(s->doc, HAL_SECTION, 0))
+		return 0;
+	section = cdh_config_edit_section(s->doc, HAL_SECTION, 1);
+	if (!section || cdh_config_edit_set_bool(section, "enabled", 0) != 0)
+		return -1;
+	return cdh_config_edit_set_string(section, "primaryAccount", name);
+}
+
+/* A section without a primary account gets the first one. */
+static int set_primary(struct cdh_halyard_session *s)
 {
 	struct cdh_config_node *section =
-	    cdh_config_edit_section(s->doc, HAL_SECTION, 1);
+	    cdh_config_edit_section(s->doc, HAL_SECTION, 0);
+	const struct cdh_config_node *list = cdh_cfg_member(section, "accounts");
 	const char *primary = NULL, *name = NULL;
-	const struct cdh_config_node *list =
-	    cdh_cfg_member(section, "accounts");
 
-	if (!existed && cdh_config_edit_set_bool(section, "enabled", 0) != 0)
-		return -1;
 	if (cdh_cfg_string(cdh_cfg_member(section, "primaryAccount"),
 			   &primary) == CDH_OK &&
 	    *primary)
@@ -426,17 +435,18 @@ static int change_account(struct cdh_halyard_session *s, unsigned verb,
 {
 	const char *name = cdh_halyard__flags_name(f);
 	struct cdh_config_node *account;
-	int rc, existed;
+	int rc;
 
 	if ((rc = session_open(s)) || (rc = session_plugin(s)) ||
 	    (rc = cdh_halyard__flags_read_password(s, f)))
 		return rc;
-	existed = cdh_config_edit_section(s->doc, HAL_SECTION, 0) != NULL;
+	if (verb == HAL_VERB_ADD && new_section(s, name) != 0)
+		return cdh_halyard__fail(s, HAL_EXIT_USAGE, "%s: %s is not a "
+					 "group { ... }", s->path, HAL_SECTION);
 	account = target_account(s, verb, name, &rc);
 	if (!account)
 		return rc;
-	if (cdh_halyard__flags_apply(f, account) != 0 ||
-	    section_defaults(s, existed) != 0)
+	if (cdh_halyard__flags_apply(f, account) != 0 || set_primary(s) != 0)
 		return cdh_halyard__fail(s, HAL_EXIT_RUNTIME, "%s",
 					 "out of memory");
 	if ((rc = cdh_halyard__check_section(s, name)))

@@ -114,8 +114,8 @@ char *cdh_secret_prompt_read(int fd, const char *prompt, char *err,
 		return NULL;
 	}
 	if (tty) {
-		fprintf(stderr, "%s", prompt);
-		fflush(stderr);
+		/* Echo off first: what is typed once the prompt shows must
+		 * never be echoed. */
 		if (echo_disable(fd, old) != 0) {
 			snprintf(err, errlen,
 				 "cannot turn the terminal's echo off: %s",
@@ -123,6 +123,8 @@ char *cdh_secret_prompt_read(int fd, const char *prompt, char *err,
 			free(buf);
 			return NULL;
 		}
+		fprintf(stderr, "%s", prompt);
+		fflush(stderr);
 	}
 	rc = read_line(fd, buf, cap, &len, err, errlen);
 	if (tty)
