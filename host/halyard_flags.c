@@ -73,24 +73,36 @@ static int is_flag(const char *arg)
 	return arg[0] == '-' && arg[1] == '-';
 }
 
+static int push_item(struct item_list *list, const char *item)
+{
+	char **grown = realloc(list->items, (list->count + 1) * sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	list->items = grown;
+	if (!(list->items[list->count] = strdup(item)))
+		return -1;
+	list->count++;
+	return 0;
+}
+
 /* Appends the comma-separated items of `value` (JCommander's splitter). */
 static int add_items(struct item_list *list, const char *value)
 {
 	const char *p = value;
+	char *item;
+	int rc;
 
 	while (*p) {
 		size_t len = strcspn(p, ",");
-		char **grown;
 
 		if (len) {
-			grown = realloc(list->items,
-					(list->count + 1) * sizeof(*grown));
-			if (!grown)
+			if (!(item = strndup(p, len)))
 				return -1;
-			list->items = grown;
-			if (!(list->items[list->count] = strndup(p, len)))
+			rc = push_item(list, item);
+			free(item);
+			if (rc != 0)
 				return -1;
-			list->count++;
 		}
 		p += len + (p[len] == ',');
 	}
@@ -278,11 +290,14 @@ int cdh_halyard__flags_parse(const struct cdh_halyard_session *s, unsigned verb,
 
 	*out = NULL;
 	if (wants_help(argc, argv)) {
-		printf("Usage: cdhost config provider %s account %s ACCOUNT "
-		       "[parameters]\n\n",
-		       HAL_PROVIDER, verb == HAL_VERB_ADD ? "add" : "edit");
-		printf("%s a Docker Registry account.\n\n",
-		       verb == HAL_VERB_ADD ? "Add" : "Edit");
+		const char *v = verb == HAL_VERB_ADD ? "add" : "edit";
+
+		printf("cdhost config provider %s account %s\n\n  %s an account "
+		       "%s the %s provider.\n\nUSAGE\n  cdhost [--config FILE] "
+		       "config provider %s account %s ACCOUNT [parameters]\n\n",
+		       HAL_PROVIDER, v, verb == HAL_VERB_ADD ? "Add" : "Edit",
+		       verb == HAL_VERB_ADD ? "to" : "in", HAL_PROVIDER,
+		       HAL_PROVIDER, v);
 		cdh_halyard__options_help(verb);
 		return 1;
 	}
@@ -430,7 +445,8 @@ static int set_list(struct cdh_config_node *account, const char *field,
 		      : -1;
 }
 
-/* The list as it will be: the file's, plus or minus `item`. */
+/* The list as it will be: the file's, plus `item` at its end when absent
+ * (add), or without it (remove). */
 static int change_list(struct cdh_config_node *account,
 		       const struct cdh_halyard__option *o, const char *item)
 {
@@ -438,18 +454,20 @@ static int change_list(struct cdh_config_node *account,
 	const struct cdh_config_node *parent, *old;
 	const char *key, *value;
 	size_t i, n;
-	int rc = 0;
+	int rc = 0, present = 0;
 
 	parent = field_parent(account, o->field, &key, 0);
 	old = parent ? cdh_cfg_member(parent, key) : NULL;
 	n = cdh_cfg_count(old);
-	for (i = 0; rc == 0 && i < n; i++)
-		if (cdh_cfg_string(cdh_cfg_at(old, i), &value) == CDH_OK &&
-		    !(o->kind == HAL_OPT_REMOVE && strcmp(value, item) == 0) &&
-		    !(o->kind == HAL_OPT_ADD && strcmp(value, item) == 0))
-			rc = add_items(&list, value);
-	if (rc == 0 && o->kind == HAL_OPT_ADD)
-		rc = add_items(&list, item);
+	for (i = 0; rc == 0 && i < n; i++) {
+		if (cdh_cfg_string(cdh_cfg_at(old, i), &value) != CDH_OK)
+			continue;
+		present |= strcmp(value, item) == 0;
+		if (!(o->kind == HAL_OPT_REMOVE && strcmp(value, item) == 0))
+			rc = push_item(&list, value);
+	}
+	if (rc == 0 && o->kind == HAL_OPT_ADD && !present)
+		rc = push_item(&list, item);
 	if (rc == 0)
 		rc = set_list(account, o->field, &list);
 	for (i = 0; i < list.count; i++)
