@@ -319,7 +319,6 @@ static int cmd_delete(struct cdh_halyard_session *s, int argc, char **argv)
 {
 	struct cdh_config_node *list;
 	const char *name;
-	char *copy;
 	long index;
 	int rc;
 
@@ -329,18 +328,15 @@ static int cmd_delete(struct cdh_halyard_session *s, int argc, char **argv)
 	list = accounts_list(s, 0);
 	if ((index = find_account(list, name)) < 0)
 		return no_such_account(s, name);
-	if (!(copy = strdup(name)))
-		return cdh_halyard__fail(s, HAL_EXIT_RUNTIME, "%s",
-					 "out of memory");
+	/* `name` is argv's: it outlives the account's settings. */
 	cdh_config_edit_remove_at(list, (size_t)index);
 	fix_primary(cdh_config_edit_section(s->doc, HAL_SECTION, 0), list,
-		    copy);
-	rc = session_commit(s, NULL);
-	if (rc == 0)
-		printf("+ Successfully deleted account %s for provider %s.\n",
-		       copy, HAL_SECTION);
-	free(copy);
-	return rc;
+		    name);
+	if ((rc = session_commit(s, NULL)))
+		return rc;
+	printf("+ Successfully deleted account %s for provider %s.\n", name,
+	       HAL_SECTION);
+	return 0;
 }
 
 /* ---- account add | edit ---- */

@@ -142,14 +142,20 @@ static int check_bool(const struct cdh_halyard_session *s, const char *flag,
 }
 
 /* The value of a one-value flag: inline, or the next argument. NULL when
- * there is none. Booleans alone mean true. */
+ * there is none. */
 static const char *take_value(const struct cdh_halyard__option *o, int argc,
 			      char **argv, int *i, const char *inline_value)
 {
 	if (inline_value)
 		return inline_value;
-	if (*i + 1 < argc &&
-	    (!is_flag(argv[*i + 1]) || o->kind != HAL_OPT_BOOL))
+	const char *next = *i + 1 < argc ? argv[*i + 1] : NULL;
+
+	/* A boolean takes true/false after it, else stands alone for true
+	 * (so `--track-digests NAME` works); another flag is nobody's value. */
+	if (o->kind == HAL_OPT_BOOL && next && strcasecmp(next, "true") &&
+	    strcasecmp(next, "false"))
+		return "true";
+	if (next && !is_flag(next))
 		return argv[++*i];
 	return o->kind == HAL_OPT_BOOL ? "true" : NULL;
 }

@@ -182,8 +182,14 @@ static void halyards_conflicts_and_usage_errors(void **state)
 	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a "
 						"--add-repository r"),
 			 HAL_EXIT_USAGE); /* edit only */
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address --track-digests"),
+			 HAL_EXIT_USAGE); /* --address lacks its value */
+	assert_int_equal(parse(f, HAL_VERB_ADD, "--track-digests acct "
+						"--address a"),
+			 0); /* a boolean alone, then the name */
+	assert_string_equal(cdh_halyard__flags_name(f->flags), "acct");
 	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a "
-						"--track-digests maybe"),
+						"--track-digests=maybe"),
 			 HAL_EXIT_USAGE);
 	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a "
 						"--address b"),
