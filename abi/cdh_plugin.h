@@ -289,6 +289,8 @@ struct cdh_plugin_ops {
 	 * CDH_LOG_ERROR or CDH_LOG_WARN. Returns CDH_OK when nothing worse than
 	 * a warning was found, else CDH_E_CONFIG or CDH_E_TRANSIENT. Control
 	 * thread; bounded by the account's own timeouts. No secret in findings.
+	 * A message may span lines; a line starting with "? " is a remediation
+	 * (Halyard's layout), and hosts show every line as it is.
 	 */
 	int32_t (*verify)(void *instance, cdh_report_fn report, void *report_ctx);
 };

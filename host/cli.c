@@ -12,6 +12,7 @@
 #include "config.h"
 #include "credentials_json.h"
 #include "directory.h"
+#include "halyard.h"
 #include "host_api.h"
 #include "loader.h"
 #include "log.h"
@@ -56,6 +57,10 @@ static const char usage_text[] =
 	"                               the cached tags of one repository (JSON)\n"
 	"  credentials [NAME]           the accounts as GET /credentials[/NAME] shows them\n"
 	"  plugins                      loaded plugins, ABI versions, state, errors\n"
+	"  config provider docker-registry enable | disable\n"
+	"  config provider docker-registry account add NAME [flags] | edit NAME [flags]\n"
+	"                               | delete NAME | get NAME | list\n"
+	"                               Halyard's `hal config` commands; --help on each\n"
 	"  version                      print the version\n"
 	"\n"
 	"--config defaults to $CDHOST_CONFIG, else ~/.cdhost/cdhost.cfg.\n";
@@ -401,6 +406,9 @@ static int dispatch(struct session *s, int argc, char **argv)
 		return cmd_plugins(s, argc, argv);
 	if (strcmp(cmd, "credentials") == 0)
 		return cmd_credentials(s, argc, argv);
+	if (strcmp(cmd, "config") == 0)
+		return cdh_halyard_main(&(struct cdh_halyard_env){ s->config_arg,
+				       s->plugin_dir_arg, s->exe }, argc, argv);
 	if (strcmp(cmd, "version") == 0) {
 		printf("cdhost %s (plugin ABI %d.%d)\n", CDH_VERSION, CDH_ABI_MAJOR,
 		       CDH_ABI_MINOR);
