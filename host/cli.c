@@ -27,9 +27,6 @@
 #ifndef CDH_VERSION
 #define CDH_VERSION "0.0.0"
 #endif
-#ifndef CDH_INSTALL_PLUGIN_DIR
-#define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
-#endif
 
 /* What a command needs, opened on demand and closed by session_close. */
 struct session {
@@ -106,33 +103,14 @@ static int session_config(struct session *s, int required)
 	return 0;
 }
 
-static void default_plugin_dir(const struct session *s, char *out, size_t len)
-{
-	struct stat st;
-	char *slash;
-
-	/* In a build tree the plugins sit beside the binary. */
-	snprintf(out, len, "%s", s->exe);
-	slash = strrchr(out, '/');
-	if (slash) {
-		snprintf(slash, len - (size_t)(slash - out), "/plugins");
-		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-			return;
-	}
-	snprintf(out, len, "%s", CDH_INSTALL_PLUGIN_DIR);
-}
-
 static int session_plugins(struct session *s)
 {
 	char *dir = s->plugin_dir, err[1024];
 	size_t dirlen = sizeof(s->plugin_dir);
 
-	if (s->plugin_dir_arg)
-		snprintf(dir, dirlen, "%s", s->plugin_dir_arg);
-	else if (s->config && s->config->plugin_dir)
-		snprintf(dir, dirlen, "%s", s->config->plugin_dir);
-	else
-		default_plugin_dir(s, dir, dirlen);
+	cdh_loader_choose_dir(s->plugin_dir_arg,
+			      s->config ? s->config->plugin_dir : NULL, s->exe,
+			      dir, dirlen);
 	s->loader = cdh_loader_new(s->exe, err, sizeof(err));
 	if (!s->loader || cdh_loader_scan(s->loader, dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "cdhost: %s\n", err);

@@ -54,23 +54,6 @@ static int session_open(struct cdh_halyard_session *s)
 	return 0;
 }
 
-/* In a build tree the plugins sit beside the binary (as `cdhost run`). */
-static void default_plugin_dir(const struct cdh_halyard_session *s, char *out,
-			       size_t len)
-{
-	struct stat st;
-	char *slash;
-
-	snprintf(out, len, "%s", s->env->exe);
-	slash = strrchr(out, '/');
-	if (slash) {
-		snprintf(slash, len - (size_t)(slash - out), "/plugins");
-		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-			return;
-	}
-	snprintf(out, len, "%s", CDH_INSTALL_PLUGIN_DIR);
-}
-
 /* The host section as `cdhost run` reads it (its errors stop everything),
  * for host.pluginDir. */
 static int plugin_dir(struct cdh_halyard_session *s)
@@ -83,14 +66,9 @@ static int plugin_dir(struct cdh_halyard_session *s)
 		fprintf(stderr, "cdhost: %s\n", err);
 		return HAL_EXIT_USAGE;
 	}
-	if (s->env->plugin_dir_arg)
-		snprintf(s->plugin_dir, sizeof(s->plugin_dir), "%s",
-			 s->env->plugin_dir_arg);
-	else if (config && config->plugin_dir)
-		snprintf(s->plugin_dir, sizeof(s->plugin_dir), "%s",
-			 config->plugin_dir);
-	else
-		default_plugin_dir(s, s->plugin_dir, sizeof(s->plugin_dir));
+	cdh_loader_choose_dir(s->env->plugin_dir_arg,
+			      config ? config->plugin_dir : NULL, s->env->exe,
+			      s->plugin_dir, sizeof(s->plugin_dir));
 	cdh_config_free(config);
 	return 0;
 }
