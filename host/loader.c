@@ -386,9 +386,14 @@ static struct cdh_plugin_slot *add_slot(struct cdh_loader *loader,
 		return NULL;
 	}
 	loader->slots[loader->count++] = slot;
-	/* collectd's rule: only regular files, never through a symlink. */
+	/* collectd's rule: only regular files, never through a symlink; and
+	 * code anyone else could have written is not code we run. */
 	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		refuse(slot, "not a regular file");
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		refuse(slot, "writable by group or others (chmod go-w it)");
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		refuse(slot, "owned by another user (uid %u)", (unsigned)st.st_uid);
 	else
 		load_slot(loader, slot, replacing);
 	return slot;
