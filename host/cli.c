@@ -12,6 +12,7 @@
 #include "config.h"
 #include "credentials_json.h"
 #include "directory.h"
+#include "halyard.h"
 #include "host_api.h"
 #include "loader.h"
 #include "log.h"
@@ -25,9 +26,6 @@
 
 #ifndef CDH_VERSION
 #define CDH_VERSION "0.0.0"
-#endif
-#ifndef CDH_INSTALL_PLUGIN_DIR
-#define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
 #endif
 
 /* What a command needs, opened on demand and closed by session_close. */
@@ -56,6 +54,10 @@ static const char usage_text[] =
 	"                               the cached tags of one repository (JSON)\n"
 	"  credentials [NAME]           the accounts as GET /credentials[/NAME] shows them\n"
 	"  plugins                      loaded plugins, ABI versions, state, errors\n"
+	"  config provider docker-registry enable | disable\n"
+	"  config provider docker-registry account add NAME [flags] | edit NAME [flags]\n"
+	"                               | delete NAME | get NAME | list\n"
+	"                               Halyard's `hal config` commands; --help on each\n"
 	"  version                      print the version\n"
 	"\n"
 	"--config defaults to $CDHOST_CONFIG, else ~/.cdhost/cdhost.cfg.\n";
@@ -101,33 +103,14 @@ static int session_config(struct session *s, int required)
 	return 0;
 }
 
-static void default_plugin_dir(const struct session *s, char *out, size_t len)
-{
-	struct stat st;
-	char *slash;
-
-	/* In a build tree the plugins sit beside the binary. */
-	snprintf(out, len, "%s", s->exe);
-	slash = strrchr(out, '/');
-	if (slash) {
-		snprintf(slash, len - (size_t)(slash - out), "/plugins");
-		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-			return;
-	}
-	snprintf(out, len, "%s", CDH_INSTALL_PLUGIN_DIR);
-}
-
 static int session_plugins(struct session *s)
 {
 	char *dir = s->plugin_dir, err[1024];
 	size_t dirlen = sizeof(s->plugin_dir);
 
-	if (s->plugin_dir_arg)
-		snprintf(dir, dirlen, "%s", s->plugin_dir_arg);
-	else if (s->config && s->config->plugin_dir)
-		snprintf(dir, dirlen, "%s", s->config->plugin_dir);
-	else
-		default_plugin_dir(s, dir, dirlen);
+	cdh_loader_choose_dir(s->plugin_dir_arg,
+			      s->config ? s->config->plugin_dir : NULL, s->exe,
+			      dir, dirlen);
 	s->loader = cdh_loader_new(s->exe, err, sizeof(err));
 	if (!s->loader || cdh_loader_scan(s->loader, dir, err, sizeof(err)) != 0) {
 		fprintf(stderr, "cdhost: %s\n", err);
@@ -212,6 +195,18 @@ static int take_option(int argc, char **argv, int *i, const char *name,
 	return 1;
 }
 
+/* Prints a query's JSON answer (and frees it), or its error: the exit code. */
+static int print_answer(char *json, const char *err)
+{
+	if (!json) {
+		fprintf(stderr, "cdhost: %s\n", err);
+		return EXIT_RUNTIME;
+	}
+	printf("%s\n", json);
+	free(json);
+	return 0;
+}
+
 static int cmd_images_tags(struct session *s, int argc, char **argv)
 {
 	const char *account = NULL, *repository = NULL;
@@ -233,13 +228,7 @@ static int cmd_images_tags(struct session *s, int argc, char **argv)
 	if ((rc = session_config(s, 1)) || (rc = session_store(s)))
 		return rc;
 	json = cdh_query_tags(s->store, account, repository, err, sizeof(err));
-	if (!json) {
-		fprintf(stderr, "cdhost: %s\n", err);
-		return EXIT_RUNTIME;
-	}
-	printf("%s\n", json);
-	free(json);
-	return 0;
+	return print_answer(json, err);
 }
 
 /* The accounts of the config, created (no network) and described. */
@@ -341,13 +330,7 @@ static int cmd_images_find(struct session *s, int argc, char **argv)
 	}
 	json = cdh_query_find(s->store, dir, &p, err, sizeof(err));
 	cdh_directory_release(dir);
-	if (!json) {
-		fprintf(stderr, "cdhost: %s\n", err);
-		return EXIT_RUNTIME;
-	}
-	printf("%s\n", json);
-	free(json);
-	return 0;
+	return print_answer(json, err);
 }
 
 static int cmd_images(struct session *s, int argc, char **argv)
@@ -401,6 +384,9 @@ static int dispatch(struct session *s, int argc, char **argv)
 		return cmd_plugins(s, argc, argv);
 	if (strcmp(cmd, "credentials") == 0)
 		return cmd_credentials(s, argc, argv);
+	if (strcmp(cmd, "config") == 0)
+		return cdh_halyard_main(&(struct cdh_halyard_env){ s->config_arg,
+				       s->plugin_dir_arg, s->exe }, argc, argv);
 	if (strcmp(cmd, "version") == 0) {
 		printf("cdhost %s (plugin ABI %d.%d)\n", CDH_VERSION, CDH_ABI_MAJOR,
 		       CDH_ABI_MINOR);

@@ -154,10 +154,16 @@ static char *directory_of(const char *path)
 static int parse_file(struct cdh_config *config, char *err, size_t errlen)
 {
 	config_t *cfg = libconfig_of(config);
+	const char *base = strrchr(config->path, '/');
+	char file[4096];
 
 	config_init(cfg);
 	config_set_include_dir(cfg, config->dir);
-	if (config_read_file(cfg, config->path) == CONFIG_TRUE)
+	/* Read by its absolute name: every node then knows its file (cfg_file),
+	 * and plugins resolve relative paths against its directory. */
+	snprintf(file, sizeof(file), "%s/%s", config->dir,
+		 base ? base + 1 : config->path);
+	if (config_read_file(cfg, file) == CONFIG_TRUE)
 		return 0;
 	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
 		snprintf(err, errlen, "%s: cannot read: %s", config->path,

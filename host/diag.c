@@ -27,21 +27,25 @@ void cdh_diag_vreport(const char *file, int line, int32_t level,
 {
 	char where[1024], msg[1024];
 
+	/* A setting made in memory (`cdhost config ... account add`) has no
+	 * file and no line: it is named by what it concerns alone. */
 	if (line > 0)
-		snprintf(where, sizeof(where), "%s:%d", file ? file : "-", line);
+		snprintf(where, sizeof(where), "%s:%d: ", file ? file : "-", line);
+	else if (file)
+		snprintf(where, sizeof(where), "%s: ", file);
 	else
-		snprintf(where, sizeof(where), "%s", file ? file : "-");
+		where[0] = '\0';
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	if (level <= CDH_LOG_ERROR) {
 		if (!quiet)
-			fprintf(stderr, "cdhost: %s: %s\n", where, msg);
+			fprintf(stderr, "cdhost: %s%s\n", where, msg);
 		if (current && current->errors++ == 0)
 			snprintf(current->first_error,
-				 sizeof(current->first_error), "%s: %s", where,
+				 sizeof(current->first_error), "%s%s", where,
 				 msg);
 	} else {
 		if (!quiet)
-			fprintf(stderr, "cdhost: warning: %s: %s\n", where, msg);
+			fprintf(stderr, "cdhost: warning: %s%s\n", where, msg);
 		if (current)
 			current->warnings++;
 	}

@@ -47,6 +47,8 @@ static const struct cdh_host_api api = {
 	.emit_record = cdh_refresh_emit,
 	.scope_result = cdh_refresh_scope_result,
 	.count_request = cdh_refresh_count_request,
+	.gauge = cdh_refresh_gauge,
+	.cfg_file = cdh_cfg_file,
 };
 
 const struct cdh_host_api *cdh_host_api_get(void)

@@ -21,6 +21,10 @@
 #define OPS_V1_SIZE (offsetof(struct cdh_plugin_ops, destroy) + sizeof(void *))
 #define PROBE_OUTPUT_MAX 512
 
+#ifndef CDH_INSTALL_PLUGIN_DIR
+#define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
+#endif
+
 extern char **environ;
 
 struct cdh_loader {
@@ -382,9 +386,14 @@ static struct cdh_plugin_slot *add_slot(struct cdh_loader *loader,
 		return NULL;
 	}
 	loader->slots[loader->count++] = slot;
-	/* collectd's rule: only regular files, never through a symlink. */
+	/* collectd's rule: only regular files, never through a symlink; and
+	 * code anyone else could have written is not code we run. */
 	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
 		refuse(slot, "not a regular file");
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		refuse(slot, "writable by group or others (chmod go-w it)");
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		refuse(slot, "owned by another user (uid %u)", (unsigned)st.st_uid);
 	else
 		load_slot(loader, slot, replacing);
 	return slot;
@@ -496,6 +505,26 @@ int cdh_loader_scan(struct cdh_loader *loader, const char *dir, char *err,
 	}
 	free(names);
 	return rc;
+}
+
+void cdh_loader_choose_dir(const char *given, const char *configured,
+			   const char *exe, char *out, size_t len)
+{
+	struct stat st;
+	char *slash;
+
+	if (given || configured) {
+		snprintf(out, len, "%s", given ? given : configured);
+		return;
+	}
+	snprintf(out, len, "%s", exe ? exe : "");
+	slash = strrchr(out, '/');
+	if (slash) {
+		snprintf(slash, len - (size_t)(slash - out), "/plugins");
+		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
+			return;
+	}
+	snprintf(out, len, "%s", CDH_INSTALL_PLUGIN_DIR);
 }
 
 size_t cdh_loader_count(const struct cdh_loader *loader)

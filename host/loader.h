@@ -67,6 +67,14 @@ void cdh_loader_revert(struct cdh_plugin_slot *slot,
 /* Shuts a superseded slot down once none of its instances is left. */
 void cdh_loader_retire(struct cdh_plugin_slot *slot);
 
+/*
+ * The plugin directory to use: `given` (--plugin-dir), else `configured`
+ * (host.pluginDir), else plugins/ beside the binary `exe` when it exists (a
+ * build tree), else the install's plugin directory. Either may be NULL.
+ */
+void cdh_loader_choose_dir(const char *given, const char *configured,
+			   const char *exe, char *out, size_t len);
+
 size_t cdh_loader_count(const struct cdh_loader *loader);
 struct cdh_plugin_slot *cdh_loader_slot(const struct cdh_loader *loader,
 					      size_t index);

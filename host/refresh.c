@@ -1,5 +1,6 @@
 #include "refresh.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -182,6 +183,39 @@ void cdh_refresh_count_request(struct cdh_refresh *refresh, int32_t status)
 	int cls = status >= 100 && status < 600 ? status / 100 : 0;
 
 	refresh->requests[cls]++;
+}
+
+/* Metric names reach /metrics verbatim: only [a-z0-9_] is let through. */
+static int valid_gauge_name(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len == 0 || len >= CDH_GAUGE_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			return 0;
+	return 1;
+}
+
+void cdh_refresh_gauge(struct cdh_refresh *refresh, const char *name,
+		       int64_t value)
+{
+	size_t i;
+
+	if (!name || !valid_gauge_name(name))
+		return;
+	for (i = 0; i < refresh->gauge_count; i++)
+		if (strcmp(refresh->gauges[i].name, name) == 0)
+			break;
+	if (i == CDH_GAUGES_MAX)
+		return;
+	if (i == refresh->gauge_count) {
+		snprintf(refresh->gauges[i].name, CDH_GAUGE_NAME_MAX, "%s", name);
+		refresh->gauge_count++;
+	}
+	refresh->gauges[i].value = value;
 }
 
 uint64_t cdh_refresh_request_total(const struct cdh_refresh *refresh)

@@ -39,6 +39,14 @@ struct cdh_refresh_scope {
 
 /* Requests by status class: [0] transport error, [1..5] 1xx..5xx. */
 #define CDH_STATUS_CLASSES 6
+/* Gauges one refresh may set (see the host table's gauge). */
+#define CDH_GAUGES_MAX 8
+#define CDH_GAUGE_NAME_MAX 48
+
+struct cdh_gauge {
+	char name[CDH_GAUGE_NAME_MAX];
+	int64_t value;
+};
 
 struct cdh_refresh {
 	char *agent;          /* the agent's name: the store's ownership key */
@@ -55,6 +63,8 @@ struct cdh_refresh {
 	size_t scope_count, scope_alloc;
 	size_t failed_scopes;
 	uint64_t requests[CDH_STATUS_CLASSES];
+	struct cdh_gauge gauges[CDH_GAUGES_MAX];
+	size_t gauge_count;
 };
 
 /*
@@ -76,6 +86,8 @@ int32_t cdh_refresh_emit(struct cdh_refresh *refresh,
 int32_t cdh_refresh_scope_result(struct cdh_refresh *refresh, const char *scope,
 				 int32_t result, const char *detail);
 void cdh_refresh_count_request(struct cdh_refresh *refresh, int32_t status);
+void cdh_refresh_gauge(struct cdh_refresh *refresh, const char *name,
+		       int64_t value);
 
 /*
  * Closes a refresh that returned CDH_OK: a scope that has records but no

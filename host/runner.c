@@ -49,6 +49,8 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	s->records = refresh->record_count;
 	s->requests = cdh_refresh_request_total(refresh);
 	memcpy(s->requests_by_class, refresh->requests, sizeof(refresh->requests));
+	memcpy(s->gauges, refresh->gauges, sizeof(refresh->gauges));
+	s->gauge_count = refresh->gauge_count;
 	return rc;
 }
 

@@ -21,6 +21,8 @@ struct cdh_run_summary {
 	uint64_t requests;
 	uint64_t requests_by_class[CDH_STATUS_CLASSES]; /* [0] transport, [n] nxx */
 	double seconds;
+	struct cdh_gauge gauges[CDH_GAUGES_MAX]; /* what the plugin reported */
+	size_t gauge_count;
 	char error[512];
 };
 

@@ -243,6 +243,45 @@ static void agent_metrics(struct cdh_text *out)
 	request_metrics(out);
 }
 
+/* Whether gauge `name` was already written (an earlier agent had it). */
+static int gauge_seen(size_t upto_agent, size_t upto_gauge, const char *name)
+{
+	size_t i, g;
+
+	for (i = 0; i <= upto_agent; i++)
+		for (g = 0; g < agents[i].last.gauge_count; g++) {
+			if (i == upto_agent && g == upto_gauge)
+				return 0;
+			if (strcmp(agents[i].last.gauges[g].name, name) == 0)
+				return 1;
+		}
+	return 0;
+}
+
+/* The plugins' gauges (e.g. registry_rate_limit_remaining), one group each. */
+static void gauge_metrics(struct cdh_text *out)
+{
+	size_t i, g, j, k;
+
+	for (i = 0; i < agent_count; i++)
+		for (g = 0; g < agents[i].last.gauge_count; g++) {
+			const char *name = agents[i].last.gauges[g].name;
+
+			if (gauge_seen(i, g, name))
+				continue;
+			cdh_text_printf(out, "# TYPE cdhost_%s gauge\n", name);
+			for (j = i; j < agent_count; j++)
+				for (k = 0; k < agents[j].last.gauge_count; k++) {
+					if (strcmp(agents[j].last.gauges[k].name, name))
+						continue;
+					cdh_text_printf(out, "cdhost_%s{agent=\"", name);
+					label(out, agents[j].last.agent);
+					cdh_text_printf(out, "\"} %lld\n",
+							(long long)agents[j].last.gauges[k].value);
+				}
+		}
+}
+
 static int count_row(const char *id, const char *attributes, void *data)
 {
 	(void)id, (void)attributes;
@@ -280,6 +319,7 @@ char *cdh_status_metrics_text(struct cdh_store *store)
 
 	pthread_mutex_lock(&lock);
 	agent_metrics(&out);
+	gauge_metrics(&out);
 	if (store)
 		image_metrics(&out, store);
 	cdh_text_printf(&out, "# TYPE cdhost_reload_ok gauge\ncdhost_reload_ok %d\n",

@@ -5,6 +5,8 @@
 # running; the sample lives in .demo/ (its config and cache stay there).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Plugins writable by group or others are refused (loader.c): build them 0755.
+umask 022
 root=$(pwd)
 
 scripts/install-deps.sh

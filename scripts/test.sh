@@ -4,6 +4,8 @@
 # (unit, ABI conformance, integration against a real registry).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Plugins writable by group or others are refused (loader.c): build them 0755.
+umask 022
 
 scripts/install-deps.sh
 build=${CDH_TEST_BUILD_DIR:-build-asan}

@@ -94,21 +94,45 @@ void drg_account__diag(struct drg_account__parse *st,
 		st->errors++;
 }
 
-/* "~/x" is $HOME/x, as a shell would have it: paths in examples use it. */
-static char *expand_home(const char *path)
+/* "<dir>/<path>" (dir = everything before the last '/' of file). */
+static char *beside(const char *file, const char *path)
 {
-	const char *home = getenv("HOME");
+	const char *slash = strrchr(file, '/');
 	size_t len;
 	char *out;
 
-	if (path[0] != '~' || (path[1] != '/' && path[1] != '\0') || !home ||
-	    !*home)
+	if (!slash)
 		return strdup(path);
-	len = strlen(home) + strlen(path);
+	len = (size_t)(slash - file) + strlen(path) + 2;
 	out = malloc(len);
 	if (out)
-		snprintf(out, len, "%s%s", home, path + 1);
+		snprintf(out, len, "%.*s/%s", (int)(slash - file), file, path);
 	return out;
+}
+
+/*
+ * "~/x" is $HOME/x, as a shell would have it (paths in the seed's examples
+ * use it); any other relative path is relative to the config file's
+ * directory, like every path the host reads.
+ */
+static char *resolve_path(const struct drg_account__parse *st,
+			  const struct cdh_config_node *member, const char *path)
+{
+	const char *home = getenv("HOME"), *file = NULL;
+	size_t len;
+	char *out;
+
+	if (path[0] == '~' && (path[1] == '/' || path[1] == '\0') && home &&
+	    *home) {
+		len = strlen(home) + strlen(path);
+		out = malloc(len);
+		if (out)
+			snprintf(out, len, "%s%s", home, path + 1);
+		return out;
+	}
+	if (path[0] != '/' && CDH_HOST_HAS(st->api, cfg_file))
+		file = st->api->cfg_file(member);
+	return file ? beside(file, path) : strdup(path);
 }
 
 static int read_string(struct drg_account__parse *st, const struct field *f,
@@ -125,7 +149,7 @@ static int read_string(struct drg_account__parse *st, const struct field *f,
 	/* Clouddriver reads strings with Groovy truthiness: "" is unset. */
 	if (!*value)
 		return 0;
-	*slot = f->kind == K_PATH ? expand_home(value) : strdup(value);
+	*slot = f->kind == K_PATH ? resolve_path(st, member, value) : strdup(value);
 	return *slot ? 0 : -1;
 }
 

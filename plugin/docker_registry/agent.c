@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "configs.h"
 #include "records.h"
 #include "repositories.h"
 #include "strvec.h"
@@ -117,6 +118,7 @@ struct cycle {
 	struct drg_registry *reg;
 	struct cdh_refresh *refresh;
 	const struct drg_memo *previous;
+	struct drg_configs *configs; /* image configs by manifest digest */
 	struct repo_state *repos;
 	size_t repo_count;
 	size_t next_repo;            /* the next repository whose tags to list */
@@ -153,68 +155,9 @@ static char *strdup_or_flag(const char *s, struct cycle *c)
 	return copy;
 }
 
-static void on_config(void *ud, const struct drg_manifest_info *info,
-		      const struct drg_result *res)
-{
-	struct tag_state *t = ud;
-	struct cycle *c = t->repo->cycle;
-
-	if (res->code != CDH_OK) {
-		/* A config blob that is gone only costs the date and labels. */
-		if (res->error_class != DRG_ERR_NOT_FOUND)
-			fail_repo(t->repo, res);
-	} else {
-		t->facts.has_config = 1;
-		t->facts.config_digest = strdup_or_flag(info->config_digest, c);
-		t->facts.labels = strdup_or_flag(info->labels, c);
-		t->facts.has_date = info->created &&
-			drg_records_parse_time(info->created, &t->facts.epoch_second,
-					       &t->facts.nano) == 0;
-	}
-	op_done(c);
-}
-
 static int wants_config(const struct drg_account *acct)
 {
 	return acct->sort_tags_by_date || acct->inspect_digests;
-}
-
-/* Reuses last cycle's config facts when the tag's digest did not change. */
-static int reuse_config(struct tag_state *t)
-{
-	struct cycle *c = t->repo->cycle;
-	const struct drg_memo_entry *prev;
-	char key[KEY_MAX];
-
-	snprintf(key, sizeof(key), "%s:%s", t->repo->name, t->tag);
-	prev = drg_memo_find(c->previous, key);
-	if (!prev || !prev->has_config || !prev->digest ||
-	    strcmp(prev->digest, t->facts.digest) != 0)
-		return 0;
-	t->facts.has_config = 1;
-	t->facts.config_digest = strdup_or_flag(prev->config_digest, c);
-	t->facts.labels = strdup_or_flag(prev->labels, c);
-	t->facts.has_date = prev->has_date;
-	t->facts.epoch_second = prev->epoch_second;
-	t->facts.nano = prev->nano;
-	return 1;
-}
-
-/* The manifest's digest is known: its config too if the account wants it
- * and last cycle's does not do. Returns 1 when a config was asked for. */
-static int after_manifest(struct tag_state *t, const char *digest)
-{
-	struct cycle *c = t->repo->cycle;
-
-	t->facts.digest = strdup_or_flag(digest, c);
-	if (!t->facts.digest || !wants_config(c->acct) || reuse_config(t))
-		return 0;
-	/* By digest: the config of exactly the manifest just seen. */
-	if (drg_registry_submit_config(c->reg, t->repo->name, t->facts.digest,
-				       on_config, t) == CDH_OK)
-		return 1;
-	c->nomem = 1;
-	return 0;
 }
 
 static void on_manifest(void *ud, const struct drg_manifest_info *info,
@@ -224,8 +167,13 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 	struct cycle *c = t->repo->cycle;
 
 	if (res->code == CDH_OK) {
-		if (after_manifest(t, info->digest))
-			return; /* the tag's slot passes to its config */
+		t->facts.digest = strdup_or_flag(info->digest, c);
+		/* A config fetch is not counted in the window: one manifest
+		 * adds at most one, queued behind it, so they stay as few. */
+		if (t->facts.digest && wants_config(c->acct) &&
+		    drg_configs_want(c->configs, t->repo->name,
+				     t->facts.digest) != 0)
+			c->nomem = 1;
 	} else if (res->error_class != DRG_ERR_NOT_FOUND) {
 		fail_repo(t->repo, res);
 	} else {
@@ -348,12 +296,37 @@ static void feed(struct cycle *c)
 	c->feeding = 0;
 }
 
+/* Gives each tag its image config; a config that could not be had this
+ * cycle fails the repository (it keeps last cycle's dates and labels). */
+static void attach_configs(struct cycle *c, struct repo_state *r)
+{
+	const char *error;
+	size_t i;
+	int got;
+
+	for (i = 0; !r->failed && i < r->tag_count; i++) {
+		struct tag_state *t = &r->tags[i];
+
+		if (t->dropped || !t->facts.digest)
+			continue;
+		got = drg_configs_get(c->configs, t->facts.digest, &t->facts, &error);
+		if (got < 0) {
+			c->nomem = 1;
+		} else if (got == DRG_CONFIG_FAILED) {
+			r->failed = 1;
+			snprintf(r->error, sizeof(r->error), "%s", error);
+		}
+	}
+}
+
 /* Emits a repository's records and its scope result. */
 static int32_t finish_repo(struct cycle *c, struct repo_state *r)
 {
 	int32_t rc = CDH_OK;
 	size_t i;
 
+	if (wants_config(c->acct))
+		attach_configs(c, r);
 	if (r->failed)
 		return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_FAILED,
 					    r->error);
@@ -401,8 +374,8 @@ static struct drg_memo *next_memo(const struct cycle *c)
 		for (j = 0; !r->failed && j < r->tag_count; j++) {
 			struct drg_memo_entry e = r->tags[j].facts;
 
-			/* Only config facts are ever reused (reuse_config): a
-			 * digest alone would cost ~250 bytes a tag for nothing. */
+			/* Only config facts are ever reused (configs.c seeds from
+			 * them): a digest alone would cost ~250 bytes a tag. */
 			if (r->tags[j].dropped || !e.digest || !e.has_config)
 				continue;
 			snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[j].tag);
@@ -435,6 +408,18 @@ static void release_cycle(struct cycle *c)
 		free(c->repos[i].tags);
 	}
 	free(c->repos);
+	drg_configs_free(c->configs);
+}
+
+/* Docker Hub's RateLimit-Remaining, for /metrics, when the registry sent it. */
+static void report_rate_limit(const struct cycle *c)
+{
+	struct drg_rate_limit rl;
+
+	drg_registry_rate_limit(c->reg, &rl);
+	if (rl.remaining >= 0 && CDH_HOST_HAS(c->api, gauge))
+		c->api->gauge(c->refresh, "registry_rate_limit_remaining",
+			      rl.remaining);
 }
 
 static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
@@ -444,7 +429,8 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	size_t i;
 
 	c->repos = calloc(repos->count ? repos->count : 1, sizeof(*c->repos));
-	if (!c->repos)
+	c->configs = drg_configs_new(c->reg, c->previous);
+	if (!c->repos || !c->configs)
 		return CDH_E_NOMEM;
 	c->repo_count = repos->count;
 	for (i = 0; i < repos->count; i++) {
@@ -458,6 +444,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	if (c->nomem)
 		return CDH_E_NOMEM;
 	rc = drg_registry_run(c->reg, err, errlen);
+	report_rate_limit(c);
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
 	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)

@@ -19,20 +19,9 @@
 #include <stdint.h>
 
 #include "challenge.h"
+#include "credentials_fn.h"
 #include "strvec.h"
 #include "token.h"
-
-#ifndef DRG_CREDENTIALS_FN_DEFINED
-#define DRG_CREDENTIALS_FN_DEFINED
-/*
- * Fills user and pass (NUL-terminated). user "" = anonymous. renew != 0
- * after an auth failure asks for fresh ones (re-read a file, re-run a
- * command). Returns 0 ok, -1 error (err says why, without any secret).
- */
-typedef int (*drg_credentials_fn)(void *ctx, int renew, char *user,
-				  size_t userlen, char *pass, size_t passlen,
-				  char *err, size_t errlen);
-#endif
 
 /* How requests to the registry authenticate. */
 #define DRG_AUTH_MODE_UNKNOWN 0 /* GET /v2/ not answered yet */

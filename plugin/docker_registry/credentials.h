@@ -36,6 +36,7 @@
 
 #include "account.h"
 #include "cdh_plugin.h"
+#include "credentials_fn.h"
 
 /* Cached passwordCommand / credential helper results live this long. */
 #define DRG_CREDENTIALS_TTL_NS (300ull * 1000000000ull)
@@ -45,22 +46,6 @@
 #define DRG_CREDENTIALS_RENEW_DEBOUNCE_NS (1000000000ull)
 /* Longest password accepted from a file or command. */
 #define DRG_CREDENTIALS_SECRET_MAX (64u * 1024u)
-
-#ifndef DRG_CREDENTIALS_FN_DEFINED
-#define DRG_CREDENTIALS_FN_DEFINED /* auth.h declares it the same way */
-/*
- * Fills the current username/password (user "" = anonymous). renew != 0 after
- * an auth failure asks for fresh ones (re-read the file, re-run the command).
- * Returns 0, or -1 with a secret-free message in err.
- *
- * A user of "<token>" (DRG_IDENTITY_TOKEN_USER) means the password is a
- * docker identity token (an OAuth2 refresh token), as docker's credential
- * helpers say it.
- */
-typedef int (*drg_credentials_fn)(void *ctx, int renew, char *user,
-				  size_t userlen, char *pass, size_t passlen,
-				  char *err, size_t errlen);
-#endif
 
 struct drg_credentials;
 

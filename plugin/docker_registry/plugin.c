@@ -11,6 +11,7 @@
 #include "credentials.h"
 #include "describe.h"
 #include "registry.h"
+#include "verify.h"
 
 #define DRG_VERSION "0.1.0"
 
@@ -71,7 +72,8 @@ static void plugin_destroy(void *opaque)
 	free(inst);
 }
 
-static int32_t make_clients(struct instance *inst)
+/* The options of the account's registry clients. */
+static struct drg_registry_options client_options(const struct instance *inst)
 {
 	const struct drg_account *acct = inst->account;
 	/* Requests go to the endpoint (Docker Hub: registry-1.docker.io). */
@@ -87,6 +89,14 @@ static int32_t make_clients(struct instance *inst)
 		.max_concurrent = acct->max_concurrent_requests,
 		.requests_per_second = (double)acct->requests_per_second,
 	};
+
+	return opts;
+}
+
+static int32_t make_clients(struct instance *inst)
+{
+	const struct drg_account *acct = inst->account;
+	struct drg_registry_options opts = client_options(inst);
 	uint32_t i;
 
 	inst->clients = calloc(acct->cache_threads, sizeof(*inst->clients));
@@ -170,6 +180,23 @@ static int32_t plugin_describe(const void *opaque, int32_t detail,
 	return CDH_OK;
 }
 
+static int32_t plugin_verify(void *opaque, cdh_report_fn report,
+			     void *report_ctx)
+{
+	struct instance *inst = opaque;
+	struct drg_registry_options opts = client_options(inst);
+	/* A client of its own: the agents' may be refreshing right now. */
+	struct drg_registry *reg = drg_registry_new(&opts);
+	int32_t rc;
+
+	if (!reg)
+		return CDH_E_NOMEM;
+	rc = drg_verify_account(host, inst->account, inst->credentials, reg,
+				report, report_ctx);
+	drg_registry_free(reg);
+	return rc;
+}
+
 static const struct cdh_plugin_ops ops = {
 	.struct_size = sizeof(struct cdh_plugin_ops),
 	.init = plugin_init,
@@ -181,6 +208,7 @@ static const struct cdh_plugin_ops ops = {
 	.destroy = plugin_destroy,
 	.reconfigure = NULL,
 	.describe = plugin_describe,
+	.verify = plugin_verify,
 };
 
 static const struct cdh_plugin_desc descriptor = {

@@ -27,22 +27,10 @@
 
 #include "auth.h"
 #include "cdh_plugin.h"
+#include "credentials_fn.h"
 #include "listing.h" /* drg_name_fn */
 #include "registry_errors.h"
 #include "strvec.h"
-
-#ifndef DRG_CREDENTIALS_FN_DEFINED
-#define DRG_CREDENTIALS_FN_DEFINED
-/*
- * Where the account's credentials come from (credentials.h declares the
- * same type under the same guard). Fills user and pass; user "" means
- * anonymous. renew != 0 after an auth failure asks for fresh ones. Returns
- * 0 ok, -1 error (err says why and holds no secret).
- */
-typedef int (*drg_credentials_fn)(void *ctx, int renew, char *user,
-				  size_t userlen, char *pass, size_t passlen,
-				  char *err, size_t errlen);
-#endif
 
 struct drg_registry;
 

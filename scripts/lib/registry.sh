@@ -31,9 +31,11 @@ REGISTRY_MT_LAYER=application/vnd.docker.image.rootfs.diff.tar.gzip
 # Server lifecycle
 # ---------------------------------------------------------------------------
 
-# Random port in 20000-60999.  $RANDOM is only 15 bits, so combine two.
+# A random port below Linux's ephemeral range (32768-60999 by default), so
+# no outgoing connection of this machine can be holding it: a port picked
+# inside that range can be refused by bind() although nothing listens.
 registry__random_port() {
-    echo $(( ((RANDOM << 15) | RANDOM) % 41000 + 20000 ))
+    echo $(( ((RANDOM << 15) | RANDOM) % 12000 + 20000 ))
 }
 
 # A random token; used to recognise *our* registry on the port (see below).
@@ -58,7 +60,7 @@ registry__alive() {
 # Instance header carries NONCE so registry_start can tell its own server
 # from something else already answering /v2/ on that port.
 registry__write_config() {
-    local dir=$1 port=$2 nonce=$3
+    local dir=$1 port=$2 nonce=$3 extra=${4:-}
     cat > "$dir/config.yml" <<EOF
 version: 0.1
 log:
@@ -76,6 +78,8 @@ http:
   headers:
     X-Registry-Instance: [$nonce]
 EOF
+    # Top-level YAML a caller adds, e.g. an `auth:` block.
+    [[ -z $extra ]] || printf '%s\n' "$extra" >> "$dir/config.yml"
 }
 
 # Start docker-registry in the background; sets REGISTRY__SPAWNED_PID.
@@ -101,7 +105,8 @@ registry__wait_ready() {
     local pid=$1 port=$2 nonce=$3 i hdrs
     for (( i = 0; i < 100; i++ )); do
         registry__alive "$pid" || return 1
-        hdrs=$(curl -fsS -m 2 -D - -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null) || hdrs=
+        # No -f: a registry that wants credentials answers 401, still ours.
+        hdrs=$(curl -sS -m 2 -D - -o /dev/null "http://127.0.0.1:$port/v2/" 2>/dev/null) || hdrs=
         if [[ ${hdrs,,} == *"x-registry-instance: $nonce"* ]]; then
             registry__alive "$pid" && return 0
             return 1
@@ -128,12 +133,12 @@ registry__kill() {
     return 0
 }
 
-# registry_start DIR
+# registry_start DIR [EXTRA_YAML]
 registry_start() {
-    if (( $# != 1 )); then
-        echo "usage: registry_start DIR" >&2; return 2
+    if (( $# < 1 || $# > 2 )); then
+        echo "usage: registry_start DIR [EXTRA_YAML]" >&2; return 2
     fi
-    local dir=$1 attempt port nonce pid rc
+    local dir=$1 extra=${2:-} attempt port nonce pid rc
     mkdir -p "$dir/data" || return 1
     dir=$(cd "$dir" && pwd) || return 1     # config needs an absolute root
     if [[ -s $dir/registry.pid ]] && registry__alive "$(< "$dir/registry.pid")"; then
@@ -147,7 +152,7 @@ registry_start() {
         # 7 = refused); the nonce check in wait_ready covers the races.
         rc=0; curl -sS -m 1 -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null || rc=$?
         (( rc == 7 )) || continue
-        registry__write_config "$dir" "$port" "$nonce" || return 1
+        registry__write_config "$dir" "$port" "$nonce" "$extra" || return 1
         registry__spawn "$dir" || return 1
         pid=$REGISTRY__SPAWNED_PID
         rc=0; registry__wait_ready "$pid" "$port" "$nonce" || rc=$?
@@ -372,4 +377,24 @@ registry_delete_tag() (
     trap 'rm -rf "$work"' EXIT
     status=$(registry__http "$work/h" "$work/b" -X DELETE "$url/v2/$repo/manifests/$digest")
     registry__check "manifest DELETE /v2/$repo/manifests/$digest" "$status" "$work/b"
+)
+
+# registry_retag URL REPO FROM TO
+# Puts the manifest of REPO:FROM under the tag TO as well (the same digest):
+# what `docker tag` + push, or promoting `latest`, does.
+registry_retag() (
+    set -uo pipefail
+    if (( $# != 4 )); then
+        echo "usage: registry_retag URL REPO FROM TO" >&2; exit 2
+    fi
+    url=${1%/} repo=$2 from=$3 to=$4
+    work=$(mktemp -d "${TMPDIR:-/tmp}/regtag.XXXXXX") || exit 1
+    trap 'rm -rf "$work"' EXIT
+    status=$(registry__http "$work/h" "$work/m" \
+        -H "Accept: $REGISTRY_MT_MANIFEST" "$url/v2/$repo/manifests/$from")
+    registry__check "manifest GET /v2/$repo/manifests/$from" "$status" "$work/m" || exit 1
+    status=$(registry__http "$work/h" "$work/b" -X PUT \
+        -H "Content-Type: $REGISTRY_MT_MANIFEST" --data-binary "@$work/m" \
+        "$url/v2/$repo/manifests/$to")
+    registry__check "manifest PUT /v2/$repo/manifests/$to" "$status" "$work/b"
 )

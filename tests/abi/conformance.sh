@@ -21,6 +21,7 @@ expect_line() { # OUTPUT FILE STATE TEXT
 mkdir -p "$work/plugins"
 cp "$plugin" "$fixtures"/*.so "$crash" "$work/plugins/"
 echo "this is not ELF" > "$work/plugins/garbage.so"
+cp "$fixtures/fixture_v1.so" "$work/plugins/writable.so" && chmod o+w "$work/plugins/writable.so"
 ln -s "$work/plugins/fixture_v1.so" "$work/plugins/link.so"
 
 out=$("$cdhost" --plugin-dir "$work/plugins" plugins 2>"$work/stderr")
@@ -37,6 +38,7 @@ expect_line "$out" not_a_plugin.so refused "no cdh_plugin_entry symbol"
 expect_line "$out" fixture_crash.so refused "crashed while loading"
 expect_line "$out" garbage.so refused "cannot load"
 expect_line "$out" link.so refused "not a regular file"
+expect_line "$out" writable.so refused "writable by group or others"
 
 # A refresh through the frozen ABI, stored and queried by the host.
 cat > "$work/cdhost.cfg" <<CFG

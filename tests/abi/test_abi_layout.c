@@ -45,7 +45,9 @@ AT(cdh_host_api, deadline_ns, 120);
 AT(cdh_host_api, emit_record, 128);
 AT(cdh_host_api, scope_result, 136);
 AT(cdh_host_api, count_request, 144);
-SIZE(cdh_host_api, 152);
+AT(cdh_host_api, gauge, 152);
+AT(cdh_host_api, cfg_file, 160);
+SIZE(cdh_host_api, 168);
 
 AT(cdh_instance_info, agent_count, 4);
 AT(cdh_instance_info, interval_ms, 8);

@@ -22,6 +22,7 @@ d10=$(registry_push_image "$REGISTRY_URL" team/app 1.0 2021-01-01T00:00:00Z) || 
 d11=$(registry_push_image "$REGISTRY_URL" team/app 1.1 2022-06-01T12:30:00.5Z) || fail "push"
 dl=$(REGISTRY_PUSH_BUILD_NUMBER=42 REGISTRY_PUSH_BRANCH=release \
      registry_push_image "$REGISTRY_URL" team/app latest 2023-01-01T00:00:00Z) || fail "push"
+registry_retag "$REGISTRY_URL" team/app latest stable || fail "retag"
 for r in library/nginx skip/me other/x team/web; do
   registry_push_image "$REGISTRY_URL" "$r" 1 >/dev/null || fail "push $r"
 done
@@ -48,7 +49,12 @@ run run --once 2>"$work/run1.log" || fail "first run failed: $(cat "$work/run1.l
 # Digests are the manifests' as pushed; tags newest first by creation date.
 expect_eq "digest of 1.0" "$(find_json --account full --repository team/app --tag 1.0 | jq -r '.[0].digest')" "$d10"
 expect_eq "digest of latest" "$(find_json --account full --tag latest | jq -r '.[0].digest')" "$dl"
-expect_eq "tags by date" "$(run images tags --account full --repository team/app)" '["latest","1.1","1.0"]'
+expect_eq "tags by date" "$(run images tags --account full --repository team/app)" '["latest","stable","1.1","1.0"]'
+expect_eq "a retag shares the digest" "$(find_json --account full --tag stable | jq -r '.[0].digest')" "$dl"
+# One image config per distinct manifest: ping, tag list, 4 HEADs, 3 x 2 GETs.
+grep -q 'full/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories, 8 records, 12 requests' "$work/run1.log" \
+  || fail "configs not shared by digest: $(grep 'full/' "$work/run1.log")"
+
 details=$(find_json --account full --tag latest --include-details)
 expect_eq "commitId" "$(jq -r '.[0].commitId' <<<"$details")" "$commit_latest"
 expect_eq "buildNumber" "$(jq -r '.[0].buildNumber' <<<"$details")" "42"
@@ -70,7 +76,7 @@ expect_eq "one agent per repository" "$owners" "1"
 grep -q 'threads/DockerRegistryImageCachingAgent\[3/3\]' "$work/run1.log" || fail "no third agent"
 
 # A second cycle of the service: digests unchanged, so no image config is
-# fetched again (1 tag list + 3 manifest HEADs; the first also made 3 x 2 GETs).
+# fetched again (1 tag list + 4 manifest HEADs).
 port=$(free_port)
 sed "1i host = { listen = \"127.0.0.1:$port\"; };" "$cfg" |
   sed 's/inspectDigests = true; }/inspectDigests = true; cacheIntervalSeconds = 1; }/' > "$work/service.cfg"
@@ -80,9 +86,9 @@ second_cycle() { [ "$(grep -c 'full/DockerRegistryImageCachingAgent\[1/1\]: ok' 
 wait_for 20 second_cycle || fail "no second cycle: $(cat "$work/service.log")"
 kill -TERM "$service_pid"; wait "$service_pid"
 grep 'full/DockerRegistryImageCachingAgent\[1/1\]: ok' "$work/service.log" | sed -n 2p |
-  grep -q 'ok: 1 repositories, 6 records, 4 requests' ||
+  grep -q 'ok: 1 repositories, 8 records, 5 requests' ||
   fail "second cycle re-fetched configs: $(grep 'full/' "$work/service.log")"
-expect_eq "dates kept from the memo" "$(run images tags --account full --repository team/app)" '["latest","1.1","1.0"]'
+expect_eq "dates kept from the memo" "$(run images tags --account full --repository team/app)" '["latest","stable","1.1","1.0"]'
 
 # The catalog file changes: what is cached follows at the next cycle.
 echo '{"repositories": ["other/x"]}' > "$work/catalog.json"

@@ -19,6 +19,9 @@ by --mode:
                    issued is refused (#12, #14)
   icr              a token lacking scope gets 403 + insufficient_scope (#11)
   expire           the first token stops working after one page (#9)
+  hub              Docker Hub: Bearer with service="registry.docker.io";
+                   anonymous tokens carry repository:library/*:pull only,
+                   nobody gets registry:catalog:* (no catalog, as on Hub)
 Credentials (Basic, and Basic at /token) are alice:s3cret.
 
 Repositories (tags/list unless said otherwise):
@@ -33,6 +36,7 @@ Repositories (tags/list unless said otherwise):
   flaky/503, flaky/reset    one 503 / one dropped connection, then fine
   err/textplain, err/html, err/jsontext, err/detail-{null,string,object,array} (#34, #35)
   slow/N           answers after 0.3 s, for concurrency checks
+  library/nginx, library/empty (no tags), yourusername/app   for --mode hub
   img/plain:1, img/multi:latest (OCI index; 404 unless the Accept list
   has the OCI index type: #25), img/nodigest:1 (no Docker-Content-Digest:
   #26), img/nohead:1 (HEAD 405: #27), img/ratelimit:1 (RateLimit headers:
@@ -214,6 +218,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.realm(), scope or "repository:samalba/my-app:pull,push")
             if mode == "noservice":
                 value = 'Bearer realm="%s"' % self.realm() + (', scope="%s"' % scope if scope else "")
+            if mode == "hub":
+                value = 'Bearer realm="%s",service="registry.docker.io"' % self.realm() + \
+                    (',scope="%s"' % scope if scope else "")
             if error:
                 value += ',error="%s"' % error
             lines = [value]
@@ -265,6 +272,8 @@ class Handler(BaseHTTPRequestHandler):
         bad = None
         if mode == "noservice":
             bad = "service" in q and "service sent"
+        elif mode == "hub":
+            bad = q.get("service") != ["registry.docker.io"] and "service %r" % q.get("service")
         elif q.get("service") != ['fake "registry"']:
             bad = "service %r" % q.get("service")
         if mode == "relrealm" and (url.path != "/auth/token" or q.get("tenant") != ["a/b"]):
@@ -274,6 +283,9 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization")
         if auth and auth != BASIC_OK:
             return self.send(401, b'{"details":"bad credentials"}')
+        if mode == "hub":  # anonymous: public (library/) pulls only; no catalog for anyone
+            scopes = [sc for sc in scopes if not sc.startswith("registry:") and
+                      (auth or sc.startswith("repository:library/"))]
         with srv.lock:
             srv.issued += 1
             n = srv.issued
@@ -352,6 +364,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, error_body("PAGINATION_NUMBER_INVALID", "invalid number of results requested",
                                              {"n": n}), head=head)
         simple = {"pages/bign": ["a"], "odd/unsorted": ["b", "a", "c"], "scope/extra": ["x"],
+                  "img/ratelimit": ["1"],
+                  "library/nginx": ["1.25", "1.27", "latest"], "library/empty": [],
+                  "yourusername/app": ["1.0.0"],
                   "odd/mixed": [None, "a", 1, DIGEST_TAG, "b", {}]}
         if name in simple:
             return ok(simple[name])

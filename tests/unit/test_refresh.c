@@ -13,6 +13,8 @@
 
 #include <string.h>
 
+#include <stdio.h>
+
 #include "host_api.h"
 #include "refresh.h"
 
@@ -277,6 +279,44 @@ static void a_status_outside_http_counts_as_transport_error(void **state)
 	assert_int_equal(cdh_refresh_request_total(refresh), 4);
 }
 
+/* ---- gauges ---- */
+
+static void a_gauge_keeps_its_last_value(void **state)
+{
+	struct cdh_refresh *r = *state;
+
+	cdh_refresh_gauge(r, "registry_rate_limit_remaining", 76);
+	cdh_refresh_gauge(r, "registry_rate_limit_remaining", 75);
+	assert_int_equal(r->gauge_count, 1);
+	assert_string_equal(r->gauges[0].name, "registry_rate_limit_remaining");
+	assert_int_equal(r->gauges[0].value, 75);
+}
+
+/* Names reach /metrics verbatim, so anything but [a-z0-9_] is dropped. */
+static void a_gauge_with_an_unsafe_name_is_ignored(void **state)
+{
+	struct cdh_refresh *r = *state;
+
+	cdh_refresh_gauge(r, "bad name", 1);
+	cdh_refresh_gauge(r, "x\"} 1\ny", 1);
+	cdh_refresh_gauge(r, "", 1);
+	cdh_refresh_gauge(r, NULL, 1);
+	assert_int_equal(r->gauge_count, 0);
+}
+
+static void gauges_beyond_the_limit_are_dropped(void **state)
+{
+	struct cdh_refresh *r = *state;
+	char name[16];
+	int i;
+
+	for (i = 0; i < CDH_GAUGES_MAX + 3; i++) {
+		snprintf(name, sizeof(name), "g%d", i);
+		cdh_refresh_gauge(r, name, i);
+	}
+	assert_int_equal(r->gauge_count, CDH_GAUGES_MAX);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -298,6 +338,9 @@ int main(void)
 	    cmocka_unit_test(a_deadline_in_the_future_does_not_cancel),
 	    T(requests_are_counted_by_status_class),
 	    T(a_status_outside_http_counts_as_transport_error),
+	    T(a_gauge_keeps_its_last_value),
+	    T(a_gauge_with_an_unsafe_name_is_ignored),
+	    T(gauges_beyond_the_limit_are_dropped),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

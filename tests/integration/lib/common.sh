@@ -15,11 +15,12 @@ wait_for() {
   done
 }
 
-# A TCP port on 127.0.0.1 that nothing listens on right now.
+# A TCP port on 127.0.0.1 that nothing listens on right now, below the
+# ephemeral range (see registry__random_port).
 free_port() {
   local port
   while :; do
-    port=$(( (RANDOM << 15 | RANDOM) % 30000 + 20000 ))
+    port=$(( (RANDOM << 15 | RANDOM) % 12000 + 20000 ))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return; }
   done
 }

@@ -191,6 +191,19 @@ struct cdh_host_api {
 	/* Add to this refresh's counters (requests made, by HTTP status class
 	 * where status is 0 for transport errors). */
 	void (*count_request)(struct cdh_refresh *refresh, int32_t status);
+	/*
+	 * Sets a gauge of this refresh's agent, shown on /metrics as
+	 * cdhost_<name>{agent="..."}; `name` is [a-z0-9_]+ (borrowed). The host
+	 * keeps the last value per (agent, name).
+	 */
+	void (*gauge)(struct cdh_refresh *refresh, const char *name,
+		      int64_t value);
+	/*
+	 * The file a config node was read from (absolute), or NULL when it was
+	 * not read from a file; relative paths in the config are relative to
+	 * that file's directory.
+	 */
+	const char *(*cfg_file)(const struct cdh_config_node *node);
 };
 
 /* True when the host table has function `fn` (added in some 1.N). */
@@ -279,6 +292,8 @@ struct cdh_plugin_ops {
 	 * CDH_LOG_ERROR or CDH_LOG_WARN. Returns CDH_OK when nothing worse than
 	 * a warning was found, else CDH_E_CONFIG or CDH_E_TRANSIENT. Control
 	 * thread; bounded by the account's own timeouts. No secret in findings.
+	 * A message may span lines; a line starting with "? " is a remediation
+	 * (Halyard's layout), and hosts show every line as it is.
 	 */
 	int32_t (*verify)(void *instance, cdh_report_fn report, void *report_ctx);
 };
