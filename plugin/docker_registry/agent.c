@@ -160,6 +160,29 @@ static int wants_config(const struct drg_account *acct)
 	return acct->sort_tags_by_date || acct->inspect_digests;
 }
 
+/* An image config fetch ended: it held a slot of the window. */
+static void on_config_fetched(void *ctx)
+{
+	op_done(ctx);
+}
+
+/* The manifest's digest is known: its config too if the account wants it
+ * and nobody fetched it yet. Returns 1 when a fetch was started (the tag's
+ * slot of the window passes to it). */
+static int after_manifest(struct tag_state *t, const char *digest)
+{
+	struct cycle *c = t->repo->cycle;
+	int rc;
+
+	t->facts.digest = strdup_or_flag(digest, c);
+	if (!t->facts.digest || !wants_config(c->acct))
+		return 0;
+	rc = drg_configs_want(c->configs, t->repo->name, t->facts.digest);
+	if (rc < 0)
+		c->nomem = 1;
+	return rc == 1;
+}
+
 static void on_manifest(void *ud, const struct drg_manifest_info *info,
 			const struct drg_result *res)
 {
@@ -167,13 +190,8 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 	struct cycle *c = t->repo->cycle;
 
 	if (res->code == CDH_OK) {
-		t->facts.digest = strdup_or_flag(info->digest, c);
-		/* A config fetch is not counted in the window: one manifest
-		 * adds at most one, queued behind it, so they stay as few. */
-		if (t->facts.digest && wants_config(c->acct) &&
-		    drg_configs_want(c->configs, t->repo->name,
-				     t->facts.digest) != 0)
-			c->nomem = 1;
+		if (after_manifest(t, info->digest))
+			return; /* the slot passes to the config fetch */
 	} else if (res->error_class != DRG_ERR_NOT_FOUND) {
 		fail_repo(t->repo, res);
 	} else {
@@ -374,8 +392,8 @@ static struct drg_memo *next_memo(const struct cycle *c)
 		for (j = 0; !r->failed && j < r->tag_count; j++) {
 			struct drg_memo_entry e = r->tags[j].facts;
 
-			/* Only config facts are ever reused (configs.c seeds from
-			 * them): a digest alone would cost ~250 bytes a tag. */
+			/* Only config facts are ever reused (they seed
+			 * configs.c): a digest alone would cost ~250 bytes a tag. */
 			if (r->tags[j].dropped || !e.digest || !e.has_config)
 				continue;
 			snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[j].tag);
@@ -429,7 +447,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	size_t i;
 
 	c->repos = calloc(repos->count ? repos->count : 1, sizeof(*c->repos));
-	c->configs = drg_configs_new(c->reg, c->previous);
+	c->configs = drg_configs_new(c->reg, c->previous, on_config_fetched, c);
 	if (!c->repos || !c->configs)
 		return CDH_E_NOMEM;
 	c->repo_count = repos->count;

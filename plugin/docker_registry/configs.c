@@ -21,6 +21,8 @@ struct slot {
  * a fetch in flight keeps a stable pointer while the table grows. */
 struct drg_configs {
 	struct drg_registry *reg;
+	void (*fetched)(void *ctx);
+	void *ctx;
 	struct slot **slots;
 	size_t cap, count;
 };
@@ -124,7 +126,8 @@ static void seed_one(const struct drg_memo_entry *e, void *data)
 }
 
 struct drg_configs *drg_configs_new(struct drg_registry *reg,
-				    const struct drg_memo *previous)
+				    const struct drg_memo *previous,
+				    void (*fetched)(void *ctx), void *ctx)
 {
 	struct drg_configs *t = calloc(1, sizeof(*t));
 	struct seed s = { t, 0 };
@@ -132,6 +135,8 @@ struct drg_configs *drg_configs_new(struct drg_registry *reg,
 	if (!t)
 		return NULL;
 	t->reg = reg;
+	t->fetched = fetched;
+	t->ctx = ctx;
 	if (previous)
 		drg_memo_each(previous, seed_one, &s);
 	if (s.failed) {
@@ -158,11 +163,9 @@ void drg_configs_free(struct drg_configs *t)
 	free(t);
 }
 
-static void on_config(void *ud, const struct drg_manifest_info *info,
-		      const struct drg_result *res)
+static void store_config(struct slot *slot, const struct drg_manifest_info *info,
+			 const struct drg_result *res)
 {
-	struct slot *slot = ud;
-
 	if (res->code != CDH_OK) {
 		slot->state = res->error_class == DRG_ERR_NOT_FOUND ? DRG_CONFIG_GONE
 								   : DRG_CONFIG_FAILED;
@@ -183,6 +186,16 @@ static void on_config(void *ud, const struct drg_manifest_info *info,
 	}
 }
 
+static void on_config(void *ud, const struct drg_manifest_info *info,
+		      const struct drg_result *res)
+{
+	struct slot *slot = ud;
+
+	store_config(slot, info, res);
+	if (slot->owner->fetched)
+		slot->owner->fetched(slot->owner->ctx);
+}
+
 int drg_configs_want(struct drg_configs *t, const char *repository,
 		     const char *digest)
 {
@@ -197,7 +210,7 @@ int drg_configs_want(struct drg_configs *t, const char *repository,
 	/* By digest: the config of exactly the manifest the tag points at. */
 	return drg_registry_submit_config(t->reg, repository, digest, on_config,
 					  slot) == CDH_OK
-		       ? 0
+		       ? 1
 		       : -1;
 }
 

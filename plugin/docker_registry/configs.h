@@ -20,14 +20,19 @@ struct drg_configs;
 #define DRG_CONFIG_GONE 1    /* the registry no longer has it: no date/labels */
 #define DRG_CONFIG_FAILED 2  /* could not be had this cycle: `error` says why */
 
-/* A table seeded with what `previous` (last cycle's memo, borrowed for the
- * call) knew; NULL when out of memory. */
+/*
+ * A table seeded with what `previous` (last cycle's memo, borrowed for the
+ * call) knew; `fetched(ctx)` is called as each fetch ends (the agent counts
+ * fetches in its window of operations). NULL when out of memory.
+ */
 struct drg_configs *drg_configs_new(struct drg_registry *reg,
-				    const struct drg_memo *previous);
+				    const struct drg_memo *previous,
+				    void (*fetched)(void *ctx), void *ctx);
 void drg_configs_free(struct drg_configs *configs);
 
 /* Makes sure the config of manifest `digest` of `repository` is known or
- * being fetched. 0, or -1 when out of memory. */
+ * being fetched: 1 when this call started the fetch, 0 when it was known
+ * or on its way already, -1 when out of memory. */
 int drg_configs_want(struct drg_configs *configs, const char *repository,
 		     const char *digest);
 
