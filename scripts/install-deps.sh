@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs, from Debian's packages, everything cdhost needs to build, test
 # and run its sample: compilers, libraries, the real registry the tests start,
-# and the tools the tests use. Runs apt-get only for what is missing; as root,
+# and the tools the tests use, plus any package named as an argument (the
+# benchmark adds its own). Runs apt-get only for what is missing; as root,
 # or through sudo.
 set -euo pipefail
 
@@ -11,6 +12,7 @@ packages=(
   libmicrohttpd-dev libcmocka-dev libssl-dev
   docker-registry skopeo curl jq openssl apache2-utils sqlite3
   python3 binutils
+  "$@"
 )
 
 missing=()

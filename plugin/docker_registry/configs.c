@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
 #include "records.h"
 
 #define STATE_PENDING 3 /* beside the public DRG_CONFIG_* outcomes */
@@ -27,18 +28,9 @@ struct drg_configs {
 	size_t cap, count;
 };
 
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
-
 static struct slot **find(const struct drg_configs *t, const char *digest)
 {
-	size_t i = (size_t)(hash(digest) & (t->cap - 1));
+	size_t i = (size_t)(drg_hash_str(digest) & (t->cap - 1));
 
 	while (t->slots[i] && strcmp(t->slots[i]->digest, digest) != 0)
 		i = (i + 1) & (t->cap - 1);

@@ -3,20 +3,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash.h"
+
 /* Open addressing with linear probing; the table is kept at most half full. */
 struct drg_memo {
 	struct drg_memo_entry *slots; /* key NULL = empty */
 	size_t cap, count;
 };
-
-static uint64_t hash(const char *s)
-{
-	uint64_t h = 1469598103934665603ull; /* FNV-1a */
-
-	while (*s)
-		h = (h ^ (unsigned char)*s++) * 1099511628211ull;
-	return h;
-}
 
 struct drg_memo *drg_memo_new(void)
 {
@@ -47,7 +40,7 @@ void drg_memo_free(struct drg_memo *memo)
 static struct drg_memo_entry *slot_for(const struct drg_memo *memo,
 				       const char *key)
 {
-	size_t i = (size_t)(hash(key) & (memo->cap - 1));
+	size_t i = (size_t)(drg_hash_str(key) & (memo->cap - 1));
 
 	while (memo->slots[i].key && strcmp(memo->slots[i].key, key) != 0)
 		i = (i + 1) & (memo->cap - 1);
