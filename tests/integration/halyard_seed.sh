@@ -161,33 +161,11 @@ run_hal account delete empty-registry
 
 # ---- Other registries: Bearer tokens from a token server ----
 seed_storage "$T/tokseed" || fail "seeding"
-mkdir -p "$T/tok" "$T/tokreg"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/tok/rsa.key" -out "$T/tok/rsa.crt" \
-    -days 3650 -subj /CN=token-signer > "$T/openssl.log" 2>&1 || fail "openssl"
-tport=$(free_port)
-rport=$(free_port)
-cat > "$T/tokreg/config.yml" <<CFG
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $T/tokseed/data}}
-http: {addr: 127.0.0.1:$rport, secret: fixed-test-secret}
-auth:
-  token:
-    realm: http://127.0.0.1:$tport/token
-    service: test-registry
-    issuer: test-issuer
-    rootcertbundle: $T/tok/rsa.crt
-CFG
-start_registry_config "$T/tokreg"
-python3 "$CDH_SOURCE_DIR/tests/integration/token_server.py" --port "$tport" \
-    --key "$T/tok/rsa.key" --cert "$T/tok/rsa.crt" --log "$T/token.log" &
-CLEANUP_PIDS+=("$!")
-wait_http "http://127.0.0.1:$rport/v2/" || fail "token registry"
-wait_http "http://127.0.0.1:$tport/" || fail "token server"
-run_hal account add my-token-registry --address "http://127.0.0.1:$rport" --username alice \
+token_registry_start "$T/tok" "$T/tokseed/data"
+run_hal account add my-token-registry --address "$TOKEN_REGISTRY_URL" --username alice \
     --password <<< "s3cret"
 assert_eq "token registry: add exits 0 (${HAL_ERR})" 0 "$HAL_RC"
-assert_contains "token registry: the catalog scope was asked for" "alice registry:catalog:* -> 200" "$(< "$T/token.log")"
+assert_contains "token registry: the catalog scope was asked for" "alice registry:catalog:* -> 200" "$(< "$T/tok/token.log")"
 
 # ---- The workflow's end: cdhost caches every account ----
 run_rc=0

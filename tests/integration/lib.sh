@@ -109,3 +109,46 @@ start_fake() {
 info() {
     python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$FAKE_INFO" "$1"
 }
+
+# token_registry_start DIR STORAGE_ROOT: docker-registry 2.8 with token auth
+# (registry-protocol.md §7.3) over STORAGE_ROOT, signing key and config in
+# DIR, and its token server; sets TOKEN_REGISTRY_URL and TOKEN_PORT.
+token_registry_start() {
+    local dir=$1 storage=$2 rport
+    mkdir -p "$dir/token" "$dir/reg"
+    openssl req -x509 -newkey rsa:2048 -nodes -keyout "$dir/token/rsa.key" \
+        -out "$dir/token/rsa.crt" -days 3650 -subj /CN=token-signer > "$dir/openssl.log" 2>&1 \
+        || { cat "$dir/openssl.log"; fail "openssl"; }
+    TOKEN_PORT=$(free_port)
+    rport=$(free_port)
+    cat > "$dir/reg/config.yml" <<CFG
+version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage: {filesystem: {rootdirectory: $storage}}
+http: {addr: 127.0.0.1:$rport, secret: fixed-test-secret}
+auth:
+  token:
+    realm: http://127.0.0.1:$TOKEN_PORT/token
+    service: test-registry
+    issuer: test-issuer
+    rootcertbundle: $dir/token/rsa.crt
+CFG
+    start_registry_config "$dir/reg"
+    TOKEN_REGISTRY_URL=http://127.0.0.1:$rport
+    wait_http "$TOKEN_REGISTRY_URL/v2/" || fail "token registry did not start"
+    TOKEN_DIR=$dir
+    token_server_start
+}
+
+# token_server_start [ARGS...]: (re)starts token_server.py on $TOKEN_PORT
+# with the key of token_registry_start; it logs to $TOKEN_DIR/token.log.
+token_server_start() {
+    [[ -n ${TOKEN_PID:-} ]] && registry__kill "$TOKEN_PID"
+    : > "$TOKEN_DIR/token.log"
+    python3 "$CDH_SOURCE_DIR/tests/integration/token_server.py" --port "$TOKEN_PORT" \
+        --key "$TOKEN_DIR/token/rsa.key" --cert "$TOKEN_DIR/token/rsa.crt" \
+        --log "$TOKEN_DIR/token.log" "$@" &
+    TOKEN_PID=$!
+    CLEANUP_PIDS+=("$TOKEN_PID")
+    wait_http "http://127.0.0.1:$TOKEN_PORT/" || fail "token server did not start"
+}

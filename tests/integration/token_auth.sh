@@ -10,40 +10,8 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
 seed_storage "$T/seed" || fail "seeding"
-mkdir -p "$T/token" "$T/reg"
-openssl req -x509 -newkey rsa:2048 -nodes -keyout "$T/token/rsa.key" \
-    -out "$T/token/rsa.crt" -days 3650 -subj /CN=token-signer > "$T/openssl.log" 2>&1 \
-    || { cat "$T/openssl.log"; fail "openssl"; }
-
-# start_token_server [ARGS...]: (re)starts the token server on $tport.
-start_token_server() {
-    [[ -n ${TOKEN_PID:-} ]] && registry__kill "$TOKEN_PID"
-    : > "$T/token.log"
-    python3 "$(dirname "$0")/token_server.py" --port "$tport" --key "$T/token/rsa.key" \
-        --cert "$T/token/rsa.crt" --log "$T/token.log" "$@" &
-    TOKEN_PID=$!
-    CLEANUP_PIDS+=("$TOKEN_PID")
-    wait_http "http://127.0.0.1:$tport/" || fail "token server did not start"
-}
-
-tport=$(free_port)
-port=$(free_port)
-cat > "$T/reg/config.yml" <<CFG
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $T/seed/data}}
-http: {addr: 127.0.0.1:$port, secret: fixed-test-secret}
-auth:
-  token:
-    realm: http://127.0.0.1:$tport/token
-    service: test-registry
-    issuer: test-issuer
-    rootcertbundle: $T/token/rsa.crt
-CFG
-start_registry_config "$T/reg"
-url=http://127.0.0.1:$port
-wait_http "$url/v2/" || fail "registry did not start"
-start_token_server
+token_registry_start "$T" "$T/seed/data"
+url=$TOKEN_REGISTRY_URL
 
 export DRG_PROBE_PASSWORD=s3cret
 probe --stats --user alice "$url" catalog
@@ -83,7 +51,7 @@ assert_contains "token request refused, no loop" "requests=3 " "$PROBE_ERR"
 
 # A token that dies while the listing runs: valid 2 s at the registry, but
 # announced for an hour. The listing sleeps 4 s after its first page.
-start_token_server --short-first 2
+token_server_start --short-first 2
 probe --stats --user alice --page 1 --slow-page 4 "$url" catalog-sync
 assert_eq "catalog complete across the expiry" "library/nginx
 public/tool
