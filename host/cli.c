@@ -8,18 +8,18 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "accounts.h"
-#include "config.h"
-#include "credentials_json.h"
-#include "directory.h"
-#include "halyard.h"
-#include "host_api.h"
-#include "loader.h"
-#include "log.h"
-#include "queries.h"
-#include "runner.h"
+#include "plugins/accounts.h"
+#include "config/config.h"
+#include "api/credentials_json.h"
+#include "api/directory.h"
+#include "halyard/halyard.h"
+#include "plugins/host_table.h"
+#include "plugins/loader.h"
+#include "util/log.h"
+#include "api/queries.h"
+#include "schedule/runner.h"
 #include "service.h"
-#include "store.h"
+#include "store/store.h"
 
 #define EXIT_RUNTIME 1
 #define EXIT_USAGE 2

@@ -13,13 +13,13 @@
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-#include "accounts.h"
-#include "directory.h"
-#include "http_api.h"
-#include "log.h"
-#include "refresh.h"
-#include "scheduler.h"
-#include "status.h"
+#include "plugins/accounts.h"
+#include "api/directory.h"
+#include "api/http_api.h"
+#include "util/log.h"
+#include "store/refresh.h"
+#include "schedule/scheduler.h"
+#include "schedule/status.h"
 
 #define NS_PER_MS 1000000ull
 #define DEBOUNCE_NS (300 * NS_PER_MS)

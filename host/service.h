@@ -9,9 +9,9 @@
 #ifndef CDH_SERVICE_H
 #define CDH_SERVICE_H
 
-#include "config.h"
-#include "loader.h"
-#include "store.h"
+#include "config/config.h"
+#include "plugins/loader.h"
+#include "store/store.h"
 
 struct cdh_service_start {
 	const char *config_path;    /* as given; reloaded from here */

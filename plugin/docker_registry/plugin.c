@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "account.h"
-#include "agent.h"
+#include "account/account.h"
+#include "agent/agent.h"
 #include "cdh_plugin.h"
-#include "credentials.h"
-#include "describe.h"
-#include "registry.h"
+#include "credentials/credentials.h"
+#include "account/describe.h"
+#include "registry/registry.h"
 #include "verify.h"
 
 #define DRG_VERSION "0.1.0"

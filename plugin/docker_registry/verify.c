@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "transport.h"
+#include "http/transport.h"
 
 #define FINDING_MAX 2048
 #define PING_BODY_CAP (64u * 1024u)

@@ -33,10 +33,10 @@
 
 #include <stdint.h>
 
-#include "account.h"
+#include "account/account.h"
 #include "cdh_plugin.h"
-#include "credentials.h"
-#include "registry.h"
+#include "credentials/credentials.h"
+#include "registry/registry.h"
 
 /*
  * Checks `account` against its registry through `reg` (a client of this

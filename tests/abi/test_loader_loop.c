@@ -13,7 +13,7 @@
 
 #include <cmocka.h>
 
-#include "loader.h"
+#include "plugins/loader.h"
 
 #define ROUNDS 20
 

@@ -1,5 +1,5 @@
 /* Fuzz target: WWW-Authenticate values (several lines split on '\n'). */
-#include "challenge.h"
+#include "auth/challenge.h"
 #include "fuzz_input.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

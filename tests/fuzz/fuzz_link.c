@@ -1,7 +1,7 @@
 /* Fuzz target: Link values, resolved against a registry with a base path. */
 #include "fuzz_input.h"
-#include "link.h"
-#include "url.h"
+#include "http/link.h"
+#include "util/url.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -1,6 +1,6 @@
 /* Fuzz target: tags/list and _catalog pages. */
 #include "fuzz_input.h"
-#include "listing.h"
+#include "registry/listing.h"
 
 static int count(const char *name, void *data)
 {

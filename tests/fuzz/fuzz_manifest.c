@@ -1,6 +1,6 @@
 /* Fuzz target: manifest/index bodies and image config blobs. */
 #include "fuzz_input.h"
-#include "manifest.h"
+#include "registry/manifest.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

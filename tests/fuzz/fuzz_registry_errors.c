@@ -1,6 +1,6 @@
 /* Fuzz target: registry error bodies. */
 #include "fuzz_input.h"
-#include "registry_errors.h"
+#include "http/registry_errors.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

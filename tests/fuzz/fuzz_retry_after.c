@@ -1,6 +1,6 @@
 /* Fuzz target: Retry-After, HTTP-date and RateLimit-* values. */
 #include "fuzz_input.h"
-#include "retry_after.h"
+#include "http/retry_after.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

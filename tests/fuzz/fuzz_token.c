@@ -1,6 +1,6 @@
 /* Fuzz target: token server answers, then the cache with that token. */
 #include "fuzz_input.h"
-#include "token.h"
+#include "auth/token.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

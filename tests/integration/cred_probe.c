@@ -19,12 +19,12 @@
 
 #include <curl/curl.h>
 
-#include "account.h"
-#include "config.h"
-#include "config_view.h"
-#include "credentials.h"
-#include "host_api.h"
-#include "log.h"
+#include "account/account.h"
+#include "config/config.h"
+#include "config/config_view.h"
+#include "credentials/credentials.h"
+#include "plugins/host_table.h"
+#include "util/log.h"
 
 struct probe {
 	const char *config_path;
@@ -138,8 +138,8 @@ static int run(const struct probe *p)
 		return 2;
 	}
 	node = find_account(config, p->account);
-	if (!node || drg_account_parse(cdh_host_api_get(), node, &account) != CDH_OK ||
-	    !(creds = drg_credentials_new(account, cdh_host_api_get()))) {
+	if (!node || drg_account_parse(cdh_host_table_get(), node, &account) != CDH_OK ||
+	    !(creds = drg_credentials_new(account, cdh_host_table_get()))) {
 		fprintf(stderr, "cred_probe: no usable account %s\n", p->account);
 		cdh_config_free(config);
 		drg_account_free(account);

@@ -24,7 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "registry.h"
+#include "registry/registry.h"
 
 static struct {
 	const char *user;

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "account.h"
-#include "config_view.h"
-#include "host_api.h"
+#include "account/account.h"
+#include "config/config_view.h"
+#include "plugins/host_table.h"
 
 #define FIXTURE_MAX_DIAGS 32
 
@@ -46,7 +46,7 @@ static inline void fixture_record_diag(const struct cdh_config_node *node,
 /* The real host table, with config_diag recording instead of printing. */
 static inline const struct cdh_host_api *fixture_host(void)
 {
-	fixture_api = *cdh_host_api_get();
+	fixture_api = *cdh_host_table_get();
 	fixture_api.config_diag = fixture_record_diag;
 	return &fixture_api;
 }

@@ -6,7 +6,7 @@
 #ifndef CDH_TESTDIRECTORY_H
 #define CDH_TESTDIRECTORY_H
 
-#include "directory.h"
+#include "api/directory.h"
 
 /* An empty directory, or NULL when out of memory. */
 struct cdh_directory *testdirectory_new(void);

@@ -1,0 +1,237 @@
+#include "api/http_api.h"
+
+#include <microhttpd.h>
+#include <netdb.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "api/credentials_json.h"
+#include "api/directory.h"
+#include "util/json_out.h"
+#include "api/queries.h"
+#include "schedule/status.h"
+
+#define JSON_TYPE "application/json"
+#define METRICS_TYPE "text/plain; version=0.0.4"
+#define THREADS 2
+
+struct cdh_http_api {
+	struct MHD_Daemon *daemon;
+	struct cdh_store *store;
+	struct addrinfo *addr;
+};
+
+static int is_true(const char *v)
+{
+	return v && (strcmp(v, "true") == 0 || strcmp(v, "1") == 0);
+}
+
+static int route_credentials(const char *path, cdh_http_arg_fn arg, void *ctx,
+			     char **body)
+{
+	struct cdh_directory *dir = cdh_directory_current();
+	int status = 200;
+
+	if (strcmp(path, "/credentials") == 0) {
+		*body = cdh_credentials_list_json(dir, is_true(arg(ctx, "expand")));
+	} else {
+		const char *name = path + strlen("/credentials/");
+
+		*body = cdh_credentials_get_json(dir, name);
+		if (!*body) {
+			*body = cdh_credentials_not_found_json(name);
+			status = 404;
+		}
+	}
+	cdh_directory_release(dir);
+	return status;
+}
+
+static int route_tags(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
+		      char **body)
+{
+	const char *account = arg(ctx, "account"), *repo = arg(ctx, "repository");
+	char err[512];
+
+	if (!account || !repo) {
+		*body = cdh_json_error(400, "Bad Request",
+				   "account and repository are required");
+		return 400;
+	}
+	*body = cdh_query_tags(store, account, repo, err, sizeof(err));
+	if (!*body) {
+		*body = cdh_json_error(500, "Internal Server Error", "cache store error");
+		return 500;
+	}
+	return 200;
+}
+
+static int route_find(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
+		      char **body)
+{
+	struct cdh_find_params p = { arg(ctx, "q"), arg(ctx, "account"),
+				     arg(ctx, "repository"), arg(ctx, "tag"), 0,
+				     is_true(arg(ctx, "includeDetails")) };
+	const char *count = arg(ctx, "count");
+	struct cdh_directory *dir;
+	char err[512], *end;
+
+	if (count && *count) {
+		p.count = strtol(count, &end, 10);
+		if (*end != '\0') {
+			*body = cdh_json_error(400, "Bad Request", "count must be a number");
+			return 400;
+		}
+	}
+	dir = cdh_directory_current();
+	*body = cdh_query_find(store, dir, &p, err, sizeof(err));
+	cdh_directory_release(dir);
+	if (!*body) {
+		*body = cdh_json_error(500, "Internal Server Error", "cache store error");
+		return 500;
+	}
+	return 200;
+}
+
+int cdh_http_api_route(struct cdh_store *store, const char *path,
+		       cdh_http_arg_fn arg, void *ctx, const char **type,
+		       char **body)
+{
+	*type = JSON_TYPE;
+	if (strcmp(path, "/health") == 0) {
+		*body = cdh_status_health_json();
+		return 200;
+	}
+	if (strcmp(path, "/metrics") == 0) {
+		*type = METRICS_TYPE;
+		*body = cdh_status_metrics_text(store);
+		return 200;
+	}
+	if (strcmp(path, "/credentials") == 0 ||
+	    (strncmp(path, "/credentials/", 13) == 0 && path[13] &&
+	     !strchr(path + 13, '/')))
+		return route_credentials(path, arg, ctx, body);
+	if (strcmp(path, "/dockerRegistry/images/tags") == 0)
+		return route_tags(store, arg, ctx, body);
+	if (strcmp(path, "/dockerRegistry/images/find") == 0)
+		return route_find(store, arg, ctx, body);
+	*body = cdh_json_error(404, "Not Found", "no such endpoint");
+	return 404;
+}
+
+static const char *mhd_arg(void *ctx, const char *name)
+{
+	return MHD_lookup_connection_value(ctx, MHD_GET_ARGUMENT_KIND, name);
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, int status,
+			     const char *type, char *body)
+{
+	struct MHD_Response *resp;
+	enum MHD_Result rc;
+
+	if (!body)
+		return MHD_NO; /* out of memory: drop the connection */
+	resp = MHD_create_response_from_buffer(strlen(body), body,
+					       MHD_RESPMEM_MUST_FREE);
+	if (!resp) {
+		free(body);
+		return MHD_NO;
+	}
+	MHD_add_response_header(resp, "Content-Type", type);
+	rc = MHD_queue_response(conn, (unsigned)status, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload_data,
+			      size_t *upload_size, void **req_ctx)
+{
+	struct cdh_http_api *api = cls;
+	const char *type;
+	char *body = NULL;
+	int status;
+
+	(void)version, (void)upload_data;
+	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return reply(conn, 405, JSON_TYPE,
+			     cdh_json_error(405, "Method Not Allowed", "GET only"));
+	if (*req_ctx == NULL && *upload_size == 0) {
+		/* First call for this request: headers only, answer on the next. */
+		*req_ctx = conn;
+		return MHD_YES;
+	}
+	status = cdh_http_api_route(api->store, url, mhd_arg, conn, &type, &body);
+	return reply(conn, status, type, body);
+}
+
+static int resolve(const char *listen, struct addrinfo **out, char *err,
+		   size_t errlen)
+{
+	struct addrinfo hints = { 0 };
+	char host[256];
+	const char *colon = strrchr(listen, ':');
+	size_t hostlen;
+	int rc;
+
+	if (!colon || colon == listen) {
+		snprintf(err, errlen, "host.listen \"%s\": want host:port", listen);
+		return -1;
+	}
+	hostlen = (size_t)(colon - listen);
+	if (listen[0] == '[' && hostlen >= 2 && listen[hostlen - 1] == ']')
+		snprintf(host, sizeof(host), "%.*s", (int)hostlen - 2, listen + 1);
+	else
+		snprintf(host, sizeof(host), "%.*s", (int)hostlen, listen);
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV | AI_PASSIVE;
+	rc = getaddrinfo(host, colon + 1, &hints, out);
+	if (rc != 0) {
+		snprintf(err, errlen, "host.listen \"%s\": %s", listen, gai_strerror(rc));
+		return -1;
+	}
+	return 0;
+}
+
+struct cdh_http_api *cdh_http_api_start(const char *listen,
+					struct cdh_store *store, char *err,
+					size_t errlen)
+{
+	struct cdh_http_api *api = calloc(1, sizeof(*api));
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+
+	if (!api) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	api->store = store;
+	if (resolve(listen, &api->addr, err, errlen) != 0) {
+		free(api);
+		return NULL;
+	}
+	if (api->addr->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	api->daemon = MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, api, MHD_OPTION_SOCK_ADDR,
+		api->addr->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+	if (!api->daemon) {
+		snprintf(err, errlen, "cannot listen on %s (address in use?)", listen);
+		freeaddrinfo(api->addr);
+		free(api);
+		return NULL;
+	}
+	return api;
+}
+
+void cdh_http_api_stop(struct cdh_http_api *api)
+{
+	if (!api)
+		return;
+	MHD_stop_daemon(api->daemon);
+	freeaddrinfo(api->addr);
+	free(api);
+}

@@ -1,0 +1,36 @@
+/*
+ * http_api - Clouddriver's HTTP API on libmicrohttpd: /credentials,
+ * /credentials/{name}, /dockerRegistry/images/tags (and find), /health,
+ * /metrics. Handlers run on the server's threads and only read: the store
+ * (through its reader connections) and the published account directory.
+ */
+#ifndef CDH_HTTP_API_H
+#define CDH_HTTP_API_H
+
+#include <stddef.h>
+
+#include "store/store.h"
+
+struct cdh_http_api;
+
+/*
+ * Listens on `listen` ("host:port", "[v6]:port") and serves from `store`
+ * (borrowed; must outlive the server). NULL with err on failure.
+ */
+struct cdh_http_api *cdh_http_api_start(const char *listen,
+					struct cdh_store *store, char *err,
+					size_t errlen);
+/* Stops accepting, finishes requests in progress, frees. */
+void cdh_http_api_stop(struct cdh_http_api *api);
+
+/*
+ * The response to GET `path` with query args looked up through `arg`
+ * (returns NULL for an absent arg): status code, content type and body
+ * (caller frees). Exposed so tests can drive routing without sockets.
+ */
+typedef const char *(*cdh_http_arg_fn)(void *ctx, const char *name);
+int cdh_http_api_route(struct cdh_store *store, const char *path,
+		       cdh_http_arg_fn arg, void *arg_ctx,
+		       const char **content_type, char **body);
+
+#endif

@@ -1,0 +1,254 @@
+#include "config/config.h"
+
+#include <errno.h>
+#include <libconfig.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config/config_view.h"
+#include "util/diag.h"
+
+#define DEFAULT_LISTEN "127.0.0.1:7002"
+#define DEFAULT_CACHE_FILE "cache.db"
+#define DEFAULT_WORKERS 4
+#define MAX_WORKERS 64
+
+static const char *const host_keys[] = { "listen", "pluginDir", "cache",
+					  "workers", NULL };
+static const char *const cache_keys[] = { "backend", "path", NULL };
+
+static config_t *libconfig_of(const struct cdh_config *config)
+{
+	return config->libconfig;
+}
+
+/* `path` relative to the config file's directory, as a new string. */
+static char *relative_to(const char *dir, const char *path)
+{
+	size_t len;
+	char *out;
+
+	if (path[0] == '/')
+		return strdup(path);
+	len = strlen(dir) + strlen(path) + 2;
+	out = malloc(len);
+	if (out)
+		snprintf(out, len, "%s/%s", dir, path);
+	return out;
+}
+
+static void warn_unknown(const struct cdh_config_node *group,
+			 const char *const *known, const char *where)
+{
+	size_t i, count = cdh_cfg_count(group);
+
+	/* A list's members have no names; its type error is reported already. */
+	if (cdh_cfg_type(group) != CDH_CFG_GROUP)
+		return;
+	for (i = 0; i < count; i++) {
+		const struct cdh_config_node *member = cdh_cfg_at(group, i);
+		const char *name = cdh_cfg_name(member);
+		size_t k;
+
+		for (k = 0; known[k] && strcmp(known[k], name) != 0; k++)
+			;
+		if (!known[k])
+			cdh_cfg_diag(member, CDH_LOG_WARN,
+				     "unknown field '%s' in %s ignored", name,
+				     where);
+	}
+}
+
+/* A string member, or `fallback`; a wrong type is an error. */
+static const char *string_member(const struct cdh_config_node *group,
+				 const char *name, const char *fallback)
+{
+	const struct cdh_config_node *member = cdh_cfg_member(group, name);
+	const char *value = fallback;
+
+	if (member && cdh_cfg_string(member, &value) != CDH_OK) {
+		cdh_cfg_diag(member, CDH_LOG_ERROR, "%s must be a string", name);
+		return fallback;
+	}
+	return value;
+}
+
+static int read_cache(struct cdh_config *config,
+		      const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *cache = cdh_cfg_member(host, "cache");
+	const char *backend = string_member(cache, "backend", "sqlite");
+	const char *path = string_member(cache, "path", DEFAULT_CACHE_FILE);
+
+	if (cache && cdh_cfg_type(cache) != CDH_CFG_GROUP)
+		cdh_cfg_diag(cache, CDH_LOG_ERROR,
+			     "host.cache must be a group { backend = ...; }");
+	if (cache)
+		warn_unknown(cache, cache_keys, "host.cache");
+	if (strcmp(backend, "memory") == 0)
+		config->cache_memory = 1;
+	else if (strcmp(backend, "sqlite") != 0)
+		cdh_cfg_diag(cdh_cfg_member(cache, "backend"), CDH_LOG_ERROR,
+			     "host.cache.backend must be \"sqlite\" or \"memory\", not \"%s\"",
+			     backend);
+	config->cache_path = relative_to(config->dir, path);
+	return config->cache_path ? 0 : -1;
+}
+
+static void read_workers(struct cdh_config *config,
+			 const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *node = cdh_cfg_member(host, "workers");
+	int64_t n = DEFAULT_WORKERS;
+
+	if (node && (cdh_cfg_int(node, &n) != CDH_OK || n < 1 || n > MAX_WORKERS)) {
+		cdh_cfg_diag(node, CDH_LOG_ERROR,
+			     "host.workers must be an integer from 1 to %d",
+			     MAX_WORKERS);
+		n = DEFAULT_WORKERS;
+	}
+	config->workers = (unsigned)n;
+}
+
+static int read_host(struct cdh_config *config)
+{
+	const struct cdh_config_node *host =
+		cdh_config_section(config, "host");
+	const char *plugin_dir = string_member(host, "pluginDir", NULL);
+
+	if (host && cdh_cfg_type(host) != CDH_CFG_GROUP)
+		cdh_cfg_diag(host, CDH_LOG_ERROR, "host must be a group { ... }");
+	if (host)
+		warn_unknown(host, host_keys, "host");
+	read_workers(config, host);
+	config->listen = strdup(string_member(host, "listen", DEFAULT_LISTEN));
+	if (!config->listen)
+		return -1;
+	if (plugin_dir) {
+		config->plugin_dir = relative_to(config->dir, plugin_dir);
+		if (!config->plugin_dir)
+			return -1;
+	}
+	return read_cache(config, host);
+}
+
+static char *directory_of(const char *path)
+{
+	char *copy = strdup(path), *dir;
+	const char *parent;
+
+	if (!copy)
+		return NULL;
+	parent = dirname(copy);
+	/* Absolute, so that paths in the file do not depend on the directory
+	 * cdhost was started from; a missing one is left for parse_file. */
+	dir = realpath(parent, NULL);
+	if (!dir)
+		dir = strdup(parent);
+	free(copy);
+	return dir;
+}
+
+static int parse_file(struct cdh_config *config, char *err, size_t errlen)
+{
+	config_t *cfg = libconfig_of(config);
+	const char *base = strrchr(config->path, '/');
+	char file[4096];
+
+	config_init(cfg);
+	config_set_include_dir(cfg, config->dir);
+	/* Read by its absolute name: every node then knows its file (cfg_file),
+	 * and plugins resolve relative paths against its directory. */
+	snprintf(file, sizeof(file), "%s/%s", config->dir,
+		 base ? base + 1 : config->path);
+	if (config_read_file(cfg, file) == CONFIG_TRUE)
+		return 0;
+	if (config_error_type(cfg) == CONFIG_ERR_FILE_IO)
+		snprintf(err, errlen, "%s: cannot read: %s", config->path,
+			 strerror(errno));
+	else
+		snprintf(err, errlen, "%s:%d: %s",
+			 config_error_file(cfg) ? config_error_file(cfg)
+						: config->path,
+			 config_error_line(cfg), config_error_text(cfg));
+	return -1;
+}
+
+struct cdh_config *cdh_config_load(const char *path, char *err, size_t errlen)
+{
+	struct cdh_config *config = calloc(1, sizeof(*config));
+	struct cdh_diag diag;
+
+	if (!config || !(config->libconfig = calloc(1, sizeof(config_t))) ||
+	    !(config->path = strdup(path)) ||
+	    !(config->dir = directory_of(path))) {
+		snprintf(err, errlen, "out of memory");
+		cdh_config_free(config);
+		return NULL;
+	}
+	if (parse_file(config, err, errlen) != 0) {
+		cdh_config_free(config);
+		return NULL;
+	}
+	cdh_diag_begin(&diag);
+	if (read_host(config) != 0)
+		snprintf(diag.first_error, sizeof(diag.first_error),
+			 "out of memory"), diag.errors++;
+	cdh_diag_end();
+	if (diag.errors) {
+		snprintf(err, errlen, "%s", diag.first_error);
+		cdh_config_free(config);
+		return NULL;
+	}
+	return config;
+}
+
+void cdh_config_free(struct cdh_config *config)
+{
+	if (!config)
+		return;
+	if (config->libconfig && config->path)
+		config_destroy(libconfig_of(config));
+	free(config->libconfig);
+	free(config->path);
+	free(config->dir);
+	free(config->listen);
+	free(config->plugin_dir);
+	free(config->cache_path);
+	free(config);
+}
+
+const struct cdh_config_node *cdh_config_section(const struct cdh_config *config,
+						 const char *name)
+{
+	config_setting_t *s = config_lookup(libconfig_of(config), name);
+
+	return (const struct cdh_config_node *)(void *)s;
+}
+
+const struct cdh_config_node *cdh_config_root(const struct cdh_config *config)
+{
+	config_setting_t *root = config_root_setting(libconfig_of(config));
+
+	return (const struct cdh_config_node *)(void *)root;
+}
+
+char *cdh_config_default_path(const char *given)
+{
+	const char *env = getenv("CDHOST_CONFIG");
+	const char *home = getenv("HOME");
+	size_t len;
+	char *out;
+
+	if (given)
+		return strdup(given);
+	if (env && *env)
+		return strdup(env);
+	len = strlen(home ? home : "") + sizeof("/.cdhost/cdhost.cfg");
+	out = malloc(len);
+	if (out)
+		snprintf(out, len, "%s/.cdhost/cdhost.cfg", home ? home : "");
+	return out;
+}

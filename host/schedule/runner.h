@@ -1,0 +1,44 @@
+/*
+ * runner - runs one refresh of one agent and applies the result to the store:
+ * the unit of work the scheduler (and `run --once`) hands to a worker.
+ */
+#ifndef CDH_RUNNER_H
+#define CDH_RUNNER_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+#include "plugins/accounts.h"
+#include "store/refresh.h"
+#include "store/store.h"
+
+struct cdh_run_summary {
+	char agent[512];
+	int32_t result;       /* the plugin's return, or CDH_E_FATAL if not stored */
+	size_t scopes;        /* scopes reported */
+	size_t failed_scopes; /* of which failed (kept their old records) */
+	size_t records;
+	uint64_t requests;
+	uint64_t requests_by_class[CDH_STATUS_CLASSES]; /* [0] transport, [n] nxx */
+	double seconds;
+	struct cdh_gauge gauges[CDH_GAUGES_MAX]; /* what the plugin reported */
+	size_t gauge_count;
+	char error[512];
+};
+
+/*
+ * Refreshes agent `index` of `account` and, if the cycle completed, applies
+ * it to `store`. `cancel` (may be NULL) stops it when set from another
+ * thread. Logs a one-line summary. Returns CDH_OK when the cycle was
+ * stored with no failed scope, else the error; `summary` is filled either way.
+ */
+int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
+			   struct cdh_store *store, uint64_t deadline_ns,
+			   const atomic_int *cancel,
+			   struct cdh_run_summary *summary);
+
+/* Refreshes every agent of every account once; 0 all ok, 1 some failed. */
+int cdh_runner_run_all(const struct cdh_accounts *accounts,
+		       struct cdh_store *store);
+
+#endif

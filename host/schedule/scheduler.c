@@ -1,0 +1,440 @@
+#include "schedule/scheduler.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#include "util/log.h"
+#include "store/refresh.h"
+
+#define NS_PER_MS 1000000ull
+#define NS_PER_S 1000000000ull
+/* A refresh is cut off after ten intervals, and never before ten minutes. */
+#define DEADLINE_INTERVALS 10
+#define DEADLINE_MIN_NS (600 * NS_PER_S)
+
+struct agent {
+	struct cdh_account *account;
+	uint32_t index;
+	uint64_t interval_ns;
+	uint64_t due_ns;
+	unsigned failures;      /* consecutive failed runs, for backoff */
+	int running;            /* queued or refreshing */
+	int retired;
+	atomic_int cancel;      /* set to stop its run in flight */
+	struct cdh_run_summary summary; /* of the last run, filled by a worker */
+	struct agent *next_done;
+};
+
+struct retirement {
+	struct cdh_account *account;
+	void (*on_idle)(void *ctx, struct cdh_account *account);
+	void *ctx;
+	struct retirement *next;
+};
+
+struct cdh_scheduler {
+	struct cdh_scheduler_options opts;
+	struct agent **agents;
+	size_t count, alloc;
+	struct retirement *retirements;
+	size_t running;
+	pthread_t *threads;
+	unsigned started;
+	int event_fd;
+	pthread_mutex_t lock;   /* guards queue, done list, stopping */
+	pthread_cond_t wake;
+	struct agent **queue;   /* ring of agents to run */
+	size_t queue_head, queue_len, queue_cap;
+	struct agent *done;
+	int stopping;
+};
+
+static void finish_retirements(struct cdh_scheduler *s);
+
+static uint64_t jitter(const struct cdh_scheduler *s)
+{
+	return s->opts.jitter_ns ? (uint64_t)random() % s->opts.jitter_ns : 0;
+}
+
+/* Worker side: take the next agent, or NULL when stopping. */
+static struct agent *next_job(struct cdh_scheduler *s)
+{
+	struct agent *a = NULL;
+
+	pthread_mutex_lock(&s->lock);
+	while (!s->stopping && s->queue_len == 0)
+		pthread_cond_wait(&s->wake, &s->lock);
+	if (!s->stopping) {
+		a = s->queue[s->queue_head];
+		s->queue_head = (s->queue_head + 1) % s->queue_cap;
+		s->queue_len--;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return a;
+}
+
+static uint64_t deadline_for(const struct agent *a, uint64_t now)
+{
+	uint64_t span = a->interval_ns * DEADLINE_INTERVALS;
+
+	return now + (span > DEADLINE_MIN_NS ? span : DEADLINE_MIN_NS);
+}
+
+static void *worker_main(void *arg)
+{
+	struct cdh_scheduler *s = arg;
+	struct agent *a;
+	uint64_t one = 1;
+
+	while ((a = next_job(s)) != NULL) {
+		cdh_runner_refresh(a->account, a->index, s->opts.store,
+				   deadline_for(a, cdh_monotonic_ns()), &a->cancel,
+				   &a->summary);
+		pthread_mutex_lock(&s->lock);
+		a->next_done = s->done;
+		s->done = a;
+		pthread_mutex_unlock(&s->lock);
+		if (write(s->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			cdh_log(CDH_LOG_ERROR, NULL, "scheduler: wakeup failed: %s",
+				strerror(errno));
+	}
+	return NULL;
+}
+
+static int start_workers(struct cdh_scheduler *s, char *err, size_t errlen)
+{
+	unsigned i, n = s->opts.workers ? s->opts.workers : 1;
+
+	s->threads = calloc(n, sizeof(*s->threads));
+	if (!s->threads) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < n; i++) {
+		int rc = pthread_create(&s->threads[i], NULL, worker_main, s);
+
+		if (rc != 0) {
+			snprintf(err, errlen, "cannot start a worker: %s", strerror(rc));
+			return -1;
+		}
+		s->started++;
+	}
+	return 0;
+}
+
+struct cdh_scheduler *cdh_scheduler_new(const struct cdh_scheduler_options *opts,
+					char *err, size_t errlen)
+{
+	struct cdh_scheduler *s = calloc(1, sizeof(*s));
+
+	if (!s) {
+		snprintf(err, errlen, "out of memory");
+		return NULL;
+	}
+	s->opts = *opts;
+	pthread_mutex_init(&s->lock, NULL);
+	pthread_cond_init(&s->wake, NULL);
+	s->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+	if (s->event_fd < 0) {
+		snprintf(err, errlen, "eventfd: %s", strerror(errno));
+		cdh_scheduler_free(s);
+		return NULL;
+	}
+	if (start_workers(s, err, errlen) != 0) {
+		cdh_scheduler_free(s);
+		return NULL;
+	}
+	return s;
+}
+
+static void stop_workers(struct cdh_scheduler *s)
+{
+	unsigned i;
+
+	pthread_mutex_lock(&s->lock);
+	s->stopping = 1;
+	pthread_cond_broadcast(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	for (i = 0; i < s->started; i++)
+		pthread_join(s->threads[i], NULL);
+	s->started = 0;
+}
+
+void cdh_scheduler_free(struct cdh_scheduler *s)
+{
+	size_t i;
+
+	if (!s)
+		return;
+	cdh_scheduler_cancel_all(s);
+	stop_workers(s);
+	cdh_scheduler_reap(s);
+	/* Queued runs that never started end here, as not run. */
+	for (; s->queue_len; s->queue_len--, s->running--) {
+		s->queue[s->queue_head]->running = 0;
+		s->queue_head = (s->queue_head + 1) % s->queue_cap;
+	}
+	finish_retirements(s);
+	for (i = 0; i < s->count; i++)
+		free(s->agents[i]);
+	free(s->agents);
+	free(s->queue);
+	free(s->threads);
+	if (s->event_fd >= 0)
+		close(s->event_fd);
+	pthread_mutex_destroy(&s->lock);
+	pthread_cond_destroy(&s->wake);
+	free(s);
+}
+
+static int push_agent(struct cdh_scheduler *s, struct agent *a)
+{
+	if (s->count == s->alloc) {
+		size_t alloc = s->alloc ? s->alloc * 2 : 16;
+		struct agent **grown = realloc(s->agents, alloc * sizeof(*grown));
+
+		if (!grown)
+			return -1;
+		s->agents = grown;
+		s->alloc = alloc;
+	}
+	s->agents[s->count++] = a;
+	return 0;
+}
+
+int cdh_scheduler_add(struct cdh_scheduler *s, struct cdh_account *account)
+{
+	uint64_t now = cdh_monotonic_ns();
+	uint64_t interval = account->interval_ms
+		? account->interval_ms * NS_PER_MS : s->opts.default_interval_ns;
+	uint32_t i;
+
+	for (i = 0; i < account->agent_count; i++) {
+		struct agent *a = calloc(1, sizeof(*a));
+
+		if (!a || push_agent(s, a) != 0) {
+			free(a);
+			return -1;
+		}
+		a->account = account;
+		a->index = i;
+		a->interval_ns = interval;
+		a->due_ns = now + jitter(s);
+		atomic_init(&a->cancel, 0);
+	}
+	return 0;
+}
+
+static int account_running(const struct cdh_scheduler *s,
+			   const struct cdh_account *account)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		if (s->agents[i]->account == account && s->agents[i]->running)
+			return 1;
+	return 0;
+}
+
+/* Frees the agents of `account` (none may be running). */
+static void drop_agents(struct cdh_scheduler *s, const struct cdh_account *account)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < s->count; i++) {
+		if (s->agents[i]->account == account)
+			free(s->agents[i]);
+		else
+			s->agents[kept++] = s->agents[i];
+	}
+	s->count = kept;
+}
+
+/* Calls on_idle for every retired account that has nothing running any more. */
+static void finish_retirements(struct cdh_scheduler *s)
+{
+	struct retirement **link = &s->retirements;
+
+	while (*link) {
+		struct retirement *r = *link;
+
+		if (account_running(s, r->account)) {
+			link = &r->next;
+			continue;
+		}
+		*link = r->next;
+		drop_agents(s, r->account);
+		r->on_idle(r->ctx, r->account);
+		free(r);
+	}
+}
+
+void cdh_scheduler_retire(struct cdh_scheduler *s, struct cdh_account *account,
+			  void (*on_idle)(void *ctx, struct cdh_account *account),
+			  void *ctx)
+{
+	struct retirement *r = calloc(1, sizeof(*r));
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		if (s->agents[i]->account != account)
+			continue;
+		s->agents[i]->retired = 1;
+		atomic_store(&s->agents[i]->cancel, 1);
+	}
+	if (!r) {
+		/* Out of memory: wait for the runs here rather than leak the account. */
+		while (account_running(s, account))
+			cdh_scheduler_drain(s, 100);
+		drop_agents(s, account);
+		on_idle(ctx, account);
+		return;
+	}
+	r->account = account;
+	r->on_idle = on_idle;
+	r->ctx = ctx;
+	r->next = s->retirements;
+	s->retirements = r;
+	finish_retirements(s);
+}
+
+static int enqueue(struct cdh_scheduler *s, struct agent *a)
+{
+	pthread_mutex_lock(&s->lock);
+	if (s->queue_len == s->queue_cap) {
+		size_t cap = s->queue_cap ? s->queue_cap * 2 : 16, i;
+		struct agent **ring = malloc(cap * sizeof(*ring));
+
+		if (!ring) {
+			pthread_mutex_unlock(&s->lock);
+			return -1;
+		}
+		for (i = 0; i < s->queue_len; i++)
+			ring[i] = s->queue[(s->queue_head + i) % s->queue_cap];
+		free(s->queue);
+		s->queue = ring;
+		s->queue_head = 0;
+		s->queue_cap = cap;
+	}
+	s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = a;
+	s->queue_len++;
+	pthread_cond_signal(&s->wake);
+	pthread_mutex_unlock(&s->lock);
+	return 0;
+}
+
+int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		struct agent *a = s->agents[i];
+
+		if (a->running || a->retired)
+			continue;
+		if (a->due_ns <= now && enqueue(s, a) == 0) {
+			a->running = 1;
+			s->running++;
+			atomic_store(&a->cancel, 0);
+			continue;
+		}
+		if (a->due_ns < next)
+			next = a->due_ns;
+	}
+	if (next == UINT64_MAX)
+		return -1;
+	return next <= now ? 0 : (int64_t)((next - now + NS_PER_MS - 1) / NS_PER_MS);
+}
+
+int cdh_scheduler_fd(const struct cdh_scheduler *s)
+{
+	return s->event_fd;
+}
+
+/* When the agent runs next: its interval, or a capped exponential backoff. */
+static void plan_next(struct cdh_scheduler *s, struct agent *a, uint64_t now)
+{
+	const struct cdh_run_summary *r = &a->summary;
+	uint64_t delay = a->interval_ns, cap = s->opts.backoff_cap_ns;
+	unsigned shift;
+
+	if ((double)a->interval_ns / 1e9 < r->seconds)
+		cdh_log(CDH_LOG_WARN, a->account->name,
+			"%s: refresh took %.1f s, longer than its %.0f s interval",
+			r->agent, r->seconds, (double)a->interval_ns / 1e9);
+	if (r->result == CDH_OK || r->result == CDH_E_CANCELLED) {
+		a->failures = 0;
+	} else {
+		/* collectd's rule: each failure doubles the wait, up to the cap. */
+		a->failures++;
+		shift = a->failures < 32 ? a->failures : 32;
+		if (cap < a->interval_ns)
+			cap = a->interval_ns;
+		delay = a->interval_ns > (cap >> shift) ? cap : a->interval_ns << shift;
+	}
+	a->due_ns = now + delay;
+}
+
+void cdh_scheduler_reap(struct cdh_scheduler *s)
+{
+	struct agent *done;
+	uint64_t counter;
+
+	if (read(s->event_fd, &counter, sizeof(counter)) < 0 && errno != EAGAIN)
+		cdh_log(CDH_LOG_WARN, NULL, "scheduler: %s", strerror(errno));
+	pthread_mutex_lock(&s->lock);
+	done = s->done;
+	s->done = NULL;
+	pthread_mutex_unlock(&s->lock);
+	while (done) {
+		struct agent *a = done;
+
+		done = a->next_done;
+		a->running = 0;
+		s->running--;
+		if (a->retired)
+			continue;
+		if (s->opts.on_result)
+			s->opts.on_result(s->opts.ctx, a->account, &a->summary);
+		plan_next(s, a, cdh_monotonic_ns());
+	}
+	finish_retirements(s);
+}
+
+void cdh_scheduler_cancel_all(struct cdh_scheduler *s)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		if (s->agents[i]->running)
+			atomic_store(&s->agents[i]->cancel, 1);
+}
+
+size_t cdh_scheduler_running(const struct cdh_scheduler *s)
+{
+	return s->running;
+}
+
+size_t cdh_scheduler_drain(struct cdh_scheduler *s, int timeout_ms)
+{
+	uint64_t end = cdh_monotonic_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	struct pollfd pfd = { s->event_fd, POLLIN, 0 };
+
+	while (s->running) {
+		uint64_t now = cdh_monotonic_ns();
+
+		if (now >= end)
+			break;
+		if (poll(&pfd, 1, (int)((end - now) / NS_PER_MS) + 1) > 0)
+			cdh_scheduler_reap(s);
+	}
+	return s->running;
+}

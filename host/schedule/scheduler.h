@@ -1,0 +1,67 @@
+/*
+ * scheduler - runs every agent of every account on its own interval on a pool
+ * of worker threads: first run soon after it is added (with jitter), then
+ * every interval, backing off exponentially (capped) after failures, never
+ * two runs of one agent at once. Everything but the workers' refreshes runs
+ * on the control thread that owns the scheduler.
+ */
+#ifndef CDH_SCHEDULER_H
+#define CDH_SCHEDULER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "plugins/accounts.h"
+#include "schedule/runner.h"
+#include "store/store.h"
+
+struct cdh_scheduler;
+
+struct cdh_scheduler_options {
+	unsigned workers;              /* worker threads, >= 1 */
+	uint64_t default_interval_ns;  /* for accounts that give none */
+	uint64_t backoff_cap_ns;       /* longest delay after failures */
+	uint64_t jitter_ns;            /* first runs spread over [0, jitter) */
+	struct cdh_store *store;       /* borrowed; outlives the scheduler */
+	/* Called on the control thread after each run (from reap). */
+	void (*on_result)(void *ctx, const struct cdh_account *account,
+			  const struct cdh_run_summary *summary);
+	void *ctx;
+};
+
+/* Starts the workers. NULL with err on failure. */
+struct cdh_scheduler *cdh_scheduler_new(const struct cdh_scheduler_options *opts,
+					char *err, size_t errlen);
+/* Cancels what runs, waits for the workers and frees. Retired accounts whose
+ * runs end here get their on_idle call. */
+void cdh_scheduler_free(struct cdh_scheduler *sched);
+
+/* Schedules every agent of `account` (borrowed until retired). 0 or -1. */
+int cdh_scheduler_add(struct cdh_scheduler *sched, struct cdh_account *account);
+
+/*
+ * Stops scheduling `account`, cancels its runs in flight, and calls
+ * on_idle(ctx, account) on the control thread once none runs (at once if
+ * none does). The callback owns the account from then on.
+ */
+void cdh_scheduler_retire(struct cdh_scheduler *sched,
+			  struct cdh_account *account,
+			  void (*on_idle)(void *ctx, struct cdh_account *account),
+			  void *ctx);
+
+/* Starts every due agent; returns ms until the next one is due (-1: none). */
+int64_t cdh_scheduler_dispatch(struct cdh_scheduler *sched, uint64_t now_ns);
+
+/* Readable when finished runs wait for cdh_scheduler_reap. */
+int cdh_scheduler_fd(const struct cdh_scheduler *sched);
+/* Handles finished runs: on_result, next due time, retire callbacks. */
+void cdh_scheduler_reap(struct cdh_scheduler *sched);
+
+/* Asks every run in flight to stop. */
+void cdh_scheduler_cancel_all(struct cdh_scheduler *sched);
+/* Runs in flight. */
+size_t cdh_scheduler_running(const struct cdh_scheduler *sched);
+/* Waits (reaping) until nothing runs or `timeout_ms` passed; returns running. */
+size_t cdh_scheduler_drain(struct cdh_scheduler *sched, int timeout_ms);
+
+#endif

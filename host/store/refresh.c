@@ -1,0 +1,259 @@
+#include "store/refresh.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+uint64_t cdh_monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
+		     uint64_t deadline_ns, const atomic_int *cancel)
+{
+	memset(refresh, 0, sizeof(*refresh));
+	atomic_init(&refresh->cancelled, 0);
+	refresh->also_cancelled = cancel;
+	refresh->deadline_ns = deadline_ns;
+	refresh->agent = strdup(agent);
+	return refresh->agent ? 0 : -1;
+}
+
+void cdh_refresh_release(struct cdh_refresh *refresh)
+{
+	size_t i;
+
+	while (refresh->chunks) {
+		struct cdh_refresh_chunk *next = refresh->chunks->next;
+
+		free(refresh->chunks);
+		refresh->chunks = next;
+	}
+	for (i = 0; i < refresh->scope_count; i++)
+		free(refresh->scopes[i].scope);
+	free(refresh->records);
+	free(refresh->scopes);
+	free(refresh->agent);
+	memset(refresh, 0, sizeof(*refresh));
+}
+
+void cdh_refresh_cancel(struct cdh_refresh *refresh)
+{
+	atomic_store(&refresh->cancelled, 1);
+}
+
+int32_t cdh_refresh_is_cancelled(const struct cdh_refresh *refresh)
+{
+	if (atomic_load(&refresh->cancelled) ||
+	    (refresh->also_cancelled && atomic_load(refresh->also_cancelled)))
+		return 1;
+	return refresh->deadline_ns && cdh_monotonic_ns() > refresh->deadline_ns;
+}
+
+uint64_t cdh_refresh_deadline(const struct cdh_refresh *refresh)
+{
+	return refresh->deadline_ns;
+}
+
+/*
+ * `items` (of `size` bytes each) with room for one more: the same or a moved
+ * array, or NULL when out of memory (then `items` is untouched).
+ */
+static void *grow(void *items, size_t *alloc, size_t count, size_t size)
+{
+	size_t n = *alloc ? *alloc * 2 : 64;
+	void *grown;
+
+	if (count < *alloc)
+		return items;
+	grown = realloc(items, n * size);
+	if (grown)
+		*alloc = n;
+	return grown;
+}
+
+#define CHUNK_SIZE (256u * 1024u)
+
+/* A copy of `s` in the arena, or NULL when out of memory. */
+static const char *arena_copy(struct cdh_refresh *refresh, const char *s)
+{
+	struct cdh_refresh_chunk *c = refresh->chunks;
+	size_t len = strlen(s) + 1;
+	char *copy;
+
+	if (!c || c->size - c->used < len) {
+		size_t size = len > CHUNK_SIZE ? len : CHUNK_SIZE;
+
+		c = malloc(sizeof(*c) + size);
+		if (!c)
+			return NULL;
+		c->used = 0;
+		c->size = size;
+		c->next = refresh->chunks;
+		refresh->chunks = c;
+	}
+	copy = c->data + c->used;
+	memcpy(copy, s, len);
+	c->used += len;
+	return copy;
+}
+
+/*
+ * `s` for the next record's scope (or type): the copy one of the last two
+ * records holds when equal (a plugin emits its records scope by scope,
+ * types alternating), else a new one.
+ */
+static const char *shared_copy(struct cdh_refresh *refresh, const char *s,
+			       int type)
+{
+	size_t i;
+
+	for (i = 1; i <= 2 && i <= refresh->record_count; i++) {
+		const struct cdh_refresh_record *r =
+			&refresh->records[refresh->record_count - i];
+		const char *prev = type ? r->type : r->scope;
+
+		if (strcmp(prev, s) == 0)
+			return prev;
+	}
+	return arena_copy(refresh, s);
+}
+
+int32_t cdh_refresh_emit(struct cdh_refresh *refresh,
+			 const struct cdh_record *record)
+{
+	struct cdh_refresh_record *rec, copy;
+
+	if (!record || !record->scope || !record->type || !record->id ||
+	    !record->attributes)
+		return CDH_E_FATAL;
+	rec = grow(refresh->records, &refresh->record_alloc,
+		   refresh->record_count, sizeof(*rec));
+	if (!rec)
+		goto nomem;
+	refresh->records = rec;
+	copy.scope = shared_copy(refresh, record->scope, 0);
+	copy.type = shared_copy(refresh, record->type, 1);
+	copy.id = arena_copy(refresh, record->id);
+	copy.attributes = arena_copy(refresh, record->attributes);
+	if (copy.scope && copy.type && copy.id && copy.attributes) {
+		refresh->records[refresh->record_count++] = copy;
+		return CDH_OK;
+	}
+nomem:
+	refresh->nomem = 1;
+	return CDH_E_NOMEM;
+}
+
+int32_t cdh_refresh_scope_result(struct cdh_refresh *refresh, const char *scope,
+				 int32_t result, const char *detail)
+{
+	struct cdh_refresh_scope *s;
+
+	(void)detail;
+	if (!scope || (result != CDH_SCOPE_OK && result != CDH_SCOPE_FAILED))
+		return CDH_E_FATAL;
+	s = grow(refresh->scopes, &refresh->scope_alloc, refresh->scope_count,
+		 sizeof(*s));
+	if (!s) {
+		refresh->nomem = 1;
+		return CDH_E_NOMEM;
+	}
+	refresh->scopes = s;
+	s = &refresh->scopes[refresh->scope_count];
+	s->scope = strdup(scope);
+	s->result = result;
+	if (!s->scope) {
+		refresh->nomem = 1;
+		return CDH_E_NOMEM;
+	}
+	refresh->scope_count++;
+	if (result == CDH_SCOPE_FAILED)
+		refresh->failed_scopes++;
+	return CDH_OK;
+}
+
+void cdh_refresh_count_request(struct cdh_refresh *refresh, int32_t status)
+{
+	int cls = status >= 100 && status < 600 ? status / 100 : 0;
+
+	refresh->requests[cls]++;
+}
+
+/* Metric names reach /metrics verbatim: only [a-z0-9_] is let through. */
+static int valid_gauge_name(const char *name)
+{
+	size_t len = strlen(name), i;
+
+	if (len == 0 || len >= CDH_GAUGE_NAME_MAX)
+		return 0;
+	for (i = 0; i < len; i++)
+		if (!((name[i] >= 'a' && name[i] <= 'z') ||
+		      (name[i] >= '0' && name[i] <= '9') || name[i] == '_'))
+			return 0;
+	return 1;
+}
+
+void cdh_refresh_gauge(struct cdh_refresh *refresh, const char *name,
+		       int64_t value)
+{
+	size_t i;
+
+	if (!name || !valid_gauge_name(name))
+		return;
+	for (i = 0; i < refresh->gauge_count; i++)
+		if (strcmp(refresh->gauges[i].name, name) == 0)
+			break;
+	if (i == CDH_GAUGES_MAX)
+		return;
+	if (i == refresh->gauge_count) {
+		snprintf(refresh->gauges[i].name, CDH_GAUGE_NAME_MAX, "%s", name);
+		refresh->gauge_count++;
+	}
+	refresh->gauges[i].value = value;
+}
+
+uint64_t cdh_refresh_request_total(const struct cdh_refresh *refresh)
+{
+	uint64_t total = 0;
+	int i;
+
+	for (i = 0; i < CDH_STATUS_CLASSES; i++)
+		total += refresh->requests[i];
+	return total;
+}
+
+static int has_scope(const struct cdh_refresh *refresh, const char *scope)
+{
+	size_t i;
+
+	for (i = 0; i < refresh->scope_count; i++)
+		if (strcmp(refresh->scopes[i].scope, scope) == 0)
+			return 1;
+	return 0;
+}
+
+int cdh_refresh_finish(struct cdh_refresh *refresh)
+{
+	const char *last = NULL;
+	size_t i;
+
+	for (i = 0; i < refresh->record_count; i++) {
+		const char *scope = refresh->records[i].scope;
+
+		/* Records come grouped by scope; skip the repeats cheaply. */
+		if (last && strcmp(last, scope) == 0)
+			continue;
+		last = scope;
+		if (!has_scope(refresh, scope) &&
+		    cdh_refresh_scope_result(refresh, scope, CDH_SCOPE_OK,
+					     NULL) != CDH_OK)
+			return -1;
+	}
+	return 0;
+}

@@ -1,0 +1,78 @@
+/*
+ * store - dispatch to the configured backend (store_backend.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "store/store_backend.h"
+
+struct cdh_store {
+	const struct cdh__store_backend *backend;
+	struct cdh__store_impl *impl;
+};
+
+static struct cdh_store *wrap(const struct cdh__store_backend *backend,
+			      struct cdh__store_impl *impl, char *err,
+			      size_t errlen)
+{
+	struct cdh_store *store;
+
+	if (!impl)
+		return NULL;
+	store = malloc(sizeof(*store));
+	if (!store) {
+		backend->close(impl);
+		snprintf(err, errlen, "cache store: out of memory");
+		return NULL;
+	}
+	store->backend = backend;
+	store->impl = impl;
+	return store;
+}
+
+struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
+					size_t errlen)
+{
+	return wrap(&cdh__store_sqlite, cdh__store_sqlite_open(path, err, errlen),
+		    err, errlen);
+}
+
+struct cdh_store *cdh_store_open_memory(char *err, size_t errlen)
+{
+	return wrap(&cdh__store_memory, cdh__store_memory_open(err, errlen), err,
+		    errlen);
+}
+
+void cdh_store_close(struct cdh_store *store)
+{
+	if (!store)
+		return;
+	store->backend->close(store->impl);
+	free(store);
+}
+
+int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
+		    char *err, size_t errlen)
+{
+	return store->backend->apply(store->impl, refresh, err, errlen);
+}
+
+int cdh_store_forget_agent(struct cdh_store *store, const char *agent,
+			   char *err, size_t errlen)
+{
+	return store->backend->forget_agent(store->impl, agent, err, errlen);
+}
+
+int cdh_store_scan(struct cdh_store *store, const char *type,
+		   const char *id_prefix, cdh_store_row_fn fn, void *data,
+		   char *err, size_t errlen)
+{
+	return store->backend->scan(store->impl, type, id_prefix, fn, data, err,
+				    errlen);
+}
+
+int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
+		  cdh_store_row_fn fn, void *data, char *err, size_t errlen)
+{
+	return store->backend->get(store->impl, type, id, fn, data, err, errlen);
+}

@@ -1,0 +1,52 @@
+/*
+ * store - the host-owned cache of records (Clouddriver's CATS): records are
+ * (type, id, attributes JSON), owned by the (agent, scope) that produced them.
+ *
+ * Applying a refresh is atomic and authoritative per scope: a scope reported
+ * OK gets exactly its new records; a FAILED scope keeps what it had; scopes
+ * the agent owned before and did not mention this cycle lose their records.
+ * A store error leaves the stored data as it was.
+ *
+ * Thread-safe: applies are serialised; reads run beside them (WAL).
+ */
+#ifndef CDH_STORE_H
+#define CDH_STORE_H
+
+#include <stddef.h>
+
+#include "store/refresh.h"
+
+struct cdh_store;
+
+/* Opens (creating if needed) the SQLite store at `path`. NULL + err on failure. */
+struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
+					size_t errlen);
+/* A store in this process's memory only: gone at exit. NULL + err on failure. */
+struct cdh_store *cdh_store_open_memory(char *err, size_t errlen);
+void cdh_store_close(struct cdh_store *store);
+
+/* Applies a completed refresh (see above). 0 ok; -1 with err, nothing changed. */
+int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
+		    char *err, size_t errlen);
+
+/* Deletes every record `agent` owns (an agent that no longer exists). 0 or -1. */
+int cdh_store_forget_agent(struct cdh_store *store, const char *agent,
+			   char *err, size_t errlen);
+
+/* Called per row, in id order; a non-zero return stops the scan. */
+typedef int (*cdh_store_row_fn)(const char *id, const char *attributes,
+				void *data);
+
+/*
+ * Visits every record of `type` whose id starts with `id_prefix` ("" for all),
+ * in id (byte) order. 0 ok, -1 with err on a store error.
+ */
+int cdh_store_scan(struct cdh_store *store, const char *type,
+		   const char *id_prefix, cdh_store_row_fn fn, void *data,
+		   char *err, size_t errlen);
+
+/* Looks one record up; 1 found (fn called), 0 not found, -1 error. */
+int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
+		  cdh_store_row_fn fn, void *data, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,36 @@
+/*
+ * store_backend - what a store backend provides (internal to the store
+ * module: store.c dispatches, store_sqlite.c and store_memory.c implement).
+ * Each backend defines its own struct cdh__store_impl. Semantics are those
+ * documented in store.h, including thread safety.
+ */
+#ifndef CDH_STORE_BACKEND_H
+#define CDH_STORE_BACKEND_H
+
+#include "store/store.h"
+
+struct cdh__store_impl;
+
+struct cdh__store_backend {
+	const char *name;
+	void (*close)(struct cdh__store_impl *impl);
+	int (*apply)(struct cdh__store_impl *impl, const struct cdh_refresh *refresh,
+		     char *err, size_t errlen);
+	int (*forget_agent)(struct cdh__store_impl *impl, const char *agent,
+			    char *err, size_t errlen);
+	int (*scan)(struct cdh__store_impl *impl, const char *type,
+		    const char *id_prefix, cdh_store_row_fn fn, void *data,
+		    char *err, size_t errlen);
+	int (*get)(struct cdh__store_impl *impl, const char *type, const char *id,
+		   cdh_store_row_fn fn, void *data, char *err, size_t errlen);
+};
+
+/* Backends' constructors: the implementation, or NULL with err. */
+struct cdh__store_impl *cdh__store_sqlite_open(const char *path, char *err,
+					       size_t errlen);
+struct cdh__store_impl *cdh__store_memory_open(char *err, size_t errlen);
+
+extern const struct cdh__store_backend cdh__store_sqlite;
+extern const struct cdh__store_backend cdh__store_memory;
+
+#endif

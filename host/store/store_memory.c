@@ -1,0 +1,337 @@
+/*
+ * store_memory - the in-memory backend: one array of records sorted by
+ * (type, id) behind a reader-preferring rwlock. A cycle is applied by
+ * building the next array beside the current one and swapping it in under
+ * the write lock, so readers see a whole cycle or none of it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_backend.h"
+
+struct record {
+	const char *type, *id, *agent, *scope, *attributes; /* one allocation */
+	int fresh; /* while merging: from the cycle being applied */
+	int kept;  /* while merging: part of the next array */
+};
+
+struct cdh__store_impl {
+	pthread_mutex_t apply_lock; /* one apply at a time builds the next array */
+	pthread_rwlock_t lock;      /* guards records/count against readers */
+	struct record **records;
+	size_t count;
+};
+
+static void nomem(char *err, size_t errlen)
+{
+	snprintf(err, errlen, "cache store: out of memory");
+}
+
+struct cdh__store_impl *cdh__store_memory_open(char *err, size_t errlen)
+{
+	struct cdh__store_impl *impl = calloc(1, sizeof(*impl));
+	pthread_rwlockattr_t attr;
+
+	if (!impl) {
+		nomem(err, errlen);
+		return NULL;
+	}
+	/* Readers may nest (find follows imageId to taggedImage): never let a
+	 * waiting writer block a second read lock of the same thread. */
+	pthread_rwlockattr_init(&attr);
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_READER_NP);
+	pthread_rwlock_init(&impl->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	pthread_mutex_init(&impl->apply_lock, NULL);
+	return impl;
+}
+
+static void memory_close(struct cdh__store_impl *impl)
+{
+	size_t i;
+
+	for (i = 0; i < impl->count; i++)
+		free(impl->records[i]);
+	free(impl->records);
+	pthread_rwlock_destroy(&impl->lock);
+	pthread_mutex_destroy(&impl->apply_lock);
+	free(impl);
+}
+
+static struct record *record_new(const char *type, const char *id,
+				 const char *agent, const char *scope,
+				 const char *attributes)
+{
+	const char *parts[5] = { type, id, agent, scope, attributes };
+	size_t lens[5], total = sizeof(struct record), i;
+	struct record *rec;
+	char *p;
+
+	for (i = 0; i < 5; i++)
+		total += (lens[i] = strlen(parts[i]) + 1);
+	rec = malloc(total);
+	if (!rec)
+		return NULL;
+	p = (char *)(rec + 1);
+	for (i = 0; i < 5; i++) {
+		memcpy(p, parts[i], lens[i]);
+		parts[i] = p;
+		p += lens[i];
+	}
+	rec->type = parts[0], rec->id = parts[1], rec->agent = parts[2];
+	rec->scope = parts[3], rec->attributes = parts[4];
+	rec->fresh = 0;
+	return rec;
+}
+
+static int key_cmp(const char *type_a, const char *id_a, const char *type_b,
+		   const char *id_b)
+{
+	int c = strcmp(type_a, type_b);
+
+	return c ? c : strcmp(id_a, id_b);
+}
+
+/* By key; for equal keys the fresh record first, so dedup keeps it. */
+static int record_order(const void *pa, const void *pb)
+{
+	const struct record *a = *(struct record *const *)pa;
+	const struct record *b = *(struct record *const *)pb;
+	int c = key_cmp(a->type, a->id, b->type, b->id);
+
+	return c ? c : b->fresh - a->fresh;
+}
+
+static int scope_order(const void *pa, const void *pb)
+{
+	const struct cdh_refresh_scope *a = pa, *b = pb;
+
+	return strcmp(a->scope, b->scope);
+}
+
+/* The cycle's result for `scope`: CDH_SCOPE_OK/FAILED, or -1 unmentioned. */
+static int scope_result(const struct cdh_refresh_scope *sorted, size_t n,
+			const char *scope)
+{
+	struct cdh_refresh_scope key = { (char *)(uintptr_t)scope, 0 };
+	const struct cdh_refresh_scope *hit =
+		bsearch(&key, sorted, n, sizeof(*sorted), scope_order);
+
+	return hit ? hit->result : -1;
+}
+
+/* Old records that survive the cycle, then the cycle's own, into next. */
+static size_t gather(const struct cdh__store_impl *impl,
+		     const struct cdh_refresh *refresh,
+		     const struct cdh_refresh_scope *scopes, struct record **next,
+		     int *failed)
+{
+	size_t n = 0, i;
+
+	for (i = 0; i < impl->count; i++) {
+		struct record *old = impl->records[i];
+
+		/* This agent's records go unless their scope failed this cycle. */
+		if (strcmp(old->agent, refresh->agent) == 0 &&
+		    scope_result(scopes, refresh->scope_count, old->scope) !=
+			    CDH_SCOPE_FAILED)
+			continue;
+		next[n++] = old;
+	}
+	for (i = 0; i < refresh->record_count; i++) {
+		const struct cdh_refresh_record *r = &refresh->records[i];
+
+		if (scope_result(scopes, refresh->scope_count, r->scope) ==
+		    CDH_SCOPE_FAILED)
+			continue;
+		next[n] = record_new(r->type, r->id, refresh->agent, r->scope,
+				     r->attributes);
+		if (!next[n]) {
+			*failed = 1;
+			break;
+		}
+		next[n++]->fresh = 1;
+	}
+	return n;
+}
+
+/* Sorts and keeps one record per key (the cycle's); frees fresh duplicates. */
+static size_t sort_unique(struct record **next, size_t n)
+{
+	size_t i, out = 0;
+
+	qsort(next, n, sizeof(*next), record_order);
+	for (i = 0; i < n; i++) {
+		if (out && key_cmp(next[out - 1]->type, next[out - 1]->id,
+				   next[i]->type, next[i]->id) == 0) {
+			if (next[i]->fresh)
+				free(next[i]);
+			continue;
+		}
+		next[out] = next[i];
+		next[out]->kept = 1;
+		next[out++]->fresh = 0;
+	}
+	return out;
+}
+
+static void free_fresh(struct record **next, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (next[i]->fresh)
+			free(next[i]);
+}
+
+static struct cdh_refresh_scope *sorted_scopes(const struct cdh_refresh *refresh)
+{
+	struct cdh_refresh_scope *scopes =
+		malloc((refresh->scope_count + 1) * sizeof(*scopes));
+
+	if (!scopes)
+		return NULL;
+	if (refresh->scope_count)
+		memcpy(scopes, refresh->scopes,
+		       refresh->scope_count * sizeof(*scopes));
+	qsort(scopes, refresh->scope_count, sizeof(*scopes), scope_order);
+	return scopes;
+}
+
+/* Swaps `next` in and frees the old records that did not survive. */
+static void install(struct cdh__store_impl *impl, struct record **next,
+		    size_t n)
+{
+	struct record **old;
+	size_t old_count, i;
+
+	pthread_rwlock_wrlock(&impl->lock);
+	old = impl->records;
+	old_count = impl->count;
+	impl->records = next;
+	impl->count = n;
+	pthread_rwlock_unlock(&impl->lock);
+	for (i = 0; i < old_count; i++)
+		if (!old[i]->kept)
+			free(old[i]);
+	for (i = 0; i < n; i++)
+		next[i]->kept = 0;
+	free(old);
+}
+
+static int memory_apply(struct cdh__store_impl *impl,
+			const struct cdh_refresh *refresh, char *err,
+			size_t errlen)
+{
+	struct cdh_refresh_scope *scopes;
+	struct record **next;
+	int failed = 0;
+	size_t n;
+
+	pthread_mutex_lock(&impl->apply_lock);
+	scopes = sorted_scopes(refresh);
+	next = malloc((impl->count + refresh->record_count + 1) * sizeof(*next));
+	if (!scopes || !next) {
+		failed = 1;
+	} else {
+		n = gather(impl, refresh, scopes, next, &failed);
+		if (failed)
+			free_fresh(next, n);
+		else
+			install(impl, next, sort_unique(next, n));
+	}
+	if (failed) {
+		free(next);
+		nomem(err, errlen);
+	}
+	free(scopes);
+	pthread_mutex_unlock(&impl->apply_lock);
+	return failed ? -1 : 0;
+}
+
+static int memory_forget_agent(struct cdh__store_impl *impl, const char *agent,
+			       char *err, size_t errlen)
+{
+	struct record **next;
+	size_t i, n = 0;
+
+	pthread_mutex_lock(&impl->apply_lock);
+	next = malloc((impl->count + 1) * sizeof(*next));
+	if (!next) {
+		pthread_mutex_unlock(&impl->apply_lock);
+		nomem(err, errlen);
+		return -1;
+	}
+	for (i = 0; i < impl->count; i++)
+		if (strcmp(impl->records[i]->agent, agent) != 0) {
+			next[n] = impl->records[i];
+			next[n++]->kept = 1;
+		}
+	install(impl, next, n);
+	pthread_mutex_unlock(&impl->apply_lock);
+	return 0;
+}
+
+/* Index of the first record not before (type, id). */
+static size_t lower_bound(const struct cdh__store_impl *impl, const char *type,
+			  const char *id)
+{
+	size_t lo = 0, hi = impl->count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		const struct record *r = impl->records[mid];
+
+		if (key_cmp(r->type, r->id, type, id) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+static int memory_scan(struct cdh__store_impl *impl, const char *type,
+		       const char *id_prefix, cdh_store_row_fn fn, void *data,
+		       char *err, size_t errlen)
+{
+	size_t len = strlen(id_prefix), i;
+
+	(void)err, (void)errlen;
+	pthread_rwlock_rdlock(&impl->lock);
+	for (i = lower_bound(impl, type, id_prefix); i < impl->count; i++) {
+		const struct record *r = impl->records[i];
+
+		if (strcmp(r->type, type) != 0 || strncmp(r->id, id_prefix, len) != 0)
+			break;
+		if (fn(r->id, r->attributes, data) != 0)
+			break;
+	}
+	pthread_rwlock_unlock(&impl->lock);
+	return 0;
+}
+
+static int memory_get(struct cdh__store_impl *impl, const char *type,
+		      const char *id, cdh_store_row_fn fn, void *data, char *err,
+		      size_t errlen)
+{
+	size_t i;
+	int found = 0;
+
+	(void)err, (void)errlen;
+	pthread_rwlock_rdlock(&impl->lock);
+	i = lower_bound(impl, type, id);
+	if (i < impl->count && key_cmp(impl->records[i]->type,
+				       impl->records[i]->id, type, id) == 0) {
+		found = 1;
+		fn(impl->records[i]->id, impl->records[i]->attributes, data);
+	}
+	pthread_rwlock_unlock(&impl->lock);
+	return found;
+}
+
+const struct cdh__store_backend cdh__store_memory = {
+	"memory", memory_close, memory_apply, memory_forget_agent, memory_scan,
+	memory_get,
+};

@@ -1,0 +1,406 @@
+/*
+ * store_sqlite - the SQLite backend of the store: one table of records keyed
+ * by (type, id), indexed by (agent, scope) for per-scope replacement.
+ */
+#include <pthread.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/store_backend.h"
+
+#define SCHEMA_VERSION 1
+#define BUSY_TIMEOUT_MS 10000
+
+#define READER_POOL 8
+
+/*
+ * One writer connection, applies serialised by write_lock; readers get a
+ * connection of their own from a small pool, so with WAL a query never waits
+ * for a cycle being applied, nor a cycle for a query.
+ */
+struct cdh__store_impl {
+	sqlite3 *db; /* the writer */
+	char *path;
+	pthread_mutex_t write_lock;
+	pthread_mutex_t pool_lock;
+	sqlite3 *readers[READER_POOL];
+	size_t reader_count;
+};
+
+static const char schema_sql[] =
+	"CREATE TABLE IF NOT EXISTS records ("
+	"  type TEXT NOT NULL, id TEXT NOT NULL, agent TEXT NOT NULL,"
+	"  scope TEXT NOT NULL, attributes TEXT NOT NULL,"
+	"  PRIMARY KEY (type, id)) WITHOUT ROWID;"
+	"CREATE INDEX IF NOT EXISTS records_by_owner ON records (agent, scope);";
+
+static void sqlite_close(struct cdh__store_impl *store);
+
+static int fail(sqlite3 *db, const char *what, char *err, size_t errlen)
+{
+	snprintf(err, errlen, "cache store: %s: %s", what, sqlite3_errmsg(db));
+	return -1;
+}
+
+static int exec(sqlite3 *db, const char *sql, char *err, size_t errlen)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(db, sql, NULL, NULL, &msg) == SQLITE_OK)
+		return 0;
+	snprintf(err, errlen, "cache store: %s", msg ? msg : "error");
+	sqlite3_free(msg);
+	return -1;
+}
+
+static int check_schema(sqlite3 *db, char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	int version = -1;
+
+	if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &stmt, NULL) != SQLITE_OK)
+		return fail(db, "schema", err, errlen);
+	if (sqlite3_step(stmt) == SQLITE_ROW)
+		version = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	if (version == 0)
+		return exec(db, "PRAGMA user_version = 1", err, errlen);
+	if (version != SCHEMA_VERSION) {
+		snprintf(err, errlen,
+			 "cache store: schema version %d, this cdhost reads %d",
+			 version, SCHEMA_VERSION);
+		return -1;
+	}
+	return 0;
+}
+
+struct cdh__store_impl *cdh__store_sqlite_open(const char *path, char *err,
+					       size_t errlen)
+{
+	struct cdh__store_impl *store = calloc(1, sizeof(*store));
+
+	if (!store || !(store->path = strdup(path))) {
+		snprintf(err, errlen, "cache store: out of memory");
+		free(store);
+		return NULL;
+	}
+	pthread_mutex_init(&store->write_lock, NULL);
+	pthread_mutex_init(&store->pool_lock, NULL);
+	if (sqlite3_open_v2(path, &store->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				    SQLITE_OPEN_FULLMUTEX,
+			    NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cache store %s: %s", path,
+			 store->db ? sqlite3_errmsg(store->db) : "cannot open");
+		sqlite_close(store);
+		return NULL;
+	}
+	sqlite3_busy_timeout(store->db, BUSY_TIMEOUT_MS);
+	/* WAL: readers (queries, the API) never wait for a cycle being applied. */
+	if (exec(store->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+		 err, errlen) != 0 ||
+	    exec(store->db, schema_sql, err, errlen) != 0 ||
+	    check_schema(store->db, err, errlen) != 0) {
+		sqlite_close(store);
+		return NULL;
+	}
+	return store;
+}
+
+static void sqlite_close(struct cdh__store_impl *store)
+{
+	size_t i;
+
+	if (!store)
+		return;
+	for (i = 0; i < store->reader_count; i++)
+		sqlite3_close(store->readers[i]);
+	sqlite3_close(store->db);
+	pthread_mutex_destroy(&store->write_lock);
+	pthread_mutex_destroy(&store->pool_lock);
+	free(store->path);
+	free(store);
+}
+
+/* A read connection from the pool, or a new one; NULL with err. */
+static sqlite3 *reader_get(struct cdh__store_impl *store, char *err, size_t errlen)
+{
+	sqlite3 *db = NULL;
+
+	pthread_mutex_lock(&store->pool_lock);
+	if (store->reader_count)
+		db = store->readers[--store->reader_count];
+	pthread_mutex_unlock(&store->pool_lock);
+	if (db)
+		return db;
+	if (sqlite3_open_v2(store->path, &db,
+			    SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		snprintf(err, errlen, "cache store %s: %s", store->path,
+			 db ? sqlite3_errmsg(db) : "cannot open");
+		sqlite3_close(db);
+		return NULL;
+	}
+	sqlite3_busy_timeout(db, BUSY_TIMEOUT_MS);
+	return db;
+}
+
+static void reader_put(struct cdh__store_impl *store, sqlite3 *db)
+{
+	pthread_mutex_lock(&store->pool_lock);
+	if (store->reader_count < READER_POOL) {
+		store->readers[store->reader_count++] = db;
+		db = NULL;
+	}
+	pthread_mutex_unlock(&store->pool_lock);
+	sqlite3_close(db);
+}
+
+/* Runs `sql` once per scope of the refresh whose result is `result`. */
+static int each_scope(sqlite3 *db, const struct cdh_refresh *refresh,
+		      const char *sql, int result)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; rc == SQLITE_OK && i < refresh->scope_count; i++) {
+		if (result >= 0 && refresh->scopes[i].result != result)
+			continue;
+		sqlite3_bind_text(stmt, 1, refresh->agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, refresh->scopes[i].scope, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int scope_failed(const struct cdh_refresh *refresh, const char *scope)
+{
+	size_t i;
+
+	for (i = 0; i < refresh->scope_count; i++)
+		if (refresh->scopes[i].result == CDH_SCOPE_FAILED &&
+		    strcmp(refresh->scopes[i].scope, scope) == 0)
+			return 1;
+	return 0;
+}
+
+static int insert_records(sqlite3 *db, const struct cdh_refresh *refresh)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT OR REPLACE INTO records "
+			       "(type, id, agent, scope, attributes) "
+			       "VALUES (?1, ?2, ?3, ?4, ?5)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; rc == SQLITE_OK && i < refresh->record_count; i++) {
+		const struct cdh_refresh_record *r = &refresh->records[i];
+
+		/* A failed scope keeps its old records, whatever it emitted. */
+		if (refresh->failed_scopes && scope_failed(refresh, r->scope))
+			continue;
+		sqlite3_bind_text(stmt, 1, r->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, r->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, refresh->agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 4, r->scope, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 5, r->attributes, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* Every scope this cycle reported, in a temp table. */
+static int note_mentioned_scopes(sqlite3 *db, const struct cdh_refresh *refresh)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = SQLITE_OK;
+
+	if (sqlite3_exec(db,
+			 "CREATE TEMP TABLE IF NOT EXISTS cycle_scopes "
+			 "(scope TEXT PRIMARY KEY); DELETE FROM cycle_scopes;",
+			 NULL, NULL, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO cycle_scopes VALUES (?1)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; rc == SQLITE_OK && i < refresh->scope_count; i++) {
+		sqlite3_bind_text(stmt, 1, refresh->scopes[i].scope, -1,
+				  SQLITE_STATIC);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (note_mentioned_scopes(db, refresh) != 0)
+		return -1;
+	/* Scopes the agent no longer has (a repository left the list). */
+	if (sqlite3_prepare_v2(db,
+			       "DELETE FROM records WHERE agent = ?1 AND scope NOT IN "
+			       "(SELECT scope FROM cycle_scopes)",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, refresh->agent, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return -1;
+	if (each_scope(db, refresh,
+		       "DELETE FROM records WHERE agent = ?1 AND scope = ?2",
+		       CDH_SCOPE_OK) != 0)
+		return -1;
+	return insert_records(db, refresh);
+}
+
+static int sqlite_apply(struct cdh__store_impl *store, const struct cdh_refresh *refresh,
+		    char *err, size_t errlen)
+{
+	int rc = -1;
+
+	pthread_mutex_lock(&store->write_lock);
+	if (exec(store->db, "BEGIN IMMEDIATE", err, errlen) != 0)
+		goto out;
+	if (apply_in_transaction(store->db, refresh) != 0) {
+		fail(store->db, "applying a refresh", err, errlen);
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		goto out;
+	}
+	rc = exec(store->db, "COMMIT", err, errlen);
+	if (rc != 0)
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+out:
+	pthread_mutex_unlock(&store->write_lock);
+	return rc;
+}
+
+static int sqlite_forget_agent(struct cdh__store_impl *store, const char *agent,
+			   char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	pthread_mutex_lock(&store->write_lock);
+	rc = sqlite3_prepare_v2(store->db, "DELETE FROM records WHERE agent = ?1",
+				-1, &stmt, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_finalize(stmt);
+	}
+	if (rc != SQLITE_OK)
+		fail(store->db, "forgetting an agent", err, errlen);
+	pthread_mutex_unlock(&store->write_lock);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+/* The smallest string greater than every string starting with `prefix`. */
+static char *prefix_upper_bound(const char *prefix)
+{
+	size_t len = strlen(prefix);
+	char *upper = malloc(len + 2);
+
+	if (!upper)
+		return NULL;
+	memcpy(upper, prefix, len);
+	/* 0xFF never occurs in UTF-8, so prefix + "\xFF" bounds the range. */
+	upper[len] = (char)0xFF;
+	upper[len + 1] = '\0';
+	return upper;
+}
+
+static int run_rows(sqlite3_stmt *stmt, cdh_store_row_fn fn, void *data)
+{
+	int rc, found = 0;
+
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		found = 1;
+		if (fn((const char *)sqlite3_column_text(stmt, 0),
+		       (const char *)sqlite3_column_text(stmt, 1), data) != 0)
+			return 1;
+	}
+	return rc == SQLITE_DONE ? found : -1;
+}
+
+static int sqlite_scan(struct cdh__store_impl *store, const char *type,
+		   const char *id_prefix, cdh_store_row_fn fn, void *data,
+		   char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	char *upper = prefix_upper_bound(id_prefix);
+	int rc;
+
+	sqlite3 *db;
+
+	if (!upper) {
+		snprintf(err, errlen, "cache store: out of memory");
+		return -1;
+	}
+	db = reader_get(store, err, errlen);
+	if (!db) {
+		free(upper);
+		return -1;
+	}
+	rc = sqlite3_prepare_v2(db,
+				"SELECT id, attributes FROM records WHERE type = ?1 "
+				"AND id >= ?2 AND id < ?3 ORDER BY id",
+				-1, &stmt, NULL) == SQLITE_OK ? 0 : -1;
+	if (rc == 0) {
+		sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, id_prefix, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 3, upper, -1, SQLITE_STATIC);
+		rc = run_rows(stmt, fn, data);
+		sqlite3_finalize(stmt);
+	}
+	if (rc < 0)
+		fail(db, "scan", err, errlen);
+	reader_put(store, db);
+	free(upper);
+	return rc < 0 ? -1 : 0;
+}
+
+static int sqlite_get(struct cdh__store_impl *store, const char *type, const char *id,
+		  cdh_store_row_fn fn, void *data, char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db = reader_get(store, err, errlen);
+	int rc;
+
+	if (!db)
+		return -1;
+	rc = sqlite3_prepare_v2(db,
+				"SELECT id, attributes FROM records "
+				"WHERE type = ?1 AND id = ?2",
+				-1, &stmt, NULL) == SQLITE_OK ? 0 : -1;
+	if (rc == 0) {
+		sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
+		rc = run_rows(stmt, fn, data);
+		sqlite3_finalize(stmt);
+	}
+	if (rc < 0)
+		fail(db, "get", err, errlen);
+	reader_put(store, db);
+	return rc;
+}
+
+const struct cdh__store_backend cdh__store_sqlite = {
+	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
+	sqlite_get,
+};

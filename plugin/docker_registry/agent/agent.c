@@ -1,0 +1,500 @@
+#include "agent/agent.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/image_configs.h"
+#include "agent/records.h"
+#include "agent/repositories.h"
+#include "util/strvec.h"
+
+#define KEY_MAX 4096
+#define ERR_MAX 512
+
+/* Decodes one UTF-8 sequence; invalid bytes count as one unit each. */
+static uint32_t utf8_next(const unsigned char **p)
+{
+	const unsigned char *s = *p;
+	uint32_t cp;
+	int extra, i;
+
+	if (s[0] < 0x80) {
+		*p = s + 1;
+		return s[0];
+	}
+	if ((s[0] & 0xE0) == 0xC0)
+		cp = s[0] & 0x1F, extra = 1;
+	else if ((s[0] & 0xF0) == 0xE0)
+		cp = s[0] & 0x0F, extra = 2;
+	else if ((s[0] & 0xF8) == 0xF0)
+		cp = s[0] & 0x07, extra = 3;
+	else
+		cp = 0xFFFD, extra = 0;
+	for (i = 1; i <= extra; i++) {
+		if ((s[i] & 0xC0) != 0x80) {
+			*p = s + 1;
+			return 0xFFFD;
+		}
+		cp = (cp << 6) | (s[i] & 0x3F);
+	}
+	*p = s + 1 + extra;
+	return cp;
+}
+
+int32_t drg_agent_java_hash(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	uint32_t h = 0; /* unsigned: Java's int overflow wraps */
+
+	while (*p) {
+		uint32_t cp = utf8_next(&p);
+
+		if (cp >= 0x10000) { /* a surrogate pair in UTF-16 */
+			cp -= 0x10000;
+			h = 31 * h + (0xD800 + (cp >> 10));
+			h = 31 * h + (0xDC00 + (cp & 0x3FF));
+		} else {
+			h = 31 * h + cp;
+		}
+	}
+	return (int32_t)h;
+}
+
+int drg_agent_owns(const char *repository, uint32_t index, uint32_t count)
+{
+	int64_t rem;
+
+	if (count <= 1)
+		return 1;
+	/* C's % truncates toward zero like Java's, so the sign follows h. */
+	rem = (int64_t)drg_agent_java_hash(repository) % (int64_t)count;
+	return (rem < 0 ? -rem : rem) == (int64_t)index;
+}
+
+int32_t drg_agent_name(const struct drg_account *account, uint32_t index,
+		       char *buf, size_t buflen)
+{
+	int n;
+
+	if (index >= account->cache_threads)
+		return CDH_E_FATAL;
+	n = snprintf(buf, buflen, "%s/DockerRegistryImageCachingAgent[%u/%u]",
+		     account->name, index + 1, account->cache_threads);
+	return n > 0 && (size_t)n < buflen ? CDH_OK : CDH_E_FATAL;
+}
+
+struct cycle;
+struct repo_state;
+
+/* One tag of a listed repository and what this cycle learnt about it. */
+struct tag_state {
+	struct repo_state *repo;
+	char *tag;
+	struct drg_memo_entry facts; /* key NULL; strings owned */
+	int dropped;                 /* gone between the listing and its manifest */
+};
+
+struct repo_state {
+	struct cycle *cycle;
+	const char *name;            /* borrowed from the cycle's list */
+	struct tag_state *tags;
+	size_t tag_count;
+	size_t next_tag;             /* the next tag whose manifest to ask for */
+	struct repo_state *next_listed; /* listed, manifests still to ask for */
+	int failed;
+	char error[ERR_MAX];
+};
+
+/*
+ * A cycle keeps `window` operations submitted, not all of them: each costs
+ * the registry client about 12 KiB until it ends (URL, scope and error
+ * buffers, its request), which at 50,000 tags was 600 MiB. Twice the
+ * account's concurrency keeps the client as busy as submitting everything.
+ */
+struct cycle {
+	const struct cdh_host_api *api;
+	const struct drg_account *acct;
+	struct drg_registry *reg;
+	struct cdh_refresh *refresh;
+	const struct drg_memo *previous;
+	struct drg_image_configs *configs; /* image configs by manifest digest */
+	struct repo_state *repos;
+	size_t repo_count;
+	size_t next_repo;            /* the next repository whose tags to list */
+	struct repo_state *listed_head, *listed_tail;
+	size_t in_flight, window;
+	int feeding;                 /* feed() is on the stack */
+	int nomem;
+};
+
+static void feed(struct cycle *c);
+
+/* An operation of the cycle ended: make room for the next one. */
+static void op_done(struct cycle *c)
+{
+	c->in_flight--;
+	feed(c);
+}
+
+static void fail_repo(struct repo_state *r, const struct drg_result *res)
+{
+	if (!r->failed)
+		snprintf(r->error, sizeof(r->error), "%s", res->error);
+	r->failed = 1;
+	if (res->code == CDH_E_NOMEM)
+		r->cycle->nomem = 1;
+}
+
+static char *strdup_or_flag(const char *s, struct cycle *c)
+{
+	char *copy = s ? strdup(s) : NULL;
+
+	if (s && !copy)
+		c->nomem = 1;
+	return copy;
+}
+
+static int wants_config(const struct drg_account *acct)
+{
+	return acct->sort_tags_by_date || acct->inspect_digests;
+}
+
+/* An image config fetch ended: it held a slot of the window. */
+static void on_config_fetched(void *ctx)
+{
+	op_done(ctx);
+}
+
+/* The manifest's digest is known: its config too if the account wants it
+ * and nobody fetched it yet. Returns 1 when a fetch was started (the tag's
+ * slot of the window passes to it). */
+static int after_manifest(struct tag_state *t, const char *digest)
+{
+	struct cycle *c = t->repo->cycle;
+	int rc;
+
+	t->facts.digest = strdup_or_flag(digest, c);
+	if (!t->facts.digest || !wants_config(c->acct))
+		return 0;
+	rc = drg_image_configs_want(c->configs, t->repo->name, t->facts.digest);
+	if (rc < 0)
+		c->nomem = 1;
+	return rc == 1;
+}
+
+static void on_manifest(void *ud, const struct drg_manifest_info *info,
+			const struct drg_result *res)
+{
+	struct tag_state *t = ud;
+	struct cycle *c = t->repo->cycle;
+
+	if (res->code == CDH_OK) {
+		if (after_manifest(t, info->digest))
+			return; /* the slot passes to the config fetch */
+	} else if (res->error_class != DRG_ERR_NOT_FOUND) {
+		fail_repo(t->repo, res);
+	} else {
+		c->api->log(CDH_LOG_WARN, c->acct->name,
+			    "Image manifest for %s:%s no longer available; tag will not be cached",
+			    t->repo->name, t->tag);
+		t->dropped = 1;
+	}
+	op_done(c);
+}
+
+static int wants_manifest(const struct drg_account *acct)
+{
+	return acct->track_digests || wants_config(acct);
+}
+
+static int add_tags(struct repo_state *r, const struct drg_strvec *names)
+{
+	struct cycle *c = r->cycle;
+	size_t i;
+
+	r->tags = calloc(names->count ? names->count : 1, sizeof(*r->tags));
+	if (!r->tags)
+		return -1;
+	for (i = 0; i < names->count; i++) {
+		if (names->items[i][0] == '\0') {
+			c->api->log(CDH_LOG_WARN, c->acct->name,
+				    "Empty tag encountered for %s/%s, not caching",
+				    c->acct->name, r->name);
+			continue;
+		}
+		r->tags[r->tag_count].repo = r;
+		r->tags[r->tag_count].tag = strdup(names->items[i]);
+		if (!r->tags[r->tag_count++].tag)
+			return -1;
+	}
+	return 0;
+}
+
+static void on_tags(void *ud, const char *repository,
+		    const struct drg_strvec *names, const struct drg_result *res)
+{
+	struct repo_state *r = ud;
+	struct cycle *c = r->cycle;
+
+	(void)repository;
+	if (res->code != CDH_OK) {
+		c->api->log(CDH_LOG_WARN, c->acct->name,
+			    "Could not load tags for %s in %s, reason: %s", r->name,
+			    c->acct->address, res->error);
+		/* A repository the registry does not know has no tags: its
+		 * records go. Anything else keeps them until a good cycle. */
+		if (res->error_class != DRG_ERR_NOT_FOUND)
+			fail_repo(r, res);
+	} else if (add_tags(r, names) != 0) {
+		c->nomem = 1;
+	} else if (wants_manifest(c->acct) && r->tag_count) {
+		if (c->listed_tail)
+			c->listed_tail->next_listed = r;
+		else
+			c->listed_head = r;
+		c->listed_tail = r;
+	}
+	op_done(c);
+}
+
+/* Asks for the next manifest of the first listed repository; 0 when none. */
+static int submit_next_manifest(struct cycle *c)
+{
+	struct repo_state *r = c->listed_head;
+	struct tag_state *t;
+
+	if (!r)
+		return 0;
+	t = &r->tags[r->next_tag++];
+	if (r->next_tag == r->tag_count) {
+		c->listed_head = r->next_listed;
+		if (!c->listed_head)
+			c->listed_tail = NULL;
+	}
+	c->in_flight++; /* first: a failure may call back before submit returns */
+	if (drg_registry_submit_manifest(c->reg, r->name, t->tag, on_manifest,
+					 t) == CDH_OK)
+		return 1;
+	c->in_flight--;
+	c->nomem = 1;
+	return 0;
+}
+
+/* Asks for the next repository's tags; 0 when every list was asked for. */
+static int submit_next_list(struct cycle *c)
+{
+	struct repo_state *r;
+
+	if (c->next_repo == c->repo_count)
+		return 0;
+	r = &c->repos[c->next_repo++];
+	c->in_flight++;
+	if (drg_registry_submit_tags(c->reg, r->name, on_tags, r) == CDH_OK)
+		return 1;
+	c->in_flight--;
+	c->nomem = 1;
+	return 0;
+}
+
+/*
+ * Tops the window up: manifests of listed repositories first (they hold
+ * memory already), then more tag lists. An operation that fails at once
+ * calls back into feed(): that inner call returns and this loop goes on,
+ * so the stack stays flat however many fail.
+ */
+static void feed(struct cycle *c)
+{
+	if (c->feeding)
+		return;
+	c->feeding = 1;
+	while (!c->nomem && c->in_flight < c->window &&
+	       (submit_next_manifest(c) || submit_next_list(c)))
+		;
+	c->feeding = 0;
+}
+
+/* Gives each tag its image config; a config that could not be had this
+ * cycle fails the repository (it keeps last cycle's dates and labels). */
+static void attach_configs(struct cycle *c, struct repo_state *r)
+{
+	const char *error;
+	size_t i;
+	int got;
+
+	for (i = 0; !r->failed && i < r->tag_count; i++) {
+		struct tag_state *t = &r->tags[i];
+
+		if (t->dropped || !t->facts.digest)
+			continue;
+		got = drg_image_configs_get(c->configs, t->facts.digest, &t->facts, &error);
+		if (got < 0) {
+			c->nomem = 1;
+		} else if (got == DRG_CONFIG_FAILED) {
+			r->failed = 1;
+			snprintf(r->error, sizeof(r->error), "%s", error);
+		}
+	}
+}
+
+/* Emits a repository's records and its scope result. */
+static int32_t finish_repo(struct cycle *c, struct repo_state *r)
+{
+	int32_t rc = CDH_OK;
+	size_t i;
+
+	if (wants_config(c->acct))
+		attach_configs(c, r);
+	if (r->failed)
+		return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_FAILED,
+					    r->error);
+	for (i = 0; rc == CDH_OK && i < r->tag_count; i++)
+		if (!r->tags[i].dropped)
+			rc = drg_records_emit_tag(c->api, c->refresh, c->acct, r->name,
+						  r->tags[i].tag, &r->tags[i].facts);
+	return rc == CDH_OK ? c->api->scope_result(c->refresh, r->name,
+						   CDH_SCOPE_OK, NULL)
+			    : rc;
+}
+
+struct carry {
+	const struct cycle *cycle;
+	struct drg_memo *next;
+	int failed;
+};
+
+/* Keeps last cycle's facts for the tags of repositories that failed now. */
+static void carry_failed(const struct drg_memo_entry *e, void *data)
+{
+	struct carry *k = data;
+	const char *colon = strrchr(e->key, ':');
+	size_t i, len = colon ? (size_t)(colon - e->key) : 0;
+
+	for (i = 0; i < k->cycle->repo_count; i++) {
+		const struct repo_state *r = &k->cycle->repos[i];
+
+		if (r->failed && strlen(r->name) == len &&
+		    strncmp(r->name, e->key, len) == 0 &&
+		    drg_memo_put(k->next, e) != 0)
+			k->failed = 1;
+	}
+}
+
+static struct drg_memo *next_memo(const struct cycle *c)
+{
+	struct carry k = { c, drg_memo_new(), 0 };
+	char key[KEY_MAX];
+	size_t i, j;
+
+	for (i = 0; k.next && i < c->repo_count; i++) {
+		const struct repo_state *r = &c->repos[i];
+
+		for (j = 0; !r->failed && j < r->tag_count; j++) {
+			struct drg_memo_entry e = r->tags[j].facts;
+
+			/* Only config facts are ever reused (they seed
+			 * configs.c): a digest alone would cost ~250 bytes a tag. */
+			if (r->tags[j].dropped || !e.digest || !e.has_config)
+				continue;
+			snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[j].tag);
+			e.key = key;
+			k.failed |= drg_memo_put(k.next, &e) != 0;
+		}
+	}
+	if (k.next)
+		drg_memo_each(c->previous, carry_failed, &k);
+	if (k.failed) {
+		drg_memo_free(k.next);
+		return NULL;
+	}
+	return k.next;
+}
+
+static void release_cycle(struct cycle *c)
+{
+	size_t i, j;
+
+	for (i = 0; i < c->repo_count; i++) {
+		for (j = 0; j < c->repos[i].tag_count; j++) {
+			struct tag_state *t = &c->repos[i].tags[j];
+
+			free(t->tag);
+			free(t->facts.digest);
+			free(t->facts.config_digest);
+			free(t->facts.labels);
+		}
+		free(c->repos[i].tags);
+	}
+	free(c->repos);
+	drg_image_configs_free(c->configs);
+}
+
+/* Docker Hub's RateLimit-Remaining, for /metrics, when the registry sent it. */
+static void report_rate_limit(const struct cycle *c)
+{
+	struct drg_rate_limit rl;
+
+	drg_registry_rate_limit(c->reg, &rl);
+	if (rl.remaining >= 0 && CDH_HOST_HAS(c->api, gauge))
+		c->api->gauge(c->refresh, "registry_rate_limit_remaining",
+			      rl.remaining);
+}
+
+static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
+			 char *err, size_t errlen)
+{
+	int32_t rc;
+	size_t i;
+
+	c->repos = calloc(repos->count ? repos->count : 1, sizeof(*c->repos));
+	c->configs = drg_image_configs_new(c->reg, c->previous, on_config_fetched, c);
+	if (!c->repos || !c->configs)
+		return CDH_E_NOMEM;
+	c->repo_count = repos->count;
+	for (i = 0; i < repos->count; i++) {
+		c->repos[i].cycle = c;
+		c->repos[i].name = repos->items[i];
+	}
+	c->window = 2 * (size_t)(c->acct->max_concurrent_requests
+					 ? c->acct->max_concurrent_requests
+					 : 16);
+	feed(c);
+	if (c->nomem)
+		return CDH_E_NOMEM;
+	rc = drg_registry_run(c->reg, err, errlen);
+	report_rate_limit(c);
+	if (rc == CDH_OK && c->nomem)
+		rc = CDH_E_NOMEM;
+	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)
+		rc = finish_repo(c, &c->repos[i]);
+	return rc;
+}
+
+int32_t drg_agent_refresh(const struct cdh_host_api *api,
+			  const struct drg_account *account,
+			  struct drg_registry *reg, uint32_t index,
+			  struct drg_memo **memo, struct cdh_refresh *refresh,
+			  char *err, size_t errlen)
+{
+	struct cycle c = { .api = api, .acct = account, .reg = reg,
+			   .refresh = refresh, .previous = *memo };
+	struct drg_strvec repos = { 0 };
+	struct drg_memo *next;
+	int32_t rc;
+
+	rc = drg_repositories_owned(account, reg, index, &repos, err, errlen);
+	if (rc == CDH_OK)
+		rc = run_cycle(&c, &repos, err, errlen);
+	if (rc == CDH_OK) {
+		next = next_memo(&c);
+		if (next) {
+			drg_memo_free(*memo);
+			*memo = next;
+		}
+	}
+	if (rc == CDH_E_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	release_cycle(&c);
+	drg_strvec_release(&repos);
+	return rc;
+}

@@ -1,0 +1,51 @@
+/*
+ * agent - one caching agent's refresh cycle: Clouddriver's
+ * DockerRegistryImageCachingAgent, minus its defects. It finds the
+ * repositories the agent owns (configured list, else catalogFile, else
+ * _catalog; skip and repositoriesRegex applied; cacheThreads partition),
+ * keeps twice maxConcurrentRequests tag list and manifest operations
+ * submitted (the registry client caps what is in flight; a bounded window
+ * keeps its memory flat however many tags), and hands the host one
+ * taggedImage and one imageId record per tag with a scope result per
+ * repository: a repository that failed keeps its previous records; one the
+ * registry no longer knows loses them.
+ */
+#ifndef DRG_AGENT_H
+#define DRG_AGENT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account/account.h"
+#include "cdh_plugin.h"
+#include "agent/memo.h"
+#include "registry/registry.h"
+
+/* Java's String.hashCode over the UTF-16 code units of a UTF-8 string. */
+int32_t drg_agent_java_hash(const char *s);
+
+/*
+ * Whether agent `index` of `count` owns `repository`: Clouddriver's
+ * abs(hashCode % count) == index partition.
+ */
+int drg_agent_owns(const char *repository, uint32_t index, uint32_t count);
+
+/* "<account>/DockerRegistryImageCachingAgent[<index+1>/<count>]" into buf. */
+int32_t drg_agent_name(const struct drg_account *account, uint32_t index,
+		       char *buf, size_t buflen);
+
+/*
+ * Runs one cycle of agent `index` with client `reg` (already bound to
+ * `refresh`). `*memo` is what this agent learnt last cycle; it is replaced
+ * by this cycle's (the caller owns it; start with drg_memo_new()). Returns
+ * CDH_OK when the cycle completed, failed repositories included; an error
+ * when the list of repositories itself could not be had (then the host
+ * keeps everything) or the refresh was cancelled.
+ */
+int32_t drg_agent_refresh(const struct cdh_host_api *api,
+			  const struct drg_account *account,
+			  struct drg_registry *reg, uint32_t index,
+			  struct drg_memo **memo, struct cdh_refresh *refresh,
+			  char *err, size_t errlen);
+
+#endif

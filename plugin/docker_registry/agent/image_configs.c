@@ -1,0 +1,224 @@
+#include "agent/image_configs.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util/hash.h"
+#include "agent/records.h"
+
+#define STATE_PENDING 3 /* beside the public DRG_CONFIG_* outcomes */
+#define ERROR_MAX 256
+
+struct slot {
+	char *digest; /* NULL: empty */
+	int state;
+	struct drg_memo_entry facts; /* key unused */
+	char error[ERROR_MAX];
+	struct drg_image_configs *owner;   /* for the fetch callback */
+};
+
+/* Open addressing, at most half full; slots are individually allocated so
+ * a fetch in flight keeps a stable pointer while the table grows. */
+struct drg_image_configs {
+	struct drg_registry *reg;
+	void (*fetched)(void *ctx);
+	void *ctx;
+	struct slot **slots;
+	size_t cap, count;
+};
+
+static struct slot **find(const struct drg_image_configs *t, const char *digest)
+{
+	size_t i = (size_t)(drg_hash_str(digest) & (t->cap - 1));
+
+	while (t->slots[i] && strcmp(t->slots[i]->digest, digest) != 0)
+		i = (i + 1) & (t->cap - 1);
+	return &t->slots[i];
+}
+
+static int grow(struct drg_image_configs *t)
+{
+	struct slot **old = t->slots;
+	size_t old_cap = t->cap, i;
+
+	t->cap = old_cap ? old_cap * 2 : 64;
+	t->slots = calloc(t->cap, sizeof(*t->slots));
+	if (!t->slots) {
+		t->slots = old;
+		t->cap = old_cap;
+		return -1;
+	}
+	for (i = 0; i < old_cap; i++)
+		if (old[i])
+			*find(t, old[i]->digest) = old[i];
+	free(old);
+	return 0;
+}
+
+static void free_facts(struct drg_memo_entry *f)
+{
+	free(f->config_digest);
+	free(f->labels);
+	memset(f, 0, sizeof(*f));
+}
+
+/* The slot for `digest`, added (state `state`) when missing; NULL on OOM. */
+static struct slot *slot_for(struct drg_image_configs *t, const char *digest,
+			     int state)
+{
+	struct slot **place;
+
+	if ((t->count + 1) * 2 > t->cap && grow(t) != 0)
+		return NULL;
+	place = find(t, digest);
+	if (*place)
+		return *place;
+	*place = calloc(1, sizeof(**place));
+	if (!*place || !((*place)->digest = strdup(digest))) {
+		free(*place);
+		*place = NULL;
+		return NULL;
+	}
+	(*place)->state = state;
+	(*place)->owner = t;
+	t->count++;
+	return *place;
+}
+
+static int copy_facts(struct drg_memo_entry *to, const struct drg_memo_entry *from)
+{
+	to->has_config = 1;
+	to->config_digest = from->config_digest ? strdup(from->config_digest) : NULL;
+	to->labels = from->labels ? strdup(from->labels) : NULL;
+	to->has_date = from->has_date;
+	to->epoch_second = from->epoch_second;
+	to->nano = from->nano;
+	return (from->config_digest && !to->config_digest) ||
+			       (from->labels && !to->labels)
+		       ? -1
+		       : 0;
+}
+
+struct seed {
+	struct drg_image_configs *t;
+	int failed;
+};
+
+static void seed_one(const struct drg_memo_entry *e, void *data)
+{
+	struct seed *s = data;
+	struct slot *slot;
+
+	if (!e->has_config || !e->digest)
+		return;
+	slot = slot_for(s->t, e->digest, DRG_CONFIG_KNOWN);
+	if (!slot || (!slot->facts.has_config && copy_facts(&slot->facts, e) != 0))
+		s->failed = 1;
+}
+
+struct drg_image_configs *drg_image_configs_new(struct drg_registry *reg,
+				    const struct drg_memo *previous,
+				    void (*fetched)(void *ctx), void *ctx)
+{
+	struct drg_image_configs *t = calloc(1, sizeof(*t));
+	struct seed s = { t, 0 };
+
+	if (!t)
+		return NULL;
+	t->reg = reg;
+	t->fetched = fetched;
+	t->ctx = ctx;
+	if (previous)
+		drg_memo_each(previous, seed_one, &s);
+	if (s.failed) {
+		drg_image_configs_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void drg_image_configs_free(struct drg_image_configs *t)
+{
+	size_t i;
+
+	if (!t)
+		return;
+	for (i = 0; i < t->cap; i++) {
+		if (!t->slots[i])
+			continue;
+		free(t->slots[i]->digest);
+		free_facts(&t->slots[i]->facts);
+		free(t->slots[i]);
+	}
+	free(t->slots);
+	free(t);
+}
+
+static void store_config(struct slot *slot, const struct drg_manifest_info *info,
+			 const struct drg_result *res)
+{
+	if (res->code != CDH_OK) {
+		slot->state = res->error_class == DRG_ERR_NOT_FOUND ? DRG_CONFIG_GONE
+								   : DRG_CONFIG_FAILED;
+		snprintf(slot->error, sizeof(slot->error), "%s", res->error);
+		return;
+	}
+	slot->state = DRG_CONFIG_KNOWN;
+	slot->facts.has_config = 1;
+	slot->facts.config_digest = info->config_digest ? strdup(info->config_digest) : NULL;
+	slot->facts.labels = info->labels ? strdup(info->labels) : NULL;
+	slot->facts.has_date = info->created &&
+		drg_records_parse_time(info->created, &slot->facts.epoch_second,
+				       &slot->facts.nano) == 0;
+	if ((info->config_digest && !slot->facts.config_digest) ||
+	    (info->labels && !slot->facts.labels)) {
+		slot->state = DRG_CONFIG_FAILED;
+		snprintf(slot->error, sizeof(slot->error), "out of memory");
+	}
+}
+
+static void on_config(void *ud, const struct drg_manifest_info *info,
+		      const struct drg_result *res)
+{
+	struct slot *slot = ud;
+
+	store_config(slot, info, res);
+	if (slot->owner->fetched)
+		slot->owner->fetched(slot->owner->ctx);
+}
+
+int drg_image_configs_want(struct drg_image_configs *t, const char *repository,
+		     const char *digest)
+{
+	struct slot *slot = slot_for(t, digest, STATE_PENDING);
+
+	if (!slot)
+		return -1;
+	if (slot->state != STATE_PENDING || slot->facts.key)
+		return 0; /* known, or already on its way */
+	/* facts.key marks "submitted" (it is otherwise unused here). */
+	slot->facts.key = slot->digest;
+	/* By digest: the config of exactly the manifest the tag points at. */
+	return drg_registry_submit_config(t->reg, repository, digest, on_config,
+					  slot) == CDH_OK
+		       ? 1
+		       : -1;
+}
+
+int drg_image_configs_get(const struct drg_image_configs *t, const char *digest,
+		    struct drg_memo_entry *facts, const char **error)
+{
+	struct slot *slot = t->cap ? *find(t, digest) : NULL;
+
+	if (!slot || slot->state == STATE_PENDING) {
+		if (error)
+			*error = "image config not fetched";
+		return DRG_CONFIG_FAILED;
+	}
+	if (error)
+		*error = slot->error;
+	if (slot->state != DRG_CONFIG_KNOWN)
+		return slot->state;
+	return copy_facts(facts, &slot->facts) == 0 ? DRG_CONFIG_KNOWN : -1;
+}

@@ -1,0 +1,107 @@
+#include "agent/repositories.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "agent/agent.h"
+#include "util/buf.h"
+#include "registry/listing.h"
+
+/* A catalog file is a list of names; 64 MiB is far past any real one. */
+#define CATALOG_FILE_CAP (64u * 1024u * 1024u)
+
+static int collect(const char *name, void *data)
+{
+	return drg_strvec_push(data, name);
+}
+
+static int read_file(const char *path, struct drg_buf *buf, char *err,
+		     size_t errlen)
+{
+	FILE *f = fopen(path, "re");
+	char chunk[65536];
+	size_t n;
+	int rc = 0;
+
+	if (!f) {
+		snprintf(err, errlen, "Unable to read catalog file %s: %s", path,
+			 strerror(errno));
+		return -1;
+	}
+	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
+		rc = drg_buf_append(buf, chunk, n);
+	if (rc != 0 || ferror(f)) {
+		snprintf(err, errlen, "Unable to read catalog file %s: %s", path,
+			 rc ? "too large" : strerror(errno));
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
+}
+
+int drg_repositories_read_catalog_file(const char *path, struct drg_strvec *out,
+				       char *err, size_t errlen)
+{
+	struct drg_buf buf;
+	char why[256];
+	int rc;
+
+	drg_buf_init(&buf, CATALOG_FILE_CAP);
+	rc = read_file(path, &buf, err, errlen);
+	if (rc == 0 && drg_listing_parse(drg_buf_str(&buf), buf.len,
+					 DRG_LISTING_REPOSITORIES, collect, out,
+					 why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "Unable to read catalog file %s: %s", path, why);
+		rc = -1;
+	}
+	drg_buf_release(&buf);
+	return rc;
+}
+
+/* Every repository the account names, before filtering and partition. */
+static int32_t all_repositories(const struct drg_account *acct,
+				struct drg_registry *reg, struct drg_strvec *all,
+				char *err, size_t errlen)
+{
+	size_t i;
+
+	if (acct->repository_count) {
+		for (i = 0; i < acct->repository_count; i++)
+			if (drg_strvec_push(all, acct->repositories[i]) != 0)
+				return CDH_E_NOMEM;
+		return CDH_OK;
+	}
+	if (acct->catalog_file)
+		return drg_repositories_read_catalog_file(acct->catalog_file, all,
+							  err, errlen) == 0
+			       ? CDH_OK
+			       : CDH_E_CONFIG;
+	return drg_registry_list_catalog(reg, collect, all, err, errlen);
+}
+
+int32_t drg_repositories_owned(const struct drg_account *acct,
+			       struct drg_registry *reg, uint32_t index,
+			       struct drg_strvec *out, char *err, size_t errlen)
+{
+	struct drg_strvec all = { 0 };
+	int32_t rc = all_repositories(acct, reg, &all, err, errlen);
+	size_t i, j;
+
+	for (i = 0; rc == CDH_OK && i < all.count; i++) {
+		const char *repo = all.items[i];
+
+		if (!drg_account_wants_repository(acct, repo) ||
+		    !drg_agent_owns(repo, index, acct->cache_threads))
+			continue;
+		for (j = 0; j < out->count && strcmp(out->items[j], repo); j++)
+			;
+		if (j == out->count && drg_strvec_push(out, repo) != 0)
+			rc = CDH_E_NOMEM;
+	}
+	if (rc == CDH_E_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	drg_strvec_release(&all);
+	return rc;
+}

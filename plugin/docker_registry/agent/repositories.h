@@ -1,0 +1,32 @@
+/*
+ * repositories - which repositories one caching agent refreshes this cycle:
+ * the account's list, else its catalogFile (re-read every cycle, so editing
+ * it changes what is cached without a reload), else the registry's
+ * _catalog; then skip and repositoriesRegex, then the agent's cacheThreads
+ * partition. A catalog that cannot be read is an error, never an empty
+ * account (Clouddriver swallows it and caches nothing, silently).
+ */
+#ifndef DRG_REPOSITORIES_H
+#define DRG_REPOSITORIES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "account/account.h"
+#include "registry/registry.h"
+#include "util/strvec.h"
+
+/*
+ * Fills `out` with the repositories agent `index` owns. Returns CDH_OK, or
+ * the registry's error / CDH_E_CONFIG (unreadable catalogFile) / CDH_E_NOMEM
+ * with `err` set.
+ */
+int32_t drg_repositories_owned(const struct drg_account *account,
+			       struct drg_registry *reg, uint32_t index,
+			       struct drg_strvec *out, char *err, size_t errlen);
+
+/* Reads a catalogFile ({"repositories": [...]}) into `out`. 0, or -1 + err. */
+int drg_repositories_read_catalog_file(const char *path, struct drg_strvec *out,
+				       char *err, size_t errlen);
+
+#endif

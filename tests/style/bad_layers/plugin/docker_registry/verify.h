@@ -1,0 +1,1 @@
+/* a root header: folder files may not include it */

@@ -1,0 +1,222 @@
+/*
+ * test_halyard - the account flags as JCommander reads Halyard's: `--flag
+ * value` and `--flag=value`, variable-arity lists split on commas, arity-1
+ * booleans (alone: true), the one positional NAME; Halyard's conflicts; and
+ * what applying them does to an account group: lists replaced or changed
+ * item by item, one password option clearing the others, permissions in
+ * fiat's group, an empty value clearing a field, paths made absolute.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config/config_edit.h"
+#include "config/config_view.h"
+#include "halyard/halyard_internal.h"
+
+struct fixture {
+	struct cdh_halyard_session session;
+	struct cdh_config_edit *doc;
+	struct cdh_config_node *account;
+	struct cdh_halyard_flags *flags;
+	char err[256];
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	f.session.command = "account edit";
+	f.doc = cdh_config_edit_open("/nonexistent-dir/cdhost.cfg", f.err,
+				     sizeof(f.err));
+	f.account = cdh_config_edit_append_group(cdh_config_edit_list(
+		cdh_config_edit_section(f.doc, "dockerRegistry", 1), "accounts"));
+	cdh_config_edit_set_string(f.account, "name", "acct");
+	*state = &f;
+	return f.account ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	cdh_halyard__flags_free(f->flags);
+	cdh_config_edit_free(f->doc);
+	return 0;
+}
+
+/* Parses `args` (space-separated, no quoting) for `verb`; the result code. */
+static int parse(struct fixture *f, unsigned verb, const char *args)
+{
+	static char buf[1024];
+	char *argv[64], *p = buf;
+	int argc = 0;
+
+	snprintf(buf, sizeof(buf), "%s %s", verb == HAL_VERB_ADD ? "add" : "edit",
+		 args);
+	while (*p && argc < 63) {
+		argv[argc++] = p;
+		p += strcspn(p, " ");
+		if (*p)
+			*p++ = '\0';
+	}
+	argv[argc] = NULL;
+	cdh_halyard__flags_free(f->flags);
+	f->flags = NULL;
+	return cdh_halyard__flags_parse(&f->session, verb, argc, argv, &f->flags);
+}
+
+static void apply(struct fixture *f, const char *args)
+{
+	assert_int_equal(parse(f, HAL_VERB_EDIT, args), 0);
+	assert_int_equal(cdh_halyard__flags_apply(f->flags, f->account), 0);
+}
+
+/* The account rendered, for comparing whole results. */
+static const char *rendered(struct fixture *f)
+{
+	static char out[2048];
+	char *text = cdh_config_edit_render(f->account, NULL);
+
+	assert_non_null(text);
+	snprintf(out, sizeof(out), "%s", text);
+	free(text);
+	return out;
+}
+
+static void values_lists_and_booleans(void **state)
+{
+	struct fixture *f = *state;
+
+	apply(f, "acct --address=http://r:5000 --repositories a b,c "
+		 "--track-digests --sort-tags-by-date false --cache-threads 2");
+	assert_string_equal(rendered(f),
+			    "name = \"acct\";\naddress = \"http://r:5000\";\n"
+			    "repositories = [ \"a\", \"b\", \"c\" ];\n"
+			    "cacheThreads = 2;\nsortTagsByDate = false;\n"
+			    "trackDigests = true;\n");
+	assert_string_equal(cdh_halyard__flags_name(f->flags), "acct");
+}
+
+static void lists_change_item_by_item(void **state)
+{
+	struct fixture *f = *state;
+
+	apply(f, "acct --repositories a b");
+	apply(f, "acct --add-repository c");
+	apply(f, "acct --add-repository a --remove-repository b");
+	assert_string_equal(rendered(f), "name = \"acct\";\n"
+					 "repositories = [ \"a\", \"c\" ];\n");
+	apply(f, "acct --repositories");
+	assert_string_equal(rendered(f), "name = \"acct\";\n");
+}
+
+static void permissions_go_in_their_group(void **state)
+{
+	struct fixture *f = *state;
+
+	apply(f, "acct --read-permissions dev ops --write-permissions ops");
+	assert_string_equal(rendered(f),
+			    "name = \"acct\";\npermissions = {\n"
+			    "  READ = [ \"dev\", \"ops\" ];\n"
+			    "  WRITE = [ \"ops\" ];\n};\n");
+	apply(f, "acct --read-permissions --remove-write-permission ops");
+	assert_string_equal(rendered(f), "name = \"acct\";\n");
+}
+
+static void one_password_option_clears_the_others(void **state)
+{
+	struct fixture *f = *state;
+
+	cdh_config_edit_set_string(f->account, "password", "old");
+	cdh_config_edit_set_string(f->account, "dockerconfigFile", "/d");
+	apply(f, "acct --password-command echo");
+	assert_string_equal(rendered(f), "name = \"acct\";\n"
+					 "passwordCommand = \"echo\";\n");
+}
+
+static void an_empty_value_clears_and_paths_become_absolute(void **state)
+{
+	struct fixture *f = *state;
+	char cwd[512], expect[1024];
+
+	assert_non_null(getcwd(cwd, sizeof(cwd)));
+	apply(f, "acct --username=u --password-file=pw.txt");
+	snprintf(expect, sizeof(expect),
+		 "name = \"acct\";\npasswordFile = \"%s/pw.txt\";\n"
+		 "username = \"u\";\n",
+		 cwd);
+	assert_string_equal(rendered(f), expect);
+	apply(f, "acct --username=");
+	assert_null(cdh_cfg_member(f->account, "username"));
+}
+
+static void halyards_conflicts_and_usage_errors(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(parse(f, HAL_VERB_EDIT, "acct --repositories a "
+						 "--add-repository b"),
+			 HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_EDIT, "acct --password "
+						 "--password-file f"),
+			 HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --username u"),
+			 HAL_EXIT_USAGE); /* --address is required */
+	assert_int_equal(parse(f, HAL_VERB_ADD, "--address a"), HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct other --address a"),
+			 HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a --password x"),
+			 HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a --password=x"),
+			 HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a "
+						"--add-repository r"),
+			 HAL_EXIT_USAGE); /* edit only */
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address --track-digests"),
+			 HAL_EXIT_USAGE); /* --address lacks its value */
+	assert_int_equal(parse(f, HAL_VERB_ADD, "--track-digests acct "
+						"--address a"),
+			 0); /* a boolean alone, then the name */
+	assert_string_equal(cdh_halyard__flags_name(f->flags), "acct");
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a "
+						"--track-digests=maybe"),
+			 HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a "
+						"--address b"),
+			 HAL_EXIT_USAGE);
+	assert_int_equal(parse(f, HAL_VERB_ADD, "acct --address a --password "
+						"--no-validate --deployment d"),
+			 0);
+	assert_int_equal(cdh_halyard__flags_no_validate(f->flags), 1);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(values_lists_and_booleans, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(lists_change_item_by_item, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(permissions_go_in_their_group,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			one_password_option_clears_the_others, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			an_empty_value_clears_and_paths_become_absolute, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			halyards_conflicts_and_usage_errors, setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,529 @@
+/*
+ * test_scheduler - agents run on a pool of workers driven by the control
+ * thread: dispatch starts what is due and says how long until the next, a
+ * result comes back through the fd to reap and on_result, one agent never
+ * runs twice at once, failures back off (doubling, capped), retiring and
+ * freeing cancel runs in flight and wait for them.
+ *
+ * The plugin is a fake whose refresh can be held until the test releases it
+ * or the host cancels it. Timing bounds are wide on purpose: these must not
+ * flake on a loaded machine under sanitizers.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <poll.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "plugins/host_table.h"
+#include "util/log.h"
+#include "schedule/scheduler.h"
+#include "testdir.h"
+
+#define NS_PER_MS 1000000ull
+#define WAIT_MS 5000 /* how long to wait for what must happen */
+#define INTERVAL_MS 200
+#define CAP_MS 1000
+
+/* The fake plugin's instance: what its refresh does, what it saw. */
+struct fake {
+	atomic_int calls;      /* refreshes started */
+	atomic_int active;     /* refreshes running now */
+	atomic_int max_active; /* the most that ever ran at once */
+	atomic_int hold;       /* set: refresh waits for release or cancel */
+	atomic_int saw_cancel; /* a refresh stopped because it was cancelled */
+	atomic_int result;     /* what refresh returns when not cancelled */
+};
+
+struct fixture {
+	struct testdir dir;
+	struct cdh_store *store;
+	struct cdh_plugin_slot slot;
+	struct fake fake;
+	char name[16];
+	struct cdh_account account;
+	struct cdh_scheduler *sched;
+	pthread_t control;
+	int results;    /* on_result calls */
+	int off_thread; /* of which not on the control thread */
+	struct cdh_run_summary last;
+	const struct cdh_account *last_account;
+	int idle;       /* on_idle calls */
+	struct cdh_account *idle_account;
+	char err[512];
+};
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
+
+	nanosleep(&ts, NULL);
+}
+
+static uint64_t now_ns(void)
+{
+	return cdh_monotonic_ns();
+}
+
+/* ---- the fake plugin ---- */
+
+static int32_t fake_agent_name(const void *instance, uint32_t index, char *buf,
+			       size_t buflen)
+{
+	(void)instance;
+	snprintf(buf, buflen, "hub/FakeAgent[%u]", index + 1);
+	return CDH_OK;
+}
+
+static void note_active(struct fake *fk)
+{
+	int now = atomic_fetch_add(&fk->active, 1) + 1;
+	int max = atomic_load(&fk->max_active);
+
+	while (now > max &&
+	       !atomic_compare_exchange_weak(&fk->max_active, &max, now))
+		;
+}
+
+static int32_t fake_refresh(void *instance, uint32_t index,
+			    struct cdh_refresh *refresh, char *errbuf,
+			    size_t errlen)
+{
+	const struct cdh_host_api *api = cdh_host_table_get();
+	struct fake *fk = instance;
+	char id[64];
+	struct cdh_record rec = {sizeof(rec),	0,  "app",
+				 "taggedImage", id, "{}"};
+	int32_t rc = atomic_load(&fk->result);
+
+	note_active(fk);
+	atomic_fetch_add(&fk->calls, 1);
+	while (atomic_load(&fk->hold) && !api->is_cancelled(refresh))
+		sleep_ms(1);
+	if (api->is_cancelled(refresh)) {
+		atomic_store(&fk->saw_cancel, 1);
+		rc = CDH_E_CANCELLED;
+		snprintf(errbuf, errlen, "cancelled");
+	} else if (rc == CDH_OK) {
+		snprintf(id, sizeof(id),
+			 "dockerRegistry:taggedImage:hub:app:%u", index + 1);
+		rc = api->emit_record(refresh, &rec);
+	} else {
+		snprintf(errbuf, errlen, "registry said 503");
+	}
+	atomic_fetch_sub(&fk->active, 1);
+	return rc;
+}
+
+static void fake_destroy(void *instance)
+{
+	(void)instance;
+}
+
+/* ---- the fixture ---- */
+
+static void on_result(void *ctx, const struct cdh_account *account,
+		      const struct cdh_run_summary *summary)
+{
+	struct fixture *f = ctx;
+
+	f->results++;
+	f->off_thread += !pthread_equal(pthread_self(), f->control);
+	f->last = *summary;
+	f->last_account = account;
+}
+
+static void on_idle(void *ctx, struct cdh_account *account)
+{
+	struct fixture *f = ctx;
+
+	f->idle++;
+	f->idle_account = account;
+}
+
+static void fake_init(struct fake *fk)
+{
+	atomic_init(&fk->calls, 0);
+	atomic_init(&fk->active, 0);
+	atomic_init(&fk->max_active, 0);
+	atomic_init(&fk->hold, 0);
+	atomic_init(&fk->saw_cancel, 0);
+	atomic_init(&fk->result, CDH_OK);
+}
+
+static int start_scheduler(struct fixture *f)
+{
+	struct cdh_scheduler_options opts = {0};
+
+	opts.workers = 2;
+	opts.default_interval_ns = 60000 * NS_PER_MS;
+	opts.backoff_cap_ns = CAP_MS * NS_PER_MS;
+	opts.jitter_ns = 0; /* an added agent is due at once */
+	opts.store = f->store;
+	opts.on_result = on_result;
+	opts.ctx = f;
+	f->sched = cdh_scheduler_new(&opts, f->err, sizeof(f->err));
+	return f->sched ? 0 : -1;
+}
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	*state = &f;
+	fake_init(&f.fake);
+	f.control = pthread_self();
+	f.slot.ready = 1;
+	f.slot.ops.struct_size = sizeof(f.slot.ops);
+	f.slot.ops.agent_name = fake_agent_name;
+	f.slot.ops.refresh = fake_refresh;
+	f.slot.ops.destroy = fake_destroy;
+	snprintf(f.name, sizeof(f.name), "hub");
+	f.account.plugin = &f.slot;
+	f.account.name = f.name;
+	f.account.instance = &f.fake;
+	if (testdir_init(&f.dir) != 0)
+		return -1;
+	f.store = cdh_store_open_sqlite(testdir_file(&f.dir, "cache.db"), f.err,
+					sizeof(f.err));
+	return f.store ? start_scheduler(&f) : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.hold, 0);
+	cdh_scheduler_free(f->sched);
+	cdh_store_close(f->store);
+	testdir_release(&f->dir);
+	return 0;
+}
+
+static void add(struct fixture *f, uint64_t interval_ms, uint32_t agents)
+{
+	f->account.interval_ms = interval_ms;
+	f->account.agent_count = agents;
+	assert_int_equal(cdh_scheduler_add(f->sched, &f->account), 0);
+}
+
+/* Waits up to `ms` for the scheduler's fd, and reaps if it fired. */
+static void pump(struct fixture *f, int ms)
+{
+	struct pollfd pfd = {cdh_scheduler_fd(f->sched), POLLIN, 0};
+
+	if (poll(&pfd, 1, ms) > 0)
+		cdh_scheduler_reap(f->sched);
+}
+
+/* Reaps until *count (moved by callbacks on this thread) reaches n. */
+static void reap_until(struct fixture *f, const int *count, int n)
+{
+	uint64_t end = now_ns() + WAIT_MS * NS_PER_MS;
+
+	while (*count < n && now_ns() < end)
+		pump(f, 10);
+	if (*count < n)
+		fail_msg("waited %d ms for %d callbacks, got %d", WAIT_MS, n,
+			 *count);
+}
+
+/* Waits until `n` refreshes have started (they may be held). */
+static void wait_started(struct fixture *f, int n)
+{
+	uint64_t end = now_ns() + WAIT_MS * NS_PER_MS;
+
+	while (atomic_load(&f->fake.calls) < n && now_ns() < end)
+		sleep_ms(1);
+	if (atomic_load(&f->fake.calls) < n)
+		fail_msg("waited %d ms for %d refreshes, %d started", WAIT_MS,
+			 n, atomic_load(&f->fake.calls));
+}
+
+/* Starts the agent whatever its due time, waits for its result, and
+ * returns the ms dispatch then says it is due in. */
+static int64_t run_once(struct fixture *f)
+{
+	int before = f->results;
+
+	cdh_scheduler_dispatch(f->sched, now_ns() + 3600000 * NS_PER_MS);
+	reap_until(f, &f->results, before + 1);
+	return cdh_scheduler_dispatch(f->sched, now_ns());
+}
+
+/* ---- dispatch ---- */
+
+static void dispatch_runs_a_due_agent_once_and_says_when_next(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, INTERVAL_MS, 1);
+	/* The one agent runs now: nothing else is waiting. */
+	assert_int_equal(cdh_scheduler_dispatch(f->sched, now_ns()), -1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 1);
+	reap_until(f, &f->results, 1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 0);
+	assert_in_range(cdh_scheduler_dispatch(f->sched, now_ns()), 50,
+			INTERVAL_MS);
+	assert_int_equal(cdh_scheduler_running(f->sched), 0);
+	assert_int_equal(atomic_load(&f->fake.calls), 1);
+}
+
+static void an_agent_runs_again_once_due(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, INTERVAL_MS, 1);
+	assert_in_range(run_once(f), 50, INTERVAL_MS);
+	assert_in_range(run_once(f), 50, INTERVAL_MS);
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+	assert_int_equal(f->results, 2);
+}
+
+static void an_account_without_an_interval_gets_the_default(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, 0, 1);
+	assert_in_range(run_once(f), 59000, 60000);
+}
+
+static void every_agent_of_an_account_runs(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, INTERVAL_MS, 2);
+	assert_int_equal(cdh_scheduler_dispatch(f->sched, now_ns()), -1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 2);
+	reap_until(f, &f->results, 2);
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+}
+
+static int count_row(const char *id, const char *attributes, void *data)
+{
+	(void)id, (void)attributes;
+	(*(int *)data)++;
+	return 0;
+}
+
+static void a_result_reaches_on_result_on_the_control_thread(void **state)
+{
+	struct fixture *f = *state;
+	int stored = 0;
+
+	add(f, INTERVAL_MS, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	reap_until(f, &f->results, 1);
+	assert_int_equal(f->off_thread, 0);
+	assert_ptr_equal(f->last_account, &f->account);
+	assert_string_equal(f->last.agent, "hub/FakeAgent[1]");
+	assert_int_equal(f->last.result, CDH_OK);
+	assert_int_equal(f->last.records, 1);
+	/* The cycle was applied to the store before on_result. */
+	assert_int_equal(cdh_store_scan(f->store, "taggedImage", "", count_row,
+					&stored, f->err, sizeof(f->err)),
+			 0);
+	assert_int_equal(stored, 1);
+}
+
+static void one_agent_never_runs_twice_at_once(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	atomic_store(&f->fake.hold, 1);
+	add(f, INTERVAL_MS, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 1);
+	/* Long past due, again and again, with a worker free. */
+	for (i = 1; i <= 5; i++) {
+		cdh_scheduler_dispatch(f->sched,
+				       now_ns() + i * 60000 * NS_PER_MS);
+		sleep_ms(20);
+	}
+	assert_int_equal(atomic_load(&f->fake.calls), 1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 1);
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 1);
+	assert_int_equal(atomic_load(&f->fake.max_active), 1);
+	assert_int_equal(atomic_load(&f->fake.calls), 1);
+}
+
+static void workers_bound_how_many_run_at_once(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.hold, 1);
+	add(f, INTERVAL_MS, 3);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 2);
+	sleep_ms(50);
+	/* Two workers: the third agent waits in the queue. */
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+	assert_int_equal(cdh_scheduler_running(f->sched), 3);
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 3);
+	assert_int_equal(atomic_load(&f->fake.max_active), 2);
+}
+
+/* ---- backoff ---- */
+
+static void a_failing_agent_backs_off_doubling_up_to_the_cap(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.result, CDH_E_TRANSIENT);
+	add(f, INTERVAL_MS, 1);
+	assert_in_range(run_once(f), 250, 2 * INTERVAL_MS);
+	assert_int_equal(f->last.result, CDH_E_TRANSIENT);
+	assert_in_range(run_once(f), 550, 4 * INTERVAL_MS);
+	assert_in_range(run_once(f), 850, CAP_MS); /* 8 intervals, capped */
+	assert_in_range(run_once(f), 850, CAP_MS);
+}
+
+static void a_success_ends_the_backoff(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.result, CDH_E_TRANSIENT);
+	add(f, INTERVAL_MS, 1);
+	run_once(f);
+	assert_in_range(run_once(f), 550, 4 * INTERVAL_MS);
+	atomic_store(&f->fake.result, CDH_OK);
+	assert_in_range(run_once(f), 50, INTERVAL_MS);
+	atomic_store(&f->fake.result, CDH_E_TRANSIENT);
+	assert_in_range(run_once(f), 250, 2 * INTERVAL_MS);
+}
+
+/* ---- retiring ---- */
+
+static void retiring_an_idle_account_calls_on_idle_at_once(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, INTERVAL_MS, 2);
+	run_once(f);
+	reap_until(f, &f->results, 2);
+	cdh_scheduler_retire(f->sched, &f->account, on_idle, f);
+	assert_int_equal(f->idle, 1);
+	assert_ptr_equal(f->idle_account, &f->account);
+	/* Its agents are gone: nothing is due, ever. */
+	assert_int_equal(
+	    cdh_scheduler_dispatch(f->sched, now_ns() + 3600000 * NS_PER_MS),
+	    -1);
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+}
+
+static void retiring_a_running_account_cancels_and_waits(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.hold, 1);
+	add(f, INTERVAL_MS, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 1);
+	cdh_scheduler_retire(f->sched, &f->account, on_idle, f);
+	assert_int_equal(f->idle, 0);
+	/* Still held: only the cancel can end the refresh. */
+	reap_until(f, &f->idle, 1);
+	assert_int_equal(atomic_load(&f->fake.saw_cancel), 1);
+	assert_int_equal(atomic_load(&f->fake.active), 0);
+	assert_int_equal(cdh_scheduler_running(f->sched), 0);
+	assert_int_equal(f->results, 0); /* a retired agent reports nothing */
+}
+
+/* ---- draining and freeing ---- */
+
+static void drain_returns_zero_once_runs_end(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, INTERVAL_MS, 2);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	assert_int_equal(cdh_scheduler_drain(f->sched, WAIT_MS), 0);
+	assert_int_equal(f->results, 2);
+}
+
+static void drain_returns_what_still_runs_on_timeout(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t start;
+
+	atomic_store(&f->fake.hold, 1);
+	add(f, INTERVAL_MS, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	start = now_ns();
+	assert_int_equal(cdh_scheduler_drain(f->sched, 100), 1);
+	assert_true(now_ns() - start >= 90 * NS_PER_MS);
+	atomic_store(&f->fake.hold, 0);
+	assert_int_equal(cdh_scheduler_drain(f->sched, WAIT_MS), 0);
+	assert_int_equal(f->results, 1);
+}
+
+static void free_cancels_and_joins_runs_in_flight(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.hold, 1);
+	add(f, INTERVAL_MS, 3);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 2);
+	cdh_scheduler_free(f->sched);
+	f->sched = NULL;
+	assert_int_equal(atomic_load(&f->fake.saw_cancel), 1);
+	assert_int_equal(atomic_load(&f->fake.active), 0);
+	/* The queued third run never started. */
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+}
+
+static void free_gives_a_retired_running_account_its_on_idle(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.hold, 1);
+	add(f, INTERVAL_MS, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 1);
+	cdh_scheduler_retire(f->sched, &f->account, on_idle, f);
+	assert_int_equal(f->idle, 0);
+	cdh_scheduler_free(f->sched);
+	f->sched = NULL;
+	assert_int_equal(f->idle, 1);
+	assert_ptr_equal(f->idle_account, &f->account);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(dispatch_runs_a_due_agent_once_and_says_when_next),
+	    T(an_agent_runs_again_once_due),
+	    T(an_account_without_an_interval_gets_the_default),
+	    T(every_agent_of_an_account_runs),
+	    T(a_result_reaches_on_result_on_the_control_thread),
+	    T(one_agent_never_runs_twice_at_once),
+	    T(workers_bound_how_many_run_at_once),
+	    T(a_failing_agent_backs_off_doubling_up_to_the_cap),
+	    T(a_success_ends_the_backoff),
+	    T(retiring_an_idle_account_calls_on_idle_at_once),
+	    T(retiring_a_running_account_cancels_and_waits),
+	    T(drain_returns_zero_once_runs_end),
+	    T(drain_returns_what_still_runs_on_timeout),
+	    T(free_cancels_and_joins_runs_in_flight),
+	    T(free_gives_a_retired_running_account_its_on_idle),
+	};
+
+	/* Every run logs a line; the assertions say what matters. */
+	cdh_log_set_level(CDH_LOG_ERROR - 1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,536 @@
+/*
+ * test_status - what /health and /metrics report: per agent the last run
+ * (lastSuccess on success, lastError and its message on failure), the last
+ * reload (ok, or its "file:line: why"), Prometheus lines with escaped label
+ * values and a cached-images gauge per account, and forgetting.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "schedule/status.h"
+#include "testdir.h"
+
+#define HUB_AGENT "hub/DockerRegistryImageCachingAgent[1/1]"
+
+struct fixture {
+	struct testdir dir;
+	struct cdh_store *store;
+	char *text;
+	json_object *health;
+	char err[512];
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	*state = &f;
+	cdh_status_set_reload(1, NULL);
+	if (testdir_init(&f.dir) != 0)
+		return -1;
+	f.store = cdh_store_open_sqlite(testdir_file(&f.dir, "cache.db"), f.err,
+					sizeof(f.err));
+	return f.store ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	cdh_status_reset();
+	free(f->text);
+	json_object_put(f->health);
+	cdh_store_close(f->store);
+	testdir_release(&f->dir);
+	return 0;
+}
+
+static struct cdh_run_summary run(const char *agent, int32_t result,
+				  const char *error)
+{
+	struct cdh_run_summary s;
+
+	memset(&s, 0, sizeof(s));
+	snprintf(s.agent, sizeof(s.agent), "%s", agent);
+	snprintf(s.error, sizeof(s.error), "%s", error ? error : "");
+	s.result = result;
+	s.seconds = 1.5;
+	s.records = 7;
+	return s;
+}
+
+static void record(const char *account, struct cdh_run_summary s)
+{
+	cdh_status_record_run(account, &s);
+}
+
+/* ---- /health ---- */
+
+static json_object *health(struct fixture *f)
+{
+	char *json = cdh_status_health_json();
+
+	assert_non_null(json);
+	json_object_put(f->health);
+	f->health = json_tokener_parse(json);
+	if (!f->health)
+		fail_msg("/health is not JSON: %s", json);
+	free(json);
+	return f->health;
+}
+
+/*
+ * Looks up a dotted path ("accounts.hub.0.agent") into *out; 1 found, 0 not.
+ * json-c holds a JSON null as NULL, so "found" is what tells null from absent.
+ */
+static int lookup(json_object *obj, const char *path, json_object **out)
+{
+	char key[256];
+	const char *dot;
+
+	for (; *path; path = dot ? dot + 1 : "") {
+		dot = strchr(path, '.');
+		snprintf(key, sizeof(key), "%.*s",
+			 (int)(dot ? (size_t)(dot - path) : strlen(path)),
+			 path);
+		if (json_object_is_type(obj, json_type_array)) {
+			if (strtoul(key, NULL, 10) >=
+			    json_object_array_length(obj))
+				return 0;
+			obj = json_object_array_get_idx(obj,
+							strtoul(key, NULL, 10));
+		} else if (!json_object_is_type(obj, json_type_object) ||
+			   !json_object_object_get_ex(obj, key, &obj)) {
+			return 0;
+		}
+	}
+	*out = obj;
+	return 1;
+}
+
+static json_object *at(json_object *root, const char *path)
+{
+	json_object *v = NULL;
+
+	return lookup(root, path, &v) ? v : NULL;
+}
+
+/* The value at `path` as compact JSON text, or "(absent)". */
+static const char *text_at(json_object *root, const char *path)
+{
+	json_object *v;
+
+	if (!lookup(root, path, &v))
+		return "(absent)";
+	return json_object_to_json_string_ext(
+	    v, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+}
+
+/* True when `v` is a string like "2024-01-02T03:04:05Z". */
+static int is_iso_time(json_object *v)
+{
+	const char *s = json_object_get_string(v);
+
+	return json_object_is_type(v, json_type_string) && strlen(s) == 20 &&
+	       s[4] == '-' && s[10] == 'T' && s[19] == 'Z';
+}
+
+static void health_is_up_with_no_accounts_at_first(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h = health(f);
+
+	assert_string_equal(text_at(h, "status"), "\"UP\"");
+	assert_string_equal(text_at(h, "accounts"), "{}");
+	assert_string_equal(text_at(h, "reload.ok"), "true");
+}
+
+static void a_successful_run_sets_last_success(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.agent"),
+			    "\"" HUB_AGENT "\"");
+	assert_true(is_iso_time(at(h, "accounts.hub.0.lastSuccess")));
+	assert_string_equal(text_at(h, "accounts.hub.0.lastError"), "null");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastErrorMessage"),
+			    "(absent)");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastDurationSeconds"),
+			    "1.5");
+	assert_string_equal(text_at(h, "accounts.hub.0.records"), "7");
+}
+
+static void a_failed_run_sets_last_error_and_its_message(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "registry said 503"));
+	h = health(f);
+	assert_string_equal(text_at(h, "status"), "\"UP\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastSuccess"), "null");
+	assert_true(is_iso_time(at(h, "accounts.hub.0.lastError")));
+	assert_string_equal(text_at(h, "accounts.hub.0.lastErrorMessage"),
+			    "\"registry said 503\"");
+}
+
+static void a_partial_run_is_an_error_too(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
+	json_object *h;
+
+	s.scopes = 3;
+	s.failed_scopes = 1;
+	record("hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.lastSuccess"), "null");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastErrorMessage"),
+			    "\"some repositories failed\"");
+}
+
+static void success_after_failure_keeps_the_last_error(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "timeout"));
+	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	h = health(f);
+	assert_true(is_iso_time(at(h, "accounts.hub.0.lastSuccess")));
+	assert_true(is_iso_time(at(h, "accounts.hub.0.lastError")));
+	assert_string_equal(text_at(h, "accounts.hub.0.lastErrorMessage"),
+			    "\"timeout\"");
+	assert_int_equal(json_object_array_length(at(h, "accounts.hub")), 1);
+}
+
+static void agents_are_grouped_by_account(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	record("hub", run("hub/agent[1/2]", CDH_OK, NULL));
+	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
+	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	h = health(f);
+	assert_int_equal(json_object_array_length(at(h, "accounts.hub")), 2);
+	assert_string_equal(text_at(h, "accounts.hub.0.agent"),
+			    "\"hub/agent[1/2]\"");
+	assert_string_equal(text_at(h, "accounts.hub.1.agent"),
+			    "\"hub/agent[2/2]\"");
+	assert_string_equal(text_at(h, "accounts.quay.0.agent"),
+			    "\"quay/agent[1/1]\"");
+}
+
+static void a_refused_reload_shows_its_error_and_stays_up(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	cdh_status_set_reload(
+	    0, "/etc/cdhost/cdhost.cfg:12: accounts must be a list");
+	h = health(f);
+	assert_string_equal(text_at(h, "status"), "\"UP\"");
+	assert_string_equal(text_at(h, "reload.ok"), "false");
+	assert_true(is_iso_time(at(h, "reload.time")));
+	assert_string_equal(
+	    text_at(h, "reload.error"),
+	    "\"/etc/cdhost/cdhost.cfg:12: accounts must be a list\"");
+}
+
+static void a_good_reload_clears_the_error(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	cdh_status_set_reload(0, "cdhost.cfg:3: syntax error");
+	cdh_status_set_reload(1, NULL);
+	h = health(f);
+	assert_string_equal(text_at(h, "reload.ok"), "true");
+	assert_string_equal(text_at(h, "reload.error"), "(absent)");
+}
+
+/* ---- /metrics ---- */
+
+static const char *metrics(struct fixture *f, struct cdh_store *store)
+{
+	free(f->text);
+	f->text = cdh_status_metrics_text(store);
+	assert_non_null(f->text);
+	return f->text;
+}
+
+/* Fails, showing the whole text, unless `line` is one of its lines. */
+static void has_line(const char *text, const char *line)
+{
+	size_t len = strlen(line);
+	const char *p;
+
+	for (p = text; (p = strstr(p, line)) != NULL; p++)
+		if ((p == text || p[-1] == '\n') && p[len] == '\n')
+			return;
+	fail_msg("no line \"%s\" in:\n%s", line, text);
+}
+
+static void lacks(const char *text, const char *part)
+{
+	if (strstr(text, part))
+		fail_msg("\"%s\" unexpected in:\n%s", part, text);
+}
+
+static size_t occurrences(const char *text, const char *part)
+{
+	size_t n = 0;
+
+	for (; (text = strstr(text, part)) != NULL; text++)
+		n++;
+	return n;
+}
+
+static void metrics_report_each_agents_last_run_and_counters(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
+	const char *m;
+
+	s.requests_by_class[2] = 3;
+	s.requests_by_class[5] = 1;
+	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "boom"));
+	record("hub", s);
+	m = metrics(f, NULL);
+	has_line(m, "# TYPE cdhost_refresh_duration_seconds gauge");
+	has_line(m, "cdhost_refresh_duration_seconds{agent=\"" HUB_AGENT
+		    "\"} 1.500000");
+	has_line(m, "cdhost_refresh_last_success{agent=\"" HUB_AGENT "\"} 1");
+	has_line(m, "cdhost_refresh_runs_total{agent=\"" HUB_AGENT "\"} 2");
+	has_line(m, "cdhost_refresh_failures_total{agent=\"" HUB_AGENT "\"} 1");
+	has_line(
+	    m,
+	    "cdhost_registry_requests_total{account=\"hub\",agent=\"" HUB_AGENT
+	    "\",status=\"2xx\"} 3");
+	has_line(
+	    m,
+	    "cdhost_registry_requests_total{account=\"hub\",agent=\"" HUB_AGENT
+	    "\",status=\"5xx\"} 1");
+	lacks(m, "status=\"4xx\"");
+	has_line(m, "cdhost_reload_ok 1");
+}
+
+static void request_counts_add_up_over_runs(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
+
+	s.requests_by_class[0] = 2;
+	record("hub", s);
+	record("hub", s);
+	has_line(
+	    metrics(f, NULL),
+	    "cdhost_registry_requests_total{account=\"hub\",agent=\"" HUB_AGENT
+	    "\",status=\"error\"} 4");
+}
+
+static void label_values_escape_quotes_backslashes_newlines(void **state)
+{
+	struct fixture *f = *state;
+
+	record("we\"ird", run("a\"b\\c\nd", CDH_E_TRANSIENT, "x"));
+	has_line(metrics(f, f->store),
+		 "cdhost_refresh_runs_total{agent=\"a\\\"b\\\\c\\nd\"} 1");
+	has_line(f->text, "cdhost_cached_images{account=\"we\\\"ird\"} 0");
+}
+
+static void stored_images(struct fixture *f, const char *agent,
+			  const char *const ids[])
+{
+	struct cdh_refresh refresh;
+	struct cdh_record rec = {sizeof(rec),	0,    "app",
+				 "taggedImage", NULL, "{}"};
+	size_t i;
+
+	assert_int_equal(cdh_refresh_init(&refresh, agent, 0, NULL), 0);
+	for (i = 0; ids[i]; i++) {
+		rec.id = ids[i];
+		assert_int_equal(cdh_refresh_emit(&refresh, &rec), CDH_OK);
+	}
+	assert_int_equal(cdh_refresh_finish(&refresh), 0);
+	assert_int_equal(
+	    cdh_store_apply(f->store, &refresh, f->err, sizeof(f->err)), 0);
+	cdh_refresh_release(&refresh);
+}
+
+static void cached_images_are_counted_once_per_account(void **state)
+{
+	struct fixture *f = *state;
+	static const char *const hub[] = {
+	    "dockerRegistry:taggedImage:hub:app:1",
+	    "dockerRegistry:taggedImage:hub:app:2",
+	    "dockerRegistry:taggedImage:hub:lib/x:1", NULL};
+	static const char *const hubby[] = {
+	    "dockerRegistry:taggedImage:hubby:app:1", NULL};
+	const char *m;
+
+	stored_images(f, "hub/agent[1/2]", hub);
+	stored_images(f, "hubby/agent[1/1]", hubby);
+	record("hub", run("hub/agent[1/2]", CDH_OK, NULL));
+	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	record("hubby", run("hubby/agent[1/1]", CDH_OK, NULL));
+	m = metrics(f, f->store);
+	has_line(m, "# TYPE cdhost_cached_images gauge");
+	has_line(m, "cdhost_cached_images{account=\"hub\"} 3");
+	has_line(m, "cdhost_cached_images{account=\"hubby\"} 1");
+	assert_int_equal(
+	    occurrences(m, "cdhost_cached_images{account=\"hub\"}"), 1);
+}
+
+static void without_a_store_there_is_no_image_gauge(void **state)
+{
+	struct fixture *f = *state;
+
+	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	lacks(metrics(f, NULL), "cdhost_cached_images");
+}
+
+static void a_refused_reload_is_reload_ok_zero(void **state)
+{
+	struct fixture *f = *state;
+
+	cdh_status_set_reload(0, "cdhost.cfg:1: bad");
+	has_line(metrics(f, NULL), "cdhost_reload_ok 0");
+}
+
+/* The metric name a sample line starts with, into `name`. */
+static void sample_name(const char *line, char *name, size_t len)
+{
+	size_t n = strcspn(line, "{ \n");
+
+	snprintf(name, len, "%.*s", (int)n, line);
+}
+
+/*
+ * Prometheus text format 0.0.4: "All lines for a given metric must be
+ * provided as one single group, with the optional HELP and TYPE lines first."
+ * Fails naming the first sample that breaks its family's group.
+ */
+static void each_family_is_one_group(const char *text)
+{
+	char family[256] = "", name[256], key[260], seen[4096] = " ";
+	const char *line, *next;
+
+	for (line = text; *line; line = next + 1) {
+		if (!(next = strchr(line, '\n')))
+			fail_msg("unterminated last line: %s", line);
+		if (strncmp(line, "# TYPE ", 7) == 0) {
+			sample_name(line + 7, family, sizeof(family));
+			snprintf(key, sizeof(key), " %s ", family);
+			if (strstr(seen, key))
+				fail_msg("a second TYPE line for %s", family);
+			snprintf(seen + strlen(seen),
+				 sizeof(seen) - strlen(seen), "%s ", family);
+			continue;
+		}
+		sample_name(line, name, sizeof(name));
+		if (strcmp(name, family) != 0) {
+			print_message("%s", text);
+			fail_msg("a %s sample in the group of %s: %.*s", name,
+				 family, (int)(next - line), line);
+		}
+	}
+}
+
+static void each_metric_is_one_group_after_its_type_line(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run("hub/agent[1/2]", CDH_OK, NULL);
+
+	s.requests_by_class[2] = 1;
+	record("hub", s);
+	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
+	each_family_is_one_group(metrics(f, f->store));
+}
+
+/* ---- forgetting ---- */
+
+static void forgetting_an_account_drops_only_its_agents(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	record("hub", run("hub/agent[1/2]", CDH_OK, NULL));
+	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
+	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	cdh_status_forget_account("hub");
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub"), "(absent)");
+	assert_string_equal(text_at(h, "accounts.quay.0.agent"),
+			    "\"quay/agent[1/1]\"");
+	lacks(metrics(f, f->store), "hub");
+	has_line(f->text,
+		 "cdhost_refresh_runs_total{agent=\"quay/agent[1/1]\"} 1");
+}
+
+static void a_forgotten_agent_starts_counting_afresh(void **state)
+{
+	struct fixture *f = *state;
+
+	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "x"));
+	cdh_status_forget_account("hub");
+	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	has_line(metrics(f, NULL),
+		 "cdhost_refresh_runs_total{agent=\"" HUB_AGENT "\"} 1");
+	has_line(f->text,
+		 "cdhost_refresh_failures_total{agent=\"" HUB_AGENT "\"} 0");
+}
+
+static void reset_forgets_everything(void **state)
+{
+	struct fixture *f = *state;
+
+	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
+	cdh_status_reset();
+	assert_string_equal(text_at(health(f), "accounts"), "{}");
+	lacks(metrics(f, f->store), "agent=");
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    T(health_is_up_with_no_accounts_at_first),
+	    T(a_successful_run_sets_last_success),
+	    T(a_failed_run_sets_last_error_and_its_message),
+	    T(a_partial_run_is_an_error_too),
+	    T(success_after_failure_keeps_the_last_error),
+	    T(agents_are_grouped_by_account),
+	    T(a_refused_reload_shows_its_error_and_stays_up),
+	    T(a_good_reload_clears_the_error),
+	    T(metrics_report_each_agents_last_run_and_counters),
+	    T(request_counts_add_up_over_runs),
+	    T(label_values_escape_quotes_backslashes_newlines),
+	    T(cached_images_are_counted_once_per_account),
+	    T(without_a_store_there_is_no_image_gauge),
+	    T(a_refused_reload_is_reload_ok_zero),
+	    T(each_metric_is_one_group_after_its_type_line),
+	    T(forgetting_an_account_drops_only_its_agents),
+	    T(a_forgotten_agent_starts_counting_afresh),
+	    T(reset_forgets_everything),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

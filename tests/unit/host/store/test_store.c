@@ -1,0 +1,453 @@
+/*
+ * test_store - the SQLite cache store and the apply semantics of store.h:
+ * results are authoritative per (agent, scope): an OK scope gets exactly its
+ * new records, a FAILED scope keeps what it had, a scope the agent stopped
+ * mentioning loses its records, another agent's records are never touched.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "store/store.h"
+#include "testdir.h"
+
+#define AGENT_A "hub/DockerRegistryImageCachingAgent[1/2]"
+#define AGENT_B "hub/DockerRegistryImageCachingAgent[2/2]"
+
+struct fixture {
+	struct testdir dir;
+	char db_path[512];
+	struct cdh_store *store;
+	struct cdh_refresh refresh;
+	char ids[4096];
+	char err[512];
+};
+
+static int setup(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	if (testdir_init(&f.dir) != 0)
+		return -1;
+	snprintf(f.db_path, sizeof(f.db_path), "%s",
+		 testdir_file(&f.dir, "cache.db"));
+	f.store = cdh_store_open_sqlite(f.db_path, f.err, sizeof(f.err));
+	*state = &f;
+	return f.store ? 0 : -1;
+}
+
+/* The same semantics, held in memory only. */
+static int setup_memory(void **state)
+{
+	static struct fixture f;
+
+	memset(&f, 0, sizeof(f));
+	if (testdir_init(&f.dir) != 0)
+		return -1;
+	f.store = cdh_store_open_memory(f.err, sizeof(f.err));
+	*state = &f;
+	return f.store ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	cdh_store_close(f->store);
+	testdir_release(&f->dir);
+	return 0;
+}
+
+/* ---- building and applying one cycle ---- */
+
+static void cycle_begin(struct fixture *f, const char *agent)
+{
+	assert_int_equal(cdh_refresh_init(&f->refresh, agent, 0, NULL), 0);
+}
+
+static void emit_as(struct fixture *f, const char *type, const char *scope,
+		    const char *id, const char *attributes)
+{
+	struct cdh_record rec = {sizeof(rec), 0, scope, type, id, attributes};
+
+	assert_int_equal(cdh_refresh_emit(&f->refresh, &rec), CDH_OK);
+}
+
+static void emit(struct fixture *f, const char *scope, const char *id)
+{
+	emit_as(f, "taggedImage", scope, id, "{}");
+}
+
+static void scope_result(struct fixture *f, const char *scope, int32_t result)
+{
+	assert_int_equal(
+	    cdh_refresh_scope_result(&f->refresh, scope, result, NULL), CDH_OK);
+}
+
+/* Closes the cycle as the runner does (finish, then apply). */
+static void cycle_apply(struct fixture *f)
+{
+	assert_int_equal(cdh_refresh_finish(&f->refresh), 0);
+	assert_int_equal(
+	    cdh_store_apply(f->store, &f->refresh, f->err, sizeof(f->err)), 0);
+	cdh_refresh_release(&f->refresh);
+}
+
+/* ---- reading back ---- */
+
+static int append_id(const char *id, const char *attributes, void *data)
+{
+	struct fixture *f = data;
+	size_t len = strlen(f->ids);
+
+	(void)attributes;
+	snprintf(f->ids + len, sizeof(f->ids) - len, "%s%s", len ? " " : "",
+		 id);
+	return 0;
+}
+
+/* The ids of `type` under `prefix`, space-separated, in scan order. */
+static const char *ids(struct fixture *f, const char *type, const char *prefix)
+{
+	f->ids[0] = '\0';
+	assert_int_equal(cdh_store_scan(f->store, type, prefix, append_id, f,
+					f->err, sizeof(f->err)),
+			 0);
+	return f->ids;
+}
+
+static const char *tagged(struct fixture *f)
+{
+	return ids(f, "taggedImage", "");
+}
+
+static int copy_attributes(const char *id, const char *attributes, void *data)
+{
+	(void)id;
+	snprintf(data, 256, "%s", attributes);
+	return 0;
+}
+
+/* ---- apply ---- */
+
+static void an_ok_scope_gets_exactly_its_new_records(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "nginx", "hub:nginx:2");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1 hub:nginx:2");
+
+	/* Tag 1 was deleted from the registry, tag 3 pushed. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:2");
+	emit(f, "nginx", "hub:nginx:3");
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:2 hub:nginx:3");
+}
+
+static void an_ok_scope_with_no_records_is_emptied(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "");
+}
+
+static void a_failed_scope_keeps_its_old_records(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+
+	/* A 429 on nginx's second page: what it emitted is not the truth. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:2");
+	scope_result(f, "nginx", CDH_SCOPE_FAILED);
+	emit(f, "redis", "hub:redis:8");
+	scope_result(f, "redis", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1 hub:redis:8");
+}
+
+static void a_scope_no_longer_mentioned_loses_its_records(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+
+	/* redis left the account's repository list. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+}
+
+static void another_agents_records_are_untouched(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_B);
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+
+	/* Agent A now owns nothing; B's redis stays. */
+	cycle_begin(f, AGENT_A);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:redis:7");
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:2");
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:2 hub:redis:7");
+}
+
+static void new_attributes_replace_old_ones(void **state)
+{
+	struct fixture *f = *state;
+	char attributes[256] = "";
+
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1",
+		"{\"digest\":\"sha256:aa\"}");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1",
+		"{\"digest\":\"sha256:bb\"}");
+	cycle_apply(f);
+	assert_int_equal(cdh_store_get(f->store, "taggedImage", "hub:nginx:1",
+				       copy_attributes, attributes, f->err,
+				       sizeof(f->err)),
+			 1);
+	assert_string_equal(attributes, "{\"digest\":\"sha256:bb\"}");
+}
+
+/* ---- scan and get ---- */
+
+static void scan_visits_ids_in_byte_order(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "r", "k:r:b");
+	emit(f, "r", "k:r:B");
+	emit(f, "r", "k:r:a");
+	emit(f, "r", "k:r:10");
+	emit(f, "r", "k:r:9");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "k:r:10 k:r:9 k:r:B k:r:a k:r:b");
+}
+
+static void scan_matches_the_prefix_and_nothing_longer(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "b", "a:b:1");
+	emit(f, "b", "a:b:2");
+	emit(f, "bc", "a:bc:1");
+	emit(f, "b", "a:b");
+	emit(f, "", "a:a:9");
+	cycle_apply(f);
+	assert_string_equal(ids(f, "taggedImage", "a:b:"), "a:b:1 a:b:2");
+	assert_string_equal(ids(f, "taggedImage", "a:bc:"), "a:bc:1");
+	assert_string_equal(ids(f, "taggedImage", "a:b"),
+			    "a:b a:b:1 a:b:2 a:bc:1");
+	assert_string_equal(ids(f, "taggedImage", "zz"), "");
+}
+
+static void scan_is_per_type(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx",
+		"dockerRegistry:taggedImage:hub:nginx:1", "{}");
+	emit_as(f, "imageId", "nginx", "dockerRegistry:imageId:r.io/nginx:1",
+		"{}");
+	cycle_apply(f);
+	assert_string_equal(ids(f, "imageId", "dockerRegistry:"),
+			    "dockerRegistry:imageId:r.io/nginx:1");
+	assert_string_equal(ids(f, "taggedImage", "dockerRegistry:"),
+			    "dockerRegistry:taggedImage:hub:nginx:1");
+}
+
+static int stop_after_first(const char *id, const char *attributes, void *data)
+{
+	(void)attributes;
+	snprintf(data, 64, "%s", id);
+	return 1;
+}
+
+static void a_non_zero_return_stops_the_scan(void **state)
+{
+	struct fixture *f = *state;
+	char first[64] = "";
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "r", "r:1");
+	emit(f, "r", "r:2");
+	cycle_apply(f);
+	assert_int_equal(cdh_store_scan(f->store, "taggedImage", "",
+					stop_after_first, first, f->err,
+					sizeof(f->err)),
+			 0);
+	assert_string_equal(first, "r:1");
+}
+
+static void get_finds_one_record_by_type_and_id(void **state)
+{
+	struct fixture *f = *state;
+	char attributes[256] = "";
+
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1",
+		"{\"name\":\"nginx:1\"}");
+	cycle_apply(f);
+	assert_int_equal(cdh_store_get(f->store, "taggedImage", "hub:nginx:1",
+				       copy_attributes, attributes, f->err,
+				       sizeof(f->err)),
+			 1);
+	assert_string_equal(attributes, "{\"name\":\"nginx:1\"}");
+	assert_int_equal(cdh_store_get(f->store, "taggedImage", "hub:nginx:2",
+				       copy_attributes, attributes, f->err,
+				       sizeof(f->err)),
+			 0);
+	assert_int_equal(cdh_store_get(f->store, "imageId", "hub:nginx:1",
+				       copy_attributes, attributes, f->err,
+				       sizeof(f->err)),
+			 0);
+}
+
+static void forgetting_an_agent_drops_only_its_records(void **state)
+{
+	struct fixture *f = *state;
+	char err[256];
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_B);
+	emit(f, "app", "quay:app:1");
+	cycle_apply(f);
+	assert_int_equal(cdh_store_forget_agent(f->store, AGENT_A, err, sizeof(err)), 0);
+	assert_string_equal(tagged(f), "quay:app:1");
+}
+
+/* ---- the file ---- */
+
+static void records_survive_closing_and_reopening(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cdh_store_close(f->store);
+	f->store = cdh_store_open_sqlite(f->db_path, f->err, sizeof(f->err));
+	assert_non_null(f->store);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+}
+
+static void set_user_version(const char *path, int version)
+{
+	sqlite3 *db = NULL;
+	char sql[64];
+
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", version);
+	assert_int_equal(sqlite3_open(path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+}
+
+static void another_schema_version_is_refused(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "";
+	const char *path = testdir_file(&f->dir, "future.db");
+
+	set_user_version(path, 99);
+	assert_null(cdh_store_open_sqlite(path, err, sizeof(err)));
+	assert_string_equal(
+	    err, "cache store: schema version 99, this cdhost reads 1");
+}
+
+static void an_unopenable_path_is_an_error_naming_it(void **state)
+{
+	struct fixture *f = *state;
+	char err[512] = "", path[512], expect[600];
+
+	snprintf(path, sizeof(path), "%s",
+		 testdir_file(&f->dir, "no/such/dir/cache.db"));
+	assert_null(cdh_store_open_sqlite(path, err, sizeof(err)));
+	snprintf(expect, sizeof(expect), "cache store %s: ", path);
+	err[strlen(expect)] = '\0';
+	assert_string_equal(err, expect);
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+#define M(fn) cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
+
+int main(void)
+{
+	const struct CMUnitTest memory[] = {
+	    M(an_ok_scope_gets_exactly_its_new_records),
+	    M(an_ok_scope_with_no_records_is_emptied),
+	    M(a_failed_scope_keeps_its_old_records),
+	    M(a_scope_no_longer_mentioned_loses_its_records),
+	    M(another_agents_records_are_untouched),
+	    M(new_attributes_replace_old_ones),
+	    M(scan_visits_ids_in_byte_order),
+	    M(scan_matches_the_prefix_and_nothing_longer),
+	    M(scan_is_per_type),
+	    M(a_non_zero_return_stops_the_scan),
+	    M(get_finds_one_record_by_type_and_id),
+	    M(forgetting_an_agent_drops_only_its_records),
+	};
+	const struct CMUnitTest tests[] = {
+	    T(forgetting_an_agent_drops_only_its_records),
+	    T(an_ok_scope_gets_exactly_its_new_records),
+	    T(an_ok_scope_with_no_records_is_emptied),
+	    T(a_failed_scope_keeps_its_old_records),
+	    T(a_scope_no_longer_mentioned_loses_its_records),
+	    T(another_agents_records_are_untouched),
+	    T(new_attributes_replace_old_ones),
+	    T(scan_visits_ids_in_byte_order),
+	    T(scan_matches_the_prefix_and_nothing_longer),
+	    T(scan_is_per_type),
+	    T(a_non_zero_return_stops_the_scan),
+	    T(get_finds_one_record_by_type_and_id),
+	    T(records_survive_closing_and_reopening),
+	    T(another_schema_version_is_refused),
+	    T(an_unopenable_path_is_an_error_naming_it),
+	};
+
+	int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
+
+	return failed + cmocka_run_group_tests_name("memory", memory, NULL, NULL);
+}
