@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util/hash.h"
 #include "agent/records.h"
+#include "util/map.h"
 
 #define STATE_PENDING 3 /* beside the public DRG_CONFIG_* outcomes */
 #define ERROR_MAX 256
@@ -18,43 +18,14 @@ struct slot {
 	struct drg_image_configs *owner;   /* for the fetch callback */
 };
 
-/* Open addressing, at most half full; slots are individually allocated so
- * a fetch in flight keeps a stable pointer while the table grows. */
+/* Slots are allocated one by one, keyed by their own digest, so a fetch in
+ * flight keeps a stable pointer while the map grows. */
 struct drg_image_configs {
 	struct drg_registry *reg;
 	void (*fetched)(void *ctx);
 	void *ctx;
-	struct slot **slots;
-	size_t cap, count;
+	struct drg_map *slots;
 };
-
-static struct slot **find(const struct drg_image_configs *t, const char *digest)
-{
-	size_t i = (size_t)(drg_hash_str(digest) & (t->cap - 1));
-
-	while (t->slots[i] && strcmp(t->slots[i]->digest, digest) != 0)
-		i = (i + 1) & (t->cap - 1);
-	return &t->slots[i];
-}
-
-static int grow(struct drg_image_configs *t)
-{
-	struct slot **old = t->slots;
-	size_t old_cap = t->cap, i;
-
-	t->cap = old_cap ? old_cap * 2 : 64;
-	t->slots = calloc(t->cap, sizeof(*t->slots));
-	if (!t->slots) {
-		t->slots = old;
-		t->cap = old_cap;
-		return -1;
-	}
-	for (i = 0; i < old_cap; i++)
-		if (old[i])
-			*find(t, old[i]->digest) = old[i];
-	free(old);
-	return 0;
-}
 
 static void free_facts(struct drg_memo_entry *f)
 {
@@ -63,27 +34,32 @@ static void free_facts(struct drg_memo_entry *f)
 	memset(f, 0, sizeof(*f));
 }
 
+static void slot_free(struct slot *slot)
+{
+	if (!slot)
+		return;
+	free(slot->digest);
+	free_facts(&slot->facts);
+	free(slot);
+}
+
 /* The slot for `digest`, added (state `state`) when missing; NULL on OOM. */
 static struct slot *slot_for(struct drg_image_configs *t, const char *digest,
 			     int state)
 {
-	struct slot **place;
+	struct slot *slot = drg_map_get(t->slots, digest);
 
-	if ((t->count + 1) * 2 > t->cap && grow(t) != 0)
-		return NULL;
-	place = find(t, digest);
-	if (*place)
-		return *place;
-	*place = calloc(1, sizeof(**place));
-	if (!*place || !((*place)->digest = strdup(digest))) {
-		free(*place);
-		*place = NULL;
+	if (slot)
+		return slot;
+	slot = calloc(1, sizeof(*slot));
+	if (!slot || !(slot->digest = strdup(digest)) ||
+	    drg_map_put(t->slots, slot->digest, slot, NULL) != 0) {
+		slot_free(slot);
 		return NULL;
 	}
-	(*place)->state = state;
-	(*place)->owner = t;
-	t->count++;
-	return *place;
+	slot->state = state;
+	slot->owner = t;
+	return slot;
 }
 
 static int copy_facts(struct drg_memo_entry *to, const struct drg_memo_entry *from)
@@ -124,8 +100,10 @@ struct drg_image_configs *drg_image_configs_new(struct drg_registry *reg,
 	struct drg_image_configs *t = calloc(1, sizeof(*t));
 	struct seed s = { t, 0 };
 
-	if (!t)
+	if (!t || !(t->slots = drg_map_new())) {
+		free(t);
 		return NULL;
+	}
 	t->reg = reg;
 	t->fetched = fetched;
 	t->ctx = ctx;
@@ -138,20 +116,19 @@ struct drg_image_configs *drg_image_configs_new(struct drg_registry *reg,
 	return t;
 }
 
+static void free_one(const char *digest, void *slot, void *data)
+{
+	(void)digest;
+	(void)data;
+	slot_free(slot);
+}
+
 void drg_image_configs_free(struct drg_image_configs *t)
 {
-	size_t i;
-
 	if (!t)
 		return;
-	for (i = 0; i < t->cap; i++) {
-		if (!t->slots[i])
-			continue;
-		free(t->slots[i]->digest);
-		free_facts(&t->slots[i]->facts);
-		free(t->slots[i]);
-	}
-	free(t->slots);
+	drg_map_each(t->slots, free_one, NULL);
+	drg_map_free(t->slots);
 	free(t);
 }
 
@@ -209,7 +186,7 @@ int drg_image_configs_want(struct drg_image_configs *t, const char *repository,
 int drg_image_configs_get(const struct drg_image_configs *t, const char *digest,
 		    struct drg_memo_entry *facts, const char **error)
 {
-	struct slot *slot = t->cap ? *find(t, digest) : NULL;
+	struct slot *slot = drg_map_get(t->slots, digest);
 
 	if (!slot || slot->state == STATE_PENDING) {
 		if (error)
