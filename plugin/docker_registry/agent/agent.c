@@ -1,3 +1,14 @@
+/*
+ * agent - one caching agent's refresh cycle (agent.h is the contract). The
+ * repositories this agent owns come from repositories.c; a window of
+ * operations is kept submitted to the registry client: tag lists, then each
+ * tag's manifest when the account tracks digests, sorts by date or inspects
+ * digests, then the image config of each manifest not already known
+ * (image_configs.c, seeded from last cycle's memo). After the run each
+ * repository hands its records and scope result to the host, and what was
+ * learnt becomes the next memo: this cycle's config facts, plus last
+ * cycle's for the repositories that failed now.
+ */
 #include "agent/agent.h"
 
 #include <stdio.h>
@@ -11,66 +22,6 @@
 
 #define KEY_MAX 4096
 #define ERR_MAX 512
-
-/* Decodes one UTF-8 sequence; invalid bytes count as one unit each. */
-static uint32_t utf8_next(const unsigned char **p)
-{
-	const unsigned char *s = *p;
-	uint32_t cp;
-	int extra, i;
-
-	if (s[0] < 0x80) {
-		*p = s + 1;
-		return s[0];
-	}
-	if ((s[0] & 0xE0) == 0xC0)
-		cp = s[0] & 0x1F, extra = 1;
-	else if ((s[0] & 0xF0) == 0xE0)
-		cp = s[0] & 0x0F, extra = 2;
-	else if ((s[0] & 0xF8) == 0xF0)
-		cp = s[0] & 0x07, extra = 3;
-	else
-		cp = 0xFFFD, extra = 0;
-	for (i = 1; i <= extra; i++) {
-		if ((s[i] & 0xC0) != 0x80) {
-			*p = s + 1;
-			return 0xFFFD;
-		}
-		cp = (cp << 6) | (s[i] & 0x3F);
-	}
-	*p = s + 1 + extra;
-	return cp;
-}
-
-int32_t drg_agent_java_hash(const char *s)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	uint32_t h = 0; /* unsigned: Java's int overflow wraps */
-
-	while (*p) {
-		uint32_t cp = utf8_next(&p);
-
-		if (cp >= 0x10000) { /* a surrogate pair in UTF-16 */
-			cp -= 0x10000;
-			h = 31 * h + (0xD800 + (cp >> 10));
-			h = 31 * h + (0xDC00 + (cp & 0x3FF));
-		} else {
-			h = 31 * h + cp;
-		}
-	}
-	return (int32_t)h;
-}
-
-int drg_agent_owns(const char *repository, uint32_t index, uint32_t count)
-{
-	int64_t rem;
-
-	if (count <= 1)
-		return 1;
-	/* C's % truncates toward zero like Java's, so the sign follows h. */
-	rem = (int64_t)drg_agent_java_hash(repository) % (int64_t)count;
-	return (rem < 0 ? -rem : rem) == (int64_t)index;
-}
 
 int32_t drg_agent_name(const struct drg_account *account, uint32_t index,
 		       char *buf, size_t buflen)

@@ -21,15 +21,6 @@
 #include "agent/memo.h"
 #include "registry/registry.h"
 
-/* Java's String.hashCode over the UTF-16 code units of a UTF-8 string. */
-int32_t drg_agent_java_hash(const char *s);
-
-/*
- * Whether agent `index` of `count` owns `repository`: Clouddriver's
- * abs(hashCode % count) == index partition.
- */
-int drg_agent_owns(const char *repository, uint32_t index, uint32_t count);
-
 /* "<account>/DockerRegistryImageCachingAgent[<index+1>/<count>]" into buf. */
 int32_t drg_agent_name(const struct drg_account *account, uint32_t index,
 		       char *buf, size_t buflen);

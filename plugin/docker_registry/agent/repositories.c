@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/partition.h"
 #include "util/buf.h"
 #include "registry/listing.h"
 
@@ -93,7 +93,7 @@ int32_t drg_repositories_owned(const struct drg_account *acct,
 		const char *repo = all.items[i];
 
 		if (!drg_account_wants_repository(acct, repo) ||
-		    !drg_agent_owns(repo, index, acct->cache_threads))
+		    !drg_partition_owns(repo, index, acct->cache_threads))
 			continue;
 		for (j = 0; j < out->count && strcmp(out->items[j], repo); j++)
 			;
