@@ -9,30 +9,12 @@
 #include <curl/curl.h>
 
 #include "http/multi_driver.h"
+#include "http/request_internal.h"
 #include "http/registry_errors.h"
 #include "http/retry_after.h"
 
 #define POLL_MAX_MS 200
 #define NS_PER_MS 1000000ull
-
-struct drg_http_request {
-	char *url;
-	int head;
-	int compress;
-	char *accept;
-	char *authorization;
-	size_t body_cap;
-	uint32_t attempts;
-	uint64_t not_before_ns;
-	drg_http_done_fn done;
-	void *ud;
-	struct drg_transport *t;
-	CURL *easy;
-	struct curl_slist *headers;
-	long header_status; /* from the status line, for the body cap rule */
-	struct drg_http_response resp;
-	struct drg_http_request *next;
-};
 
 struct drg_transport {
 	CURLM *multi;
@@ -62,75 +44,6 @@ uint64_t drg_transport_now_ns(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
-
-static char *dup_or_null(const char *s, int *failed)
-{
-	char *d = s ? strdup(s) : NULL;
-
-	if (s && !d)
-		*failed = 1;
-	return d;
-}
-
-struct drg_http_request *drg_http_request_new(const char *url, int head,
-					      const char *accept,
-					      const char *authorization,
-					      size_t body_cap)
-{
-	struct drg_http_request *req = calloc(1, sizeof(*req));
-	int failed = 0;
-
-	if (!req)
-		return NULL;
-	req->url = dup_or_null(url, &failed);
-	req->accept = dup_or_null(accept, &failed);
-	req->authorization = dup_or_null(authorization, &failed);
-	req->head = head;
-	req->body_cap = body_cap;
-	drg_http_response_init(&req->resp, body_cap);
-	if (failed || !req->url) {
-		drg_http_request_free(req);
-		return NULL;
-	}
-	return req;
-}
-
-void drg_http_request_compress(struct drg_http_request *req)
-{
-	req->compress = 1;
-}
-
-void drg_http_request_free(struct drg_http_request *req)
-{
-	if (!req)
-		return;
-	if (req->easy)
-		curl_easy_cleanup(req->easy);
-	curl_slist_free_all(req->headers); /* holds a copy of the secret too */
-	if (req->authorization) /* a secret: do not leave it in the heap */
-		memset(req->authorization, 0, strlen(req->authorization));
-	free(req->authorization);
-	free(req->accept);
-	free(req->url);
-	drg_http_response_release(&req->resp);
-	free(req);
-}
-
-const char *drg_http_request_url(const struct drg_http_request *req)
-{
-	return req->url;
-}
-
-const struct drg_http_response *
-drg_http_request_response(const struct drg_http_request *req)
-{
-	return &req->resp;
-}
-
-uint32_t drg_http_request_attempts(const struct drg_http_request *req)
-{
-	return req->attempts;
 }
 
 int drg_http_response_cancelled(const struct drg_http_response *resp)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "http/http_response.h"
+#include "http/request.h"
 
 struct drg_transport;
 
@@ -33,33 +34,6 @@ struct drg_transport_options {
 	int64_t backoff_ms;        /* first backoff, doubled each retry; 0 = 250 */
 	int64_t retry_after_cap_s; /* longest Retry-After honoured; 0 = 60 */
 };
-
-struct drg_http_request;
-typedef void (*drg_http_done_fn)(struct drg_http_request *req, void *ud);
-
-/*
- * A new request for `url` (copied), GET unless `head`. `accept` (copied,
- * may be NULL) is sent as Accept; `authorization` (copied, may be NULL) as
- * Authorization, and wiped from memory when the request is freed. The body
- * is capped at `body_cap` bytes. Returns NULL when out of memory.
- */
-struct drg_http_request *drg_http_request_new(const char *url, int head,
-					      const char *accept,
-					      const char *authorization,
-					      size_t body_cap);
-
-/* Accept compressed bodies (listings only: never manifests or blobs, whose
- * digests are over the raw bytes; quay#1310). */
-void drg_http_request_compress(struct drg_http_request *req);
-
-const char *drg_http_request_url(const struct drg_http_request *req);
-const struct drg_http_response *
-drg_http_request_response(const struct drg_http_request *req);
-/* Attempts made so far (1 after the first). */
-uint32_t drg_http_request_attempts(const struct drg_http_request *req);
-
-/* Frees a request that was never submitted. */
-void drg_http_request_free(struct drg_http_request *req);
 
 /* A transport, or NULL when out of memory / curl failed. */
 struct drg_transport *drg_transport_new(const struct drg_transport_options *o);
