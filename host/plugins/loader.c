@@ -4,28 +4,23 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdarg.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "plugins/host_table.h"
+#include "plugins/probe.h"
 
 /* The size of the 1.0 structs: anything smaller is not a v1 plugin. */
 #define DESC_V1_SIZE (offsetof(struct cdh_plugin_desc, ops) + sizeof(void *))
 #define OPS_V1_SIZE (offsetof(struct cdh_plugin_ops, destroy) + sizeof(void *))
-#define PROBE_OUTPUT_MAX 512
 
 #ifndef CDH_INSTALL_PLUGIN_DIR
 #define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
 #endif
-
-extern char **environ;
 
 struct cdh_loader {
 	char *probe_exe;
@@ -247,59 +242,6 @@ out:
 	return rc;
 }
 
-static void read_all(int fd, char *buf, size_t len)
-{
-	size_t got = 0;
-	ssize_t n;
-
-	while (got + 1 < len && (n = read(fd, buf + got, len - got - 1)) > 0)
-		got += (size_t)n;
-	buf[got] = '\0';
-	buf[strcspn(buf, "\n")] = '\0';
-}
-
-/* Loads `file` in a child cdhost first; 0 when the child accepted it. */
-static int probe(const struct cdh_loader *loader, struct cdh_plugin_slot *slot,
-		 const char *file)
-{
-	char *argv[] = { loader->probe_exe, "__probe-plugin", (char *)file, NULL };
-	char output[PROBE_OUTPUT_MAX];
-	posix_spawn_file_actions_t actions;
-	int pipefd[2], status = 0;
-	pid_t pid;
-
-	if (pipe(pipefd) != 0) {
-		refuse(slot, "cannot probe: %s", strerror(errno));
-		return -1;
-	}
-	posix_spawn_file_actions_init(&actions);
-	posix_spawn_file_actions_adddup2(&actions, pipefd[1], STDOUT_FILENO);
-	posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, "/dev/null",
-					 O_WRONLY, 0);
-	posix_spawn_file_actions_addclose(&actions, pipefd[0]);
-	posix_spawn_file_actions_addclose(&actions, pipefd[1]);
-	if (posix_spawn(&pid, loader->probe_exe, &actions, NULL, argv, environ) != 0)
-		pid = -1;
-	posix_spawn_file_actions_destroy(&actions);
-	close(pipefd[1]);
-	read_all(pipefd[0], output, sizeof(output));
-	close(pipefd[0]);
-	if (pid < 0 || waitpid(pid, &status, 0) != pid)
-		refuse(slot, "cannot probe: %s", strerror(errno));
-	else if (WIFSIGNALED(status))
-		refuse(slot, "crashed while loading (signal %d, %s)",
-		       WTERMSIG(status), strsignal(WTERMSIG(status)));
-	else if (WEXITSTATUS(status) != 0 && output[0])
-		refuse(slot, "%s", output);
-	else if (WEXITSTATUS(status) != 0)
-		/* Died without a word: a sanitizer's crash handler exits, not signals. */
-		refuse(slot, "crashed while loading (exit status %d)",
-		       WEXITSTATUS(status));
-	else
-		return 0;
-	return -1;
-}
-
 static int duplicate_of_ready(const struct cdh_loader *loader,
 			      struct cdh_plugin_slot *slot,
 			      const struct cdh_plugin_slot *replacing)
@@ -323,7 +265,7 @@ static int duplicate_of_ready(const struct cdh_loader *loader,
 static void load_slot(struct cdh_loader *loader, struct cdh_plugin_slot *slot,
 		      const struct cdh_plugin_slot *replacing)
 {
-	char copy[4096], err[256];
+	char copy[4096], err[256], why[sizeof(slot->error)];
 	const char *base = strrchr(slot->path, '/');
 
 	snprintf(copy, sizeof(copy), "%s/%u-%s", loader->private_dir,
@@ -334,8 +276,11 @@ static void load_slot(struct cdh_loader *loader, struct cdh_plugin_slot *slot,
 		return;
 	}
 	slot->copy_path = strdup(copy);
-	if (loader->probe_exe && probe(loader, slot, copy) != 0)
+	if (loader->probe_exe &&
+	    cdh_probe_run(loader->probe_exe, copy, why, sizeof(why)) != 0) {
+		refuse(slot, "%s", why);
 		return;
+	}
 	if (open_and_negotiate(slot, copy) != 0 ||
 	    duplicate_of_ready(loader, slot, replacing)) {
 		/* Nothing of a refused plugin has run but its entry: safe to unmap. */

@@ -2,8 +2,8 @@
  * loader - finds plugins in a directory, loads each from a private copy
  * (RTLD_NOW | RTLD_LOCAL), negotiates the ABI and keeps the result as a slot:
  * ready, or refused with the reason. A bad .so never takes the host down:
- * before the host maps a file, a child process (`cdhost` itself, see
- * cdh_loader_probe_main) loads and negotiates it, so a crash in a plugin's
+ * before the host maps a file, a child process (probe.h: `cdhost` itself,
+ * running cdh_loader_probe_main) loads and negotiates it, so a crash in a plugin's
  * constructor or entry kills only the child.
  *
  * Loaded code stays resident until exit (like GStreamer, OBS, collectd):
