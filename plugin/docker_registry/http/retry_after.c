@@ -3,6 +3,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include <curl/curl.h>
+
 static int is_digit(char c)
 {
 	return c >= '0' && c <= '9';
@@ -32,106 +34,38 @@ static int64_t read_num(const char **pp, int maxd)
 	return v;
 }
 
-static int read_month(const char **pp)
+static int is_alpha(char c)
 {
-	static const char months[] = "JanFebMarAprMayJunJulAugSepOctNovDec";
-
-	for (int m = 0; m < 12; m++) {
-		if (strncasecmp(*pp, months + 3 * m, 3) == 0) {
-			*pp += 3;
-			return m;
-		}
-	}
-	return -1;
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
 }
 
-/* HH:MM:SS into tm. */
-static int read_clock(const char **pp, struct tm *tm)
+/* Whether `s` holds `word` (letters, any case) as a whole word. */
+static int has_word(const char *s, const char *word)
 {
-	int64_t h = read_num(pp, 2), m, s;
+	size_t len = strlen(word);
+	const char *p;
 
-	if (h < 0 || **pp != ':')
-		return -1;
-	(*pp)++;
-	m = read_num(pp, 2);
-	if (m < 0 || **pp != ':')
-		return -1;
-	(*pp)++;
-	s = read_num(pp, 2);
-	if (s < 0 || h > 23 || m > 59 || s > 60)
-		return -1;
-	tm->tm_hour = (int)h;
-	tm->tm_min = (int)m;
-	tm->tm_sec = (int)s;
-	return 0;
-}
-
-/* "06 Nov 1994 08:49:37 GMT" or "06-Nov-94 08:49:37 GMT". */
-static int read_dmy(const char *p, struct tm *tm)
-{
-	int64_t day = read_num(&p, 2), year;
-
-	if (day < 1 || day > 31 || (*p != ' ' && *p != '-'))
-		return -1;
-	tm->tm_mday = (int)day;
-	p++;
-	if ((tm->tm_mon = read_month(&p)) < 0 || (*p != ' ' && *p != '-'))
-		return -1;
-	p++;
-	year = read_num(&p, 4);
-	if (year < 0)
-		return -1;
-	/* RFC 850's two-digit years: RFC 9110 §5.6.7's 50-year rule, simplified. */
-	if (year < 100)
-		year += year < 70 ? 2000 : 1900;
-	tm->tm_year = (int)year - 1900;
-	p = skip_blanks(p);
-	if (read_clock(&p, tm) != 0)
-		return -1;
-	p = skip_blanks(p);
-	return strncasecmp(p, "GMT", 3) == 0 ? 0 : -1;
-}
-
-/* asctime: "Nov  6 08:49:37 1994". */
-static int read_asctime(const char *p, struct tm *tm)
-{
-	int64_t day, year;
-
-	if ((tm->tm_mon = read_month(&p)) < 0)
-		return -1;
-	p = skip_blanks(p);
-	day = read_num(&p, 2);
-	if (day < 1 || day > 31)
-		return -1;
-	tm->tm_mday = (int)day;
-	p = skip_blanks(p);
-	if (read_clock(&p, tm) != 0)
-		return -1;
-	p = skip_blanks(p);
-	year = read_num(&p, 4);
-	if (year < 1900)
-		return -1;
-	tm->tm_year = (int)year - 1900;
+	for (p = s; *p; p++)
+		if ((p == s || !is_alpha(p[-1])) &&
+		    strncasecmp(p, word, len) == 0 && !is_alpha(p[len]))
+			return 1;
 	return 0;
 }
 
 int drg_http_date_parse(const char *value, time_t *out)
 {
-	const char *p = skip_blanks(value);
-	struct tm tm;
-	int rc;
+	time_t when;
 
-	memset(&tm, 0, sizeof(tm));
-	while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
-		p++; /* the day name, which says nothing the date does not */
-	if (*p == ',')
-		p++;
-	p = skip_blanks(p);
-	rc = is_digit(*p) ? read_dmy(p, &tm) : read_asctime(p, &tm);
-	if (rc != 0)
+	/* IMF-fixdate and RFC 850 dates, the two forms with a comma, are in
+	 * GMT (RFC 9110 §5.6.7); curl_getdate also takes other zones or none,
+	 * which no server sends: such a value stays refused. */
+	if (strchr(value, ',') && !has_word(value, "GMT"))
 		return -1;
-	*out = timegm(&tm);
-	return *out == (time_t)-1 ? -1 : 0;
+	when = curl_getdate(value, NULL);
+	if (when == (time_t)-1)
+		return -1;
+	*out = when;
+	return 0;
 }
 
 int drg_retry_after_parse(const char *value, time_t now, int64_t *seconds)

@@ -17,8 +17,8 @@
 int drg_retry_after_parse(const char *value, time_t now, int64_t *seconds);
 
 /*
- * Parses an HTTP-date (IMF-fixdate, RFC 850 or asctime) into *out (UTC).
- * Returns 0 or -1.
+ * Parses an HTTP-date (IMF-fixdate, RFC 850 or asctime) into *out (UTC),
+ * with curl_getdate(); a date with a comma must be in GMT. Returns 0 or -1.
  */
 int drg_http_date_parse(const char *value, time_t *out);
 

@@ -52,6 +52,23 @@ static void http_dates_all_three_formats(void **state)
 	assert_int_equal(drg_http_date_parse("garbage", &t), -1);
 }
 
+static void an_http_date_is_in_gmt(void **state)
+{
+	time_t t = 0;
+	int64_t s = -1;
+
+	(void)state;
+	/* As a header line ends; the zone in any case. */
+	assert_int_equal(drg_http_date_parse("Sun, 06 Nov 1994 08:49:37 gmt\r\n", &t), 0);
+	assert_int_equal((int64_t)t, T1994);
+	/* curl_getdate would take these; no HTTP server sends them. */
+	assert_int_equal(drg_http_date_parse("Sun, 06 Nov 1994 08:49:37 +0100", &t), -1);
+	assert_int_equal(drg_http_date_parse("Sun, 06 Nov 1994 08:49:37 PST", &t), -1);
+	assert_int_equal(drg_http_date_parse("Sun, 06 Nov 1994 08:49:37 GMTX", &t), -1);
+	/* Garbage gives no delay at all, never a wait. */
+	assert_int_equal(drg_retry_after_parse("soon, GMT", T1994, &s), -1);
+}
+
 static void ratelimit_headers(void **state)
 {
 	int64_t n, w;
@@ -79,6 +96,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(delay_seconds),
 		cmocka_unit_test(http_dates_all_three_formats),
+		cmocka_unit_test(an_http_date_is_in_gmt),
 		cmocka_unit_test(ratelimit_headers),
 	};
 
