@@ -1,12 +1,14 @@
 #include "credentials/dockerconfig.h"
 
 #include <ctype.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include <json-c/json.h>
+#include <openssl/evp.h>
 
 #include "account/account.h"
 #include "credentials/command.h"
@@ -25,43 +27,44 @@ static void wipe_free(char *s)
 	}
 }
 
-static int b64_value(unsigned char c)
+#define B64_ALPHABET \
+	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+/* The last 2 or 3 characters of a text without its padding: EVP_DecodeBlock
+ * takes whole groups of 4, so the group is completed with 'A' (zero bits)
+ * and only the bytes the characters carry are kept. */
+static void decode_tail(const char *in, size_t rest, char *out)
 {
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	if (c == '+')
-		return 62;
-	if (c == '/')
-		return 63;
-	return -1;
+	unsigned char quad[4] = { 'A', 'A', 'A', 'A' }, bytes[3];
+
+	memcpy(quad, in, rest);
+	EVP_DecodeBlock(bytes, quad, 4);
+	memcpy(out, bytes, rest - 1);
+	explicit_bzero(quad, sizeof(quad));
+	explicit_bzero(bytes, sizeof(bytes));
 }
 
 long drg_dockerconfig_base64_decode(const char *in, char *out, size_t outcap)
 {
-	unsigned long acc = 0;
-	size_t len = strlen(in), n = 0, i;
-	int bits = 0, v;
+	size_t len = strlen(in), full, n;
 
+	/* Padding is optional. EVP_DecodeBlock counts padding as zero bytes,
+	 * so it is taken off here and the length computed without it. */
 	while (len && in[len - 1] == '=')
 		len--;
-	for (i = 0; i < len; i++) {
-		if ((v = b64_value((unsigned char)in[i])) < 0)
-			return -1;
-		acc = (acc << 6) | (unsigned long)v;
-		bits += 6;
-		if (bits < 8)
-			continue;
-		bits -= 8;
-		if (n + 1 >= outcap)
-			return -1;
-		out[n++] = (char)((acc >> bits) & 0xff);
-	}
-	if (bits >= 6 || !outcap)
-		return -1; /* a lone trailing character is not base64 */
+	/* EVP_DecodeBlock would also take '=' inside and blanks around the
+	 * text; a lone last character carries less than a byte. */
+	if (strspn(in, B64_ALPHABET) < len || len % 4 == 1 || len > INT_MAX)
+		return -1;
+	full = len - len % 4;
+	n = full / 4 * 3 + (len % 4 ? len % 4 - 1 : 0);
+	if (n >= outcap)
+		return -1;
+	if (full && EVP_DecodeBlock((unsigned char *)out,
+				    (const unsigned char *)in, (int)full) < 0)
+		return -1;
+	if (len % 4)
+		decode_tail(in + full, len % 4, out + full / 4 * 3);
 	out[n] = '\0';
 	return (long)n;
 }

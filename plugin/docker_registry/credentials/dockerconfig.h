@@ -62,7 +62,8 @@ int drg_dockerconfig_helper_get(const char *helper, const char *server_url,
 				char *err, size_t errlen);
 
 /*
- * Decodes standard base64 (padding optional) into out (NUL-terminated).
+ * Decodes standard base64 (padding optional) into out (NUL-terminated),
+ * with OpenSSL's EVP_DecodeBlock.
  * Returns the decoded length, or -1 when the text is not base64 or does not
  * fit outcap - 1 bytes.
  */

@@ -41,6 +41,42 @@ static void base64_decodes(void **state)
 	assert_int_equal(drg_dockerconfig_base64_decode(ALICE, out, 5), -1);
 }
 
+static void base64_takes_only_the_alphabet_and_trailing_padding(void **state)
+{
+	char out[64];
+
+	(void)state;
+	/* EVP_DecodeBlock alone would take all of these. */
+	assert_int_equal(drg_dockerconfig_base64_decode("YQ==YQ==", out, sizeof(out)), -1);
+	assert_int_equal(drg_dockerconfig_base64_decode(" YWI=", out, sizeof(out)), -1);
+	assert_int_equal(drg_dockerconfig_base64_decode("YWI=\n", out, sizeof(out)), -1);
+	assert_int_equal(drg_dockerconfig_base64_decode("YW I=", out, sizeof(out)), -1);
+	assert_int_equal(drg_dockerconfig_base64_decode("YWJj-_==", out, sizeof(out)), -1);
+	/* Padding zeros never count: 3 characters are 2 bytes, 6 are 4. */
+	assert_int_equal(drg_dockerconfig_base64_decode("YWJ", out, sizeof(out)), 2);
+	assert_string_equal(out, "ab");
+	assert_int_equal(drg_dockerconfig_base64_decode("YWJjZA", out, sizeof(out)), 4);
+	assert_string_equal(out, "abcd");
+	assert_int_equal(drg_dockerconfig_base64_decode("YWJjZA===", out, sizeof(out)), 4);
+	/* Leftover bits are ignored, as docker's decoder does. */
+	assert_int_equal(drg_dockerconfig_base64_decode("YR==", out, sizeof(out)), 1);
+	assert_string_equal(out, "a");
+}
+
+static void base64_needs_room_for_the_nul(void **state)
+{
+	char out[16];
+
+	(void)state;
+	/* "alice:s3cret" is 12 bytes: 13 with its NUL. */
+	assert_int_equal(drg_dockerconfig_base64_decode(ALICE, out, 13), 12);
+	assert_string_equal(out, "alice:s3cret");
+	assert_int_equal(drg_dockerconfig_base64_decode(ALICE, out, 12), -1);
+	assert_int_equal(drg_dockerconfig_base64_decode("YWJ", out, 3), 2);
+	assert_int_equal(drg_dockerconfig_base64_decode("YWJ", out, 2), -1);
+	assert_int_equal(drg_dockerconfig_base64_decode("", out, 0), -1);
+}
+
 static void find(const char *json, const char *host, int hub,
 		 struct drg_dockerconfig_entry *e)
 {
@@ -277,6 +313,8 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(base64_decodes),
+		cmocka_unit_test(base64_takes_only_the_alphabet_and_trailing_padding),
+		cmocka_unit_test(base64_needs_room_for_the_nul),
 		cmocka_unit_test(auths_entry_by_host),
 		cmocka_unit_test(keys_are_compared_as_hostnames),
 		cmocka_unit_test(identity_token_and_plain_fields),
