@@ -66,8 +66,11 @@ static int fill_entry(struct cdh_directory_entry *e, const struct cdh_account *a
 	expanded = json_tokener_parse(acct->expanded_json);
 	/* A describe() may write "registry":null: that is no registry. */
 	if (json_object_object_get_ex(expanded, "registry", &registry) &&
-	    json_object_is_type(registry, json_type_string))
-		e->registry = strdup(json_object_get_string(registry));
+	    json_object_is_type(registry, json_type_string) &&
+	    !(e->registry = strdup(json_object_get_string(registry)))) {
+		json_object_put(expanded);
+		return -1;
+	}
 	e->track_digests = json_flag(expanded, "trackDigests");
 	e->sort_tags_by_date = json_flag(expanded, "sortTagsByDate");
 	json_object_put(expanded);

@@ -276,6 +276,11 @@ static void load_slot(struct cdh_loader *loader, struct cdh_plugin_slot *slot,
 		return;
 	}
 	slot->copy_path = strdup(copy);
+	if (!slot->copy_path) { /* nothing would remove the copy */
+		refuse(slot, "out of memory");
+		unlink(copy);
+		return;
+	}
 	if (loader->probe_exe &&
 	    cdh_probe_run(loader->probe_exe, copy, why, sizeof(why)) != 0) {
 		refuse(slot, "%s", why);

@@ -18,9 +18,16 @@
 
 void drg__park(struct drg__op *op, int wait, const char *key)
 {
+	char *copy = NULL;
+
+	/* Parked without its key, op would never be woken: fail it now. */
+	if (key && !(copy = strdup(key))) {
+		drg__op_fail(op, DRG_ERR_FATAL, "out of memory");
+		return;
+	}
 	op->wait = wait;
 	free(op->wait_key);
-	op->wait_key = key ? strdup(key) : NULL;
+	op->wait_key = copy;
 	op->next_waiter = op->reg->waiters;
 	op->reg->waiters = op;
 }
@@ -317,8 +324,11 @@ static void unauthorized(struct drg__op *op, struct drg_http_request *req,
 		return;
 	}
 	if (c->scope && c->scope[0] && strcmp(c->scope, op->scope) != 0 &&
-	    !op->extra_scope)
-		op->extra_scope = strdup(c->scope);
+	    !op->extra_scope && !(op->extra_scope = strdup(c->scope))) {
+		/* Without it the token would lack the scope asked for. */
+		drg__op_fail(op, DRG_ERR_FATAL, "out of memory");
+		return;
+	}
 	/* The cached token is stale or short of scope: never reuse it. */
 	token_key(op, key, sizeof(key));
 	drg_token_cache_drop(drg_auth_tokens(reg->auth), key);

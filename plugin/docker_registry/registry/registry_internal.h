@@ -115,7 +115,8 @@ struct drg_registry {
 void drg__op_submit(struct drg__op *op, const char *authz);
 
 /* registry_auth.c */
-/* Parks op until the ping (key NULL) or the token `key` is there. */
+/* Parks op until the ping (key NULL) or the token `key` is there; when
+ * out of memory, op fails (ends) instead. */
 void drg__park(struct drg__op *op, int wait, const char *key);
 /* Resumes (err NULL) or fails the ops parked on (wait, key); cls NONE with
  * an err means cancelled. */

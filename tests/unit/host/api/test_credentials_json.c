@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "api/credentials_json.h"
+#include "failalloc.h"
 
 #define HUB_SUMMARY                                                            \
 	"{\"name\":\"hub\",\"cloudProvider\":\"dockerRegistry\","              \
@@ -183,6 +184,21 @@ static void a_null_registry_is_no_registry(void **state)
 	assert_int_equal(entry(f, "hub")->track_digests, 0);
 }
 
+static void no_memory_for_the_registry_fails_the_build(void **state)
+{
+	struct fixture *f = *state;
+
+	account(f, "hub", HUB_SUMMARY, HUB_EXPANDED, 0);
+	account(f, "oom", QUAY_SUMMARY,
+		"{\"name\":\"oom\",\"registry\":\"oom.example\"}", 0);
+	/* Only the registry's own copy ends with it: the JSON texts end in '}'. */
+	failalloc_strdup_ending("oom.example");
+	f->dir = cdh_directory_build(&f->accounts);
+	failalloc_strdup_ending(NULL);
+	/* Not a directory that says "no registry" for oom. */
+	assert_null(f->dir);
+}
+
 static void an_account_without_describe_has_a_bare_entry(void **state)
 {
 	struct fixture *f = *state;
@@ -290,6 +306,7 @@ int main(void)
 	    T(the_primary_account_is_written_into_the_summary),
 	    T(the_primary_account_is_written_into_the_expanded_too),
 	    T(registry_and_flags_come_from_the_expanded_json),
+	    T(no_memory_for_the_registry_fails_the_build),
 	    T(an_account_without_describe_has_a_bare_entry),
 	    T(empty_account_slots_are_skipped),
 	    T(the_list_has_every_summary_in_order),
