@@ -1,9 +1,11 @@
 /*
  * halyard_internal - what the files of the halyard module share:
- * halyard.c (the command tree, the file, the simple commands),
- * halyard_flags.c (the account flags: table, parsing, applying, help) and
- * halyard_check.c (validation: the plugin's checks and its registry check).
- * Not part of the module's interface.
+ * halyard.c (the command tree, the session, the commands without flags),
+ * halyard_options.c (Halyard's account flags as data, and the --help text
+ * made from them), halyard_flags.c (those flags parsed from argv and applied
+ * to the document) and halyard_check.c (validation: the plugin's checks and
+ * its registry check). secret_prompt.c has a header of its own. Not part of
+ * the module's interface.
  */
 #ifndef CDH_HALYARD_INTERNAL_H
 #define CDH_HALYARD_INTERNAL_H

@@ -19,12 +19,12 @@
 static const struct cdh_host_api *host;
 
 /*
- * One account; one registry client per agent so agents can run in parallel,
- * all sharing the account's credentials (drg_credentials_get is their
- * drg_credentials_fn, thread-safe).
+ * One account (the host's opaque instance): its settings, its credentials,
+ * and per agent (cacheThreads of them; the host may run them in parallel) a
+ * registry client of its own and the memo of what that agent learnt last
+ * cycle. The clients share the credentials: drg_credentials_get is their
+ * drg_credentials_fn, and thread-safe. verify makes a client of its own.
  */
-/* One account; per agent a registry client (agents may run in parallel)
- * and what the agent learnt last cycle. */
 struct instance {
 	struct drg_account *account;
 	struct drg_credentials *credentials;

@@ -344,7 +344,7 @@ static struct drg_memo *next_memo(const struct cycle *c)
 			struct drg_memo_entry e = r->tags[j].facts;
 
 			/* Only config facts are ever reused (they seed
-			 * configs.c): a digest alone would cost ~250 bytes a tag. */
+			 * image_configs.c): a digest alone would cost ~250 bytes a tag. */
 			if (r->tags[j].dropped || !e.digest || !e.has_config)
 				continue;
 			snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[j].tag);

@@ -1,7 +1,11 @@
 /*
- * registry_internal - shared between registry.c (client, authentication,
- * request flow) and registry_ops.c (what each operation does with its
- * answers). Not part of the plugin's API; names use the drg__ prefix.
+ * registry_internal - shared by the files of the registry client:
+ * registry.c (the client, operations and their request flow: sending,
+ * redirects, error answers), registry_auth.c (GET /v2/, token fetches,
+ * parking operations until either is there, what a 401/403 does) and
+ * registry_ops.c (what each operation requests and does with its 2xx
+ * answers). listing.c and manifest.c are parsers with headers of their own.
+ * Not part of the plugin's API; names use the drg__ prefix.
  */
 #ifndef DRG_REGISTRY_INTERNAL_H
 #define DRG_REGISTRY_INTERNAL_H

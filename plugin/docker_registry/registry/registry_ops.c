@@ -1,7 +1,7 @@
 /*
  * registry_ops - the operations of registry.h: what each one requests and
- * what it does with each 2xx answer. Authentication, redirects and error
- * answers are registry.c's.
+ * what it does with each 2xx answer. Redirects and error answers are
+ * registry.c's, authentication registry_auth.c's.
  */
 #include <stdio.h>
 #include <stdlib.h>
