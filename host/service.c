@@ -34,6 +34,7 @@ struct service {
 	struct cdh_config *config;
 	struct cdh_scheduler *sched;
 	struct cdh_http_api *http;
+	struct cdh_status *status;   /* what /health and /metrics report */
 	struct cdh_accounts accounts; /* the running generation */
 	int signal_fd, inotify_fd;
 	char config_dir[PATH_MAX], config_name[NAME_MAX + 1];
@@ -47,8 +48,9 @@ struct service {
 static void on_result(void *ctx, const struct cdh_account *account,
 		      const struct cdh_run_summary *summary)
 {
-	(void)ctx;
-	cdh_status_record_run(account->name, summary);
+	struct service *sv = ctx;
+
+	cdh_status_record_run(sv->status, account->name, summary);
 }
 
 static void publish_directory(const struct service *sv)
@@ -97,7 +99,7 @@ static void on_retired(void *ctx, struct cdh_account *acct)
 			cdh_log(CDH_LOG_ERROR, acct->name, "%s", err);
 	}
 	if (!sv->stopping && !cdh_accounts_find(&sv->accounts, acct->name))
-		cdh_status_forget_account(acct->name);
+		cdh_status_forget_account(sv->status, acct->name);
 	cdh_account_free(acct);
 }
 
@@ -166,11 +168,11 @@ static int apply_generation(struct service *sv, const struct cdh_config *config,
 	return 0;
 }
 
-static void reload_failed(const char *what, const char *why)
+static void reload_failed(struct service *sv, const char *what, const char *why)
 {
 	cdh_log(CDH_LOG_ERROR, NULL, "%s refused, the running configuration stays: %s",
 		what, why);
-	cdh_status_set_reload(0, why);
+	cdh_status_set_reload(sv->status, 0, why);
 }
 
 static void warn_host_changes(const struct cdh_config *old,
@@ -192,23 +194,23 @@ static void reload_config(struct service *sv)
 	cdh_log(CDH_LOG_INFO, NULL, "reloading %s", sv->start->config_path);
 	next = cdh_config_load(sv->start->config_path, err, sizeof(err));
 	if (!next) {
-		reload_failed("configuration", err);
+		reload_failed(sv, "configuration", err);
 		return;
 	}
 	if (cdh_accounts_validate(sv->start->loader, next, &diag) != 0) {
-		reload_failed("configuration", diag.first_error);
+		reload_failed(sv, "configuration", diag.first_error);
 		cdh_config_free(next);
 		return;
 	}
 	if (apply_generation(sv, next, err, sizeof(err)) != 0) {
-		reload_failed("configuration", err);
+		reload_failed(sv, "configuration", err);
 		cdh_config_free(next);
 		return;
 	}
 	warn_host_changes(sv->config, next);
 	cdh_config_free(sv->config);
 	sv->config = next;
-	cdh_status_set_reload(1, NULL);
+	cdh_status_set_reload(sv->status, 1, NULL);
 	cdh_log(CDH_LOG_INFO, NULL, "configuration reloaded: %zu accounts",
 		sv->accounts.count);
 }
@@ -223,20 +225,20 @@ static void reload_plugin(struct service *sv, const char *file)
 	slot = cdh_loader_reload_file(sv->start->loader, path, &replaced, err,
 				      sizeof(err));
 	if (!slot) {
-		reload_failed("plugin", err);
+		reload_failed(sv, "plugin", err);
 		return;
 	}
 	if (cdh_accounts_validate(sv->start->loader, sv->config, &diag) != 0 ||
 	    apply_generation(sv, sv->config, err, sizeof(err)) != 0) {
 		const char *why = diag.errors ? diag.first_error : err;
 
-		reload_failed("plugin", why);
+		reload_failed(sv, "plugin", why);
 		cdh_loader_revert(slot, replaced, why);
 		return;
 	}
 	if (replaced && replaced->users == 0)
 		cdh_loader_retire(replaced);
-	cdh_status_set_reload(1, NULL);
+	cdh_status_set_reload(sv->status, 1, NULL);
 	cdh_log(CDH_LOG_INFO, NULL, "plugin %s %s loaded from %s", slot->desc.name,
 		slot->desc.version, path);
 }
@@ -399,8 +401,13 @@ static int start(struct service *sv)
 			strerror(errno));
 		return -1;
 	}
-	sv->http = cdh_http_api_start(sv->config->listen, sv->start->store, err,
-				      sizeof(err));
+	sv->status = cdh_status_new();
+	if (!sv->status) {
+		cdh_log(CDH_LOG_ERROR, NULL, "out of memory");
+		return -1;
+	}
+	sv->http = cdh_http_api_start(sv->config->listen, sv->start->store,
+				      sv->status, err, sizeof(err));
 	if (!sv->http) {
 		cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
 		return -1;
@@ -410,7 +417,7 @@ static int start(struct service *sv)
 		cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
 		return -1;
 	}
-	cdh_status_set_reload(1, NULL);
+	cdh_status_set_reload(sv->status, 1, NULL);
 	cdh_log(CDH_LOG_INFO, NULL, "serving on http://%s with %zu accounts",
 		sv->config->listen, sv->accounts.count);
 	return 0;
@@ -438,7 +445,8 @@ static void stop(struct service *sv)
 	cdh_scheduler_free(sv->sched);
 	cdh_accounts_release(&sv->accounts);
 	cdh_directory_publish(NULL);
-	cdh_status_reset();
+	/* Last: the HTTP threads and the scheduler's callbacks are gone. */
+	cdh_status_free(sv->status);
 	if (sv->signal_fd >= 0)
 		close(sv->signal_fd);
 	if (sv->inotify_fd >= 0)

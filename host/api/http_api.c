@@ -19,6 +19,7 @@
 struct cdh_http_api {
 	struct MHD_Daemon *daemon;
 	struct cdh_store *store;
+	struct cdh_status *status;
 	struct addrinfo *addr;
 };
 
@@ -94,18 +95,18 @@ static int route_find(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
 	return 200;
 }
 
-int cdh_http_api_route(struct cdh_store *store, const char *path,
-		       cdh_http_arg_fn arg, void *ctx, const char **type,
-		       char **body)
+int cdh_http_api_route(struct cdh_store *store, struct cdh_status *status,
+		       const char *path, cdh_http_arg_fn arg, void *ctx,
+		       const char **type, char **body)
 {
 	*type = JSON_TYPE;
 	if (strcmp(path, "/health") == 0) {
-		*body = cdh_status_health_json();
+		*body = cdh_status_health_json(status);
 		return 200;
 	}
 	if (strcmp(path, "/metrics") == 0) {
 		*type = METRICS_TYPE;
-		*body = cdh_status_metrics_text(store);
+		*body = cdh_status_metrics_text(status, store);
 		return 200;
 	}
 	if (strcmp(path, "/credentials") == 0 ||
@@ -164,7 +165,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		*req_ctx = conn;
 		return MHD_YES;
 	}
-	status = cdh_http_api_route(api->store, url, mhd_arg, conn, &type, &body);
+	status = cdh_http_api_route(api->store, api->status, url, mhd_arg, conn,
+				    &type, &body);
 	return reply(conn, status, type, body);
 }
 
@@ -197,7 +199,8 @@ static int resolve(const char *listen, struct addrinfo **out, char *err,
 }
 
 struct cdh_http_api *cdh_http_api_start(const char *listen,
-					struct cdh_store *store, char *err,
+					struct cdh_store *store,
+					struct cdh_status *status, char *err,
 					size_t errlen)
 {
 	struct cdh_http_api *api = calloc(1, sizeof(*api));
@@ -208,6 +211,7 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 		return NULL;
 	}
 	api->store = store;
+	api->status = status;
 	if (resolve(listen, &api->addr, err, errlen) != 0) {
 		free(api);
 		return NULL;

@@ -9,16 +9,19 @@
 
 #include <stddef.h>
 
+#include "schedule/status.h"
 #include "store/store.h"
 
 struct cdh_http_api;
 
 /*
- * Listens on `listen` ("host:port", "[v6]:port") and serves from `store`
- * (borrowed; must outlive the server). NULL with err on failure.
+ * Listens on `listen` ("host:port", "[v6]:port") and serves from `store`,
+ * /health and /metrics from `status` (both borrowed; they must outlive the
+ * server). NULL with err on failure.
  */
 struct cdh_http_api *cdh_http_api_start(const char *listen,
-					struct cdh_store *store, char *err,
+					struct cdh_store *store,
+					struct cdh_status *status, char *err,
 					size_t errlen);
 /* Stops accepting, finishes requests in progress, frees. */
 void cdh_http_api_stop(struct cdh_http_api *api);
@@ -29,7 +32,8 @@ void cdh_http_api_stop(struct cdh_http_api *api);
  * (caller frees). Exposed so tests can drive routing without sockets.
  */
 typedef const char *(*cdh_http_arg_fn)(void *ctx, const char *name);
-int cdh_http_api_route(struct cdh_store *store, const char *path,
+int cdh_http_api_route(struct cdh_store *store, struct cdh_status *status,
+		       const char *path,
 		       cdh_http_arg_fn arg, void *arg_ctx,
 		       const char **content_type, char **body);
 

@@ -19,39 +19,70 @@ struct agent_status {
 	char last_error_text[512];
 };
 
-static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
-static struct agent_status *agents;
-static size_t agent_count;
-static int reload_ok = 1;
-static time_t reload_time;
-static char reload_error[1024];
+struct cdh_status {
+	pthread_mutex_t lock;
+	struct agent_status *agents;
+	size_t agent_count;
+	int reload_ok;
+	time_t reload_time;
+	char reload_error[1024];
+};
 
-static struct agent_status *find_or_add(const char *account, const char *agent)
+struct cdh_status *cdh_status_new(void)
+{
+	struct cdh_status *st = calloc(1, sizeof(*st));
+
+	if (!st)
+		return NULL;
+	if (pthread_mutex_init(&st->lock, NULL) != 0) {
+		free(st);
+		return NULL;
+	}
+	st->reload_ok = 1;
+	return st;
+}
+
+void cdh_status_free(struct cdh_status *st)
+{
+	size_t i;
+
+	if (!st)
+		return;
+	for (i = 0; i < st->agent_count; i++)
+		free(st->agents[i].account);
+	free(st->agents);
+	pthread_mutex_destroy(&st->lock);
+	free(st);
+}
+
+static struct agent_status *find_or_add(struct cdh_status *st, const char *account,
+					const char *agent)
 {
 	struct agent_status *grown;
 	size_t i;
 
-	for (i = 0; i < agent_count; i++)
-		if (strcmp(agents[i].last.agent, agent) == 0)
-			return &agents[i];
-	grown = realloc(agents, (agent_count + 1) * sizeof(*grown));
+	for (i = 0; i < st->agent_count; i++)
+		if (strcmp(st->agents[i].last.agent, agent) == 0)
+			return &st->agents[i];
+	grown = realloc(st->agents, (st->agent_count + 1) * sizeof(*grown));
 	if (!grown)
 		return NULL;
-	agents = grown;
-	memset(&agents[agent_count], 0, sizeof(*agents));
-	agents[agent_count].account = strdup(account);
-	if (!agents[agent_count].account)
+	st->agents = grown;
+	memset(&st->agents[st->agent_count], 0, sizeof(*st->agents));
+	st->agents[st->agent_count].account = strdup(account);
+	if (!st->agents[st->agent_count].account)
 		return NULL;
-	return &agents[agent_count++];
+	return &st->agents[st->agent_count++];
 }
 
-void cdh_status_record_run(const char *account, const struct cdh_run_summary *s)
+void cdh_status_record_run(struct cdh_status *st, const char *account,
+			   const struct cdh_run_summary *s)
 {
 	struct agent_status *a;
 	int i;
 
-	pthread_mutex_lock(&lock);
-	a = find_or_add(account, s->agent);
+	pthread_mutex_lock(&st->lock);
+	a = find_or_add(st, account, s->agent);
 	if (a) {
 		a->last = *s;
 		a->runs++;
@@ -66,44 +97,32 @@ void cdh_status_record_run(const char *account, const struct cdh_run_summary *s)
 				 s->error[0] ? s->error : "some repositories failed");
 		}
 	}
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&st->lock);
 }
 
-void cdh_status_forget_account(const char *account)
+void cdh_status_forget_account(struct cdh_status *st, const char *account)
 {
 	size_t i, kept = 0;
 
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < agent_count; i++) {
-		if (strcmp(agents[i].account, account) == 0)
-			free(agents[i].account);
+	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < st->agent_count; i++) {
+		if (strcmp(st->agents[i].account, account) == 0)
+			free(st->agents[i].account);
 		else
-			agents[kept++] = agents[i];
+			st->agents[kept++] = st->agents[i];
 	}
-	agent_count = kept;
-	pthread_mutex_unlock(&lock);
+	st->agent_count = kept;
+	pthread_mutex_unlock(&st->lock);
 }
 
-void cdh_status_set_reload(int ok, const char *error)
+void cdh_status_set_reload(struct cdh_status *st, int ok, const char *error)
 {
-	pthread_mutex_lock(&lock);
-	reload_ok = ok;
-	reload_time = time(NULL);
-	snprintf(reload_error, sizeof(reload_error), "%s", ok || !error ? "" : error);
-	pthread_mutex_unlock(&lock);
-}
-
-void cdh_status_reset(void)
-{
-	size_t i;
-
-	pthread_mutex_lock(&lock);
-	for (i = 0; i < agent_count; i++)
-		free(agents[i].account);
-	free(agents);
-	agents = NULL;
-	agent_count = 0;
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_lock(&st->lock);
+	st->reload_ok = ok;
+	st->reload_time = time(NULL);
+	snprintf(st->reload_error, sizeof(st->reload_error), "%s",
+		 ok || !error ? "" : error);
+	pthread_mutex_unlock(&st->lock);
 }
 
 static json_object *iso_time(time_t t)
@@ -134,35 +153,38 @@ static json_object *agent_json(const struct agent_status *a)
 	return o;
 }
 
-static json_object *accounts_json(void)
+static json_object *accounts_json(const struct cdh_status *st)
 {
 	json_object *accounts = json_object_new_object(), *list;
 	size_t i;
 
-	for (i = 0; i < agent_count; i++) {
-		if (!json_object_object_get_ex(accounts, agents[i].account, &list)) {
+	for (i = 0; i < st->agent_count; i++) {
+		const char *account = st->agents[i].account;
+
+		if (!json_object_object_get_ex(accounts, account, &list)) {
 			list = json_object_new_array();
-			json_object_object_add(accounts, agents[i].account, list);
+			json_object_object_add(accounts, account, list);
 		}
-		json_object_array_add(list, agent_json(&agents[i]));
+		json_object_array_add(list, agent_json(&st->agents[i]));
 	}
 	return accounts;
 }
 
-char *cdh_status_health_json(void)
+char *cdh_status_health_json(struct cdh_status *st)
 {
 	json_object *root = json_object_new_object(), *reload = json_object_new_object();
 
-	pthread_mutex_lock(&lock);
+	pthread_mutex_lock(&st->lock);
 	/* A bad reload leaves the old generation serving: still UP. */
 	json_object_object_add(root, "status", json_object_new_string("UP"));
-	json_object_object_add(root, "accounts", accounts_json());
-	json_object_object_add(reload, "ok", json_object_new_boolean(reload_ok));
-	json_object_object_add(reload, "time", iso_time(reload_time));
-	if (!reload_ok)
-		json_object_object_add(reload, "error", json_object_new_string(reload_error));
+	json_object_object_add(root, "accounts", accounts_json(st));
+	json_object_object_add(reload, "ok", json_object_new_boolean(st->reload_ok));
+	json_object_object_add(reload, "time", iso_time(st->reload_time));
+	if (!st->reload_ok)
+		json_object_object_add(reload, "error",
+				       json_object_new_string(st->reload_error));
 	json_object_object_add(root, "reload", reload);
-	pthread_mutex_unlock(&lock);
+	pthread_mutex_unlock(&st->lock);
 	return cdh_json_take_string(root);
 }
 
@@ -201,30 +223,30 @@ static void agent_value(struct cdh_text *out, const struct agent_status *a,
 		cdh_text_printf(out, "%llu\n", (unsigned long long)a->failures);
 }
 
-static void request_metrics(struct cdh_text *out)
+static void request_metrics(struct cdh_text *out, const struct cdh_status *st)
 {
 	static const char *const classes[] = { "error", "1xx", "2xx", "3xx", "4xx", "5xx" };
 	size_t i;
 	int c;
 
 	cdh_text_puts(out, "# TYPE cdhost_registry_requests_total counter\n");
-	for (i = 0; i < agent_count; i++) {
+	for (i = 0; i < st->agent_count; i++) {
 		for (c = 0; c < CDH_STATUS_CLASSES; c++) {
-			if (!agents[i].requests_by_class[c])
+			if (!st->agents[i].requests_by_class[c])
 				continue;
 			cdh_text_puts(out, "cdhost_registry_requests_total{account=\"");
-			label(out, agents[i].account);
+			label(out, st->agents[i].account);
 			cdh_text_puts(out, "\",agent=\"");
-			label(out, agents[i].last.agent);
+			label(out, st->agents[i].last.agent);
 			cdh_text_printf(out, "\",status=\"%s\"} %llu\n", classes[c],
-					(unsigned long long)agents[i].requests_by_class[c]);
+					(unsigned long long)st->agents[i].requests_by_class[c]);
 		}
 	}
 }
 
 /* Prometheus text format: a family's samples come together, right after
  * its TYPE line ("one single group"), so families loop outside agents. */
-static void agent_metrics(struct cdh_text *out)
+static void agent_metrics(struct cdh_text *out, const struct cdh_status *st)
 {
 	size_t f, i;
 
@@ -232,52 +254,53 @@ static void agent_metrics(struct cdh_text *out)
 		int name_len = (int)strcspn(agent_families[f], " ");
 
 		cdh_text_printf(out, "# TYPE %s\n", agent_families[f]);
-		for (i = 0; i < agent_count; i++) {
+		for (i = 0; i < st->agent_count; i++) {
 			cdh_text_printf(out, "%.*s{agent=\"", name_len,
 					agent_families[f]);
-			label(out, agents[i].last.agent);
+			label(out, st->agents[i].last.agent);
 			cdh_text_puts(out, "\"} ");
-			agent_value(out, &agents[i], f);
+			agent_value(out, &st->agents[i], f);
 		}
 	}
-	request_metrics(out);
+	request_metrics(out, st);
 }
 
 /* Whether gauge `name` was already written (an earlier agent had it). */
-static int gauge_seen(size_t upto_agent, size_t upto_gauge, const char *name)
+static int gauge_seen(const struct cdh_status *st, size_t upto_agent,
+		      size_t upto_gauge, const char *name)
 {
 	size_t i, g;
 
 	for (i = 0; i <= upto_agent; i++)
-		for (g = 0; g < agents[i].last.gauge_count; g++) {
+		for (g = 0; g < st->agents[i].last.gauge_count; g++) {
 			if (i == upto_agent && g == upto_gauge)
 				return 0;
-			if (strcmp(agents[i].last.gauges[g].name, name) == 0)
+			if (strcmp(st->agents[i].last.gauges[g].name, name) == 0)
 				return 1;
 		}
 	return 0;
 }
 
 /* The plugins' gauges (e.g. registry_rate_limit_remaining), one group each. */
-static void gauge_metrics(struct cdh_text *out)
+static void gauge_metrics(struct cdh_text *out, const struct cdh_status *st)
 {
 	size_t i, g, j, k;
 
-	for (i = 0; i < agent_count; i++)
-		for (g = 0; g < agents[i].last.gauge_count; g++) {
-			const char *name = agents[i].last.gauges[g].name;
+	for (i = 0; i < st->agent_count; i++)
+		for (g = 0; g < st->agents[i].last.gauge_count; g++) {
+			const char *name = st->agents[i].last.gauges[g].name;
 
-			if (gauge_seen(i, g, name))
+			if (gauge_seen(st, i, g, name))
 				continue;
 			cdh_text_printf(out, "# TYPE cdhost_%s gauge\n", name);
-			for (j = i; j < agent_count; j++)
-				for (k = 0; k < agents[j].last.gauge_count; k++) {
-					if (strcmp(agents[j].last.gauges[k].name, name))
+			for (j = i; j < st->agent_count; j++)
+				for (k = 0; k < st->agents[j].last.gauge_count; k++) {
+					if (strcmp(st->agents[j].last.gauges[k].name, name))
 						continue;
 					cdh_text_printf(out, "cdhost_%s{agent=\"", name);
-					label(out, agents[j].last.agent);
+					label(out, st->agents[j].last.agent);
 					cdh_text_printf(out, "\"} %lld\n",
-							(long long)agents[j].last.gauges[k].value);
+							(long long)st->agents[j].last.gauges[k].value);
 				}
 		}
 }
@@ -289,41 +312,42 @@ static int count_row(const char *id, const char *attributes, void *data)
 	return 0;
 }
 
-static void image_metrics(struct cdh_text *out, struct cdh_store *store)
+static void image_metrics(struct cdh_text *out, const struct cdh_status *st,
+			  struct cdh_store *store)
 {
 	char prefix[1024], err[256];
 	size_t i, j;
 
 	cdh_text_puts(out, "# TYPE cdhost_cached_images gauge\n");
-	for (i = 0; i < agent_count; i++) {
+	for (i = 0; i < st->agent_count; i++) {
 		uint64_t n = 0;
 
-		for (j = 0; j < i && strcmp(agents[j].account, agents[i].account); j++)
+		for (j = 0; j < i && strcmp(st->agents[j].account, st->agents[i].account); j++)
 			;
 		if (j < i)
 			continue; /* account counted already */
 		snprintf(prefix, sizeof(prefix), "dockerRegistry:taggedImage:%s:",
-			 agents[i].account);
+			 st->agents[i].account);
 		if (cdh_store_scan(store, "taggedImage", prefix, count_row, &n, err,
 				   sizeof(err)) != 0)
 			continue;
 		cdh_text_puts(out, "cdhost_cached_images{account=\"");
-		label(out, agents[i].account);
+		label(out, st->agents[i].account);
 		cdh_text_printf(out, "\"} %llu\n", (unsigned long long)n);
 	}
 }
 
-char *cdh_status_metrics_text(struct cdh_store *store)
+char *cdh_status_metrics_text(struct cdh_status *st, struct cdh_store *store)
 {
 	struct cdh_text out = CDH_TEXT_INIT;
 
-	pthread_mutex_lock(&lock);
-	agent_metrics(&out);
-	gauge_metrics(&out);
+	pthread_mutex_lock(&st->lock);
+	agent_metrics(&out, st);
+	gauge_metrics(&out, st);
 	if (store)
-		image_metrics(&out, store);
+		image_metrics(&out, st, store);
 	cdh_text_printf(&out, "# TYPE cdhost_reload_ok gauge\ncdhost_reload_ok %d\n",
-			reload_ok);
-	pthread_mutex_unlock(&lock);
+			st->reload_ok);
+	pthread_mutex_unlock(&st->lock);
 	return cdh_text_take(&out);
 }

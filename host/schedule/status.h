@@ -1,8 +1,10 @@
 /*
  * status - what /health and /metrics report: per agent the last refresh
  * (result, duration, records, requests by status), per account the last
- * success and last error, and the result of the last reload. Written on the
- * control thread, read by the HTTP threads; internally locked.
+ * success and last error, and the result of the last reload. One status
+ * belongs to one service (service.c creates it and hands it to the
+ * scheduler's result callback and the HTTP API). Written on the control
+ * thread, read by the HTTP threads; internally locked.
  */
 #ifndef CDH_STATUS_H
 #define CDH_STATUS_H
@@ -10,18 +12,25 @@
 #include "schedule/runner.h"
 #include "store/store.h"
 
+struct cdh_status;
+
+/* An empty status (no run yet, last reload ok), or NULL when out of memory.
+ * Free with cdh_status_free (NULL is fine). */
+struct cdh_status *cdh_status_new(void);
+void cdh_status_free(struct cdh_status *status);
+
 /* Records one finished run of an agent of `account`. */
-void cdh_status_record_run(const char *account, const struct cdh_run_summary *s);
+void cdh_status_record_run(struct cdh_status *status, const char *account,
+			   const struct cdh_run_summary *s);
 /* Forgets an account and its agents (it was removed). */
-void cdh_status_forget_account(const char *account);
+void cdh_status_forget_account(struct cdh_status *status, const char *account);
 /* The last reload: ok, or the error ("file:line: why") it was refused with. */
-void cdh_status_set_reload(int ok, const char *error);
-/* Frees everything (at exit). */
-void cdh_status_reset(void);
+void cdh_status_set_reload(struct cdh_status *status, int ok, const char *error);
 
 /* /health: {"status":"UP",...}; caller frees; NULL when out of memory. */
-char *cdh_status_health_json(void);
-/* /metrics: Prometheus text format; `store` counts cached images. */
-char *cdh_status_metrics_text(struct cdh_store *store);
+char *cdh_status_health_json(struct cdh_status *status);
+/* /metrics: Prometheus text format; `store` (may be NULL) counts cached
+ * images. Caller frees; NULL when out of memory. */
+char *cdh_status_metrics_text(struct cdh_status *status, struct cdh_store *store);
 
 #endif

@@ -36,6 +36,7 @@ struct arg {
 struct fixture {
 	struct testdir dir;
 	struct cdh_store *store;
+	struct cdh_status *status;
 	const char *type;
 	char *body;
 	char err[512];
@@ -73,7 +74,8 @@ static int setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	*state = &f;
-	if (testdir_init(&f.dir) != 0 || publish_accounts() != 0)
+	f.status = cdh_status_new();
+	if (!f.status || testdir_init(&f.dir) != 0 || publish_accounts() != 0)
 		return -1;
 	f.store = cdh_store_open_sqlite(testdir_file(&f.dir, "cache.db"), f.err,
 					sizeof(f.err));
@@ -86,7 +88,7 @@ static int teardown(void **state)
 
 	free(f->body);
 	cdh_directory_publish(NULL);
-	cdh_status_reset();
+	cdh_status_free(f->status);
 	cdh_store_close(f->store);
 	testdir_release(&f->dir);
 	return 0;
@@ -101,7 +103,7 @@ static int get(struct fixture *f, const char *path, const struct arg *args)
 	free(f->body);
 	f->body = NULL;
 	f->type = NULL;
-	status = cdh_http_api_route(f->store, path, lookup_arg,
+	status = cdh_http_api_route(f->store, f->status, path, lookup_arg,
 				    (void *)(args ? args : none), &f->type,
 				    &f->body);
 	assert_non_null(f->body);

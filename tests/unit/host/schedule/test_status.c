@@ -23,6 +23,7 @@
 
 struct fixture {
 	struct testdir dir;
+	struct cdh_status *status;
 	struct cdh_store *store;
 	char *text;
 	json_object *health;
@@ -35,9 +36,10 @@ static int setup(void **state)
 
 	memset(&f, 0, sizeof(f));
 	*state = &f;
-	cdh_status_set_reload(1, NULL);
-	if (testdir_init(&f.dir) != 0)
+	f.status = cdh_status_new();
+	if (!f.status || testdir_init(&f.dir) != 0)
 		return -1;
+	cdh_status_set_reload(f.status, 1, NULL);
 	f.store = cdh_store_open_sqlite(testdir_file(&f.dir, "cache.db"), f.err,
 					sizeof(f.err));
 	return f.store ? 0 : -1;
@@ -47,7 +49,7 @@ static int teardown(void **state)
 {
 	struct fixture *f = *state;
 
-	cdh_status_reset();
+	cdh_status_free(f->status);
 	free(f->text);
 	json_object_put(f->health);
 	cdh_store_close(f->store);
@@ -69,16 +71,17 @@ static struct cdh_run_summary run(const char *agent, int32_t result,
 	return s;
 }
 
-static void record(const char *account, struct cdh_run_summary s)
+static void record(struct fixture *f, const char *account,
+		   struct cdh_run_summary s)
 {
-	cdh_status_record_run(account, &s);
+	cdh_status_record_run(f->status, account, &s);
 }
 
 /* ---- /health ---- */
 
 static json_object *health(struct fixture *f)
 {
-	char *json = cdh_status_health_json();
+	char *json = cdh_status_health_json(f->status);
 
 	assert_non_null(json);
 	json_object_put(f->health);
@@ -160,7 +163,7 @@ static void a_successful_run_sets_last_success(void **state)
 	struct fixture *f = *state;
 	json_object *h;
 
-	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	record(f, "hub", run(HUB_AGENT, CDH_OK, NULL));
 	h = health(f);
 	assert_string_equal(text_at(h, "accounts.hub.0.agent"),
 			    "\"" HUB_AGENT "\"");
@@ -178,7 +181,7 @@ static void a_failed_run_sets_last_error_and_its_message(void **state)
 	struct fixture *f = *state;
 	json_object *h;
 
-	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "registry said 503"));
+	record(f, "hub", run(HUB_AGENT, CDH_E_TRANSIENT, "registry said 503"));
 	h = health(f);
 	assert_string_equal(text_at(h, "status"), "\"UP\"");
 	assert_string_equal(text_at(h, "accounts.hub.0.lastSuccess"), "null");
@@ -195,7 +198,7 @@ static void a_partial_run_is_an_error_too(void **state)
 
 	s.scopes = 3;
 	s.failed_scopes = 1;
-	record("hub", s);
+	record(f, "hub", s);
 	h = health(f);
 	assert_string_equal(text_at(h, "accounts.hub.0.lastSuccess"), "null");
 	assert_string_equal(text_at(h, "accounts.hub.0.lastErrorMessage"),
@@ -207,8 +210,8 @@ static void success_after_failure_keeps_the_last_error(void **state)
 	struct fixture *f = *state;
 	json_object *h;
 
-	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "timeout"));
-	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	record(f, "hub", run(HUB_AGENT, CDH_E_TRANSIENT, "timeout"));
+	record(f, "hub", run(HUB_AGENT, CDH_OK, NULL));
 	h = health(f);
 	assert_true(is_iso_time(at(h, "accounts.hub.0.lastSuccess")));
 	assert_true(is_iso_time(at(h, "accounts.hub.0.lastError")));
@@ -222,9 +225,9 @@ static void agents_are_grouped_by_account(void **state)
 	struct fixture *f = *state;
 	json_object *h;
 
-	record("hub", run("hub/agent[1/2]", CDH_OK, NULL));
-	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
-	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	record(f, "hub", run("hub/agent[1/2]", CDH_OK, NULL));
+	record(f, "quay", run("quay/agent[1/1]", CDH_OK, NULL));
+	record(f, "hub", run("hub/agent[2/2]", CDH_OK, NULL));
 	h = health(f);
 	assert_int_equal(json_object_array_length(at(h, "accounts.hub")), 2);
 	assert_string_equal(text_at(h, "accounts.hub.0.agent"),
@@ -241,7 +244,7 @@ static void a_refused_reload_shows_its_error_and_stays_up(void **state)
 	json_object *h;
 
 	cdh_status_set_reload(
-	    0, "/etc/cdhost/cdhost.cfg:12: accounts must be a list");
+	    f->status, 0, "/etc/cdhost/cdhost.cfg:12: accounts must be a list");
 	h = health(f);
 	assert_string_equal(text_at(h, "status"), "\"UP\"");
 	assert_string_equal(text_at(h, "reload.ok"), "false");
@@ -256,8 +259,8 @@ static void a_good_reload_clears_the_error(void **state)
 	struct fixture *f = *state;
 	json_object *h;
 
-	cdh_status_set_reload(0, "cdhost.cfg:3: syntax error");
-	cdh_status_set_reload(1, NULL);
+	cdh_status_set_reload(f->status, 0, "cdhost.cfg:3: syntax error");
+	cdh_status_set_reload(f->status, 1, NULL);
 	h = health(f);
 	assert_string_equal(text_at(h, "reload.ok"), "true");
 	assert_string_equal(text_at(h, "reload.error"), "(absent)");
@@ -268,7 +271,7 @@ static void a_good_reload_clears_the_error(void **state)
 static const char *metrics(struct fixture *f, struct cdh_store *store)
 {
 	free(f->text);
-	f->text = cdh_status_metrics_text(store);
+	f->text = cdh_status_metrics_text(f->status, store);
 	assert_non_null(f->text);
 	return f->text;
 }
@@ -308,8 +311,8 @@ static void metrics_report_each_agents_last_run_and_counters(void **state)
 
 	s.requests_by_class[2] = 3;
 	s.requests_by_class[5] = 1;
-	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "boom"));
-	record("hub", s);
+	record(f, "hub", run(HUB_AGENT, CDH_E_TRANSIENT, "boom"));
+	record(f, "hub", s);
 	m = metrics(f, NULL);
 	has_line(m, "# TYPE cdhost_refresh_duration_seconds gauge");
 	has_line(m, "cdhost_refresh_duration_seconds{agent=\"" HUB_AGENT
@@ -335,8 +338,8 @@ static void request_counts_add_up_over_runs(void **state)
 	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
 
 	s.requests_by_class[0] = 2;
-	record("hub", s);
-	record("hub", s);
+	record(f, "hub", s);
+	record(f, "hub", s);
 	has_line(
 	    metrics(f, NULL),
 	    "cdhost_registry_requests_total{account=\"hub\",agent=\"" HUB_AGENT
@@ -347,7 +350,7 @@ static void label_values_escape_quotes_backslashes_newlines(void **state)
 {
 	struct fixture *f = *state;
 
-	record("we\"ird", run("a\"b\\c\nd", CDH_E_TRANSIENT, "x"));
+	record(f, "we\"ird", run("a\"b\\c\nd", CDH_E_TRANSIENT, "x"));
 	has_line(metrics(f, f->store),
 		 "cdhost_refresh_runs_total{agent=\"a\\\"b\\\\c\\nd\"} 1");
 	has_line(f->text, "cdhost_cached_images{account=\"we\\\"ird\"} 0");
@@ -385,9 +388,9 @@ static void cached_images_are_counted_once_per_account(void **state)
 
 	stored_images(f, "hub/agent[1/2]", hub);
 	stored_images(f, "hubby/agent[1/1]", hubby);
-	record("hub", run("hub/agent[1/2]", CDH_OK, NULL));
-	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
-	record("hubby", run("hubby/agent[1/1]", CDH_OK, NULL));
+	record(f, "hub", run("hub/agent[1/2]", CDH_OK, NULL));
+	record(f, "hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	record(f, "hubby", run("hubby/agent[1/1]", CDH_OK, NULL));
 	m = metrics(f, f->store);
 	has_line(m, "# TYPE cdhost_cached_images gauge");
 	has_line(m, "cdhost_cached_images{account=\"hub\"} 3");
@@ -400,7 +403,7 @@ static void without_a_store_there_is_no_image_gauge(void **state)
 {
 	struct fixture *f = *state;
 
-	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	record(f, "hub", run(HUB_AGENT, CDH_OK, NULL));
 	lacks(metrics(f, NULL), "cdhost_cached_images");
 }
 
@@ -408,7 +411,7 @@ static void a_refused_reload_is_reload_ok_zero(void **state)
 {
 	struct fixture *f = *state;
 
-	cdh_status_set_reload(0, "cdhost.cfg:1: bad");
+	cdh_status_set_reload(f->status, 0, "cdhost.cfg:1: bad");
 	has_line(metrics(f, NULL), "cdhost_reload_ok 0");
 }
 
@@ -457,9 +460,9 @@ static void each_metric_is_one_group_after_its_type_line(void **state)
 	struct cdh_run_summary s = run("hub/agent[1/2]", CDH_OK, NULL);
 
 	s.requests_by_class[2] = 1;
-	record("hub", s);
-	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
-	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
+	record(f, "hub", s);
+	record(f, "hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	record(f, "quay", run("quay/agent[1/1]", CDH_OK, NULL));
 	each_family_is_one_group(metrics(f, f->store));
 }
 
@@ -470,10 +473,10 @@ static void forgetting_an_account_drops_only_its_agents(void **state)
 	struct fixture *f = *state;
 	json_object *h;
 
-	record("hub", run("hub/agent[1/2]", CDH_OK, NULL));
-	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
-	record("hub", run("hub/agent[2/2]", CDH_OK, NULL));
-	cdh_status_forget_account("hub");
+	record(f, "hub", run("hub/agent[1/2]", CDH_OK, NULL));
+	record(f, "quay", run("quay/agent[1/1]", CDH_OK, NULL));
+	record(f, "hub", run("hub/agent[2/2]", CDH_OK, NULL));
+	cdh_status_forget_account(f->status, "hub");
 	h = health(f);
 	assert_string_equal(text_at(h, "accounts.hub"), "(absent)");
 	assert_string_equal(text_at(h, "accounts.quay.0.agent"),
@@ -487,24 +490,35 @@ static void a_forgotten_agent_starts_counting_afresh(void **state)
 {
 	struct fixture *f = *state;
 
-	record("hub", run(HUB_AGENT, CDH_E_TRANSIENT, "x"));
-	cdh_status_forget_account("hub");
-	record("hub", run(HUB_AGENT, CDH_OK, NULL));
+	record(f, "hub", run(HUB_AGENT, CDH_E_TRANSIENT, "x"));
+	cdh_status_forget_account(f->status, "hub");
+	record(f, "hub", run(HUB_AGENT, CDH_OK, NULL));
 	has_line(metrics(f, NULL),
 		 "cdhost_refresh_runs_total{agent=\"" HUB_AGENT "\"} 1");
 	has_line(f->text,
 		 "cdhost_refresh_failures_total{agent=\"" HUB_AGENT "\"} 0");
 }
 
-static void reset_forgets_everything(void **state)
+static void each_status_is_its_own(void **state)
 {
 	struct fixture *f = *state;
+	struct cdh_status *other = cdh_status_new();
+	char *json, *text;
 
-	record("hub", run(HUB_AGENT, CDH_OK, NULL));
-	record("quay", run("quay/agent[1/1]", CDH_OK, NULL));
-	cdh_status_reset();
-	assert_string_equal(text_at(health(f), "accounts"), "{}");
-	lacks(metrics(f, f->store), "agent=");
+	assert_non_null(other);
+	record(f, "hub", run(HUB_AGENT, CDH_OK, NULL));
+	cdh_status_set_reload(f->status, 0, "cdhost.cfg:1: bad");
+	json = cdh_status_health_json(other);
+	text = cdh_status_metrics_text(other, f->store);
+	assert_non_null(json);
+	assert_non_null(text);
+	assert_non_null(strstr(json, "\"accounts\":{}"));
+	assert_null(strstr(json, "hub"));
+	lacks(text, "agent=");
+	has_line(text, "cdhost_reload_ok 1");
+	free(json);
+	free(text);
+	cdh_status_free(other);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -529,7 +543,7 @@ int main(void)
 	    T(each_metric_is_one_group_after_its_type_line),
 	    T(forgetting_an_account_drops_only_its_agents),
 	    T(a_forgotten_agent_starts_counting_afresh),
-	    T(reset_forgets_everything),
+	    T(each_status_is_its_own),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
