@@ -70,6 +70,7 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		s->result = CDH_E_NOMEM;
 	} else {
+		refresh.store = store;
 		s->result = refresh_and_store(account, index, store, &refresh, s);
 	}
 	cdh_refresh_release(&refresh);

@@ -11,6 +11,7 @@
 #include "credentials/credentials.h"
 #include "account/describe.h"
 #include "registry/registry.h"
+#include "query/query.h"
 #include "verify.h"
 
 #define DRG_VERSION "0.1.0"
@@ -197,6 +198,11 @@ static int32_t plugin_verify(void *opaque, cdh_report_fn report,
 	return rc;
 }
 
+static int32_t plugin_query(struct cdh_query *q)
+{
+	return drg_query(host, q);
+}
+
 static const struct cdh_plugin_ops ops = {
 	.struct_size = sizeof(struct cdh_plugin_ops),
 	.init = plugin_init,
@@ -209,6 +215,7 @@ static const struct cdh_plugin_ops ops = {
 	.reconfigure = NULL,
 	.describe = plugin_describe,
 	.verify = plugin_verify,
+	.query = plugin_query,
 };
 
 static const struct cdh_plugin_desc descriptor = {

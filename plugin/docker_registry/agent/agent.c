@@ -7,6 +7,7 @@
 #include "agent/image_configs.h"
 #include "agent/records.h"
 #include "agent/repositories.h"
+#include "agent/stored.h"
 #include "util/strvec.h"
 
 #define KEY_MAX 4096
@@ -479,10 +480,14 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	struct cycle c = { .api = api, .acct = account, .reg = reg,
 			   .refresh = refresh, .previous = *memo };
 	struct drg_strvec repos = { 0 };
-	struct drg_memo *next;
+	struct drg_memo *next, *stored = NULL;
 	int32_t rc;
 
 	rc = drg_repositories_owned(account, reg, index, &repos, err, errlen);
+	/* A first cycle (a restart, run --once) starts from what was stored. */
+	if (rc == CDH_OK && drg_memo_count(*memo) == 0 && wants_config(account) &&
+	    (stored = drg_stored_memo(api, account, refresh, &repos)) != NULL)
+		c.previous = stored;
 	if (rc == CDH_OK)
 		rc = run_cycle(&c, &repos, err, errlen);
 	if (rc == CDH_OK) {
@@ -495,6 +500,7 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	if (rc == CDH_E_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	release_cycle(&c);
+	drg_memo_free(stored);
 	drg_strvec_release(&repos);
 	return rc;
 }
