@@ -28,6 +28,65 @@ static void log_summary(const struct cdh_account *account,
 			(unsigned long long)s->requests, s->seconds);
 }
 
+static void add_stored(struct cdh_run_summary *s, const char *type,
+		       uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->stored_types; i++)
+		if (strcmp(s->stored[i].type, type) == 0)
+			break;
+	if (i == s->stored_types) {
+		if (i == CDH_TYPES_MAX)
+			return; /* more types than a gauge shows */
+		snprintf(s->stored[i].type, sizeof(s->stored[i].type), "%s", type);
+		s->stored_types++;
+	}
+	s->stored[i].count += n;
+}
+
+static int count_kept(const char *type, const char *id, const char *attributes,
+		      void *data)
+{
+	(void)id, (void)attributes;
+	add_stored(data, type, 1);
+	return 0;
+}
+
+static int scope_failed(const struct cdh_refresh *refresh, const char *scope)
+{
+	size_t i;
+
+	for (i = 0; i < refresh->scope_count; i++)
+		if (refresh->scopes[i].result == CDH_SCOPE_FAILED &&
+		    strcmp(refresh->scopes[i].scope, scope) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * What the agent has stored per type after an applied run: the records of
+ * its good scopes, plus what its failed scopes kept (read back: few). Any
+ * provider's types, so /metrics needs no knowledge of them.
+ */
+static void count_stored(const struct cdh_refresh *refresh,
+			 struct cdh_store *store, struct cdh_run_summary *s)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < refresh->record_count; i++)
+		if (!refresh->failed_scopes ||
+		    !scope_failed(refresh, refresh->records[i].scope))
+			add_stored(s, refresh->records[i].type, 1);
+	for (i = 0; refresh->failed_scopes && i < refresh->scope_count; i++)
+		if (refresh->scopes[i].result == CDH_SCOPE_FAILED)
+			cdh_store_scope_records(store, refresh->agent,
+						refresh->scopes[i].scope,
+						count_kept, s, err, sizeof(err));
+	s->stored_known = 1;
+}
+
 static int32_t refresh_and_store(const struct cdh_account *account,
 				 uint32_t index, struct cdh_store *store,
 				 struct cdh_refresh *refresh,
@@ -44,6 +103,8 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	if (rc == CDH_OK &&
 	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
 		rc = CDH_E_FATAL;
+	if (rc == CDH_OK)
+		count_stored(refresh, store, s);
 	s->scopes = refresh->scope_count;
 	s->failed_scopes = refresh->failed_scopes;
 	s->records = refresh->record_count;

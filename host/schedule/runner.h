@@ -12,6 +12,13 @@
 #include "store/refresh.h"
 #include "store/store.h"
 
+/* Records stored of one type, after a run. */
+#define CDH_TYPES_MAX 8
+struct cdh_type_count {
+	char type[64];
+	uint64_t count;
+};
+
 struct cdh_run_summary {
 	char agent[512];
 	int32_t result;       /* the plugin's return, or CDH_E_FATAL if not stored */
@@ -23,6 +30,11 @@ struct cdh_run_summary {
 	double seconds;
 	struct cdh_gauge gauges[CDH_GAUGES_MAX]; /* what the plugin reported */
 	size_t gauge_count;
+	/* What the agent has stored per type once this run was applied; only
+	 * when stored_known (a run that was not applied changed nothing). */
+	struct cdh_type_count stored[CDH_TYPES_MAX];
+	size_t stored_types;
+	int stored_known;
 	char error[512];
 };
 

@@ -53,7 +53,13 @@ void cdh_status_record_run(const char *account, const struct cdh_run_summary *s)
 	pthread_mutex_lock(&lock);
 	a = find_or_add(account, s->agent);
 	if (a) {
+		struct cdh_run_summary before = a->last;
+
 		a->last = *s;
+		if (!s->stored_known) { /* not applied: the store is as it was */
+			memcpy(a->last.stored, before.stored, sizeof(before.stored));
+			a->last.stored_types = before.stored_types;
+		}
 		a->runs++;
 		for (i = 0; i < CDH_STATUS_CLASSES; i++)
 			a->requests_by_class[i] += s->requests_by_class[i];
@@ -282,35 +288,56 @@ static void gauge_metrics(struct cdh_text *out)
 		}
 }
 
-static int count_row(const char *id, const char *attributes, void *data)
+/* The records an account's agents have stored, of `type`. */
+static uint64_t account_stored(const char *account, const char *type)
 {
-	(void)id, (void)attributes;
-	(*(uint64_t *)data)++;
+	uint64_t n = 0;
+	size_t i, k;
+
+	for (i = 0; i < agent_count; i++) {
+		if (strcmp(agents[i].account, account) != 0)
+			continue;
+		for (k = 0; k < agents[i].last.stored_types; k++)
+			if (strcmp(agents[i].last.stored[k].type, type) == 0)
+				n += agents[i].last.stored[k].count;
+	}
+	return n;
+}
+
+/* Whether (account, type) appeared before agent i's type k. */
+static int stored_seen(size_t i, size_t k)
+{
+	const char *account = agents[i].account, *type = agents[i].last.stored[k].type;
+	size_t j, m;
+
+	for (j = 0; j <= i; j++)
+		for (m = 0; m < (j < i ? agents[j].last.stored_types : k); m++)
+			if (strcmp(agents[j].account, account) == 0 &&
+			    strcmp(agents[j].last.stored[m].type, type) == 0)
+				return 1;
 	return 0;
 }
 
-static void image_metrics(struct cdh_text *out, struct cdh_store *store)
+/* cdhost_cached_records{account,type}: every provider's types alike. */
+static void record_metrics(struct cdh_text *out)
 {
-	char prefix[1024], err[256];
-	size_t i, j;
+	size_t i, k;
 
-	cdh_text_puts(out, "# TYPE cdhost_cached_images gauge\n");
-	for (i = 0; i < agent_count; i++) {
-		uint64_t n = 0;
+	cdh_text_puts(out, "# TYPE cdhost_cached_records gauge\n");
+	for (i = 0; i < agent_count; i++)
+		for (k = 0; k < agents[i].last.stored_types; k++) {
+			const char *type = agents[i].last.stored[k].type;
 
-		for (j = 0; j < i && strcmp(agents[j].account, agents[i].account); j++)
-			;
-		if (j < i)
-			continue; /* account counted already */
-		snprintf(prefix, sizeof(prefix), "dockerRegistry:taggedImage:%s:",
-			 agents[i].account);
-		if (cdh_store_scan(store, "taggedImage", prefix, count_row, &n, err,
-				   sizeof(err)) != 0)
-			continue;
-		cdh_text_puts(out, "cdhost_cached_images{account=\"");
-		label(out, agents[i].account);
-		cdh_text_printf(out, "\"} %llu\n", (unsigned long long)n);
-	}
+			if (stored_seen(i, k))
+				continue;
+			cdh_text_puts(out, "cdhost_cached_records{account=\"");
+			label(out, agents[i].account);
+			cdh_text_puts(out, "\",type=\"");
+			label(out, type);
+			cdh_text_printf(out, "\"} %llu\n",
+					(unsigned long long)account_stored(
+						agents[i].account, type));
+		}
 }
 
 char *cdh_status_metrics_text(struct cdh_store *store)
@@ -320,8 +347,8 @@ char *cdh_status_metrics_text(struct cdh_store *store)
 	pthread_mutex_lock(&lock);
 	agent_metrics(&out);
 	gauge_metrics(&out);
-	if (store)
-		image_metrics(&out, store);
+	if (store) /* a host without a store caches nothing */
+		record_metrics(&out);
 	cdh_text_printf(&out, "# TYPE cdhost_reload_ok gauge\ncdhost_reload_ok %d\n",
 			reload_ok);
 	pthread_mutex_unlock(&lock);

@@ -21,7 +21,8 @@ void cdh_status_reset(void);
 
 /* /health: {"status":"UP",...}; caller frees; NULL when out of memory. */
 char *cdh_status_health_json(void);
-/* /metrics: Prometheus text format; `store` counts cached images. */
+/* /metrics: Prometheus text format; with a `store`, the records each
+ * account has stored per type (cdhost_cached_records{account,type}). */
 char *cdh_status_metrics_text(struct cdh_store *store);
 
 #endif
