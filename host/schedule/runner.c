@@ -87,14 +87,34 @@ static void count_stored(const struct cdh_refresh *refresh,
 	s->stored_known = 1;
 }
 
+/* The plugin's refresh, or its refresh_scope when `scope` is given. */
+static int32_t call_plugin(const struct cdh_account *account, uint32_t index,
+			   const char *scope, struct cdh_refresh *refresh,
+			   struct cdh_run_summary *s)
+{
+	const struct cdh_plugin_ops *ops = &account->plugin->ops;
+
+	if (!scope)
+		return ops->refresh(account->instance, index, refresh, s->error,
+				    sizeof(s->error));
+	if (!ops->refresh_scope) {
+		snprintf(s->error, sizeof(s->error),
+			 "plugin %s cannot refresh one scope (ABI 1.1 refresh_scope)",
+			 account->plugin->desc.name);
+		return CDH_E_CONFIG;
+	}
+	refresh->partial = 1;
+	return ops->refresh_scope(account->instance, index, scope, refresh,
+				  s->error, sizeof(s->error));
+}
+
 static int32_t refresh_and_store(const struct cdh_account *account,
-				 uint32_t index, struct cdh_store *store,
+				 uint32_t index, const char *scope,
+				 struct cdh_store *store,
 				 struct cdh_refresh *refresh,
 				 struct cdh_run_summary *s)
 {
-	int32_t rc = account->plugin->ops.refresh(account->instance, index,
-						  refresh, s->error,
-						  sizeof(s->error));
+	int32_t rc = call_plugin(account, index, scope, refresh, s);
 
 	if (rc == CDH_OK && (refresh->nomem || cdh_refresh_finish(refresh) != 0)) {
 		snprintf(s->error, sizeof(s->error), "out of memory");
@@ -103,7 +123,7 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	if (rc == CDH_OK &&
 	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
 		rc = CDH_E_FATAL;
-	if (rc == CDH_OK)
+	if (rc == CDH_OK && !refresh->partial) /* partial: the rest is unknown */
 		count_stored(refresh, store, s);
 	s->scopes = refresh->scope_count;
 	s->failed_scopes = refresh->failed_scopes;
@@ -115,9 +135,10 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	return rc;
 }
 
-int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
-			   struct cdh_store *store, uint64_t deadline_ns,
-			   const atomic_int *cancel, struct cdh_run_summary *s)
+static int32_t run(const struct cdh_account *account, uint32_t index,
+		   const char *scope, struct cdh_store *store,
+		   uint64_t deadline_ns, const atomic_int *cancel,
+		   struct cdh_run_summary *s)
 {
 	struct cdh_refresh refresh;
 	uint64_t start = cdh_monotonic_ns();
@@ -132,7 +153,8 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 		s->result = CDH_E_NOMEM;
 	} else {
 		refresh.store = store;
-		s->result = refresh_and_store(account, index, store, &refresh, s);
+		s->result = refresh_and_store(account, index, scope, store,
+					      &refresh, s);
 	}
 	cdh_refresh_release(&refresh);
 	s->seconds = (double)(cdh_monotonic_ns() - start) / 1e9;
@@ -140,6 +162,22 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 	if (s->result == CDH_OK && s->failed_scopes)
 		return CDH_E_TRANSIENT;
 	return s->result;
+}
+
+int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
+			   struct cdh_store *store, uint64_t deadline_ns,
+			   const atomic_int *cancel, struct cdh_run_summary *s)
+{
+	return run(account, index, NULL, store, deadline_ns, cancel, s);
+}
+
+int32_t cdh_runner_refresh_scope(const struct cdh_account *account,
+				 uint32_t index, const char *scope,
+				 struct cdh_store *store, uint64_t deadline_ns,
+				 const atomic_int *cancel,
+				 struct cdh_run_summary *s)
+{
+	return run(account, index, scope, store, deadline_ns, cancel, s);
 }
 
 int cdh_runner_run_all(const struct cdh_accounts *accounts,

@@ -49,6 +49,18 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 			   const atomic_int *cancel,
 			   struct cdh_run_summary *summary);
 
+/*
+ * The same for one scope only (ABI 1.1 refresh_scope; a push event): the
+ * other scopes of the agent keep their records. CDH_E_CONFIG when the
+ * plugin has no refresh_scope or the scope is not this agent's. The caller
+ * never runs it at once with another run of the same agent.
+ */
+int32_t cdh_runner_refresh_scope(const struct cdh_account *account,
+				 uint32_t index, const char *scope,
+				 struct cdh_store *store, uint64_t deadline_ns,
+				 const atomic_int *cancel,
+				 struct cdh_run_summary *summary);
+
 /* Refreshes every agent of every account once; 0 all ok, 1 some failed. */
 int cdh_runner_run_all(const struct cdh_accounts *accounts,
 		       struct cdh_store *store);

@@ -4,7 +4,8 @@
  *
  * Applying a refresh is atomic and authoritative per scope: a scope reported
  * OK gets exactly its new records; a FAILED scope keeps what it had; scopes
- * the agent owned before and did not mention this cycle lose their records.
+ * the agent owned before and did not mention this cycle lose their records,
+ * unless the refresh is `partial` (one scope refreshed on demand).
  * A store error leaves the stored data as it was.
  *
  * Thread-safe: applies are serialised; reads run beside them (WAL).

@@ -122,6 +122,16 @@ static int scope_result(const struct cdh_refresh_scope *sorted, size_t n,
 	return hit ? hit->result : -1;
 }
 
+/* Whether this cycle replaces the agent's records of `scope`. */
+static int replaced(const struct cdh_refresh *refresh,
+		    const struct cdh_refresh_scope *scopes, const char *scope)
+{
+	int result = scope_result(scopes, refresh->scope_count, scope);
+
+	return refresh->partial ? result == CDH_SCOPE_OK
+				: result != CDH_SCOPE_FAILED;
+}
+
 /* Old records that survive the cycle, then the cycle's own, into next. */
 static size_t gather(const struct cdh__store_impl *impl,
 		     const struct cdh_refresh *refresh,
@@ -133,10 +143,10 @@ static size_t gather(const struct cdh__store_impl *impl,
 	for (i = 0; i < impl->count; i++) {
 		struct record *old = impl->records[i];
 
-		/* This agent's records go unless their scope failed this cycle. */
+		/* This agent's records go unless their scope failed this cycle
+		 * (or, for a partial refresh, was not part of it). */
 		if (strcmp(old->agent, refresh->agent) == 0 &&
-		    scope_result(scopes, refresh->scope_count, old->scope) !=
-			    CDH_SCOPE_FAILED)
+		    replaced(refresh, scopes, old->scope))
 			continue;
 		next[n++] = old;
 	}

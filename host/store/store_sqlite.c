@@ -249,6 +249,8 @@ static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
 	sqlite3_stmt *stmt;
 	int rc;
 
+	if (refresh->partial)
+		goto replace; /* one scope on demand: the others stay */
 	if (note_mentioned_scopes(db, refresh) != 0)
 		return -1;
 	/* Scopes the agent no longer has (a repository left the list). */
@@ -262,6 +264,7 @@ static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return -1;
+replace:
 	if (each_scope(db, refresh,
 		       "DELETE FROM records WHERE agent = ?1 AND scope = ?2",
 		       CDH_SCOPE_OK) != 0)

@@ -247,6 +247,32 @@ static void new_attributes_replace_old_ones(void **state)
 	assert_string_equal(attributes, "{\"digest\":\"sha256:bb\"}");
 }
 
+static void a_partial_refresh_leaves_unmentioned_scopes(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+
+	/* refresh_scope of nginx: redis is not part of it and stays. */
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	emit(f, "nginx", "hub:nginx:2");
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:2 hub:redis:7");
+
+	/* A failed partial refresh changes nothing. */
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	emit(f, "redis", "hub:redis:8");
+	scope_result(f, "redis", CDH_SCOPE_FAILED);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:2 hub:redis:7");
+}
+
 /* ---- scan and get ---- */
 
 static void scan_visits_ids_in_byte_order(void **state)
@@ -545,6 +571,7 @@ int main(void)
 	    M(a_scope_no_longer_mentioned_loses_its_records),
 	    M(another_agents_records_are_untouched),
 	    M(new_attributes_replace_old_ones),
+	    M(a_partial_refresh_leaves_unmentioned_scopes),
 	    M(scan_visits_ids_in_byte_order),
 	    M(scan_matches_the_prefix_and_nothing_longer),
 	    M(scan_is_per_type),
@@ -566,6 +593,7 @@ int main(void)
 	    T(a_scope_no_longer_mentioned_loses_its_records),
 	    T(another_agents_records_are_untouched),
 	    T(new_attributes_replace_old_ones),
+	    T(a_partial_refresh_leaves_unmentioned_scopes),
 	    T(scan_visits_ids_in_byte_order),
 	    T(scan_matches_the_prefix_and_nothing_longer),
 	    T(scan_is_per_type),
