@@ -59,7 +59,7 @@ extern "C" {
 #endif
 
 #define CDH_ABI_MAJOR 1
-#define CDH_ABI_MINOR 0
+#define CDH_ABI_MINOR 1
 
 /*
  * Build signature: the sizes a plugin and host must agree on, packed one byte
@@ -111,6 +111,18 @@ extern "C" {
 /* Opaque handles. */
 struct cdh_config_node; /* a node of the host's config tree, borrowed */
 struct cdh_refresh;     /* one refresh call's context, borrowed */
+struct cdh_cache;       /* since 1.1: the host's store, read-only, borrowed */
+struct cdh_query;       /* since 1.1: one request to the query op, below */
+
+/*
+ * Since 1.1: the read API's callbacks (Clouddriver's CATS Cache). Every
+ * string is borrowed for the call; `attributes` is the stored JSON object.
+ * Return 0 to go on, non-zero to stop the visit (not an error).
+ */
+typedef int32_t (*cdh_cache_row_fn)(void *data, const char *id,
+				    const char *attributes);
+typedef int32_t (*cdh_cache_record_fn)(void *data, const char *type,
+				       const char *id, const char *attributes);
 
 /*
  * One cache record, Clouddriver's (type, id, attributes). All fields are
@@ -201,6 +213,41 @@ struct cdh_host_api {
 	 * that file's directory.
 	 */
 	const char *(*cfg_file)(const struct cdh_config_node *node);
+
+	/*
+	 * --- since 1.1: the read API over the host's store, shaped like
+	 * Clouddriver's CATS Cache. Answers are the same on every backend.
+	 * Each returns CDH_OK (also when nothing matched), CDH_E_TRANSIENT
+	 * when the store cannot be read (the caller may retry), or
+	 * CDH_E_NOMEM. Callable from any thread that holds a `cache` handle
+	 * (a query's) for the duration of that call. ---
+	 */
+	/*
+	 * The records of `type` whose id matches `glob` (Redis' glob: `*`,
+	 * `?`, `[...]`, `\` escapes; CATS' filterIdentifiers), in id byte
+	 * order, streamed to `fn` one by one (the attributes come along).
+	 */
+	int32_t (*cache_ids)(const struct cdh_cache *cache, const char *type,
+			     const char *glob, cdh_cache_row_fn fn, void *data);
+	/* The records of `type` with the given ids (CATS' getAll), in the order
+	 * of `ids`; ids without a record are skipped. */
+	int32_t (*cache_get)(const struct cdh_cache *cache, const char *type,
+			     const char *const *ids, size_t count,
+			     cdh_cache_row_fn fn, void *data);
+	/* The records `agent` stored for `scope` at its last stored cycle,
+	 * every type, in id order. */
+	int32_t (*cache_scope)(const struct cdh_cache *cache, const char *agent,
+			       const char *scope, cdh_cache_record_fn fn,
+			       void *data);
+	/*
+	 * Inside refresh: what this refresh's agent stored for `scope` last
+	 * time (cache_scope of the agent), so a plugin can reuse what did not
+	 * change. Worker thread of that refresh only. Nothing stored yet: CDH_OK
+	 * and no call.
+	 */
+	int32_t (*previous_records)(struct cdh_refresh *refresh,
+				    const char *scope, cdh_cache_record_fn fn,
+				    void *data);
 };
 
 /* True when the host table has function `fn` (added in some 1.N). */
@@ -224,6 +271,50 @@ typedef void (*cdh_json_sink_fn)(void *sink_ctx, const char *json);
 typedef void (*cdh_report_fn)(void *report_ctx, int32_t level,
 			      const char *message);
 
+/*
+ * Since 1.1: one request to a plugin's query op, from the HTTP API (a path
+ * under /<config_section>/...) or from the command line (argv). Host-filled,
+ * borrowed for the query call; the functions are the host's. A plugin
+ * reads fields past 1.1 only when struct_size covers them.
+ *
+ * Status and content type must be set before the first write; a plugin that
+ * writes nothing and sets nothing answers 200 with an empty body. The CLI
+ * maps the status to the exit code: 2xx 0, 404 "not a command of this
+ * plugin" (the host tries the others), 400 2 (usage), anything else 1.
+ */
+struct cdh_query {
+	uint32_t struct_size;
+	uint32_t reserved;
+	const char *method; /* "GET", "HEAD"...; "CLI" from the command line */
+	const char *path;   /* HTTP: "/dockerRegistry/images/find" (no query
+			       string); CLI: NULL */
+	const char *user;   /* X-SPINNAKER-USER, or NULL (absent; the CLI) */
+	int32_t admin;      /* non-zero: the caller may read every account (CLI) */
+	int32_t argc;       /* CLI: the command's words ("images" "find"
+			       "--account" "a"...); HTTP: 0 */
+	const char *const *argv;
+	const struct cdh_cache *cache; /* for the host table's cache_* */
+	void *host_data;               /* the host's; leave it alone */
+	/* An HTTP query parameter (decoded), or NULL when absent. CLI: NULL. */
+	const char *(*param)(const struct cdh_query *q, const char *name);
+	/* Non-zero when the caller may read `account` (Fiat's READ). */
+	int32_t (*can_read)(const struct cdh_query *q, const char *account);
+	/* The account's describe(CDH_DESCRIBE_EXPANDED) JSON when it is one
+	 * of this plugin's, configured now; else NULL. Borrowed for the call. */
+	const char *(*account)(const struct cdh_query *q, const char *name);
+	void (*set_status)(struct cdh_query *q, int32_t status);
+	void (*set_content_type)(struct cdh_query *q, const char *type);
+	/* Appends to the answer (streamed: stdout, or the HTTP connection).
+	 * CDH_OK, or CDH_E_CANCELLED when the reader went away: stop. */
+	int32_t (*write)(struct cdh_query *q, const char *bytes, size_t len);
+	/*
+	 * Answers an error instead: HTTP a JSON error body with `status`
+	 * (Spring's shape, `message`), CLI "cdhost: message" on stderr (with the
+	 * usage for 400). Only before the first write.
+	 */
+	void (*fail)(struct cdh_query *q, int32_t status, const char *message);
+};
+
 /* describe() detail levels (int32_t). */
 #define CDH_DESCRIBE_SUMMARY 0  /* Clouddriver's GET /credentials entry */
 #define CDH_DESCRIBE_EXPANDED 1 /* GET /credentials/{name} */
@@ -231,7 +322,7 @@ typedef void (*cdh_report_fn)(void *report_ctx, int32_t level,
 /*
  * The plugin's operations. Required: init, shutdown, validate_config, create,
  * agent_name, refresh, destroy. Optional (may be NULL): reconfigure, describe,
- * verify.
+ * verify, and everything since 1.1.
  */
 struct cdh_plugin_ops {
 	uint32_t struct_size;
@@ -293,6 +384,29 @@ struct cdh_plugin_ops {
 	 * (Halyard's layout), and hosts show every line as it is.
 	 */
 	int32_t (*verify)(void *instance, cdh_report_fn report, void *report_ctx);
+
+	/*
+	 * Since 1.1, optional: serves the plugin's own HTTP routes under
+	 * /<config_section>/... and its CLI commands (see struct cdh_query),
+	 * reading through the host table's cache_* functions. Called on the
+	 * host's HTTP threads (several at once) or the CLI's: touch no
+	 * instance, only `q` and the cache. Returns CDH_OK when answered (an
+	 * error status set through `q` included); another code makes the host
+	 * answer 500 (CDH_E_TRANSIENT: 503) if nothing was written yet.
+	 */
+	int32_t (*query)(struct cdh_query *q);
+
+	/*
+	 * Since 1.1, optional: refresh agent `index` of `instance` for one scope
+	 * only (a push event: one repository now), emitting into `refresh` as a
+	 * cycle does. The host applies it as a cycle that mentions only that
+	 * scope: other scopes keep their records. Worker thread; never at once
+	 * with a refresh of the same (instance, agent). CDH_E_CONFIG when the
+	 * scope is not one this agent caches.
+	 */
+	int32_t (*refresh_scope)(void *instance, uint32_t index,
+				 const char *scope, struct cdh_refresh *refresh,
+				 char *errbuf, size_t errlen);
 };
 
 /* The plugin's descriptor: static storage, valid while the plugin is loaded. */

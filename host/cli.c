@@ -195,42 +195,6 @@ static int take_option(int argc, char **argv, int *i, const char *name,
 	return 1;
 }
 
-/* Prints a query's JSON answer (and frees it), or its error: the exit code. */
-static int print_answer(char *json, const char *err)
-{
-	if (!json) {
-		fprintf(stderr, "cdhost: %s\n", err);
-		return EXIT_RUNTIME;
-	}
-	printf("%s\n", json);
-	free(json);
-	return 0;
-}
-
-static int cmd_images_tags(struct session *s, int argc, char **argv)
-{
-	const char *account = NULL, *repository = NULL;
-	char err[1024], *json;
-	int i, rc;
-
-	for (i = 1; i < argc; i++) {
-		if ((rc = take_option(argc, argv, &i, "--account", &account)) ||
-		    (rc = take_option(argc, argv, &i, "--repository", &repository))) {
-			if (rc < 0)
-				return usage_error("%s needs a value", argv[i]);
-			continue;
-		}
-		return usage_error("images tags: unknown option %s", argv[i]);
-	}
-	if (!account || !repository)
-		return usage_error("%s: --account and --repository are required",
-				   "images tags");
-	if ((rc = session_config(s, 1)) || (rc = session_store(s)))
-		return rc;
-	json = cdh_query_tags(s->store, account, repository, err, sizeof(err));
-	return print_answer(json, err);
-}
-
 /* The accounts of the config, created (no network) and described. */
 static struct cdh_directory *describe_accounts(struct session *s, int *rc)
 {
@@ -253,6 +217,10 @@ static struct cdh_directory *describe_accounts(struct session *s, int *rc)
 		return NULL;
 	}
 	dir = cdh_directory_build(&accounts);
+	if (dir && cdh_directory_add_providers(dir, s->loader) != 0) {
+		cdh_directory_release(dir);
+		dir = NULL;
+	}
 	cdh_accounts_release(&accounts);
 	*rc = dir ? 0 : EXIT_RUNTIME;
 	return dir;
@@ -284,63 +252,76 @@ static int cmd_credentials(struct session *s, int argc, char **argv)
 	return 0;
 }
 
-static int parse_find(int argc, char **argv, struct cdh_find_params *p)
-{
-	const char *count = NULL;
-	char *end;
-	int i, rc;
+/* The CLI's side of a plugin query: stdout, stderr and the exit code. */
+struct cli_answer {
+	int status;
+	int wrote;
+	int failed; /* fail() came: its message is out */
+};
 
-	for (i = 1; i < argc; i++) {
-		if (strcmp(argv[i], "--include-details") == 0) {
-			p->include_details = 1;
-			continue;
-		}
-		if ((rc = take_option(argc, argv, &i, "--account", &p->account)) ||
-		    (rc = take_option(argc, argv, &i, "--q", &p->q)) ||
-		    (rc = take_option(argc, argv, &i, "--repository", &p->repository)) ||
-		    (rc = take_option(argc, argv, &i, "--tag", &p->tag)) ||
-		    (rc = take_option(argc, argv, &i, "--count", &count))) {
-			if (rc < 0)
-				return usage_error("%s needs a value", argv[i]);
-			continue;
-		}
-		return usage_error("images find: unknown option %s", argv[i]);
-	}
-	if (count) {
-		p->count = strtol(count, &end, 10);
-		if (*count == '\0' || *end != '\0')
-			return usage_error("--count takes a number, not %s", count);
-	}
-	return 0;
+static void cli_start(void *ctx, int status, const char *type)
+{
+	(void)type;
+	((struct cli_answer *)ctx)->status = status;
 }
 
-static int cmd_images_find(struct session *s, int argc, char **argv)
+static int cli_write(void *ctx, const char *bytes, size_t len)
 {
-	struct cdh_find_params p = { 0 };
+	((struct cli_answer *)ctx)->wrote = 1;
+	return fwrite(bytes, 1, len, stdout) == len ? 0 : -1;
+}
+
+static void cli_fail(void *ctx, int status, const char *message)
+{
+	struct cli_answer *a = ctx;
+
+	a->status = status;
+	a->failed = 1;
+	if (status == 400)
+		usage_error("%s", message);
+	else if (status != 404)
+		fprintf(stderr, "cdhost: %s\n", message);
+}
+
+/* Offers the command to every plugin with a query op, in load order. */
+static int run_plugin_command(struct session *s, struct cdh_directory *dir,
+			      int argc, char **argv)
+{
+	struct cdh_query_request req = { "CLI", NULL, NULL, 1, argc,
+					 (const char *const *)argv, NULL, NULL };
+	size_t i;
+
+	for (i = 0; i < dir->provider_count; i++) {
+		struct cli_answer a = { 200, 0, 0 };
+		struct cdh_query_sink sink = { cli_start, cli_write, cli_fail, &a };
+
+		if (!dir->providers[i].query)
+			continue;
+		cdh_query_run(&dir->providers[i], s->store, dir, &req, &sink);
+		if (a.status == 404 && !a.wrote)
+			continue; /* not this plugin's command */
+		if (a.wrote)
+			printf("\n");
+		if (a.status >= 200 && a.status < 300)
+			return 0;
+		return a.status == 400 ? EXIT_USAGE : EXIT_RUNTIME;
+	}
+	return usage_error("unknown command %s", argv[0]);
+}
+
+static int cmd_plugin(struct session *s, int argc, char **argv)
+{
 	struct cdh_directory *dir;
-	char err[1024], *json;
 	int rc;
 
-	if ((rc = parse_find(argc, argv, &p)))
-		return rc;
 	dir = describe_accounts(s, &rc);
 	if (!dir || (rc = session_store(s))) {
 		cdh_directory_release(dir);
 		return rc;
 	}
-	json = cdh_query_find(s->store, dir, &p, err, sizeof(err));
+	rc = run_plugin_command(s, dir, argc, argv);
 	cdh_directory_release(dir);
-	return print_answer(json, err);
-}
-
-static int cmd_images(struct session *s, int argc, char **argv)
-{
-	if (argc >= 2 && strcmp(argv[1], "tags") == 0)
-		return cmd_images_tags(s, argc - 1, argv + 1);
-	if (argc >= 2 && strcmp(argv[1], "find") == 0)
-		return cmd_images_find(s, argc - 1, argv + 1);
-	return usage_error("images: unknown subcommand %s",
-			   argc >= 2 ? argv[1] : "(none)");
+	return rc;
 }
 
 static int cmd_plugins(struct session *s, int argc, char **argv)
@@ -378,8 +359,6 @@ static int dispatch(struct session *s, int argc, char **argv)
 
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(s, argc, argv);
-	if (strcmp(cmd, "images") == 0)
-		return cmd_images(s, argc, argv);
 	if (strcmp(cmd, "plugins") == 0)
 		return cmd_plugins(s, argc, argv);
 	if (strcmp(cmd, "credentials") == 0)
@@ -394,7 +373,8 @@ static int dispatch(struct session *s, int argc, char **argv)
 	}
 	if (strcmp(cmd, "__probe-plugin") == 0 && argc == 2)
 		return cdh_loader_probe_main(argv[1]);
-	return usage_error("unknown command %s", cmd);
+	/* Anything else may be a plugin's command (`images find`...). */
+	return cmd_plugin(s, argc, argv);
 }
 
 static int set_log_option(const char *name, const char *value)

@@ -57,6 +57,10 @@ static void publish_directory(const struct service *sv)
 {
 	struct cdh_directory *dir = cdh_directory_build(&sv->accounts);
 
+	if (dir && cdh_directory_add_providers(dir, sv->start->loader) != 0) {
+		cdh_directory_release(dir);
+		dir = NULL;
+	}
 	if (dir)
 		cdh_directory_publish(dir);
 	else

@@ -9,7 +9,7 @@ set -euo pipefail
 tree=${1:-$(cd "$(dirname "$0")/.." && pwd)}
 
 declare -A allowed=(
-  # plugin: util <- http <- auth <- registry <- agent <- entry,
+  # plugin: util <- http <- auth <- registry <- agent <- query <- entry,
   #         util <- account <- credentials <- auth
   [plugin/docker_registry/util]=""
   [plugin/docker_registry/http]="util"
@@ -18,6 +18,7 @@ declare -A allowed=(
   [plugin/docker_registry/auth]="credentials account http util"
   [plugin/docker_registry/registry]="auth credentials account http util"
   [plugin/docker_registry/agent]="registry auth credentials account http util"
+  [plugin/docker_registry/query]="agent registry auth credentials account http util"
   # host: util <- config <- plugins <- schedule <- api; store on util only;
   #       halyard on plugins and config
   [host/util]=""

@@ -9,7 +9,7 @@
 
 static pthread_mutex_t publish_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cdh_directory *current;
-static struct cdh_directory empty = { NULL, 0, 1 };
+static struct cdh_directory empty = { NULL, 0, NULL, 0, 1 };
 
 static void free_directory(struct cdh_directory *dir)
 {
@@ -17,11 +17,15 @@ static void free_directory(struct cdh_directory *dir)
 
 	for (i = 0; i < dir->count; i++) {
 		free(dir->entries[i].name);
+		free(dir->entries[i].section);
 		free(dir->entries[i].summary_json);
 		free(dir->entries[i].expanded_json);
 		free(dir->entries[i].registry);
 	}
 	free(dir->entries);
+	for (i = 0; i < dir->provider_count; i++)
+		free(dir->providers[i].section);
+	free(dir->providers);
 	free(dir);
 }
 
@@ -56,6 +60,9 @@ static int fill_entry(struct cdh_directory_entry *e, const struct cdh_account *a
 
 	e->name = strdup(acct->name);
 	if (!e->name)
+		return -1;
+	if (acct->plugin && acct->plugin->desc.config_section &&
+	    !(e->section = strdup(acct->plugin->desc.config_section)))
 		return -1;
 	if (!acct->summary_json || !acct->expanded_json)
 		return 0;
@@ -100,6 +107,43 @@ struct cdh_directory *cdh_directory_build(const struct cdh_accounts *accounts)
 		}
 	}
 	return dir;
+}
+
+int cdh_directory_add_providers(struct cdh_directory *dir,
+				const struct cdh_loader *loader)
+{
+	size_t i, n = cdh_loader_count(loader);
+
+	dir->providers = calloc(n ? n : 1, sizeof(*dir->providers));
+	if (!dir->providers)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const struct cdh_plugin_slot *slot = cdh_loader_slot(loader, i);
+		struct cdh_directory_provider *p;
+
+		if (!slot->ready || !slot->desc.config_section)
+			continue;
+		p = &dir->providers[dir->provider_count];
+		p->section = strdup(slot->desc.config_section);
+		if (!p->section)
+			return -1;
+		p->query = slot->ops.query;
+		dir->provider_count++;
+	}
+	return 0;
+}
+
+const struct cdh_directory_provider *
+cdh_directory_provider(const struct cdh_directory *dir, const char *section,
+		       size_t len)
+{
+	size_t i;
+
+	for (i = 0; i < dir->provider_count; i++)
+		if (strlen(dir->providers[i].section) == len &&
+		    memcmp(dir->providers[i].section, section, len) == 0)
+			return &dir->providers[i];
+	return NULL;
 }
 
 void cdh_directory_publish(struct cdh_directory *dir)

@@ -14,6 +14,7 @@
 
 struct cdh_directory_entry {
 	char *name;
+	char *section;       /* its plugin's config section, or NULL */
 	char *summary_json;  /* GET /credentials entry, primaryAccount filled */
 	char *expanded_json; /* GET /credentials/{name} */
 	char *registry;      /* from the expanded JSON, or NULL */
@@ -21,14 +22,31 @@ struct cdh_directory_entry {
 	int sort_tags_by_date;
 };
 
+/* A ready plugin as the API routes to it (plugin code stays mapped). */
+struct cdh_directory_provider {
+	char *section;                          /* its config section */
+	int32_t (*query)(struct cdh_query *q); /* or NULL: /cache routes only */
+};
+
 struct cdh_directory {
 	struct cdh_directory_entry *entries;
 	size_t count;
+	struct cdh_directory_provider *providers;
+	size_t provider_count;
 	int refs; /* guarded by the publishing lock */
 };
 
 /* A snapshot of `accounts` (copied), or NULL when out of memory. */
 struct cdh_directory *cdh_directory_build(const struct cdh_accounts *accounts);
+
+/* Adds the ready plugins of `loader` as providers. 0 ok, -1 out of memory. */
+int cdh_directory_add_providers(struct cdh_directory *dir,
+				const struct cdh_loader *loader);
+
+/* The provider whose config section is `section` (`len` bytes), or NULL. */
+const struct cdh_directory_provider *
+cdh_directory_provider(const struct cdh_directory *dir, const char *section,
+		       size_t len);
 
 /* Makes `dir` the current snapshot (taking the caller's reference). */
 void cdh_directory_publish(struct cdh_directory *dir);

@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/cache_route.h"
 #include "api/credentials_json.h"
 #include "api/directory.h"
-#include "util/json_out.h"
+#include "api/http_stream.h"
 #include "api/queries.h"
 #include "schedule/status.h"
+#include "util/json_out.h"
+#include "util/text.h"
 
 #define JSON_TYPE "application/json"
 #define METRICS_TYPE "text/plain; version=0.0.4"
@@ -49,56 +52,88 @@ static int route_credentials(const char *path, cdh_http_arg_fn arg, void *ctx,
 	return status;
 }
 
-static int route_tags(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
-		      char **body)
+/* The provider serving `path`: its query op's, or the /cache route's. */
+static int find_route(const struct cdh_directory *dir, const char *path,
+		      struct cdh_directory_provider *route)
 {
-	const char *account = arg(ctx, "account"), *repo = arg(ctx, "repository");
-	char err[512];
+	const struct cdh_directory_provider *p;
+	const char *section = path + 1, *slash;
 
-	if (!account || !repo) {
-		*body = cdh_json_error(400, "Bad Request",
-				   "account and repository are required");
-		return 400;
+	if (strncmp(path, CDH_CACHE_ROUTE, strlen(CDH_CACHE_ROUTE)) == 0) {
+		section = path + strlen(CDH_CACHE_ROUTE);
+		slash = strchr(section, '/');
+		if (!slash || !cdh_directory_provider(dir, section,
+						      (size_t)(slash - section)))
+			return 0;
+		route->section = NULL;
+		route->query = cdh_cache_route_query;
+		return 1;
 	}
-	*body = cdh_query_tags(store, account, repo, err, sizeof(err));
-	if (!*body) {
-		*body = cdh_json_error(500, "Internal Server Error", "cache store error");
-		return 500;
-	}
-	return 200;
+	slash = strchr(section, '/');
+	p = slash ? cdh_directory_provider(dir, section, (size_t)(slash - section))
+		  : NULL;
+	if (!p || !p->query)
+		return 0;
+	*route = *p;
+	return 1;
 }
 
-static int route_find(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
-		      char **body)
-{
-	struct cdh_find_params p = { arg(ctx, "q"), arg(ctx, "account"),
-				     arg(ctx, "repository"), arg(ctx, "tag"), 0,
-				     is_true(arg(ctx, "includeDetails")) };
-	const char *count = arg(ctx, "count");
-	struct cdh_directory *dir;
-	char err[512], *end;
+/* A query's answer gathered in memory: for cdh_http_api_route (tests). */
+struct gathered {
+	int status;
+	struct cdh_text body;
+	char *error;
+};
 
-	if (count && *count) {
-		p.count = strtol(count, &end, 10);
-		if (*end != '\0') {
-			*body = cdh_json_error(400, "Bad Request", "count must be a number");
-			return 400;
-		}
+static void gather_start(void *ctx, int status, const char *type)
+{
+	(void)type;
+	((struct gathered *)ctx)->status = status;
+}
+
+static int gather_write(void *ctx, const char *bytes, size_t len)
+{
+	cdh_text_append(&((struct gathered *)ctx)->body, bytes, len);
+	return 0;
+}
+
+static void gather_fail(void *ctx, int status, const char *message)
+{
+	struct gathered *g = ctx;
+
+	g->status = status;
+	g->error = cdh_json_error(status, cdh_query_reason(status), message);
+}
+
+static int route_query(const struct cdh_directory_provider *route,
+		       struct cdh_store *store, const struct cdh_directory *dir,
+		       const char *path, cdh_http_arg_fn arg, void *ctx,
+		       char **body)
+{
+	struct gathered g = { 200, CDH_TEXT_INIT, NULL };
+	struct cdh_query_request req = { "GET", path, NULL, 0, 0, NULL, arg, ctx };
+	struct cdh_query_sink sink = { gather_start, gather_write, gather_fail,
+				       &g };
+
+	cdh_query_run(route, store, dir, &req, &sink);
+	if (g.error) {
+		cdh_text_release(&g.body);
+		*body = g.error;
+	} else {
+		cdh_text_puts(&g.body, "");
+		*body = cdh_text_take(&g.body);
 	}
-	dir = cdh_directory_current();
-	*body = cdh_query_find(store, dir, &p, err, sizeof(err));
-	cdh_directory_release(dir);
-	if (!*body) {
-		*body = cdh_json_error(500, "Internal Server Error", "cache store error");
-		return 500;
-	}
-	return 200;
+	return g.status;
 }
 
 int cdh_http_api_route(struct cdh_store *store, struct cdh_status *status,
 		       const char *path, cdh_http_arg_fn arg, void *ctx,
 		       const char **type, char **body)
 {
+	struct cdh_directory_provider route;
+	struct cdh_directory *dir;
+	int code = 404;
+
 	*type = JSON_TYPE;
 	if (strcmp(path, "/health") == 0) {
 		*body = cdh_status_health_json(status);
@@ -113,12 +148,13 @@ int cdh_http_api_route(struct cdh_store *store, struct cdh_status *status,
 	    (strncmp(path, "/credentials/", 13) == 0 && path[13] &&
 	     !strchr(path + 13, '/')))
 		return route_credentials(path, arg, ctx, body);
-	if (strcmp(path, "/dockerRegistry/images/tags") == 0)
-		return route_tags(store, arg, ctx, body);
-	if (strcmp(path, "/dockerRegistry/images/find") == 0)
-		return route_find(store, arg, ctx, body);
-	*body = cdh_json_error(404, "Not Found", "no such endpoint");
-	return 404;
+	dir = cdh_directory_current();
+	if (find_route(dir, path, &route))
+		code = route_query(&route, store, dir, path, arg, ctx, body);
+	else
+		*body = cdh_json_error(404, "Not Found", "no such endpoint");
+	cdh_directory_release(dir);
+	return code;
 }
 
 static const char *mhd_arg(void *ctx, const char *name)
@@ -152,6 +188,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      size_t *upload_size, void **req_ctx)
 {
 	struct cdh_http_api *api = cls;
+	struct cdh_directory_provider route;
+	struct cdh_directory *dir;
 	const char *type;
 	char *body = NULL;
 	int status;
@@ -165,6 +203,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		*req_ctx = conn;
 		return MHD_YES;
 	}
+	dir = cdh_directory_current();
+	if (find_route(dir, url, &route))
+		return cdh_http_stream(conn, method, url, api->store, dir, &route);
+	cdh_directory_release(dir);
 	status = cdh_http_api_route(api->store, api->status, url, mhd_arg, conn,
 				    &type, &body);
 	return reply(conn, status, type, body);
@@ -236,6 +278,7 @@ void cdh_http_api_stop(struct cdh_http_api *api)
 	if (!api)
 		return;
 	MHD_stop_daemon(api->daemon);
+	cdh_http_stream_drain(); /* queries still writing read the store */
 	freeaddrinfo(api->addr);
 	free(api);
 }

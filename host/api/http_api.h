@@ -1,8 +1,10 @@
 /*
  * http_api - Clouddriver's HTTP API on libmicrohttpd: /credentials,
- * /credentials/{name}, /dockerRegistry/images/tags (and find), /health,
- * /metrics. Handlers run on the server's threads and only read: the store
- * (through its reader connections) and the published account directory.
+ * /credentials/{name}, /health, /metrics, /cache/{provider}/{type}, and
+ * every path under /<provider>/... routed to the plugin whose config
+ * section is <provider> (its query op, streamed). Handlers run on the
+ * server's threads and only read: the store (through its reader
+ * connections) and the published account directory.
  */
 #ifndef CDH_HTTP_API_H
 #define CDH_HTTP_API_H
@@ -29,7 +31,8 @@ void cdh_http_api_stop(struct cdh_http_api *api);
 /*
  * The response to GET `path` with query args looked up through `arg`
  * (returns NULL for an absent arg): status code, content type and body
- * (caller frees). Exposed so tests can drive routing without sockets.
+ * (caller frees). Exposed so tests can drive routing without sockets; a
+ * plugin's answer is gathered whole here, and reported as JSON.
  */
 typedef const char *(*cdh_http_arg_fn)(void *ctx, const char *name);
 int cdh_http_api_route(struct cdh_store *store, struct cdh_status *status,

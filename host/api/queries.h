@@ -1,44 +1,57 @@
 /*
- * queries - Clouddriver's docker image lookups over the store, producing the
- * exact JSON its DockerRegistryImageLookupController returns. One
- * implementation behind both the CLI and the HTTP API.
+ * queries - runs a plugin's query op (ABI 1.1): fills the request context
+ * (struct cdh_query) for one HTTP request or one command line, and hands
+ * what the plugin answers to a sink, byte by byte as it comes, so a big
+ * answer is never built whole. The host knows no provider's routes: it
+ * only picks the plugin by config section.
  */
 #ifndef CDH_QUERIES_H
 #define CDH_QUERIES_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "api/directory.h"
 #include "store/store.h"
 
-/*
- * GET /dockerRegistry/images/tags?account=&repository=: the JSON array of
- * tag strings of one repository, newest first when the records carry dates
- * (tags without a date last), else by tag. Returns a new string (caller
- * frees) or NULL with err.
- */
-char *cdh_query_tags(struct cdh_store *store, const char *account,
-		     const char *repository, char *err, size_t errlen);
+/* Looks an HTTP query parameter up; NULL when absent. */
+typedef const char *(*cdh_query_param_fn)(void *ctx, const char *name);
 
-/* GET /dockerRegistry/images/find parameters; NULL/0 = not given. */
-struct cdh_find_params {
-	const char *q;          /* glob (*, ?, [..]) inside <registry>/<repo>:<tag> */
-	const char *account;
-	const char *repository; /* exact */
-	const char *tag;        /* exact */
-	long count;             /* at most this many, after filtering; <= 0: all */
-	int include_details;    /* commitId, buildNumber, branch, labels */
+/* What is asked; every pointer borrowed for cdh_query_run. */
+struct cdh_query_request {
+	const char *method;  /* "GET", or "CLI" */
+	const char *path;    /* HTTP path, or NULL */
+	const char *user;    /* X-SPINNAKER-USER, or NULL */
+	int admin;           /* the CLI reads everything */
+	int argc;            /* CLI words, else 0 */
+	const char *const *argv;
+	cdh_query_param_fn param; /* may be NULL */
+	void *param_ctx;
 };
 
 /*
- * GET /dockerRegistry/images/find: Clouddriver's image objects as a JSON
- * array (caller frees), in key order. Only accounts in `dir` (configured
- * now) are answered, with their registry. Unlike Clouddriver, repository
- * and tag always filter, digest is returned whenever known, and count
- * applies after filtering. NULL with err on a store error.
+ * Where the answer goes. `start` comes once, before the first byte (or at
+ * the end for an empty answer); `fail` instead of it for an error. `write`
+ * returns 0, or -1 when the reader went away.
  */
-char *cdh_query_find(struct cdh_store *store, const struct cdh_directory *dir,
-		     const struct cdh_find_params *params, char *err,
-		     size_t errlen);
+struct cdh_query_sink {
+	void (*start)(void *ctx, int status, const char *content_type);
+	int (*write)(void *ctx, const char *bytes, size_t len);
+	void (*fail)(void *ctx, int status, const char *message);
+	void *ctx;
+};
+
+/*
+ * Runs `provider`'s query op (it must have one) over `store` with the
+ * accounts of `dir`. Returns the plugin's CDH_* result; the sink has got a
+ * start or a fail in every case (500/503 when the plugin failed silently).
+ */
+int32_t cdh_query_run(const struct cdh_directory_provider *provider,
+		      struct cdh_store *store, const struct cdh_directory *dir,
+		      const struct cdh_query_request *request,
+		      const struct cdh_query_sink *sink);
+
+/* Spring's reason phrase of an HTTP status ("Bad Request"...). */
+const char *cdh_query_reason(int status);
 
 #endif

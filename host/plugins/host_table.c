@@ -1,8 +1,98 @@
 #include "plugins/host_table.h"
 
+#include <stdint.h>
+
 #include "config/config_view.h"
 #include "util/log.h"
 #include "store/refresh.h"
+#include "store/store.h"
+
+/*
+ * The read API (since 1.1): a struct cdh_cache handed to plugins is the
+ * host's struct cdh_store. A store error is transient for the plugin: the
+ * Redis backend, for one, comes back.
+ */
+static struct cdh_store *store_of(const struct cdh_cache *cache)
+{
+	return (struct cdh_store *)(uintptr_t)cache;
+}
+
+struct row_call {
+	cdh_cache_row_fn fn;
+	cdh_cache_record_fn record_fn;
+	void *data;
+	int stopped; /* fn asked to stop */
+};
+
+static int call_row(const char *id, const char *attributes, void *data)
+{
+	struct row_call *call = data;
+
+	call->stopped = call->fn(call->data, id, attributes) != 0;
+	return call->stopped;
+}
+
+static int call_record(const char *type, const char *id,
+		       const char *attributes, void *data)
+{
+	struct row_call *call = data;
+
+	return call->record_fn(call->data, type, id, attributes) != 0;
+}
+
+static int32_t cache_ids(const struct cdh_cache *cache, const char *type,
+			 const char *glob, cdh_cache_row_fn fn, void *data)
+{
+	struct row_call call = { fn, NULL, data, 0 };
+	char err[256];
+
+	if (!cache || !type || !glob || !fn)
+		return CDH_E_FATAL;
+	return cdh_store_match(store_of(cache), type, glob, call_row, &call, err,
+			       sizeof(err)) == 0
+		       ? CDH_OK
+		       : CDH_E_TRANSIENT;
+}
+
+static int32_t cache_get(const struct cdh_cache *cache, const char *type,
+			 const char *const *ids, size_t count,
+			 cdh_cache_row_fn fn, void *data)
+{
+	struct row_call call = { fn, NULL, data, 0 };
+	char err[256];
+	size_t i;
+
+	if (!cache || !type || (count && !ids) || !fn)
+		return CDH_E_FATAL;
+	for (i = 0; i < count && !call.stopped; i++)
+		if (cdh_store_get(store_of(cache), type, ids[i], call_row, &call,
+				  err, sizeof(err)) < 0)
+			return CDH_E_TRANSIENT;
+	return CDH_OK;
+}
+
+static int32_t cache_scope(const struct cdh_cache *cache, const char *agent,
+			   const char *scope, cdh_cache_record_fn fn, void *data)
+{
+	struct row_call call = { NULL, fn, data, 0 };
+	char err[256];
+
+	if (!cache || !agent || !scope || !fn)
+		return CDH_E_FATAL;
+	return cdh_store_scope_records(store_of(cache), agent, scope,
+				       call_record, &call, err, sizeof(err)) == 0
+		       ? CDH_OK
+		       : CDH_E_TRANSIENT;
+}
+
+static int32_t previous_records(struct cdh_refresh *refresh, const char *scope,
+				cdh_cache_record_fn fn, void *data)
+{
+	if (!refresh || !refresh->store)
+		return CDH_OK; /* nothing stored to read (a test, a dry run) */
+	return cache_scope((const struct cdh_cache *)(void *)refresh->store,
+			   refresh->agent, scope, fn, data);
+}
 
 const char *cdh_strerror(int32_t code)
 {
@@ -49,6 +139,10 @@ static const struct cdh_host_api api = {
 	.count_request = cdh_refresh_count_request,
 	.gauge = cdh_refresh_gauge,
 	.cfg_file = cdh_cfg_file,
+	.cache_ids = cache_ids,
+	.cache_get = cache_get,
+	.cache_scope = cache_scope,
+	.previous_records = previous_records,
 };
 
 const struct cdh_host_api *cdh_host_table_get(void)

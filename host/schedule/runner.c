@@ -28,14 +28,93 @@ static void log_summary(const struct cdh_account *account,
 			(unsigned long long)s->requests, s->seconds);
 }
 
+static void add_stored(struct cdh_run_summary *s, const char *type,
+		       uint64_t n)
+{
+	size_t i;
+
+	for (i = 0; i < s->stored_types; i++)
+		if (strcmp(s->stored[i].type, type) == 0)
+			break;
+	if (i == s->stored_types) {
+		if (i == CDH_TYPES_MAX)
+			return; /* more types than a gauge shows */
+		snprintf(s->stored[i].type, sizeof(s->stored[i].type), "%s", type);
+		s->stored_types++;
+	}
+	s->stored[i].count += n;
+}
+
+static int count_kept(const char *type, const char *id, const char *attributes,
+		      void *data)
+{
+	(void)id, (void)attributes;
+	add_stored(data, type, 1);
+	return 0;
+}
+
+static int scope_failed(const struct cdh_refresh *refresh, const char *scope)
+{
+	size_t i;
+
+	for (i = 0; i < refresh->scope_count; i++)
+		if (refresh->scopes[i].result == CDH_SCOPE_FAILED &&
+		    strcmp(refresh->scopes[i].scope, scope) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * What the agent has stored per type after an applied run: the records of
+ * its good scopes, plus what its failed scopes kept (read back: few). Any
+ * provider's types, so /metrics needs no knowledge of them.
+ */
+static void count_stored(const struct cdh_refresh *refresh,
+			 struct cdh_store *store, struct cdh_run_summary *s)
+{
+	char err[256];
+	size_t i;
+
+	for (i = 0; i < refresh->record_count; i++)
+		if (!refresh->failed_scopes ||
+		    !scope_failed(refresh, refresh->records[i].scope))
+			add_stored(s, refresh->records[i].type, 1);
+	for (i = 0; refresh->failed_scopes && i < refresh->scope_count; i++)
+		if (refresh->scopes[i].result == CDH_SCOPE_FAILED)
+			cdh_store_scope_records(store, refresh->agent,
+						refresh->scopes[i].scope,
+						count_kept, s, err, sizeof(err));
+	s->stored_known = 1;
+}
+
+/* The plugin's refresh, or its refresh_scope when `scope` is given. */
+static int32_t call_plugin(const struct cdh_account *account, uint32_t index,
+			   const char *scope, struct cdh_refresh *refresh,
+			   struct cdh_run_summary *s)
+{
+	const struct cdh_plugin_ops *ops = &account->plugin->ops;
+
+	if (!scope)
+		return ops->refresh(account->instance, index, refresh, s->error,
+				    sizeof(s->error));
+	if (!ops->refresh_scope) {
+		snprintf(s->error, sizeof(s->error),
+			 "plugin %s cannot refresh one scope (ABI 1.1 refresh_scope)",
+			 account->plugin->desc.name);
+		return CDH_E_CONFIG;
+	}
+	refresh->partial = 1;
+	return ops->refresh_scope(account->instance, index, scope, refresh,
+				  s->error, sizeof(s->error));
+}
+
 static int32_t refresh_and_store(const struct cdh_account *account,
-				 uint32_t index, struct cdh_store *store,
+				 uint32_t index, const char *scope,
+				 struct cdh_store *store,
 				 struct cdh_refresh *refresh,
 				 struct cdh_run_summary *s)
 {
-	int32_t rc = account->plugin->ops.refresh(account->instance, index,
-						  refresh, s->error,
-						  sizeof(s->error));
+	int32_t rc = call_plugin(account, index, scope, refresh, s);
 
 	if (rc == CDH_OK && (refresh->nomem || cdh_refresh_finish(refresh) != 0)) {
 		snprintf(s->error, sizeof(s->error), "out of memory");
@@ -44,6 +123,8 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	if (rc == CDH_OK &&
 	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
 		rc = CDH_E_FATAL;
+	if (rc == CDH_OK && !refresh->partial) /* partial: the rest is unknown */
+		count_stored(refresh, store, s);
 	s->scopes = refresh->scope_count;
 	s->failed_scopes = refresh->failed_scopes;
 	s->records = refresh->record_count;
@@ -54,9 +135,10 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	return rc;
 }
 
-int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
-			   struct cdh_store *store, uint64_t deadline_ns,
-			   const atomic_int *cancel, struct cdh_run_summary *s)
+static int32_t run(const struct cdh_account *account, uint32_t index,
+		   const char *scope, struct cdh_store *store,
+		   uint64_t deadline_ns, const atomic_int *cancel,
+		   struct cdh_run_summary *s)
 {
 	struct cdh_refresh refresh;
 	uint64_t start = cdh_monotonic_ns();
@@ -70,7 +152,9 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		s->result = CDH_E_NOMEM;
 	} else {
-		s->result = refresh_and_store(account, index, store, &refresh, s);
+		refresh.store = store;
+		s->result = refresh_and_store(account, index, scope, store,
+					      &refresh, s);
 	}
 	cdh_refresh_release(&refresh);
 	s->seconds = (double)(cdh_monotonic_ns() - start) / 1e9;
@@ -78,6 +162,22 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 	if (s->result == CDH_OK && s->failed_scopes)
 		return CDH_E_TRANSIENT;
 	return s->result;
+}
+
+int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
+			   struct cdh_store *store, uint64_t deadline_ns,
+			   const atomic_int *cancel, struct cdh_run_summary *s)
+{
+	return run(account, index, NULL, store, deadline_ns, cancel, s);
+}
+
+int32_t cdh_runner_refresh_scope(const struct cdh_account *account,
+				 uint32_t index, const char *scope,
+				 struct cdh_store *store, uint64_t deadline_ns,
+				 const atomic_int *cancel,
+				 struct cdh_run_summary *s)
+{
+	return run(account, index, scope, store, deadline_ns, cancel, s);
 }
 
 int cdh_runner_run_all(const struct cdh_accounts *accounts,

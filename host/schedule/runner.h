@@ -12,6 +12,13 @@
 #include "store/refresh.h"
 #include "store/store.h"
 
+/* Records stored of one type, after a run. */
+#define CDH_TYPES_MAX 8
+struct cdh_type_count {
+	char type[64];
+	uint64_t count;
+};
+
 struct cdh_run_summary {
 	char agent[512];
 	int32_t result;       /* the plugin's return, or CDH_E_FATAL if not stored */
@@ -23,6 +30,11 @@ struct cdh_run_summary {
 	double seconds;
 	struct cdh_gauge gauges[CDH_GAUGES_MAX]; /* what the plugin reported */
 	size_t gauge_count;
+	/* What the agent has stored per type once this run was applied; only
+	 * when stored_known (a run that was not applied changed nothing). */
+	struct cdh_type_count stored[CDH_TYPES_MAX];
+	size_t stored_types;
+	int stored_known;
 	char error[512];
 };
 
@@ -36,6 +48,18 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 			   struct cdh_store *store, uint64_t deadline_ns,
 			   const atomic_int *cancel,
 			   struct cdh_run_summary *summary);
+
+/*
+ * The same for one scope only (ABI 1.1 refresh_scope; a push event): the
+ * other scopes of the agent keep their records. CDH_E_CONFIG when the
+ * plugin has no refresh_scope or the scope is not this agent's. The caller
+ * never runs it at once with another run of the same agent.
+ */
+int32_t cdh_runner_refresh_scope(const struct cdh_account *account,
+				 uint32_t index, const char *scope,
+				 struct cdh_store *store, uint64_t deadline_ns,
+				 const atomic_int *cancel,
+				 struct cdh_run_summary *summary);
 
 /* Refreshes every agent of every account once; 0 all ok, 1 some failed. */
 int cdh_runner_run_all(const struct cdh_accounts *accounts,

@@ -84,7 +84,13 @@ void cdh_status_record_run(struct cdh_status *st, const char *account,
 	pthread_mutex_lock(&st->lock);
 	a = find_or_add(st, account, s->agent);
 	if (a) {
+		struct cdh_run_summary before = a->last;
+
 		a->last = *s;
+		if (!s->stored_known) { /* not applied: the store is as it was */
+			memcpy(a->last.stored, before.stored, sizeof(before.stored));
+			a->last.stored_types = before.stored_types;
+		}
 		a->runs++;
 		for (i = 0; i < CDH_STATUS_CLASSES; i++)
 			a->requests_by_class[i] += s->requests_by_class[i];
@@ -305,36 +311,59 @@ static void gauge_metrics(struct cdh_text *out, const struct cdh_status *st)
 		}
 }
 
-static int count_row(const char *id, const char *attributes, void *data)
+/* The records an account's agents have stored, of `type`. */
+static uint64_t account_stored(const struct cdh_status *st,
+			       const char *account, const char *type)
 {
-	(void)id, (void)attributes;
-	(*(uint64_t *)data)++;
+	const struct agent_status *agents = st->agents;
+	uint64_t n = 0;
+	size_t i, k;
+
+	for (i = 0; i < st->agent_count; i++) {
+		if (strcmp(agents[i].account, account) != 0)
+			continue;
+		for (k = 0; k < agents[i].last.stored_types; k++)
+			if (strcmp(agents[i].last.stored[k].type, type) == 0)
+				n += agents[i].last.stored[k].count;
+	}
+	return n;
+}
+
+/* Whether (account, type) appeared before agent i's type k. */
+static int stored_seen(const struct cdh_status *st, size_t i, size_t k)
+{
+	const struct agent_status *agents = st->agents;
+	const char *account = agents[i].account, *type = agents[i].last.stored[k].type;
+	size_t j, m;
+
+	for (j = 0; j <= i; j++)
+		for (m = 0; m < (j < i ? agents[j].last.stored_types : k); m++)
+			if (strcmp(agents[j].account, account) == 0 &&
+			    strcmp(agents[j].last.stored[m].type, type) == 0)
+				return 1;
 	return 0;
 }
 
-static void image_metrics(struct cdh_text *out, const struct cdh_status *st,
-			  struct cdh_store *store)
+/* cdhost_cached_records{account,type}: every provider's types alike. */
+static void record_metrics(struct cdh_text *out, const struct cdh_status *st)
 {
-	char prefix[1024], err[256];
-	size_t i, j;
+	size_t i, k;
 
-	cdh_text_puts(out, "# TYPE cdhost_cached_images gauge\n");
-	for (i = 0; i < st->agent_count; i++) {
-		uint64_t n = 0;
+	cdh_text_puts(out, "# TYPE cdhost_cached_records gauge\n");
+	for (i = 0; i < st->agent_count; i++)
+		for (k = 0; k < st->agents[i].last.stored_types; k++) {
+			const char *type = st->agents[i].last.stored[k].type;
 
-		for (j = 0; j < i && strcmp(st->agents[j].account, st->agents[i].account); j++)
-			;
-		if (j < i)
-			continue; /* account counted already */
-		snprintf(prefix, sizeof(prefix), "dockerRegistry:taggedImage:%s:",
-			 st->agents[i].account);
-		if (cdh_store_scan(store, "taggedImage", prefix, count_row, &n, err,
-				   sizeof(err)) != 0)
-			continue;
-		cdh_text_puts(out, "cdhost_cached_images{account=\"");
-		label(out, st->agents[i].account);
-		cdh_text_printf(out, "\"} %llu\n", (unsigned long long)n);
-	}
+			if (stored_seen(st, i, k))
+				continue;
+			cdh_text_puts(out, "cdhost_cached_records{account=\"");
+			label(out, st->agents[i].account);
+			cdh_text_puts(out, "\",type=\"");
+			label(out, type);
+			cdh_text_printf(out, "\"} %llu\n",
+					(unsigned long long)account_stored(
+						st, st->agents[i].account, type));
+		}
 }
 
 char *cdh_status_metrics_text(struct cdh_status *st, struct cdh_store *store)
@@ -344,8 +373,8 @@ char *cdh_status_metrics_text(struct cdh_status *st, struct cdh_store *store)
 	pthread_mutex_lock(&st->lock);
 	agent_metrics(&out, st);
 	gauge_metrics(&out, st);
-	if (store)
-		image_metrics(&out, st, store);
+	if (store) /* a host without a store caches nothing */
+		record_metrics(&out, st);
 	cdh_text_printf(&out, "# TYPE cdhost_reload_ok gauge\ncdhost_reload_ok %d\n",
 			st->reload_ok);
 	pthread_mutex_unlock(&st->lock);

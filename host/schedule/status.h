@@ -29,8 +29,9 @@ void cdh_status_set_reload(struct cdh_status *status, int ok, const char *error)
 
 /* /health: {"status":"UP",...}; caller frees; NULL when out of memory. */
 char *cdh_status_health_json(struct cdh_status *status);
-/* /metrics: Prometheus text format; `store` (may be NULL) counts cached
- * images. Caller frees; NULL when out of memory. */
+/* /metrics: Prometheus text format; with a `store`, the records each
+ * account has stored per type (cdhost_cached_records{account,type}).
+ * Caller frees; NULL when out of memory. */
 char *cdh_status_metrics_text(struct cdh_status *status, struct cdh_store *store);
 
 #endif

@@ -48,8 +48,14 @@ struct cdh_gauge {
 	int64_t value;
 };
 
+struct cdh_store;
+
 struct cdh_refresh {
 	char *agent;          /* the agent's name: the store's ownership key */
+	struct cdh_store *store; /* what previous_records reads, or NULL: none */
+	/* A refresh of some scopes only (refresh_scope): applying it leaves the
+	 * scopes it does not mention as they are. Every backend honours it. */
+	int partial;
 	uint64_t deadline_ns; /* monotonic; 0 = none */
 	atomic_int cancelled;
 	const atomic_int *also_cancelled; /* an owner's flag (scheduler), or NULL */

@@ -3,6 +3,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "store/store_backend.h"
 
@@ -75,4 +76,62 @@ int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
 		  cdh_store_row_fn fn, void *data, char *err, size_t errlen)
 {
 	return store->backend->get(store->impl, type, id, fn, data, err, errlen);
+}
+
+int cdh_store_scope_records(struct cdh_store *store, const char *agent,
+			    const char *scope, cdh_store_record_fn fn,
+			    void *data, char *err, size_t errlen)
+{
+	return store->backend->scope_records(store->impl, agent, scope, fn, data,
+					     err, errlen);
+}
+
+struct glob_filter {
+	const char *glob;
+	cdh_store_row_fn fn;
+	void *data;
+};
+
+static int filter_row(const char *id, const char *attributes, void *data)
+{
+	struct glob_filter *filter = data;
+
+	if (!cdh_store_glob_match(filter->glob, id))
+		return 0;
+	return filter->fn(id, attributes, filter->data);
+}
+
+/* The glob's literal start (escapes resolved), into a new string; NULL: nomem. */
+static char *glob_prefix(const char *glob)
+{
+	char *prefix = malloc(strlen(glob) + 1);
+	size_t n = 0;
+
+	if (!prefix)
+		return NULL;
+	for (; *glob && !strchr("*?[", *glob); glob++) {
+		if (*glob == '\\' && glob[1])
+			glob++;
+		prefix[n++] = *glob;
+	}
+	prefix[n] = '\0';
+	return prefix;
+}
+
+int cdh_store_match(struct cdh_store *store, const char *type,
+		    const char *glob, cdh_store_row_fn fn, void *data,
+		    char *err, size_t errlen)
+{
+	struct glob_filter filter = { glob, fn, data };
+	char *prefix = glob_prefix(glob);
+	int rc;
+
+	if (!prefix) {
+		snprintf(err, errlen, "cache store: out of memory");
+		return -1;
+	}
+	rc = cdh_store_scan(store, type, prefix, filter_row, &filter, err,
+			    errlen);
+	free(prefix);
+	return rc;
 }

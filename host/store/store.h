@@ -4,7 +4,8 @@
  *
  * Applying a refresh is atomic and authoritative per scope: a scope reported
  * OK gets exactly its new records; a FAILED scope keeps what it had; scopes
- * the agent owned before and did not mention this cycle lose their records.
+ * the agent owned before and did not mention this cycle lose their records,
+ * unless the refresh is `partial` (one scope refreshed on demand).
  * A store error leaves the stored data as it was.
  *
  * Thread-safe: applies are serialised; reads run beside them (WAL).
@@ -48,5 +49,30 @@ int cdh_store_scan(struct cdh_store *store, const char *type,
 /* Looks one record up; 1 found (fn called), 0 not found, -1 error. */
 int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
 		  cdh_store_row_fn fn, void *data, char *err, size_t errlen);
+
+/*
+ * Visits every record of `type` whose id matches `glob` (Redis' and CATS'
+ * glob: `*`, `?`, `[...]` with `^` and ranges, `\` escapes), in id order.
+ * Generic over the backends: a prefix scan on the glob's literal start, then
+ * the match. A non-zero return from fn stops. 0 ok, -1 with err.
+ */
+int cdh_store_match(struct cdh_store *store, const char *type,
+		    const char *glob, cdh_store_row_fn fn, void *data,
+		    char *err, size_t errlen);
+
+/* 1 when `text` matches `glob` (the syntax above), else 0. */
+int cdh_store_glob_match(const char *glob, const char *text);
+
+/* Called per record of one (agent, scope); a non-zero return stops. */
+typedef int (*cdh_store_record_fn)(const char *type, const char *id,
+				   const char *attributes, void *data);
+
+/*
+ * Visits the records `agent` stored for `scope` at its last apply, in id
+ * order (then type). 0 ok (none is ok), -1 with err on a store error.
+ */
+int cdh_store_scope_records(struct cdh_store *store, const char *agent,
+			    const char *scope, cdh_store_record_fn fn,
+			    void *data, char *err, size_t errlen);
 
 #endif

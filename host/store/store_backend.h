@@ -23,6 +23,9 @@ struct cdh__store_backend {
 		    char *err, size_t errlen);
 	int (*get)(struct cdh__store_impl *impl, const char *type, const char *id,
 		   cdh_store_row_fn fn, void *data, char *err, size_t errlen);
+	int (*scope_records)(struct cdh__store_impl *impl, const char *agent,
+			     const char *scope, cdh_store_record_fn fn,
+			     void *data, char *err, size_t errlen);
 };
 
 /* Backends' constructors: the implementation, or NULL with err. */

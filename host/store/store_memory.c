@@ -122,6 +122,16 @@ static int scope_result(const struct cdh_refresh_scope *sorted, size_t n,
 	return hit ? hit->result : -1;
 }
 
+/* Whether this cycle replaces the agent's records of `scope`. */
+static int replaced(const struct cdh_refresh *refresh,
+		    const struct cdh_refresh_scope *scopes, const char *scope)
+{
+	int result = scope_result(scopes, refresh->scope_count, scope);
+
+	return refresh->partial ? result == CDH_SCOPE_OK
+				: result != CDH_SCOPE_FAILED;
+}
+
 /* Old records that survive the cycle, then the cycle's own, into next. */
 static size_t gather(const struct cdh__store_impl *impl,
 		     const struct cdh_refresh *refresh,
@@ -133,10 +143,10 @@ static size_t gather(const struct cdh__store_impl *impl,
 	for (i = 0; i < impl->count; i++) {
 		struct record *old = impl->records[i];
 
-		/* This agent's records go unless their scope failed this cycle. */
+		/* This agent's records go unless their scope failed this cycle
+		 * (or, for a partial refresh, was not part of it). */
 		if (strcmp(old->agent, refresh->agent) == 0 &&
-		    scope_result(scopes, refresh->scope_count, old->scope) !=
-			    CDH_SCOPE_FAILED)
+		    replaced(refresh, scopes, old->scope))
 			continue;
 		next[n++] = old;
 	}
@@ -331,7 +341,44 @@ static int memory_get(struct cdh__store_impl *impl, const char *type,
 	return found;
 }
 
+/* By id, then type: the order scope_records promises. */
+static int id_order(const void *pa, const void *pb)
+{
+	const struct record *a = *(struct record *const *)pa;
+	const struct record *b = *(struct record *const *)pb;
+
+	return key_cmp(a->id, a->type, b->id, b->type);
+}
+
+static int memory_scope_records(struct cdh__store_impl *impl,
+				const char *agent, const char *scope,
+				cdh_store_record_fn fn, void *data, char *err,
+				size_t errlen)
+{
+	struct record **hits;
+	size_t i, n = 0;
+
+	pthread_rwlock_rdlock(&impl->lock);
+	hits = malloc((impl->count + 1) * sizeof(*hits));
+	if (!hits) {
+		pthread_rwlock_unlock(&impl->lock);
+		nomem(err, errlen);
+		return -1;
+	}
+	for (i = 0; i < impl->count; i++)
+		if (strcmp(impl->records[i]->agent, agent) == 0 &&
+		    strcmp(impl->records[i]->scope, scope) == 0)
+			hits[n++] = impl->records[i];
+	qsort(hits, n, sizeof(*hits), id_order);
+	for (i = 0; i < n; i++)
+		if (fn(hits[i]->type, hits[i]->id, hits[i]->attributes, data) != 0)
+			break;
+	pthread_rwlock_unlock(&impl->lock);
+	free(hits);
+	return 0;
+}
+
 const struct cdh__store_backend cdh__store_memory = {
 	"memory", memory_close, memory_apply, memory_forget_agent, memory_scan,
-	memory_get,
+	memory_get, memory_scope_records,
 };

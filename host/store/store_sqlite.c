@@ -249,6 +249,8 @@ static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
 	sqlite3_stmt *stmt;
 	int rc;
 
+	if (refresh->partial)
+		goto replace; /* one scope on demand: the others stay */
 	if (note_mentioned_scopes(db, refresh) != 0)
 		return -1;
 	/* Scopes the agent no longer has (a repository left the list). */
@@ -262,6 +264,7 @@ static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
 	sqlite3_finalize(stmt);
 	if (rc != SQLITE_DONE)
 		return -1;
+replace:
 	if (each_scope(db, refresh,
 		       "DELETE FROM records WHERE agent = ?1 AND scope = ?2",
 		       CDH_SCOPE_OK) != 0)
@@ -400,7 +403,41 @@ static int sqlite_get(struct cdh__store_impl *store, const char *type, const cha
 	return rc;
 }
 
+static int sqlite_scope_records(struct cdh__store_impl *store,
+				const char *agent, const char *scope,
+				cdh_store_record_fn fn, void *data, char *err,
+				size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db = reader_get(store, err, errlen);
+	int rc = SQLITE_ERROR;
+
+	if (!db)
+		return -1;
+	/* records_by_owner (agent, scope) finds them; the sort is per scope. */
+	if (sqlite3_prepare_v2(db,
+			       "SELECT type, id, attributes FROM records "
+			       "WHERE agent = ?1 AND scope = ?2 ORDER BY id, type",
+			       -1, &stmt, NULL) == SQLITE_OK) {
+		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, scope, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			if (fn((const char *)sqlite3_column_text(stmt, 0),
+			       (const char *)sqlite3_column_text(stmt, 1),
+			       (const char *)sqlite3_column_text(stmt, 2),
+			       data) != 0) {
+				rc = SQLITE_DONE;
+				break;
+			}
+		sqlite3_finalize(stmt);
+	}
+	if (rc != SQLITE_DONE)
+		fail(db, "scope records", err, errlen);
+	reader_put(store, db);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 const struct cdh__store_backend cdh__store_sqlite = {
 	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
-	sqlite_get,
+	sqlite_get, sqlite_scope_records,
 };

@@ -11,6 +11,7 @@
 #include "credentials/credentials.h"
 #include "account/describe.h"
 #include "registry/registry.h"
+#include "query/query.h"
 #include "verify.h"
 
 #define DRG_VERSION "0.1.0"
@@ -197,6 +198,31 @@ static int32_t plugin_verify(void *opaque, cdh_report_fn report,
 	return rc;
 }
 
+static int32_t plugin_refresh_scope(void *opaque, uint32_t index,
+				    const char *scope,
+				    struct cdh_refresh *refresh, char *errbuf,
+				    size_t errlen)
+{
+	struct instance *inst = opaque;
+	struct drg_registry *reg;
+	int32_t rc;
+
+	if (index >= inst->account->cache_threads || !scope)
+		return CDH_E_FATAL;
+	reg = inst->clients[index];
+	drg_registry_bind(reg, host, refresh);
+	rc = drg_agent_refresh_scope(host, inst->account, reg, index, scope,
+				     &inst->memos[index], refresh, errbuf,
+				     errlen);
+	drg_registry_bind(reg, host, NULL);
+	return rc;
+}
+
+static int32_t plugin_query(struct cdh_query *q)
+{
+	return drg_query(host, q);
+}
+
 static const struct cdh_plugin_ops ops = {
 	.struct_size = sizeof(struct cdh_plugin_ops),
 	.init = plugin_init,
@@ -209,6 +235,8 @@ static const struct cdh_plugin_ops ops = {
 	.reconfigure = NULL,
 	.describe = plugin_describe,
 	.verify = plugin_verify,
+	.query = plugin_query,
+	.refresh_scope = plugin_refresh_scope,
 };
 
 static const struct cdh_plugin_desc descriptor = {

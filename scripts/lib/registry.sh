@@ -66,7 +66,7 @@ version: 0.1
 log:
   level: warn
   accesslog:
-    disabled: true        # set to false when debugging a test
+    disabled: ${REGISTRY_ACCESS_LOG_DISABLED:-true}   # false: requests in registry.log
 storage:
   filesystem:
     rootdirectory: $dir/data

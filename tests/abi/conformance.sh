@@ -5,11 +5,11 @@
 # store. Usage: conformance.sh CDHOST DOCKER_REGISTRY_SO FIXTURE_DIR CRASH_SO
 set -uo pipefail
 cdhost=$1 plugin=$2 fixtures=$3 crash=$4
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../integration/lib/common.sh
+source "$here/../integration/lib/common.sh"   # fail, wait_for, free_port, service_*
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
-failures=0
-
-fail() { echo "FAIL: $*" >&2; failures=$((failures + 1)); }
+trap 'service_stop; rm -rf "$work"' EXIT
 
 expect_line() { # OUTPUT FILE STATE TEXT
   local line
@@ -30,7 +30,7 @@ echo "$out"
 [ "$rc" -eq 1 ] || fail "plugins exited $rc, want 1 (some refused)"
 expect_line "$out" docker_registry.so ready "docker_registry"
 expect_line "$out" fixture_v1.so ready "fixture_v1"
-expect_line "$out" fixture_newer_minor.so refused "built for ABI 1.1, newer than this host's 1.0"
+expect_line "$out" fixture_newer_minor.so refused "built for ABI 1.2, newer than this host's 1.1"
 expect_line "$out" fixture_newer_major.so refused "speaks ABI 2, this host speaks 1"
 expect_line "$out" fixture_bad_signature.so refused "build signature"
 expect_line "$out" fixture_missing_op.so refused "missing required op 'refresh'"
@@ -48,6 +48,22 @@ CFG
   2>"$work/run.log" || fail "run --once with the 1.0 fixture failed: $(cat "$work/run.log")"
 tags=$("$cdhost" --config "$work/cdhost.cfg" images tags --account fx --repository fixture/repo)
 [ "$tags" = '["a","b"]' ] || fail "tags via the frozen fixture: got $tags"
+
+# The 1.0 fixture has no query op (ABI 1.1): its records are served by the
+# host's generic /cache/{provider}/{type}, and it has no routes of its own.
+port=$(free_port)
+sed "1i host = { listen = \"127.0.0.1:$port\"; };" "$work/cdhost.cfg" > "$work/service.cfg"
+service_start "$cdhost" "$work/service.cfg" "$work/plugins" "$work/service.log"
+wait_for 20 curl -fsS "http://127.0.0.1:$port/health" || fail "service did not start: $(cat "$work/service.log")"
+ids=$(curl -fsS "http://127.0.0.1:$port/cache/fixture/taggedImage?pattern=*:fx:fixture/repo:*" | jq -r '[.[].id] | join(" ")')
+[ "$ids" = "dockerRegistry:taggedImage:fx:fixture/repo:a dockerRegistry:taggedImage:fx:fixture/repo:b" ] \
+  || fail "/cache of the 1.0 fixture: got '$ids'"
+attrs=$(curl -fsS "http://127.0.0.1:$port/cache/fixture/taggedImage?pattern=*/repo:a" | jq -c '.[0].attributes')
+[ "$attrs" = '{"name":"fixture/repo:a","account":"fx"}' ] || fail "/cache attributes: got $attrs"
+status=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/fixture/anything")
+[ "$status" = 404 ] || fail "a plugin without query has no routes: got $status"
+service_stop
+[ "$SERVICE_RC" -eq 0 ] || fail "service exited $SERVICE_RC: $(cat "$work/service.log")"
 
 # A config error in a plugin's section is reported with file:line, exit 2.
 cat > "$work/bad.cfg" <<CFG

@@ -1,5 +1,6 @@
 /*
- * test_abi_layout - pins the ABI 1.0 struct layout (LP64). A failing
+ * test_abi_layout - pins the ABI 1.x struct layout (LP64): 1.0, then what
+ * 1.1 appended. A failing
  * _Static_assert here means a change broke every plugin already built:
  * grow structs only at the end, and bump the minor version.
  */
@@ -47,7 +48,12 @@ AT(cdh_host_api, scope_result, 136);
 AT(cdh_host_api, count_request, 144);
 AT(cdh_host_api, gauge, 152);
 AT(cdh_host_api, cfg_file, 160);
-SIZE(cdh_host_api, 168);
+/* since 1.1 */
+AT(cdh_host_api, cache_ids, 168);
+AT(cdh_host_api, cache_get, 176);
+AT(cdh_host_api, cache_scope, 184);
+AT(cdh_host_api, previous_records, 192);
+SIZE(cdh_host_api, 200);
 
 AT(cdh_instance_info, agent_count, 4);
 AT(cdh_instance_info, interval_ms, 8);
@@ -63,7 +69,28 @@ AT(cdh_plugin_ops, destroy, 56);
 AT(cdh_plugin_ops, reconfigure, 64);
 AT(cdh_plugin_ops, describe, 72);
 AT(cdh_plugin_ops, verify, 80);
-SIZE(cdh_plugin_ops, 88);
+/* since 1.1 */
+AT(cdh_plugin_ops, query, 88);
+AT(cdh_plugin_ops, refresh_scope, 96);
+SIZE(cdh_plugin_ops, 104);
+
+/* since 1.1 */
+AT(cdh_query, method, 8);
+AT(cdh_query, path, 16);
+AT(cdh_query, user, 24);
+AT(cdh_query, admin, 32);
+AT(cdh_query, argc, 36);
+AT(cdh_query, argv, 40);
+AT(cdh_query, cache, 48);
+AT(cdh_query, host_data, 56);
+AT(cdh_query, param, 64);
+AT(cdh_query, can_read, 72);
+AT(cdh_query, account, 80);
+AT(cdh_query, set_status, 88);
+AT(cdh_query, set_content_type, 96);
+AT(cdh_query, write, 104);
+AT(cdh_query, fail, 112);
+SIZE(cdh_query, 120);
 
 AT(cdh_plugin_desc, magic, 4);
 AT(cdh_plugin_desc, name, 8);

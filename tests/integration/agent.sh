@@ -17,7 +17,10 @@ work=$(mktemp -d)
 fake_pid=
 trap '[ -n "$fake_pid" ] && kill "$fake_pid"; registry_stop "$work/reg"; rm -rf "$work"' EXIT
 
-registry_start "$work/reg" >/dev/null || { echo "cannot start registry" >&2; exit 1; }
+# The access log: image config fetches are counted in it.
+REGISTRY_ACCESS_LOG_DISABLED=false registry_start "$work/reg" >/dev/null ||
+  { echo "cannot start registry" >&2; exit 1; }
+config_fetches() { grep -c 'GET /v2/team/app/blobs/' "$work/reg/registry.log"; }
 d10=$(registry_push_image "$REGISTRY_URL" team/app 1.0 2021-01-01T00:00:00Z) || fail "push"
 d11=$(registry_push_image "$REGISTRY_URL" team/app 1.1 2022-06-01T12:30:00.5Z) || fail "push"
 dl=$(REGISTRY_PUSH_BUILD_NUMBER=42 REGISTRY_PUSH_BRANCH=release \
@@ -55,6 +58,15 @@ expect_eq "a retag shares the digest" "$(find_json --account full --tag stable |
 grep -q 'full/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories, 8 records, 12 requests' "$work/run1.log" \
   || fail "configs not shared by digest: $(grep 'full/' "$work/run1.log")"
 
+# A second run --once on the same cache: the digests did not change, so the
+# stored dates and labels serve and no image config is fetched again.
+fetches=$(config_fetches)
+expect_eq "image configs fetched by the first run" "$fetches" 3
+run run --once 2>"$work/run2.log" || fail "second run failed: $(cat "$work/run2.log")"
+expect_eq "image configs fetched by a second run --once" "$(config_fetches)" "$fetches"
+grep -q 'full/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories, 8 records, 6 requests' "$work/run2.log" \
+  || fail "second run --once: $(grep 'full/' "$work/run2.log")"
+
 details=$(find_json --account full --tag latest --include-details)
 expect_eq "commitId" "$(jq -r '.[0].commitId' <<<"$details")" "$commit_latest"
 expect_eq "buildNumber" "$(jq -r '.[0].buildNumber' <<<"$details")" "42"
@@ -85,6 +97,8 @@ service_pid=$!
 second_cycle() { [ "$(grep -c 'full/DockerRegistryImageCachingAgent\[1/1\]: ok' "$work/service.log")" -ge 2 ]; }
 wait_for 20 second_cycle || fail "no second cycle: $(cat "$work/service.log")"
 kill -TERM "$service_pid"; wait "$service_pid"
+# Restarted, the service fetched no config either: its memo came from the store.
+expect_eq "image configs fetched by a restarted service" "$(config_fetches)" "$fetches"
 grep 'full/DockerRegistryImageCachingAgent\[1/1\]: ok' "$work/service.log" | sed -n 2p |
   grep -q 'ok: 1 repositories, 8 records, 5 requests' ||
   fail "second cycle re-fetched configs: $(grep 'full/' "$work/service.log")"

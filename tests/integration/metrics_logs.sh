@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # What an operator scrapes and reads: Docker Hub's RateLimit-Remaining as a
-# Prometheus gauge per agent, and --log-format json giving one JSON object
+# Prometheus gauge per agent, the records cached per account and type, and --log-format json giving one JSON object
 # per log line with time, level, account and message.
 # Usage: metrics_logs.sh CDHOST PLUGIN_DIR
 set -uo pipefail
@@ -31,6 +31,12 @@ metrics_have_gauge() { curl -fsS "http://127.0.0.1:$port/metrics" | grep -qF "$g
 wait_for 10 metrics_have_gauge || fail "no rate-limit gauge: $(curl -s "http://127.0.0.1:$port/metrics")"
 curl -fsS "http://127.0.0.1:$port/metrics" | grep -qx '# TYPE cdhost_registry_rate_limit_remaining gauge' \
   || fail "gauge has no TYPE line"
+# The records stored per account and type, whatever the provider's types.
+metrics=$(curl -fsS "http://127.0.0.1:$port/metrics")
+tagged=$(sed -n 's/^cdhost_cached_records{account="hub",type="taggedImage"} //p' <<<"$metrics")
+ids=$(sed -n 's/^cdhost_cached_records{account="hub",type="imageId"} //p' <<<"$metrics")
+[ -n "$tagged" ] && [ "$tagged" -ge 1 ] || fail "no taggedImage count: $metrics"
+expect_eq "one imageId per taggedImage" "$ids" "$tagged"
 service_stop
 expect_eq "exit code" "$SERVICE_RC" 0
 

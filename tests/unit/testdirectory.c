@@ -42,3 +42,25 @@ int testdirectory_add(struct cdh_directory *dir, const char *name,
 		return -1;
 	return 0;
 }
+
+int testdirectory_add_provider(struct cdh_directory *dir, const char *section,
+			       int32_t (*query)(struct cdh_query *q))
+{
+	struct cdh_directory_provider *grown;
+	size_t i;
+
+	grown = realloc(dir->providers,
+			(dir->provider_count + 1) * sizeof(*grown));
+	if (!grown)
+		return -1;
+	dir->providers = grown;
+	grown[dir->provider_count].query = query;
+	if (copy(&grown[dir->provider_count].section, section))
+		return -1;
+	dir->provider_count++;
+	for (i = 0; i < dir->count; i++)
+		if (!dir->entries[i].section &&
+		    copy(&dir->entries[i].section, section))
+			return -1;
+	return 0;
+}

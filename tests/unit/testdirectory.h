@@ -19,4 +19,11 @@ int testdirectory_add(struct cdh_directory *dir, const char *name,
 		      const char *registry, const char *summary_json,
 		      const char *expanded_json);
 
+/*
+ * Adds a provider (config section `section`, query op `query` or NULL) and
+ * makes it the plugin of every entry that has none yet. 0 ok, -1 nomem.
+ */
+int testdirectory_add_provider(struct cdh_directory *dir, const char *section,
+			       int32_t (*query)(struct cdh_query *q));
+
 #endif

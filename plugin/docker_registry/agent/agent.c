@@ -18,6 +18,7 @@
 #include "agent/image_configs.h"
 #include "agent/records.h"
 #include "agent/repositories.h"
+#include "agent/stored.h"
 #include "util/strvec.h"
 
 #define KEY_MAX 4096
@@ -430,10 +431,14 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	struct cycle c = { .api = api, .acct = account, .reg = reg,
 			   .refresh = refresh, .previous = *memo };
 	struct drg_strvec repos = { 0 };
-	struct drg_memo *next;
+	struct drg_memo *next, *stored = NULL;
 	int32_t rc;
 
 	rc = drg_repositories_owned(account, reg, index, &repos, err, errlen);
+	/* A first cycle (a restart, run --once) starts from what was stored. */
+	if (rc == CDH_OK && drg_memo_count(*memo) == 0 && wants_config(account) &&
+	    (stored = drg_stored_memo(api, account, refresh, &repos)) != NULL)
+		c.previous = stored;
 	if (rc == CDH_OK)
 		rc = run_cycle(&c, &repos, err, errlen);
 	if (rc == CDH_OK) {
@@ -446,6 +451,82 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	if (rc == CDH_E_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	release_cycle(&c);
+	drg_memo_free(stored);
+	drg_strvec_release(&repos);
+	return rc;
+}
+
+struct merge {
+	struct drg_memo *into;
+	int failed;
+};
+
+static void merge_one(const struct drg_memo_entry *e, void *data)
+{
+	struct merge *m = data;
+
+	if (drg_memo_put(m->into, e) != 0)
+		m->failed = 1;
+}
+
+/* Puts this cycle's facts into the agent's memo (the other repositories'
+ * entries stay: a one-scope cycle learnt nothing about them). */
+static int merge_memo(const struct cycle *c, struct drg_memo *memo)
+{
+	struct drg_memo *next = next_memo(c);
+	struct merge m = { memo, next == NULL };
+
+	if (next) {
+		drg_memo_each(next, merge_one, &m);
+		drg_memo_free(next);
+	}
+	return m.failed ? -1 : 0;
+}
+
+static int contains(const struct drg_strvec *vec, const char *s)
+{
+	size_t i;
+
+	for (i = 0; i < vec->count; i++)
+		if (strcmp(vec->items[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+int32_t drg_agent_refresh_scope(const struct cdh_host_api *api,
+				const struct drg_account *account,
+				struct drg_registry *reg, uint32_t index,
+				const char *repository, struct drg_memo **memo,
+				struct cdh_refresh *refresh, char *err,
+				size_t errlen)
+{
+	struct cycle c = { .api = api, .acct = account, .reg = reg,
+			   .refresh = refresh, .previous = *memo };
+	struct drg_strvec repos = { 0 }, one = { 0 };
+	struct drg_memo *stored = NULL;
+	int32_t rc;
+
+	/* The account's rules (list, catalog, regex, skip, partition) decide. */
+	rc = drg_repositories_owned(account, reg, index, &repos, err, errlen);
+	if (rc == CDH_OK && !contains(&repos, repository)) {
+		snprintf(err, errlen, "repository %s is not cached by agent %u",
+			 repository, index + 1);
+		rc = CDH_E_CONFIG;
+	}
+	if (rc == CDH_OK && drg_strvec_push(&one, repository) != 0)
+		rc = CDH_E_NOMEM;
+	if (rc == CDH_OK && drg_memo_count(*memo) == 0 && wants_config(account) &&
+	    (stored = drg_stored_memo(api, account, refresh, &one)) != NULL)
+		c.previous = stored;
+	if (rc == CDH_OK)
+		rc = run_cycle(&c, &one, err, errlen);
+	if (rc == CDH_OK && merge_memo(&c, *memo) != 0)
+		rc = CDH_E_NOMEM;
+	if (rc == CDH_E_NOMEM)
+		snprintf(err, errlen, "out of memory");
+	release_cycle(&c);
+	drg_memo_free(stored);
+	drg_strvec_release(&one);
 	drg_strvec_release(&repos);
 	return rc;
 }

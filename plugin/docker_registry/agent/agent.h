@@ -39,4 +39,17 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  struct drg_memo **memo, struct cdh_refresh *refresh,
 			  char *err, size_t errlen);
 
+/*
+ * One cycle of agent `index` for `repository` only (ABI 1.1 refresh_scope):
+ * the same records and scope result a full cycle would give it, the
+ * agent's memo updated for it alone. CDH_E_CONFIG when the account's rules
+ * (list, catalog, regex, skip, partition) do not give it to this agent.
+ */
+int32_t drg_agent_refresh_scope(const struct cdh_host_api *api,
+				const struct drg_account *account,
+				struct drg_registry *reg, uint32_t index,
+				const char *repository, struct drg_memo **memo,
+				struct cdh_refresh *refresh, char *err,
+				size_t errlen);
+
 #endif

@@ -17,6 +17,7 @@
 
 #include "api/http_api.h"
 #include "schedule/status.h"
+#include "queryrun.h"
 #include "testdir.h"
 #include "testdirectory.h"
 
@@ -60,7 +61,9 @@ static int publish_accounts(void)
 	    testdirectory_add(dir, "hub", "index.docker.io", HUB_SUMMARY,
 			      HUB_EXPANDED) != 0 ||
 	    testdirectory_add(dir, "quay", "quay.io", QUAY_SUMMARY,
-			      QUAY_EXPANDED) != 0) {
+			      QUAY_EXPANDED) != 0 ||
+	    testdirectory_add_provider(dir, "dockerRegistry", queryrun_op) != 0 ||
+	    testdirectory_add_provider(dir, "plain", NULL) != 0) {
 		cdh_directory_release(dir);
 		return -1;
 	}
@@ -312,6 +315,46 @@ static void find_with_an_empty_count_means_all(void **state)
 		fail_msg("find?count=: %s", f->body);
 }
 
+/* ---- /cache/{provider}/{type}: any plugin's records ---- */
+
+static void cache_lists_a_types_records_matching_the_pattern(void **state)
+{
+	struct fixture *f = *state;
+	static const struct arg app[] = {{"pattern", "*:hub:app:*"},
+					 {NULL, NULL}};
+	static const struct arg none[] = {{"pattern", "*:nobody:*"},
+					  {NULL, NULL}};
+
+	cache_one_image(f);
+	/* A provider without a query op is served here too. */
+	assert_int_equal(get(f, "/cache/plain/taggedImage", NULL), 200);
+	assert_string_equal(f->type, JSON);
+	assert_string_equal(
+	    f->body, "[{\"id\":\"dockerRegistry:taggedImage:hub:app:1.0\","
+		     "\"attributes\":{\"name\":\"app:1.0\",\"account\":"
+		     "\"hub\",\"digest\":\"sha256:1\"}}]");
+	assert_int_equal(get(f, "/cache/dockerRegistry/taggedImage", app), 200);
+	assert_string_equal(
+	    f->body, "[{\"id\":\"dockerRegistry:taggedImage:hub:app:1.0\","
+		     "\"attributes\":{\"name\":\"app:1.0\",\"account\":"
+		     "\"hub\",\"digest\":\"sha256:1\"}}]");
+	assert_int_equal(get(f, "/cache/plain/taggedImage", none), 200);
+	assert_string_equal(f->body, "[]");
+	assert_int_equal(get(f, "/cache/plain/nothing", NULL), 200);
+	assert_string_equal(f->body, "[]");
+}
+
+static void cache_of_an_unknown_provider_is_404(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_int_equal(get(f, "/cache/nobody/taggedImage", NULL), 404);
+	assert_int_equal(get(f, "/cache/plain", NULL), 404);
+	assert_int_equal(get(f, "/cache/plain/taggedImage/x", NULL), 404);
+	/* A plugin without query serves no /<provider>/ routes. */
+	assert_int_equal(get(f, "/plain/anything", NULL), 404);
+}
+
 /* ---- what is not there ---- */
 
 static void an_unknown_path_is_404(void **state)
@@ -356,6 +399,8 @@ int main(void)
 	    T(find_with_q_matches_inside_the_reference),
 	    T(find_with_a_count_that_is_no_number_is_400),
 	    T(find_with_an_empty_count_means_all),
+	    T(cache_lists_a_types_records_matching_the_pattern),
+	    T(cache_of_an_unknown_provider_is_404),
 	    T(an_unknown_path_is_404),
 	    T(credentials_below_a_name_is_404),
 	};

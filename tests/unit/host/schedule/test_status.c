@@ -71,6 +71,17 @@ static struct cdh_run_summary run(const char *agent, int32_t result,
 	return s;
 }
 
+/* `s` having stored `n` records of `type` (an applied run). */
+static struct cdh_run_summary stored(struct cdh_run_summary s,
+				     const char *type, uint64_t n)
+{
+	snprintf(s.stored[s.stored_types].type,
+		 sizeof(s.stored[s.stored_types].type), "%s", type);
+	s.stored[s.stored_types++].count = n;
+	s.stored_known = 1;
+	return s;
+}
+
 static void record(struct fixture *f, const char *account,
 		   struct cdh_run_summary s)
 {
@@ -350,53 +361,43 @@ static void label_values_escape_quotes_backslashes_newlines(void **state)
 {
 	struct fixture *f = *state;
 
-	record(f, "we\"ird", run("a\"b\\c\nd", CDH_E_TRANSIENT, "x"));
+	record(f, "we\"ird", stored(run("a\"b\\c\nd", CDH_OK, NULL), "t\"y", 0));
 	has_line(metrics(f, f->store),
 		 "cdhost_refresh_runs_total{agent=\"a\\\"b\\\\c\\nd\"} 1");
-	has_line(f->text, "cdhost_cached_images{account=\"we\\\"ird\"} 0");
+	has_line(f->text,
+		 "cdhost_cached_records{account=\"we\\\"ird\",type=\"t\\\"y\"} 0");
 }
 
-static void stored_images(struct fixture *f, const char *agent,
-			  const char *const ids[])
-{
-	struct cdh_refresh refresh;
-	struct cdh_record rec = {sizeof(rec),	0,    "app",
-				 "taggedImage", NULL, "{}"};
-	size_t i;
-
-	assert_int_equal(cdh_refresh_init(&refresh, agent, 0, NULL), 0);
-	for (i = 0; ids[i]; i++) {
-		rec.id = ids[i];
-		assert_int_equal(cdh_refresh_emit(&refresh, &rec), CDH_OK);
-	}
-	assert_int_equal(cdh_refresh_finish(&refresh), 0);
-	assert_int_equal(
-	    cdh_store_apply(f->store, &refresh, f->err, sizeof(f->err)), 0);
-	cdh_refresh_release(&refresh);
-}
-
-static void cached_images_are_counted_once_per_account(void **state)
+static void cached_records_are_summed_per_account_and_type(void **state)
 {
 	struct fixture *f = *state;
-	static const char *const hub[] = {
-	    "dockerRegistry:taggedImage:hub:app:1",
-	    "dockerRegistry:taggedImage:hub:app:2",
-	    "dockerRegistry:taggedImage:hub:lib/x:1", NULL};
-	static const char *const hubby[] = {
-	    "dockerRegistry:taggedImage:hubby:app:1", NULL};
 	const char *m;
 
-	stored_images(f, "hub/agent[1/2]", hub);
-	stored_images(f, "hubby/agent[1/1]", hubby);
-	record(f, "hub", run("hub/agent[1/2]", CDH_OK, NULL));
-	record(f, "hub", run("hub/agent[2/2]", CDH_OK, NULL));
-	record(f, "hubby", run("hubby/agent[1/1]", CDH_OK, NULL));
+	record(f, "hub", stored(stored(run("hub/agent[1/2]", CDH_OK, NULL),
+				    "taggedImage", 2),
+			     "imageId", 2));
+	record(f, "hub", stored(run("hub/agent[2/2]", CDH_OK, NULL), "taggedImage",
+			     1));
+	record(f, "hubby", stored(run("hubby/agent[1/1]", CDH_OK, NULL),
+			       "taggedImage", 1));
 	m = metrics(f, f->store);
-	has_line(m, "# TYPE cdhost_cached_images gauge");
-	has_line(m, "cdhost_cached_images{account=\"hub\"} 3");
-	has_line(m, "cdhost_cached_images{account=\"hubby\"} 1");
-	assert_int_equal(
-	    occurrences(m, "cdhost_cached_images{account=\"hub\"}"), 1);
+	has_line(m, "# TYPE cdhost_cached_records gauge");
+	has_line(m, "cdhost_cached_records{account=\"hub\",type=\"taggedImage\"} 3");
+	has_line(m, "cdhost_cached_records{account=\"hub\",type=\"imageId\"} 2");
+	has_line(m, "cdhost_cached_records{account=\"hubby\",type=\"taggedImage\"} 1");
+	assert_int_equal(occurrences(m, "cdhost_cached_records{account=\"hub\","
+					"type=\"taggedImage\"}"),
+			 1);
+}
+
+static void a_run_not_applied_keeps_the_counts(void **state)
+{
+	struct fixture *f = *state;
+
+	record(f, "hub", stored(run(HUB_AGENT, CDH_OK, NULL), "taggedImage", 5));
+	record(f, "hub", run(HUB_AGENT, CDH_E_TRANSIENT, "down"));
+	has_line(metrics(f, f->store),
+		 "cdhost_cached_records{account=\"hub\",type=\"taggedImage\"} 5");
 }
 
 static void without_a_store_there_is_no_image_gauge(void **state)
@@ -404,7 +405,7 @@ static void without_a_store_there_is_no_image_gauge(void **state)
 	struct fixture *f = *state;
 
 	record(f, "hub", run(HUB_AGENT, CDH_OK, NULL));
-	lacks(metrics(f, NULL), "cdhost_cached_images");
+	lacks(metrics(f, NULL), "cdhost_cached_records");
 }
 
 static void a_refused_reload_is_reload_ok_zero(void **state)
@@ -537,7 +538,8 @@ int main(void)
 	    T(metrics_report_each_agents_last_run_and_counters),
 	    T(request_counts_add_up_over_runs),
 	    T(label_values_escape_quotes_backslashes_newlines),
-	    T(cached_images_are_counted_once_per_account),
+	    T(cached_records_are_summed_per_account_and_type),
+	    T(a_run_not_applied_keeps_the_counts),
 	    T(without_a_store_there_is_no_image_gauge),
 	    T(a_refused_reload_is_reload_ok_zero),
 	    T(each_metric_is_one_group_after_its_type_line),

@@ -247,6 +247,32 @@ static void new_attributes_replace_old_ones(void **state)
 	assert_string_equal(attributes, "{\"digest\":\"sha256:bb\"}");
 }
 
+static void a_partial_refresh_leaves_unmentioned_scopes(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+
+	/* refresh_scope of nginx: redis is not part of it and stays. */
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	emit(f, "nginx", "hub:nginx:2");
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:2 hub:redis:7");
+
+	/* A failed partial refresh changes nothing. */
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	emit(f, "redis", "hub:redis:8");
+	scope_result(f, "redis", CDH_SCOPE_FAILED);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:2 hub:redis:7");
+}
+
 /* ---- scan and get ---- */
 
 static void scan_visits_ids_in_byte_order(void **state)
@@ -359,6 +385,129 @@ static void forgetting_an_agent_drops_only_its_records(void **state)
 	assert_string_equal(tagged(f), "quay:app:1");
 }
 
+/* ---- the read API: globs and one (agent, scope) ---- */
+
+static int append_match(const char *id, const char *attributes, void *data)
+{
+	return append_id(id, attributes, data);
+}
+
+static const char *matching(struct fixture *f, const char *type,
+			    const char *glob)
+{
+	f->ids[0] = '\0';
+	assert_int_equal(cdh_store_match(f->store, type, glob, append_match, f,
+					 f->err, sizeof(f->err)),
+			 0);
+	return f->ids;
+}
+
+static void glob_syntax_is_redis(void **state)
+{
+	(void)state;
+	assert_true(cdh_store_glob_match("*", ""));
+	assert_true(cdh_store_glob_match("a*c", "abbbc"));
+	assert_false(cdh_store_glob_match("a*c", "abbbd"));
+	assert_true(cdh_store_glob_match("a?c", "abc"));
+	assert_false(cdh_store_glob_match("a?c", "ac"));
+	assert_true(cdh_store_glob_match("h[ae]llo", "hello"));
+	assert_false(cdh_store_glob_match("h[^e]llo", "hello"));
+	assert_true(cdh_store_glob_match("h[a-b]llo", "hbllo"));
+	assert_true(cdh_store_glob_match("h[b-a]llo", "hallo"));
+	assert_true(cdh_store_glob_match("a\\*b", "a*b"));
+	assert_false(cdh_store_glob_match("a\\*b", "axb"));
+	assert_true(cdh_store_glob_match("*:nginx:*", "hub:nginx:1.25"));
+	assert_true(cdh_store_glob_match("**a*", "bab"));
+	assert_false(cdh_store_glob_match("*a", "ab"));
+	assert_false(cdh_store_glob_match("abc", "ab"));
+}
+
+static void match_lists_the_ids_of_a_type_matching_a_glob(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "nginx", "hub:nginx:10");
+	emit(f, "redis", "hub:redis:1");
+	emit(f, "app", "quay:app:1");
+	emit(f, "odd", "hub:a*b:1");
+	emit_as(f, "imageId", "nginx", "hub:nginx:1", "{}");
+	cycle_apply(f);
+	assert_string_equal(matching(f, "taggedImage", "*"),
+			    "hub:a*b:1 hub:nginx:1 hub:nginx:10 hub:redis:1 "
+			    "quay:app:1");
+	assert_string_equal(matching(f, "taggedImage", "hub:nginx:?"),
+			    "hub:nginx:1");
+	assert_string_equal(matching(f, "taggedImage", "*:*:1"),
+			    "hub:a*b:1 hub:nginx:1 hub:redis:1 quay:app:1");
+	assert_string_equal(matching(f, "taggedImage", "hub:[nr]*:1"),
+			    "hub:nginx:1 hub:redis:1");
+	assert_string_equal(matching(f, "taggedImage", "hub:a\\*b:*"),
+			    "hub:a*b:1");
+	assert_string_equal(matching(f, "taggedImage", "hub:nginx:1"),
+			    "hub:nginx:1");
+	assert_string_equal(matching(f, "imageId", "*"), "hub:nginx:1");
+	assert_string_equal(matching(f, "nothing", "*"), "");
+}
+
+static int append_record(const char *type, const char *id,
+			 const char *attributes, void *data)
+{
+	struct fixture *f = data;
+	size_t len = strlen(f->ids);
+
+	snprintf(f->ids + len, sizeof(f->ids) - len, "%s%s/%s=%s",
+		 len ? " " : "", type, id, attributes);
+	return 0;
+}
+
+static const char *scope_records(struct fixture *f, const char *agent,
+				 const char *scope)
+{
+	f->ids[0] = '\0';
+	assert_int_equal(cdh_store_scope_records(f->store, agent, scope,
+						 append_record, f, f->err,
+						 sizeof(f->err)),
+			 0);
+	return f->ids;
+}
+
+static void scope_records_are_what_the_agent_stored_there_last(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:2", "{\"d\":2}");
+	emit_as(f, "imageId", "nginx", "hub:nginx:1", "{\"i\":1}");
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1", "{\"d\":1}");
+	emit(f, "redis", "hub:redis:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_B);
+	emit(f, "nginx", "hub:nginx:9");
+	cycle_apply(f);
+	assert_string_equal(scope_records(f, AGENT_A, "nginx"),
+			    "imageId/hub:nginx:1={\"i\":1} "
+			    "taggedImage/hub:nginx:1={\"d\":1} "
+			    "taggedImage/hub:nginx:2={\"d\":2}");
+	assert_string_equal(scope_records(f, AGENT_B, "nginx"),
+			    "taggedImage/hub:nginx:9={}");
+	assert_string_equal(scope_records(f, AGENT_A, "none"), "");
+
+	/* A failed cycle of nginx keeps what was stored; OK replaces it. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:3");
+	scope_result(f, "nginx", CDH_SCOPE_FAILED);
+	emit(f, "redis", "hub:redis:2");
+	cycle_apply(f);
+	assert_string_equal(scope_records(f, AGENT_A, "nginx"),
+			    "imageId/hub:nginx:1={\"i\":1} "
+			    "taggedImage/hub:nginx:1={\"d\":1} "
+			    "taggedImage/hub:nginx:2={\"d\":2}");
+	assert_string_equal(scope_records(f, AGENT_A, "redis"),
+			    "taggedImage/hub:redis:2={}");
+}
+
 /* ---- the file ---- */
 
 static void records_survive_closing_and_reopening(void **state)
@@ -422,21 +571,29 @@ int main(void)
 	    M(a_scope_no_longer_mentioned_loses_its_records),
 	    M(another_agents_records_are_untouched),
 	    M(new_attributes_replace_old_ones),
+	    M(a_partial_refresh_leaves_unmentioned_scopes),
 	    M(scan_visits_ids_in_byte_order),
 	    M(scan_matches_the_prefix_and_nothing_longer),
 	    M(scan_is_per_type),
 	    M(a_non_zero_return_stops_the_scan),
 	    M(get_finds_one_record_by_type_and_id),
 	    M(forgetting_an_agent_drops_only_its_records),
+	    M(glob_syntax_is_redis),
+	    M(match_lists_the_ids_of_a_type_matching_a_glob),
+	    M(scope_records_are_what_the_agent_stored_there_last),
 	};
 	const struct CMUnitTest tests[] = {
 	    T(forgetting_an_agent_drops_only_its_records),
+	    T(glob_syntax_is_redis),
+	    T(match_lists_the_ids_of_a_type_matching_a_glob),
+	    T(scope_records_are_what_the_agent_stored_there_last),
 	    T(an_ok_scope_gets_exactly_its_new_records),
 	    T(an_ok_scope_with_no_records_is_emptied),
 	    T(a_failed_scope_keeps_its_old_records),
 	    T(a_scope_no_longer_mentioned_loses_its_records),
 	    T(another_agents_records_are_untouched),
 	    T(new_attributes_replace_old_ones),
+	    T(a_partial_refresh_leaves_unmentioned_scopes),
 	    T(scan_visits_ids_in_byte_order),
 	    T(scan_matches_the_prefix_and_nothing_longer),
 	    T(scan_is_per_type),

@@ -1,5 +1,6 @@
 /*
- * test_queries - GET /dockerRegistry/images/tags over a real store: the tags
+ * test_tags - GET /dockerRegistry/images/tags, the plugin's query op run by
+ * the host's query runner over a real store: the tags
  * of one repository of one account, as Clouddriver's JSON array, newest first
  * when records carry dates (undated last), else by tag.
  */
@@ -14,8 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/queries.h"
+#include "queryrun.h"
 #include "testdir.h"
+#include "testdirectory.h"
 
 #define AGENT "hub/DockerRegistryImageCachingAgent[1/1]"
 
@@ -84,10 +86,19 @@ static void store_them(struct fixture *f)
 static const char *tags(struct fixture *f, const char *account,
 			const char *repo)
 {
+	const char *args[] = { "account", account, "repository", repo, NULL };
+	struct cdh_directory *dir = testdirectory_new();
+	struct queryrun answer;
+
+	assert_non_null(dir);
 	free(f->json);
-	f->json =
-	    cdh_query_tags(f->store, account, repo, f->err, sizeof(f->err));
-	assert_non_null(f->json);
+	assert_int_equal(queryrun_get(f->store, dir,
+				      "/dockerRegistry/images/tags", args,
+				      &answer),
+			 0);
+	cdh_directory_release(dir);
+	assert_int_equal(answer.status, 200);
+	f->json = answer.body;
 	return f->json;
 }
 

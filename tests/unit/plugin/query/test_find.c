@@ -1,5 +1,6 @@
 /*
- * test_find - GET /dockerRegistry/images/find over a real store: Clouddriver's
+ * test_find - GET /dockerRegistry/images/find, the plugin's query op run by
+ * the host's query runner over a real store: Clouddriver's
  * image objects (reference §5.2) with their key order, digest only when known,
  * label-derived details and labels on request; the account, repository, tag
  * and q filters, count after filtering, and only accounts configured now.
@@ -15,7 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "api/queries.h"
+#include "query/images.h"
+#include "queryrun.h"
 #include "testdir.h"
 #include "testdirectory.h"
 
@@ -62,8 +64,10 @@ static int setup_store(void **state, int memory)
 					      f.err, sizeof(f.err));
 	f.accounts = testdirectory_new();
 	if (!f.store || !f.accounts ||
-	    testdirectory_add(f.accounts, "hub", HUB, NULL, NULL) != 0 ||
-	    testdirectory_add(f.accounts, "quay", QUAY, NULL, NULL) != 0)
+	    testdirectory_add(f.accounts, "hub", HUB, NULL,
+			      "{\"registry\":\"" HUB "\"}") != 0 ||
+	    testdirectory_add(f.accounts, "quay", QUAY, NULL,
+			      "{\"registry\":\"" QUAY "\"}") != 0)
 		return -1;
 	return cdh_refresh_init(&f.refresh, AGENT, 0, NULL);
 }
@@ -129,13 +133,39 @@ static void store_them(struct fixture *f)
 	    cdh_store_apply(f->store, &f->refresh, f->err, sizeof(f->err)), 0);
 }
 
-static const char *find(struct fixture *f, struct cdh_find_params params)
+/* GET /dockerRegistry/images/find with `params` as its query string. */
+static const char *find(struct fixture *f, struct drg_find_params params)
 {
+	const char *args[16];
+	char count[32];
+	const char *count_arg = params.count ? count : NULL;
+	const char *details_arg = params.include_details ? "true" : NULL;
+	struct queryrun answer;
+	size_t n = 0;
+
+#define ARG(name, value)                                                       \
+	do {                                                                   \
+		if (value) {                                                   \
+			args[n++] = name;                                      \
+			args[n++] = value;                                     \
+		}                                                              \
+	} while (0)
+	snprintf(count, sizeof(count), "%ld", params.count);
+	ARG("q", params.q);
+	ARG("account", params.account);
+	ARG("repository", params.repository);
+	ARG("tag", params.tag);
+	ARG("count", count_arg);
+	ARG("includeDetails", details_arg);
+	args[n] = NULL;
 	free(f->json);
-	f->json = cdh_query_find(f->store, f->accounts, &params, f->err,
-				 sizeof(f->err));
-	if (!f->json)
-		fail_msg("find failed: %s", f->err);
+	assert_int_equal(queryrun_get(f->store, f->accounts,
+				      "/dockerRegistry/images/find", args,
+				      &answer),
+			 0);
+	f->json = answer.body;
+	if (answer.status != 200)
+		fail_msg("find failed: %d %s", answer.status, answer.body);
 	return f->json;
 }
 
@@ -160,7 +190,7 @@ static void an_image_has_clouddrivers_keys_in_order(void **state)
 	      ",\"digest\":\"sha256:aa\",\"labels\":{\"commitId\":\"c1\"}");
 	store_them(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){0}),
+	    find(f, (struct drg_find_params){0}),
 	    "[{\"repository\":\"library/nginx\",\"tag\":\"1.25\","
 	    "\"account\":\"hub\",\"registry\":\"index.docker.io\","
 	    "\"digest\":\"sha256:aa\","
@@ -176,7 +206,7 @@ static void digest_is_there_only_when_the_record_has_one(void **state)
 
 	image(f, "hub", HUB, "app", "1", NULL);
 	store_them(f);
-	assert_string_equal(find(f, (struct cdh_find_params){0}),
+	assert_string_equal(find(f, (struct drg_find_params){0}),
 			    "[" IMAGE("hub", HUB, "app", "1") "]");
 }
 
@@ -189,7 +219,7 @@ static void details_come_from_labels_after_the_digest(void **state)
 	      "\"commitId\":\"c0ffee\",\"buildNumber\":\"42\",\"team\":\"x\"}");
 	store_them(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.include_details = 1}),
+	    find(f, (struct drg_find_params){.include_details = 1}),
 	    "[{\"repository\":\"app\",\"tag\":\"7\",\"account\":\"hub\","
 	    "\"registry\":\"index.docker.io\",\"digest\":\"sha256:bb\","
 	    "\"commitId\":\"c0ffee\",\"buildNumber\":\"42\",\"branch\":"
@@ -210,7 +240,7 @@ static void details_without_labels_omit_them(void **state)
 	image(f, "hub", HUB, "app", "7", NULL);
 	store_them(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.include_details = 1}),
+	    find(f, (struct drg_find_params){.include_details = 1}),
 	    "[{\"repository\":\"app\",\"tag\":\"7\",\"account\":\"hub\","
 	    "\"registry\":\"index.docker.io\","
 	    "\"artifact\":{\"name\":\"app\",\"type\":\"docker\",\"version\":"
@@ -226,7 +256,7 @@ static void everything_comes_in_key_order(void **state)
 	struct fixture *f = *state;
 
 	some_images(f);
-	assert_string_equal(find(f, (struct cdh_find_params){0}),
+	assert_string_equal(find(f, (struct drg_find_params){0}),
 			    "[" HUB_APP_1_0 "," HUB_APP_1_1 "," HUB_NGINX_1_25
 			    "," HUB_NGINX_LATEST "," QUAY_API_2 "]");
 }
@@ -237,7 +267,7 @@ static void account_keeps_that_accounts_images(void **state)
 
 	some_images(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.account = "quay"}),
+	    find(f, (struct drg_find_params){.account = "quay"}),
 	    "[" QUAY_API_2 "]");
 }
 
@@ -247,10 +277,10 @@ static void repository_keeps_that_repositorys_images(void **state)
 
 	some_images(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.repository = "library/nginx"}),
+	    find(f, (struct drg_find_params){.repository = "library/nginx"}),
 	    "[" HUB_NGINX_1_25 "," HUB_NGINX_LATEST "]");
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.repository = "app",
+	    find(f, (struct drg_find_params){.repository = "app",
 					     .account = "quay"}),
 	    "[]");
 }
@@ -262,9 +292,9 @@ static void tag_keeps_that_tag_with_or_without_repository(void **state)
 	some_images(f);
 	assert_string_equal(
 	    find(f,
-		 (struct cdh_find_params){.repository = "app", .tag = "1.1"}),
+		 (struct drg_find_params){.repository = "app", .tag = "1.1"}),
 	    "[" HUB_APP_1_1 "]");
-	assert_string_equal(find(f, (struct cdh_find_params){.tag = "latest"}),
+	assert_string_equal(find(f, (struct drg_find_params){.tag = "latest"}),
 			    "[" HUB_NGINX_LATEST "]");
 }
 
@@ -274,13 +304,13 @@ static void count_applies_after_filtering(void **state)
 
 	some_images(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.repository = "library/nginx",
+	    find(f, (struct drg_find_params){.repository = "library/nginx",
 					     .count = 1}),
 	    "[" HUB_NGINX_1_25 "]");
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.account = "quay", .count = 1}),
+	    find(f, (struct drg_find_params){.account = "quay", .count = 1}),
 	    "[" QUAY_API_2 "]");
-	assert_string_equal(find(f, (struct cdh_find_params){.count = 2}),
+	assert_string_equal(find(f, (struct drg_find_params){.count = 2}),
 			    "[" HUB_APP_1_0 "," HUB_APP_1_1 "]");
 }
 
@@ -290,10 +320,10 @@ static void zero_or_negative_count_means_all(void **state)
 	const char *all;
 
 	some_images(f);
-	all = find(f, (struct cdh_find_params){.account = "hub", .count = 0});
+	all = find(f, (struct drg_find_params){.account = "hub", .count = 0});
 	assert_non_null(strstr(all, "\"tag\":\"latest\""));
 	assert_non_null(strstr(
-	    find(f, (struct cdh_find_params){.account = "hub", .count = -1}),
+	    find(f, (struct drg_find_params){.account = "hub", .count = -1}),
 	    "\"tag\":\"latest\""));
 }
 
@@ -304,14 +334,14 @@ static void q_is_a_substring_of_registry_repository_and_tag(void **state)
 	struct fixture *f = *state;
 
 	some_images(f);
-	assert_string_equal(find(f, (struct cdh_find_params){.q = "nginx:1"}),
+	assert_string_equal(find(f, (struct drg_find_params){.q = "nginx:1"}),
 			    "[" HUB_NGINX_1_25 "]");
-	assert_string_equal(find(f, (struct cdh_find_params){.q = "quay.io/"}),
+	assert_string_equal(find(f, (struct drg_find_params){.q = "quay.io/"}),
 			    "[" QUAY_API_2 "]");
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.q = "docker.io/app"}),
+	    find(f, (struct drg_find_params){.q = "docker.io/app"}),
 	    "[" HUB_APP_1_0 "," HUB_APP_1_1 "]");
-	assert_string_equal(find(f, (struct cdh_find_params){.q = "nothing"}),
+	assert_string_equal(find(f, (struct drg_find_params){.q = "nothing"}),
 			    "[]");
 }
 
@@ -321,12 +351,12 @@ static void q_interprets_glob_metacharacters(void **state)
 
 	some_images(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.q = "library/*:l"}),
+	    find(f, (struct drg_find_params){.q = "library/*:l"}),
 	    "[" HUB_NGINX_LATEST "]");
-	assert_string_equal(find(f, (struct cdh_find_params){.q = "app:1.?"}),
+	assert_string_equal(find(f, (struct drg_find_params){.q = "app:1.?"}),
 			    "[" HUB_APP_1_0 "," HUB_APP_1_1 "]");
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.q = "app:1.[1-9]"}),
+	    find(f, (struct drg_find_params){.q = "app:1.[1-9]"}),
 	    "[" HUB_APP_1_1 "]");
 }
 
@@ -336,10 +366,10 @@ static void q_combines_with_account_and_count(void **state)
 
 	some_images(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.q = "a", .account = "quay"}),
+	    find(f, (struct drg_find_params){.q = "a", .account = "quay"}),
 	    "[" QUAY_API_2 "]");
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.q = "app", .count = 1}),
+	    find(f, (struct drg_find_params){.q = "app", .count = 1}),
 	    "[" HUB_APP_1_0 "]");
 }
 
@@ -352,12 +382,12 @@ static void an_unconfigured_accounts_images_are_not_answered(void **state)
 	image(f, "gone", "gone.example", "app", "1", NULL);
 	image(f, "hub", HUB, "app", "1", NULL);
 	store_them(f);
-	assert_string_equal(find(f, (struct cdh_find_params){0}),
+	assert_string_equal(find(f, (struct drg_find_params){0}),
 			    "[" IMAGE("hub", HUB, "app", "1") "]");
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.account = "gone"}), "[]");
+	    find(f, (struct drg_find_params){.account = "gone"}), "[]");
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.q = "gone.example"}), "[]");
+	    find(f, (struct drg_find_params){.q = "gone.example"}), "[]");
 }
 
 static void an_unknown_account_is_an_empty_array(void **state)
@@ -366,8 +396,8 @@ static void an_unknown_account_is_an_empty_array(void **state)
 
 	some_images(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.account = "nobody"}), "[]");
-	assert_string_equal(find(f, (struct cdh_find_params){.account = "hu"}),
+	    find(f, (struct drg_find_params){.account = "nobody"}), "[]");
+	assert_string_equal(find(f, (struct drg_find_params){.account = "hu"}),
 			    "[]");
 }
 
@@ -380,7 +410,7 @@ static void an_account_is_answered_with_its_registry(void **state)
 	image(f, "quay", QUAY, "app", "1", NULL);
 	store_them(f);
 	assert_string_equal(
-	    find(f, (struct cdh_find_params){.repository = "app"}),
+	    find(f, (struct drg_find_params){.repository = "app"}),
 	    "[" IMAGE("hub", HUB, "app", "1") "," IMAGE("quay", QUAY, "app",
 							"1") "]");
 }
