@@ -18,6 +18,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "account/settings.h"
 #include "config/config_edit.h"
 #include "config/config_view.h"
 #include "halyard/halyard_internal.h"
@@ -30,12 +31,26 @@ struct fixture {
 	char err[256];
 };
 
+/* The docker_registry plugin's descriptor, as the host sees it. */
+static const struct cdh_plugin_desc docker_desc = {
+	.struct_size = sizeof(struct cdh_plugin_desc),
+	.magic = CDH_PLUGIN_MAGIC,
+	.name = "docker_registry",
+	.config_section = "dockerRegistry",
+	.cli_name = DRG_CLI_NAME,
+	.settings = drg_account_settings,
+	.setting_count = DRG_ACCOUNT_SETTING_COUNT,
+};
+
 static int setup(void **state)
 {
 	static struct fixture f;
 
 	memset(&f, 0, sizeof(f));
 	f.session.command = "account edit";
+	if (cdh_halyard__provider_init(&f.session.provider, &docker_desc, f.err,
+				       sizeof(f.err)) != 0)
+		return -1;
 	f.doc = cdh_config_edit_open("/nonexistent-dir/cdhost.cfg", f.err,
 				     sizeof(f.err));
 	f.account = cdh_config_edit_append_group(cdh_config_edit_list(
