@@ -99,6 +99,7 @@ expect_refused "--dockerconfig-file and --password-file" 2 account edit private 
 assert_contains "names the flags" "Set either --password or --password-command or --password-file or --dockerconfig-file" "$HAL_ERR"
 run_hal account edit private --dockerconfig-file "$T/docker.json"
 assert_eq "--dockerconfig-file ($HAL_ERR)" 0 "$HAL_RC"
+assert_eq "--dockerconfig-file: said so" "+ Successfully edited account private for provider dockerRegistry." "$HAL_OUT"
 assert_eq "--dockerconfig-file: stored" "\"$T/docker.json\"" "$(field dockerconfigFile)"
 assert_eq "--dockerconfig-file: the password file goes" "" "$(field passwordFile)"
 
