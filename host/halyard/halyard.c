@@ -292,6 +292,60 @@ static void secret_keys(const struct cdh_halyard__provider *p,
 	out[n] = NULL;
 }
 
+/* The member `field` ("a.B": B of group a) of `account`, or NULL. */
+static const struct cdh_config_node *
+field_node(const struct cdh_config_node *account, const char *field)
+{
+	const char *dot = strchr(field, '.');
+	char group[64];
+
+	if (!dot)
+		return cdh_cfg_member(account, field);
+	snprintf(group, sizeof(group), "%.*s", (int)(dot - field), field);
+	return cdh_cfg_member(cdh_cfg_member(account, group), dot + 1);
+}
+
+/* An integer written as 0 where the plugin does not take 0: Clouddriver's
+ * reading (Groovy truthiness) makes it the default. */
+static int zero_means_default(const struct cdh_setting *st,
+			      const struct cdh_config_node *node)
+{
+	int64_t value;
+
+	return st->type == CDH_SETTING_INT && st->min <= st->max &&
+	       st->min > 0 && cdh_cfg_int(node, &value) == CDH_OK &&
+	       value == 0;
+}
+
+/* What the service uses for the settings the file leaves out (or sets to
+ * a 0 it replaces): the plugin's defaults (a placeholder is not one), as
+ * comments. */
+static void print_defaults(const struct cdh_halyard__provider *p,
+			   const struct cdh_config_node *account,
+			   const char *name)
+{
+	int header = 0;
+	size_t i;
+
+	for (i = 0; i < p->setting_count; i++) {
+		const struct cdh_setting *st = &p->settings[i];
+		int by_name = (st->flags & CDH_SETTING_DEFAULT_NAME) != 0;
+		const char *value = by_name ? name : st->default_value;
+
+		if (!value || (st->flags & CDH_SETTING_PLACEHOLDER))
+			continue;
+		if (field_node(account, st->name) &&
+		    !zero_means_default(st, field_node(account, st->name)))
+			continue;
+		if (!header++)
+			printf("# defaults in effect:\n");
+		if (st->type == CDH_SETTING_STRING)
+			printf("#   %s = \"%s\";\n", st->name, value);
+		else
+			printf("#   %s = %s;\n", st->name, value);
+	}
+}
+
 static int cmd_get(struct cdh_halyard_session *s, int argc, char **argv)
 {
 	/* Secrets: their presence is shown, never their value. */
@@ -320,6 +374,7 @@ static int cmd_get(struct cdh_halyard_session *s, int argc, char **argv)
 	for (i = 0; hidden[i]; i++)
 		if (cdh_cfg_member(account, hidden[i]))
 			printf("# %s is set (not shown)\n", hidden[i]);
+	print_defaults(&s->provider, account, name);
 	return 0;
 }
 

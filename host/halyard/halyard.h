@@ -21,7 +21,9 @@
  *
  * Output: results on stdout; Halyard's findings ("- WARNING ...",
  * "! ERROR ...", "? remediation") and errors ("cdhost: <what>: <why>") on
- * stderr. `get` and `list` never print the value of a secret setting.
+ * stderr. `get` prints the account as the file has it, then the plugin's
+ * defaults in effect for what it leaves out; `get` and `list` never print
+ * the value of a secret setting.
  *
  * Exit codes: 0 ok (warnings included); 1 the registry check failed, the
  * account does not exist, or the file cannot be written; 2 a usage error or

@@ -146,4 +146,26 @@ assert_eq "--skip" '[ "team/web", "library/nginx" ]' "$(field skip)"
 assert_eq "--account-type" '"docker"' "$(field accountType)"
 out=$("$CDHOST" --plugin-dir "$CDH_PLUGIN_DIR" credentials private)
 assert_contains "the service reads them" '"accountType":"docker"' "${out// /}"
+# ---- get: the effective account (#20 item 8) ----
+printf 'second-pw\n' | "$CDHOST" --plugin-dir "$CDH_PLUGIN_DIR" config provider docker-registry \
+    account add second --address "$url" --username bob --password --no-validate > /dev/null 2>&1 \
+    || fail "add second"
+run_hal account get second
+assert_eq "get exits 0" 0 "$HAL_RC"
+assert_contains "get: what the file says" 'username = "bob";' "$HAL_OUT"
+assert_contains "get: the secret masked" "# password is set (not shown)" "$HAL_OUT"
+assert_not_contains "get: never the secret" "second-pw" "$HAL_OUT$HAL_ERR"
+assert_contains "get: the defaults in effect" "# defaults in effect:" "$HAL_OUT"
+assert_contains "get: an integer default" "#   cacheIntervalSeconds = 30;" "$HAL_OUT"
+assert_contains "get: one of ours" "#   maxConcurrentRequests = 16;" "$HAL_OUT"
+assert_contains "get: a boolean default" "#   insecureRegistry = false;" "$HAL_OUT"
+assert_contains "get: the environment is the name" '#   environment = "second";' "$HAL_OUT"
+assert_not_contains "get: Halyard's e-mail placeholder is not in effect" "fake.email" "$HAL_OUT"
+run_hal account get private
+assert_contains "get: the password command" 'passwordCommand = "echo s3cret";' "$HAL_OUT"
+assert_contains "get: a set value is not a default" "maxConcurrentRequests = 4;" "$HAL_OUT"
+assert_not_contains "get: nor listed among them" "#   maxConcurrentRequests" "$HAL_OUT"
+sed -i 's/name = "second";/name = "second"; paginateSize = 0;/' "$CFG"
+run_hal account get second
+assert_contains "get: a hand-written 0 is the default" "#   paginateSize = 100;" "$HAL_OUT"
 echo "halyard_settings: all passed"

@@ -50,9 +50,11 @@ const struct cdh_setting drg_account_settings[DRG_ACCOUNT_SETTING_COUNT] = {
 		.flags = CDH_SETTING_SECRET | CDH_SETTING_READ_FROM_STDIN,
 		.help = "Your docker registry password",
 		.exclusive = PASSWORDS, .exclusive_message = PASSWORDS_MESSAGE),
-	/* Secret: the command line may embed a token. */
+	/* Shown by `account get` as Clouddriver's /credentials/{name} shows
+	 * it (the plugin's own describe and logs still leave it out: it may
+	 * embed a token). */
 	SETTING(.type = CDH_SETTING_STRING, .name = "passwordCommand",
-		.flag = "--password-command", ANY, .flags = CDH_SETTING_SECRET,
+		.flag = "--password-command", ANY,
 		.help = "Command to retrieve docker token/password, commands must "
 			"be available in environment",
 		.exclusive = PASSWORDS, .exclusive_message = PASSWORDS_MESSAGE),
