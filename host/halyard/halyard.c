@@ -719,8 +719,10 @@ static int run_provider(struct cdh_halyard_session *s,
 		return argc < 2 ? HAL_EXIT_USAGE : 0;
 	}
 	if ((rc = find_provider(s, argv[1])) < 0) {
-		fprintf(stderr, "cdhost: %s: unknown command %s\n\n", path,
-			argv[1]);
+		fprintf(stderr,
+			"cdhost: %s: unknown provider %s (no plugin in %s names "
+			"it; see: cdhost plugins)\n\n",
+			path, argv[1], s->plugin_dir);
 		print_help(stderr, s, path, c);
 		return HAL_EXIT_USAGE;
 	}
