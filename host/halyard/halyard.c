@@ -15,6 +15,7 @@
 #include "config/config.h"
 #include "config/config_view.h"
 #include "halyard/halyard_internal.h"
+#include "util/diag.h"
 
 struct command {
 	const char *name;
@@ -65,8 +66,11 @@ static int plugin_dir(struct cdh_halyard_session *s, int quiet)
 	int existed = s->doc ? cdh_config_edit_existed(s->doc)
 			     : access(s->path, F_OK) == 0;
 
-	if (existed && !(config = cdh_config_load(s->path, err, sizeof(err))) &&
-	    !quiet) {
+	cdh_diag_set_quiet(quiet);
+	if (existed)
+		config = cdh_config_load(s->path, err, sizeof(err));
+	cdh_diag_set_quiet(0);
+	if (existed && !config && !quiet) {
 		fprintf(stderr, "cdhost: %s\n", err);
 		return HAL_EXIT_USAGE;
 	}
