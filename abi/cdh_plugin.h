@@ -409,6 +409,68 @@ struct cdh_plugin_ops {
 				 char *errbuf, size_t errlen);
 };
 
+/*
+ * Account settings (since 1.1): every setting an account of the plugin may
+ * carry, so that a host can generate its configuration commands (cdhost's
+ * `config provider <cli_name> account add|edit|get`, Halyard's flags), their
+ * help and checks, and document them, without knowing the provider.
+ * The plugin's validate_config stays the judge of a whole account; the
+ * descriptor only lets the host refuse a flag value early and show
+ * defaults.
+ */
+
+/* Setting types (int32_t). */
+#define CDH_SETTING_STRING 1 /* a string; "" on the command line removes it */
+#define CDH_SETTING_INT 2    /* an integer; see min and max */
+#define CDH_SETTING_BOOL 3   /* true or false; a flag alone means true */
+#define CDH_SETTING_LIST 4   /* a list of strings, variable-arity flag */
+
+/* Setting flags (uint64_t bitmask); a host ignores bits it does not know. */
+#define CDH_SETTING_SECRET 0x1u   /* value never shown, logged nor echoed */
+#define CDH_SETTING_REQUIRED 0x2u /* `account add` refuses to go without it */
+#define CDH_SETTING_PATH 0x4u     /* a file: a host makes it absolute where
+				     the user typed it (~/ is $HOME) */
+#define CDH_SETTING_READ_FROM_STDIN 0x8u /* the flag takes no value: the host
+					    reads one line from standard input,
+					    without echo on a terminal */
+#define CDH_SETTING_PLACEHOLDER 0x10u /* default_value is only shown in help
+					 (Halyard's placeholder): never
+					 written, never in effect */
+#define CDH_SETTING_DEFAULT_NAME 0x20u /* in effect when unset: the account's
+					  name */
+#define CDH_SETTING_NO_FLAG 0x40u /* no command-line flag (set in the file) */
+
+/*
+ * One account setting. The plugin's table is an array of these, all with
+ * the same struct_size: element i starts at
+ * (const char *)settings + i * settings->struct_size, so a host walks a
+ * table built with a newer header (and zero-fills what it does not know).
+ */
+struct cdh_setting {
+	uint32_t struct_size;
+	int32_t type;              /* CDH_SETTING_STRING ... */
+	const char *name;          /* config key; "a.B" is key B of group a */
+	const char *flag;          /* "--address"; NULL: none (NO_FLAG) */
+	const char *default_value; /* in effect when unset, as text ("30",
+				      "false", "[]"); NULL: none */
+	const char *help;          /* one paragraph; '\n' starts a line */
+	uint64_t flags;            /* CDH_SETTING_* */
+	int64_t min, max;          /* INT: the values the plugin uses; a
+				      host refuses others (min > max: any) */
+	/* LIST: edit's item flags, --add-<item_flag> and --remove-<item_flag>
+	 * with their help; NULL: the list is only replaced whole. */
+	const char *item_flag;
+	const char *add_help;
+	const char *remove_help;
+	/* Non-zero: at most one setting of this group per account; setting
+	 * one removes the others. exclusive_message is what `account add`
+	 * says when several are given and all carry that message (else:
+	 * "Set either --a or --b"). */
+	uint32_t exclusive;
+	uint32_t reserved;
+	const char *exclusive_message;
+};
+
 /* The plugin's descriptor: static storage, valid while the plugin is loaded. */
 struct cdh_plugin_desc {
 	uint32_t struct_size;
@@ -419,6 +481,12 @@ struct cdh_plugin_desc {
 	const char *config_section; /* top-level config key, "dockerRegistry" */
 	uint64_t flags;             /* none defined in 1.0; ignore unknown */
 	const struct cdh_plugin_ops *ops;
+
+	/* since 1.1: read only when struct_size covers them */
+	const char *cli_name; /* the provider's name on command lines, Halyard's
+				 ("docker-registry"); NULL: no config commands */
+	const struct cdh_setting *settings; /* account settings, in help order */
+	size_t setting_count;
 };
 
 /* Negotiation, the first and only call through the exported symbol. */

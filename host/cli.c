@@ -54,10 +54,11 @@ static const char usage_text[] =
 	"                               the cached tags of one repository (JSON)\n"
 	"  credentials [NAME]           the accounts as GET /credentials[/NAME] shows them\n"
 	"  plugins                      loaded plugins, ABI versions, state, errors\n"
-	"  config provider docker-registry enable | disable\n"
-	"  config provider docker-registry account add NAME [flags] | edit NAME [flags]\n"
+	"  config provider PROVIDER enable | disable\n"
+	"  config provider PROVIDER account add NAME [flags] | edit NAME [flags]\n"
 	"                               | delete NAME | get NAME | list\n"
 	"                               Halyard's `hal config` commands; --help on each\n"
+	"                               (the providers: config provider --help)\n"
 	"  version                      print the version\n"
 	"\n"
 	"--config defaults to $CDHOST_CONFIG, else ~/.cdhost/cdhost.cfg.\n";

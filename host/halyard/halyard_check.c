@@ -70,14 +70,14 @@ int cdh_halyard__check_section(const struct cdh_halyard_session *s,
 	int enabled, target_bad = 0, others_bad = 0;
 	size_t i, count;
 
-	section = cdh_config_edit_section(s->doc, HAL_SECTION, 0);
+	section = cdh_config_edit_section(s->doc, s->provider.section, 0);
 	list = cdh_cfg_member(section, "accounts");
 	if (list && cdh_cfg_type(list) != CDH_CFG_LIST)
 		return cdh_halyard__fail(
 		    s, HAL_EXIT_USAGE,
 		    "%s: %s.accounts must be a list "
 		    "( { ... }, { ... } ); nothing written",
-		    s->path, HAL_SECTION);
+		    s->path, s->provider.section);
 	enabled = section_enabled(section);
 	count = cdh_cfg_count(list);
 	for (i = 0; i < count; i++) {
@@ -108,6 +108,7 @@ int cdh_halyard__check_section(const struct cdh_halyard_session *s,
 }
 
 struct findings {
+	const char *section;
 	const char *name;
 	int errors;
 	int warnings;
@@ -120,7 +121,7 @@ static void print_finding(void *ctx, int32_t level, const char *message)
 	struct findings *f = ctx;
 
 	if (f->errors + f->warnings == 0)
-		fprintf(stderr, "Problems in %s.%s:\n", HAL_SECTION, f->name);
+		fprintf(stderr, "Problems in %s.%s:\n", f->section, f->name);
 	if (level <= CDH_LOG_ERROR)
 		f->errors++;
 	else
@@ -134,7 +135,7 @@ int cdh_halyard__check_registry(const struct cdh_halyard_session *s,
 				const char *name)
 {
 	struct cdh_instance_info info = {sizeof(info), 0, 0};
-	struct findings f = {name, 0, 0};
+	struct findings f = {s->provider.section, name, 0, 0};
 	void *instance = NULL;
 	char err[512] = "";
 	int32_t rc;

@@ -1,8 +1,7 @@
 /*
- * halyard - the flags of `account add` and `account edit`: Halyard's
- * (DockerRegistryAddAccountCommand, ...EditAccountCommand, the abstract
- * account commands), with its help texts and defaults, parsed from argv and
- * applied to an account group of the document.
+ * halyard - the flags of `account add` and `account edit`, as the
+ * provider's settings descriptor makes them (halyard_options.c), parsed from
+ * argv and applied to an account group of the document.
  *
  * As JCommander has them: `--flag value` or `--flag=value`; list flags are
  * variable-arity (`--repositories a b c`, up to the next --flag) and split
@@ -27,13 +26,14 @@ struct item_list {
 };
 
 struct cdh_halyard_flags {
+	const struct cdh_halyard__provider *p;
 	unsigned verb;
 	const char *name;
 	/* by option index */
 	int given[HAL_OPTION_MAX];
 	const char *value[HAL_OPTION_MAX];     /* one-value options */
 	struct item_list list[HAL_OPTION_MAX]; /* HAL_OPT_LIST */
-	char *password;			       /* SECRET, read from stdin */
+	char *secret; /* the HAL_OPT_STDIN option's value, read from stdin */
 };
 
 static int usage(const struct cdh_halyard_session *s, const char *fmt, ...)
@@ -49,17 +49,18 @@ static int usage(const struct cdh_halyard_session *s, const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr,
 		"cdhost: %s: %s\n(see: cdhost config provider %s %s --help)\n",
-		s->command, msg, HAL_PROVIDER, s->command);
+		s->command, msg, s->provider.cli, s->command);
 	return HAL_EXIT_USAGE;
 }
 
-static const struct cdh_halyard__option *find_option(const char *arg,
-						     size_t len, unsigned verb)
+static const struct cdh_halyard__option *
+find_option(const struct cdh_halyard__provider *p, const char *arg, size_t len,
+	    unsigned verb)
 {
 	size_t i;
 
-	for (i = 0; i < cdh_halyard__option_count; i++) {
-		const struct cdh_halyard__option *o = &cdh_halyard__options[i];
+	for (i = 0; i < p->option_count; i++) {
+		const struct cdh_halyard__option *o = &p->options[i];
 
 		if ((o->verbs & verb) && strlen(o->flag) == len &&
 		    strncmp(o->flag, arg, len) == 0)
@@ -120,15 +121,23 @@ static int parse_list(struct cdh_halyard_flags *f, size_t k, int argc,
 	return 0;
 }
 
-static int check_int(const struct cdh_halyard_session *s, const char *flag,
-		     const char *value)
+/* An integer the plugin would use: within the setting's range (a value
+ * it would replace by its default, such as 0, is refused). */
+static int check_int(const struct cdh_halyard_session *s,
+		     const struct cdh_halyard__option *o, const char *value)
 {
+	const struct cdh_setting *st = o->setting;
+	long long v;
 	char *end;
 
 	errno = 0;
-	(void)strtoll(value, &end, 10);
+	v = strtoll(value, &end, 10);
 	if (!*value || *end || errno)
-		return usage(s, "%s takes an integer, not \"%s\"", flag, value);
+		return usage(s, "%s takes an integer, not \"%s\"", o->flag,
+			     value);
+	if (st && st->min <= st->max && (v < st->min || v > st->max))
+		return usage(s, "%s must be between %lld and %lld, not %lld",
+			     o->flag, (long long)st->min, (long long)st->max, v);
 	return 0;
 }
 
@@ -160,17 +169,20 @@ static const char *take_value(const struct cdh_halyard__option *o, int argc,
 	return o->kind == HAL_OPT_BOOL ? "true" : NULL;
 }
 
-/* --password never takes a value: one would sit in the shell's history
- * and in `ps` for everyone to read. The value is not repeated. */
-static int parse_password(const struct cdh_halyard_session *s, int argc,
-			  char **argv, int i, const char *inline_value)
+/* A flag read from standard input (--password) never takes a value: one
+ * would sit in the shell's history and in `ps` for everyone to read. The
+ * value is not repeated. */
+static int parse_stdin(const struct cdh_halyard_session *s,
+		       const struct cdh_halyard__option *o, int argc,
+		       char **argv, int i, const char *inline_value)
 {
 	if (inline_value || (i + 1 < argc && !is_flag(argv[i + 1])))
 		return usage(
-		    s, "%s",
-		    "--password takes no value: it is read from standard "
+		    s,
+		    "%s takes no value: it is read from standard "
 		    "input (a value on the command line would be seen by "
-		    "every user of this machine)");
+		    "every user of this machine)",
+		    o->flag);
 	return 0;
 }
 
@@ -179,12 +191,12 @@ static int parse_value(const struct cdh_halyard_session *s,
 		       const struct cdh_halyard__option *o, int argc,
 		       char **argv, int *i, const char *inline_value)
 {
-	size_t k = (size_t)(o - cdh_halyard__options);
+	size_t k = (size_t)(o - f->p->options);
 	const char *value;
 
 	switch (o->kind) {
-	case HAL_OPT_PASSWORD:
-		return parse_password(s, argc, argv, *i, inline_value);
+	case HAL_OPT_STDIN:
+		return parse_stdin(s, o, argc, argv, *i, inline_value);
 	case HAL_OPT_FLAG:
 		return inline_value ? usage(s, "%s takes no value", o->flag)
 				    : 0;
@@ -200,7 +212,7 @@ static int parse_value(const struct cdh_halyard_session *s,
 		return usage(s, "%s needs a value", o->flag);
 	f->value[k] = value;
 	if (o->kind == HAL_OPT_INT)
-		return check_int(s, o->flag, value);
+		return check_int(s, o, value);
 	if (o->kind == HAL_OPT_BOOL)
 		return check_bool(s, o->flag, value);
 	return 0;
@@ -221,10 +233,10 @@ static int parse_arg(const struct cdh_halyard_session *s,
 		f->name = arg;
 		return 0;
 	}
-	o = find_option(arg, len, f->verb);
+	o = find_option(f->p, arg, len, f->verb);
 	if (!o)
 		return usage(s, "unknown option %.*s", (int)len, arg);
-	if (f->given[o - cdh_halyard__options]++)
+	if (f->given[o - f->p->options]++)
 		return usage(s, "%s given twice", o->flag);
 	return parse_value(s, f, o, argc, argv, i, eq ? eq + 1 : NULL);
 }
@@ -232,47 +244,133 @@ static int parse_arg(const struct cdh_halyard_session *s,
 static int given(const struct cdh_halyard_flags *f, const char *flag)
 {
 	const struct cdh_halyard__option *o =
-	    find_option(flag, strlen(flag), f->verb);
+	    find_option(f->p, flag, strlen(flag), f->verb);
 
-	return o && f->given[o - cdh_halyard__options];
+	return o && f->given[o - f->p->options];
 }
 
-/* Halyard's conflicts: one password option; a list either replaced or
- * added to / removed from. */
+/* The options given of exclusive group `group` (edit's --add-/--remove-
+ * flags aside). */
+static int given_in_group(const struct cdh_halyard_flags *f, uint32_t group)
+{
+	size_t k;
+	int n = 0;
+
+	for (k = 0; k < f->p->option_count; k++) {
+		const struct cdh_halyard__option *o = &f->p->options[k];
+
+		if (f->given[k] && o->setting &&
+		    o->setting->exclusive == group && o->kind != HAL_OPT_ADD &&
+		    o->kind != HAL_OPT_REMOVE)
+			n++;
+	}
+	return n;
+}
+
+/* Halyard's edit message: "Set either --a or --b or --c", the flags of the
+ * group in the settings' order. */
+static int either(const struct cdh_halyard_session *s,
+		  const struct cdh_halyard__provider *p, uint32_t group)
+{
+	char msg[512] = "Set either";
+	size_t i, len = strlen(msg);
+	int first = 1;
+
+	for (i = 0; i < p->setting_count && len < sizeof(msg); i++) {
+		const struct cdh_setting *st = &p->settings[i];
+
+		if (st->exclusive != group || !st->flag ||
+		    (st->flags & CDH_SETTING_NO_FLAG))
+			continue;
+		len += (size_t)snprintf(msg + len, sizeof(msg) - len, " %s%s",
+					first ? "" : "or ", st->flag);
+		first = 0;
+	}
+	return usage(s, "%s", msg);
+}
+
+/* The exclusive_message every given option of `group` carries, or NULL. */
+static const char *group_message(const struct cdh_halyard_flags *f,
+				 uint32_t group)
+{
+	const char *message = NULL;
+	size_t k;
+
+	for (k = 0; k < f->p->option_count; k++) {
+		const struct cdh_setting *st = f->p->options[k].setting;
+
+		if (!f->given[k] || !st || st->exclusive != group)
+			continue;
+		if (!st->exclusive_message ||
+		    (message && strcmp(message, st->exclusive_message) != 0))
+			return NULL;
+		message = st->exclusive_message;
+	}
+	return message;
+}
+
+/* At most one setting of an exclusive group (the password sources). */
+static int check_exclusive(const struct cdh_halyard_session *s,
+			   const struct cdh_halyard_flags *f)
+{
+	const char *message;
+	size_t k;
+
+	for (k = 0; k < f->p->option_count; k++) {
+		const struct cdh_setting *st = f->p->options[k].setting;
+
+		if (!f->given[k] || !st || !st->exclusive ||
+		    given_in_group(f, st->exclusive) < 2)
+			continue;
+		message = group_message(f, st->exclusive);
+		if (f->verb == HAL_VERB_ADD && message)
+			return usage(s, "%s", message);
+		return either(s, f->p, st->exclusive);
+	}
+	return 0;
+}
+
+/* A list is either replaced or added to / removed from. */
+static int check_lists(const struct cdh_halyard_session *s,
+		       const struct cdh_halyard_flags *f)
+{
+	size_t k, j;
+
+	for (k = 0; k < f->p->option_count; k++) {
+		const struct cdh_halyard__option *o = &f->p->options[k];
+
+		if (o->kind != HAL_OPT_LIST || !f->given[k] ||
+		    !o->setting->item_flag)
+			continue;
+		for (j = 0; j < f->p->option_count; j++)
+			if (f->given[j] && f->p->options[j].setting == o->setting &&
+			    f->p->options[j].kind != HAL_OPT_LIST)
+				return usage(s, "Set either %s or --[add/remove]-%s",
+					     o->flag, o->setting->item_flag);
+	}
+	return 0;
+}
+
 static int check_conflicts(const struct cdh_halyard_session *s,
 			   const struct cdh_halyard_flags *f)
 {
-	static const char *const lists[][2] = {
-	    {"--repositories", "repository"},
-	    {"--read-permissions", "read-permission"},
-	    {"--write-permissions", "write-permission"},
-	    {"--required-group-membership", "required-group-membership"},
-	};
-	char add[64], rm[64];
-	size_t i;
-	int passwords = given(f, "--password") + given(f, "--password-file") +
-			given(f, "--password-command");
+	size_t k;
+	int rc, stdin_flags = 0;
 
-	if (passwords > 1 && f->verb == HAL_VERB_EDIT)
-		return usage(s, "%s",
-			     "Set either --password or --password-command "
-			     "or --password-file");
-	if (passwords > 1)
-		return usage(
-		    s, "%s",
-		    "You have provided more than one of password, "
-		    "password command, or password file for your docker "
-		    "registry. You can specify at most one.");
-	for (i = 0; i < sizeof(lists) / sizeof(lists[0]); i++) {
-		snprintf(add, sizeof(add), "--add-%s", lists[i][1]);
-		snprintf(rm, sizeof(rm), "--remove-%s", lists[i][1]);
-		if (given(f, lists[i][0]) && (given(f, add) || given(f, rm)))
-			return usage(s, "Set either %s or --[add/remove]-%s",
-				     lists[i][0], lists[i][1]);
+	if ((rc = check_exclusive(s, f)) || (rc = check_lists(s, f)))
+		return rc;
+	for (k = 0; k < f->p->option_count; k++) {
+		const struct cdh_halyard__option *o = &f->p->options[k];
+
+		stdin_flags += f->given[k] && o->kind == HAL_OPT_STDIN;
+		if (f->verb == HAL_VERB_ADD && !f->given[k] && o->setting &&
+		    (o->setting->flags & CDH_SETTING_REQUIRED))
+			return usage(s, "The following option is required: %s",
+				     o->flag);
 	}
-	if (f->verb == HAL_VERB_ADD && !given(f, "--address"))
+	if (stdin_flags > 1)
 		return usage(s, "%s",
-			     "The following option is required: --address");
+			     "only one value can be read from standard input");
 	return 0;
 }
 
@@ -301,14 +399,15 @@ int cdh_halyard__flags_parse(const struct cdh_halyard_session *s, unsigned verb,
 		printf("cdhost config provider %s account %s\n\n  %s an account "
 		       "%s the %s provider.\n\nUSAGE\n  cdhost [--config FILE] "
 		       "config provider %s account %s ACCOUNT [parameters]\n\n",
-		       HAL_PROVIDER, v, verb == HAL_VERB_ADD ? "Add" : "Edit",
-		       verb == HAL_VERB_ADD ? "to" : "in", HAL_PROVIDER,
-		       HAL_PROVIDER, v);
-		cdh_halyard__options_help(verb);
+		       s->provider.cli, v, verb == HAL_VERB_ADD ? "Add" : "Edit",
+		       verb == HAL_VERB_ADD ? "to" : "in", s->provider.cli,
+		       s->provider.cli, v);
+		cdh_halyard__options_help(&s->provider, verb);
 		return 1;
 	}
 	if (!(f = calloc(1, sizeof(*f))))
 		return usage(s, "%s", "out of memory");
+	f->p = &s->provider;
 	f->verb = verb;
 	for (i = 1; rc == 0 && i < argc; i++)
 		rc = parse_arg(s, f, argc, argv, &i);
@@ -331,12 +430,12 @@ void cdh_halyard__flags_free(struct cdh_halyard_flags *f)
 
 	if (!f)
 		return;
-	for (k = 0; k < cdh_halyard__option_count; k++) {
+	for (k = 0; k < f->p->option_count; k++) {
 		for (i = 0; i < f->list[k].count; i++)
 			free(f->list[k].items[i]);
 		free(f->list[k].items);
 	}
-	cdh_secret_free(f->password);
+	cdh_secret_free(f->secret);
 	free(f);
 }
 
@@ -350,22 +449,27 @@ int cdh_halyard__flags_no_validate(const struct cdh_halyard_flags *f)
 	return given(f, "--no-validate");
 }
 
-int cdh_halyard__flags_read_password(const struct cdh_halyard_session *s,
-				     struct cdh_halyard_flags *f)
+int cdh_halyard__flags_read_stdin(const struct cdh_halyard_session *s,
+				  struct cdh_halyard_flags *f)
 {
-	char err[256];
+	char err[256], prompt[512];
+	const struct cdh_halyard__option *o = NULL;
+	size_t k;
 
-	if (!given(f, "--password"))
+	for (k = 0; k < f->p->option_count && !o; k++)
+		if (f->given[k] && f->p->options[k].kind == HAL_OPT_STDIN)
+			o = &f->p->options[k];
+	if (!o)
 		return 0;
 	/* JCommander's prompt: the flag's description and ": ". */
-	f->password = cdh_secret_prompt_read(
-	    STDIN_FILENO, "Your docker registry password: ", err, sizeof(err));
-	if (!f->password)
-		return usage(s, "--password: %s", err);
-	if (!*f->password)
-		return usage(s, "%s",
-			     "--password: the password read from standard "
-			     "input is empty");
+	snprintf(prompt, sizeof(prompt), "%s: ", o->help);
+	f->secret = cdh_secret_prompt_read(STDIN_FILENO, prompt, err,
+					   sizeof(err));
+	if (!f->secret)
+		return usage(s, "%s: %s", o->flag, err);
+	if (!*f->secret)
+		return usage(s, "%s: the %s read from standard input is empty",
+			     o->flag, o->field);
 	return 0;
 }
 
@@ -482,39 +586,54 @@ static int change_list(struct cdh_config_node *account,
 	return rc;
 }
 
+/* Removes a field, "a.B" from its group (which goes when left empty). */
+static void remove_field(struct cdh_config_node *account, const char *field)
+{
+	const char *key;
+	struct cdh_config_node *parent = field_parent(account, field, &key, 0);
+
+	if (parent)
+		cdh_config_edit_remove(parent, key);
+	prune_parent(account, field);
+}
+
 static int set_scalar(struct cdh_config_node *account,
 		      const struct cdh_halyard__option *o, const char *value)
 {
+	struct cdh_config_node *group;
+	const char *key;
 	char *path;
 	int rc;
 
 	/* An empty value clears the field (edit --username ""). */
 	if (!*value) {
-		cdh_config_edit_remove(account, o->field);
+		remove_field(account, o->field);
 		return 0;
 	}
+	if (!(group = field_parent(account, o->field, &key, 1)))
+		return -1;
 	switch (o->kind) {
 	case HAL_OPT_INT:
-		return cdh_config_edit_set_int(account, o->field,
+		return cdh_config_edit_set_int(group, key,
 					       strtoll(value, NULL, 10));
 	case HAL_OPT_BOOL:
-		return cdh_config_edit_set_bool(account, o->field,
+		return cdh_config_edit_set_bool(group, key,
 						strcasecmp(value, "true") == 0);
 	case HAL_OPT_PATH:
 		if (!(path = absolute_path(value)))
 			return -1;
-		rc = cdh_config_edit_set_string(account, o->field, path);
+		rc = cdh_config_edit_set_string(group, key, path);
 		free(path);
 		return rc;
 	default:
-		return cdh_config_edit_set_string(account, o->field, value);
+		return cdh_config_edit_set_string(group, key, value);
 	}
 }
 
 static int apply_option(const struct cdh_halyard_flags *f, size_t k,
 			struct cdh_config_node *account)
 {
-	const struct cdh_halyard__option *o = &cdh_halyard__options[k];
+	const struct cdh_halyard__option *o = &f->p->options[k];
 
 	if (!f->given[k])
 		return 0;
@@ -524,9 +643,8 @@ static int apply_option(const struct cdh_halyard_flags *f, size_t k,
 	case HAL_OPT_ADD:
 	case HAL_OPT_REMOVE:
 		return change_list(account, o, f->value[k]);
-	case HAL_OPT_PASSWORD:
-		return cdh_config_edit_set_string(account, o->field,
-						  f->password);
+	case HAL_OPT_STDIN:
+		return set_scalar(account, o, f->secret);
 	case HAL_OPT_FLAG:
 	case HAL_OPT_IGNORED:
 		return 0;
@@ -535,30 +653,26 @@ static int apply_option(const struct cdh_halyard_flags *f, size_t k,
 	}
 }
 
-/* Setting one password option clears the others (Halyard's edit does;
- * the account allows one of them, dockerconfigFile included). */
-static void clear_other_passwords(const struct cdh_halyard_flags *f,
+/* Setting one of an exclusive group clears the others (Halyard's edit
+ * does it for the password sources; the account allows one of them). */
+static void clear_exclusive_peers(const struct cdh_halyard_flags *f,
 				  struct cdh_config_node *account)
 {
-	static const char *const sources[][2] = {
-	    {"--password", "password"},
-	    {"--password-file", "passwordFile"},
-	    {"--password-command", "passwordCommand"},
-	};
-	size_t i, j;
+	size_t k, i;
 
-	for (i = 0; i < 3; i++) {
-		const struct cdh_halyard__option *o =
-		    find_option(sources[i][0], strlen(sources[i][0]), f->verb);
-		size_t k = (size_t)(o - cdh_halyard__options);
+	for (k = 0; k < f->p->option_count; k++) {
+		const struct cdh_halyard__option *o = &f->p->options[k];
+		const struct cdh_setting *st = o->setting;
 
-		if (!f->given[k] ||
-		    (o->kind != HAL_OPT_PASSWORD && !*f->value[k]))
+		if (!f->given[k] || !st || !st->exclusive ||
+		    o->kind == HAL_OPT_ADD || o->kind == HAL_OPT_REMOVE ||
+		    (o->kind != HAL_OPT_STDIN && o->kind != HAL_OPT_LIST &&
+		     !*f->value[k]))
 			continue;
-		for (j = 0; j < 3; j++)
-			if (j != i)
-				cdh_config_edit_remove(account, sources[j][1]);
-		cdh_config_edit_remove(account, "dockerconfigFile");
+		for (i = 0; i < f->p->setting_count; i++)
+			if (&f->p->settings[i] != st &&
+			    f->p->settings[i].exclusive == st->exclusive)
+				remove_field(account, f->p->settings[i].name);
 	}
 }
 
@@ -567,8 +681,8 @@ int cdh_halyard__flags_apply(const struct cdh_halyard_flags *f,
 {
 	size_t k;
 
-	clear_other_passwords(f, account);
-	for (k = 0; k < cdh_halyard__option_count; k++)
+	clear_exclusive_peers(f, account);
+	for (k = 0; k < f->p->option_count; k++)
 		if (apply_option(f, k, account) != 0)
 			return -1;
 	return 0;

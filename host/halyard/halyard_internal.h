@@ -1,11 +1,10 @@
 /*
  * halyard_internal - what the files of the halyard module share:
- * halyard.c (the command tree, the session, the commands without flags),
- * halyard_options.c (Halyard's account flags as data, and the --help text
- * made from them), halyard_flags.c (those flags parsed from argv and applied
- * to the document) and halyard_check.c (validation: the plugin's checks and
- * its registry check). secret_prompt.c has a header of its own. Not part of
- * the module's interface.
+ * halyard.c (the command tree, the file, the simple commands),
+ * halyard_options.c (a provider's flags, made from its settings descriptor),
+ * halyard_flags.c (the account flags: parsing, applying) and
+ * halyard_check.c (validation: the plugin's checks and its registry check).
+ * Not part of the module's interface.
  */
 #ifndef CDH_HALYARD_INTERNAL_H
 #define CDH_HALYARD_INTERNAL_H
@@ -21,58 +20,82 @@
 #define HAL_EXIT_RUNTIME 1
 #define HAL_EXIT_USAGE 2
 
-#define HAL_SECTION "dockerRegistry"   /* the plugin's config section */
-#define HAL_PROVIDER "docker-registry" /* Halyard's name for it */
+/* ---- halyard_options.c: a provider's account flags, made from its
+ * settings descriptor (struct cdh_setting, ABI 1.1) ---- */
+
+#define HAL_VERB_ADD 1u
+#define HAL_VERB_EDIT 2u
+
+enum cdh_halyard__kind {
+	HAL_OPT_STRING, /* a string field; "" removes it */
+	HAL_OPT_PATH,	/* a file path field, made absolute */
+	HAL_OPT_INT,	/* an integer field */
+	HAL_OPT_BOOL,	/* true|false (arity 1; alone: true) */
+	HAL_OPT_LIST,	/* variable arity, replaces the field */
+	HAL_OPT_ADD,	/* adds one item to a list field */
+	HAL_OPT_REMOVE, /* removes one item from a list field */
+	HAL_OPT_STDIN,	/* no value: read from standard input */
+	HAL_OPT_FLAG,	/* no value */
+	HAL_OPT_IGNORED, /* takes a value that cdhost has no use for */
+};
+
+struct cdh_halyard__option {
+	char flag[80];
+	enum cdh_halyard__kind kind;
+	const char *field;    /* "permissions.READ": READ in permissions */
+	unsigned verbs;	      /* HAL_VERB_* it belongs to */
+	const char *fallback; /* the default shown in --help, or NULL */
+	const char *help_prefix; /* printed before help ("" for none) */
+	const char *help;
+	const struct cdh_setting *setting; /* NULL: a generic flag */
+};
+
+#define HAL_SETTING_MAX 64
+#define HAL_OPTION_MAX 160
+
+/* One provider: a plugin's settings and the flags made from them. */
+struct cdh_halyard__provider {
+	const char *cli;     /* its name on the command line */
+	const char *section; /* its config section */
+	const char *plugin;  /* the plugin's name, for messages */
+	struct cdh_setting settings[HAL_SETTING_MAX]; /* zero-filled copies */
+	size_t setting_count;
+	struct cdh_halyard__option options[HAL_OPTION_MAX];
+	size_t option_count;
+};
+
+/*
+ * Fills `p` from a plugin descriptor: its settings copied (the table's
+ * stride is its first element's struct_size), checked, and turned into
+ * flags in the table's order (a list with an item flag gets edit's --add-
+ * and --remove- flags after it), then the generic --deployment and
+ * --no-validate. 0, or -1 with `err` when the descriptor has no provider
+ * name or a malformed setting.
+ */
+int cdh_halyard__provider_init(struct cdh_halyard__provider *p,
+			       const struct cdh_plugin_desc *desc, char *err,
+			       size_t errlen);
+
+/* Prints the flags of `verb` (help text, default) to stdout. */
+void cdh_halyard__options_help(const struct cdh_halyard__provider *p,
+			       unsigned verb);
 
 /* One `cdhost config ...` run: the document and, when needed, the plugin. */
 struct cdh_halyard_session {
 	const struct cdh_halyard_env *env;
 	const char *command; /* "account add", for messages */
+	size_t prefix_len;   /* of "config provider NAME " in the path */
 	char *path;	     /* the config file */
 	struct cdh_config_edit *doc;
 	struct cdh_loader *loader;
-	const struct cdh_plugin_slot *slot; /* the dockerRegistry plugin */
+	const struct cdh_plugin_slot *slot; /* the provider's plugin */
+	struct cdh_halyard__provider provider;
 	char plugin_dir[PATH_MAX];
 };
 
 /* "cdhost: <command>: <why>" on stderr; returns `code`. */
 int cdh_halyard__fail(const struct cdh_halyard_session *s, int code,
 		      const char *fmt, ...) CDH_PRINTF(3, 4);
-
-/* ---- halyard_options.c: Halyard's account flags ---- */
-
-#define HAL_VERB_ADD 1u
-#define HAL_VERB_EDIT 2u
-
-enum cdh_halyard__kind {
-	HAL_OPT_STRING,	  /* a string field; "" removes it */
-	HAL_OPT_PATH,	  /* a file path field, made absolute */
-	HAL_OPT_INT,	  /* an integer field */
-	HAL_OPT_BOOL,	  /* true|false (arity 1; alone: true) */
-	HAL_OPT_LIST,	  /* variable arity, replaces the field */
-	HAL_OPT_ADD,	  /* adds one item to a list field */
-	HAL_OPT_REMOVE,	  /* removes one item from a list field */
-	HAL_OPT_PASSWORD, /* no value: read from standard input */
-	HAL_OPT_FLAG,	  /* no value */
-	HAL_OPT_IGNORED,  /* takes a value that cdhost has no use for */
-};
-
-struct cdh_halyard__option {
-	const char *flag;
-	enum cdh_halyard__kind kind;
-	const char *field;    /* "permissions.READ": READ in permissions */
-	unsigned verbs;	      /* HAL_VERB_* it belongs to */
-	const char *fallback; /* the default shown in --help, or NULL */
-	const char *help;
-};
-
-/* Halyard's flags and help texts, in its order; at most HAL_OPTION_MAX. */
-#define HAL_OPTION_MAX 48
-extern const struct cdh_halyard__option cdh_halyard__options[];
-extern const size_t cdh_halyard__option_count;
-
-/* Prints the flags of `verb` (help text, default) to stdout. */
-void cdh_halyard__options_help(unsigned verb);
 
 /* ---- halyard_flags.c ---- */
 
@@ -82,7 +105,7 @@ struct cdh_halyard_flags; /* parsed account flags */
  * Parses the arguments of `account add|edit` (argv[0] is the verb) for
  * `verb`. Returns 0 and *out (free with cdh_halyard__flags_free); 1 when --help
  * was printed; or HAL_EXIT_USAGE after printing why. The password is not read
- * here (see cdh_halyard__flags_read_password).
+ * here (see cdh_halyard__flags_read_stdin).
  */
 int cdh_halyard__flags_parse(const struct cdh_halyard_session *s, unsigned verb,
 			     int argc, char **argv,
@@ -92,9 +115,9 @@ void cdh_halyard__flags_free(struct cdh_halyard_flags *flags);
 const char *cdh_halyard__flags_name(const struct cdh_halyard_flags *flags);
 int cdh_halyard__flags_no_validate(const struct cdh_halyard_flags *flags);
 
-/* Reads the password from standard input when --password was given.
- * 0, or HAL_EXIT_USAGE after printing why. */
-int cdh_halyard__flags_read_password(const struct cdh_halyard_session *s,
+/* Reads the value of a READ_FROM_STDIN setting (--password) from standard
+ * input when its flag was given. 0, or HAL_EXIT_USAGE after printing why. */
+int cdh_halyard__flags_read_stdin(const struct cdh_halyard_session *s,
 				     struct cdh_halyard_flags *flags);
 
 /* Applies the flags to the account group. 0, or -1 when out of memory. */

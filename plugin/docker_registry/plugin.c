@@ -10,6 +10,7 @@
 #include "cdh_plugin.h"
 #include "credentials/credentials.h"
 #include "account/describe.h"
+#include "account/settings.h"
 #include "registry/registry.h"
 #include "query/query.h"
 #include "verify.h"
@@ -248,6 +249,9 @@ static const struct cdh_plugin_desc descriptor = {
 	.config_section = "dockerRegistry",
 	.flags = 0,
 	.ops = &ops,
+	.cli_name = DRG_CLI_NAME,
+	.settings = drg_account_settings,
+	.setting_count = DRG_ACCOUNT_SETTING_COUNT,
 };
 
 CDH_PLUGIN_DEFINE(descriptor, host)

@@ -99,7 +99,27 @@ AT(cdh_plugin_desc, description, 24);
 AT(cdh_plugin_desc, config_section, 32);
 AT(cdh_plugin_desc, flags, 40);
 AT(cdh_plugin_desc, ops, 48);
-SIZE(cdh_plugin_desc, 56);
+/* since 1.1 */
+AT(cdh_plugin_desc, cli_name, 56);
+AT(cdh_plugin_desc, settings, 64);
+AT(cdh_plugin_desc, setting_count, 72);
+SIZE(cdh_plugin_desc, 80);
+
+/* since 1.1 */
+AT(cdh_setting, type, 4);
+AT(cdh_setting, name, 8);
+AT(cdh_setting, flag, 16);
+AT(cdh_setting, default_value, 24);
+AT(cdh_setting, help, 32);
+AT(cdh_setting, flags, 40);
+AT(cdh_setting, min, 48);
+AT(cdh_setting, max, 56);
+AT(cdh_setting, item_flag, 64);
+AT(cdh_setting, add_help, 72);
+AT(cdh_setting, remove_help, 80);
+AT(cdh_setting, exclusive, 88);
+AT(cdh_setting, exclusive_message, 96);
+SIZE(cdh_setting, 104);
 
 AT(cdh_negotiate_in, abi_major, 4);
 AT(cdh_negotiate_in, abi_minor_max, 8);

@@ -109,8 +109,8 @@ assert_contains "get: the account" 'username = "bob";' "$HAL_OUT"
 assert_contains "get: the password's presence" "# password is set (not shown)" "$HAL_OUT"
 assert_not_contains "get: never the password" "$tty_secret" "$HAL_OUT$HAL_ERR"
 run_hal account get third
-assert_contains "get: the command's presence" "# passwordCommand is set (not shown)" "$HAL_OUT"
-assert_not_contains "get: never the command" "cmd-$secret" "$HAL_OUT"
+# #20 item 8: the command is shown, as Clouddriver's /credentials/{name} does
+assert_contains "get: the password command" "passwordCommand = \"echo cmd-$secret\";" "$HAL_OUT"
 run_hal account list
 assert_eq "list" "first
 second
