@@ -7,6 +7,14 @@
 #include "util/log.h"
 #include "store/refresh.h"
 
+const char *cdh_agent_state_name(int state)
+{
+	static const char *const names[] = { "ok", "backoff", "config-error",
+					      "disabled" };
+
+	return state >= 0 && state <= CDH_AGENT_DISABLED ? names[state] : "ok";
+}
+
 static void log_summary(const struct cdh_account *account,
 			const struct cdh_run_summary *s)
 {
@@ -41,9 +49,11 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		rc = CDH_E_NOMEM;
 	}
+	/* The store's trouble (a full disk, a locked file) is the host's and may
+	 * pass: transient, never a reason to disable the plugin's agent. */
 	if (rc == CDH_OK &&
 	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
-		rc = CDH_E_FATAL;
+		rc = CDH_E_TRANSIENT;
 	s->scopes = refresh->scope_count;
 	s->failed_scopes = refresh->failed_scopes;
 	s->records = refresh->record_count;
