@@ -30,7 +30,8 @@ echo "$out"
 [ "$rc" -eq 1 ] || fail "plugins exited $rc, want 1 (some refused)"
 expect_line "$out" docker_registry.so ready "docker_registry"
 expect_line "$out" fixture_v1.so ready "fixture_v1"
-expect_line "$out" fixture_newer_minor.so refused "built for ABI 1.1, newer than this host's 1.0"
+expect_line "$out" fixture_built_newer.so ready "fixture_built_newer"
+expect_line "$out" fixture_requires_newer.so refused "plugin fixture_requires_newer requires ABI 1.9, this host speaks 1."
 expect_line "$out" fixture_newer_major.so refused "speaks ABI 2, this host speaks 1"
 expect_line "$out" fixture_bad_signature.so refused "build signature"
 expect_line "$out" fixture_missing_op.so refused "missing required op 'refresh'"
@@ -43,11 +44,15 @@ expect_line "$out" writable.so refused "writable by group or others"
 # A refresh through the frozen ABI, stored and queried by the host.
 cat > "$work/cdhost.cfg" <<CFG
 fixture = { accounts = ( { name = "fx"; tags = ["b", "a"]; } ); };
+fixture_newer = { accounts = ( { name = "fxnew"; tags = ["c"]; } ); };
 CFG
 "$cdhost" --config "$work/cdhost.cfg" --plugin-dir "$work/plugins" run --once \
   2>"$work/run.log" || fail "run --once with the 1.0 fixture failed: $(cat "$work/run.log")"
 tags=$("$cdhost" --config "$work/cdhost.cfg" images tags --account fx --repository fixture/repo)
 [ "$tags" = '["a","b"]' ] || fail "tags via the frozen fixture: got $tags"
+# Built against a newer minor, requiring 1.0: loads and refreshes here too.
+tags=$("$cdhost" --config "$work/cdhost.cfg" images tags --account fxnew --repository fixture/repo)
+[ "$tags" = '["c"]' ] || fail "tags via the built-newer fixture: got $tags"
 
 # A config error in a plugin's section is reported with file:line, exit 2.
 cat > "$work/bad.cfg" <<CFG

@@ -84,7 +84,10 @@ AT(cdh_negotiate_out, abi_major, 4);
 AT(cdh_negotiate_out, abi_minor, 8);
 AT(cdh_negotiate_out, signature, 12);
 AT(cdh_negotiate_out, desc, 16);
-SIZE(cdh_negotiate_out, 24);
+AT(cdh_negotiate_out, abi_minor_required, 24);
+SIZE(cdh_negotiate_out, 32);
+_Static_assert(CDH_NEGOTIATE_OUT_SIZE_1_0 == 32, "1.0 answer size");
+_Static_assert(CDH_NEGOTIATE_IN_SIZE_1_0 == 24, "1.0 offer size");
 
 static void dummy_log(int32_t level, const char *who, const char *fmt, ...)
 {

@@ -1,7 +1,4 @@
 /*
- * FROZEN COPY of abi/cdh_plugin.h as released in ABI 1.0. Never edit: the
- * fixture plugin built from it proves that 1.0 plugins keep loading.
- *
  * cdh_plugin.h - the cdhost provider plugin ABI, major version 1.
  *
  * The one header a host and a provider plugin share. A plugin is a shared
@@ -22,6 +19,15 @@
  *     Enumerated values are #defines carried in int32_t.
  *  4. A plugin calls a host function added after 1.0 only when
  *     CDH_HOST_HAS(api, fn) is true.
+ *
+ * NEGOTIATION
+ *  The host offers its major, the highest minor it speaks and its build
+ *  signature; the plugin answers the minor it was built against and the minor
+ *  it requires (CDH_PLUGIN_REQUIRED_MINOR, default 0). Another major or
+ *  signature is refused; so is a plugin requiring a newer minor than the
+ *  host's ("requires ABI 1.N, this host speaks 1.M"). Any other plugin loads,
+ *  newer than the host or not, and both speak min(its minor, the host's): the
+ *  host reads no op nor descriptor field added after that minor.
  *
  * OWNERSHIP
  *  - Every pointer the host passes in is BORROWED for the duration of that call;
@@ -319,13 +325,42 @@ struct cdh_negotiate_in {
 	const struct cdh_host_api *api;
 };
 
+/*
+ * The plugin's answer, in the host's struct: struct_size is the HOST's, and
+ * the plugin writes only fields that fit in it (CDH_NEGOTIATE_OUT_HAS), so a
+ * plugin built against a newer minor still answers an older host in full.
+ */
 struct cdh_negotiate_out {
-	uint32_t struct_size;
-	uint32_t abi_major; /* the major the plugin speaks */
-	uint32_t abi_minor; /* the minor it was built against */
-	uint32_t signature; /* the plugin's CDH_ABI_SIGNATURE */
+	uint32_t struct_size;        /* set by the host */
+	uint32_t abi_major;          /* the major the plugin speaks */
+	uint32_t abi_minor;          /* the minor it was built against */
+	uint32_t signature;          /* the plugin's CDH_ABI_SIGNATURE */
 	const struct cdh_plugin_desc *desc;
+	uint32_t abi_minor_required; /* the oldest host minor it works with */
+	uint32_t reserved;
 };
+
+/* The sizes of the negotiation structs in 1.0: every 1.x peer offers at
+ * least these, so their fields are always there to read and write. */
+#define CDH_NEGOTIATE_IN_SIZE_1_0                                              \
+	(offsetof(struct cdh_negotiate_in, api) + sizeof(void *))
+#define CDH_NEGOTIATE_OUT_SIZE_1_0                                             \
+	(offsetof(struct cdh_negotiate_out, reserved) + sizeof(uint32_t))
+
+/* True when the host's answer struct has room for `field` (added in some 1.N). */
+#define CDH_NEGOTIATE_OUT_HAS(out, field)                                      \
+	(offsetof(struct cdh_negotiate_out, field) + sizeof((out)->field) <=   \
+	 (out)->struct_size)
+
+/*
+ * The minor a plugin REQUIRES (Vulkan's apiVersion): define it before
+ * including this header when the plugin cannot work without host functions
+ * or behaviour of that minor. A plugin that calls newer host functions only
+ * behind CDH_HOST_HAS leaves it at 0 and loads on every 1.x host.
+ */
+#ifndef CDH_PLUGIN_REQUIRED_MINOR
+#define CDH_PLUGIN_REQUIRED_MINOR 0
+#endif
 
 typedef int32_t (*cdh_plugin_entry_fn)(const struct cdh_negotiate_in *in,
 					struct cdh_negotiate_out *out);
@@ -334,9 +369,13 @@ typedef int32_t (*cdh_plugin_entry_fn)(const struct cdh_negotiate_in *in,
  * CDH_PLUGIN_DEFINE(desc, api_var): defines the exported entry point.
  * `desc` is the plugin's static struct cdh_plugin_desc; `api_var` is a
  * `const struct cdh_host_api *` variable of the plugin's that receives the
- * host table. The plugin's answer is always its compiled constants; it
- * refuses a host of another major or signature, and the host refuses a
- * plugin built for a newer minor than its own.
+ * host table. The plugin's answer is always its compiled constants: the
+ * major, the minor it was built against, CDH_PLUGIN_REQUIRED_MINOR, its
+ * signature. It refuses a host of another major or signature. The host
+ * refuses a plugin that requires a newer minor than its own, and speaks to
+ * any other at min(plugin's minor, host's minor): it reads no op the plugin
+ * defines past that minor, and the plugin calls no host function past it
+ * (CDH_HOST_HAS says which exist).
  */
 #define CDH_PLUGIN_DEFINE(desc_var_, api_var_)                                 \
 	CDH_EXPORT int32_t cdh_plugin_entry(const struct cdh_negotiate_in *in, \
@@ -345,12 +384,16 @@ typedef int32_t (*cdh_plugin_entry_fn)(const struct cdh_negotiate_in *in,
 					    struct cdh_negotiate_out *out)     \
 	{                                                                      \
 		if (in == NULL || out == NULL ||                               \
-		    out->struct_size < sizeof(struct cdh_negotiate_out))       \
+		    in->struct_size < CDH_NEGOTIATE_IN_SIZE_1_0 ||             \
+		    out->struct_size < CDH_NEGOTIATE_OUT_SIZE_1_0)             \
 			return CDH_E_ABI;                                      \
+		/* The 1.0 fields fit every 1.x host; later ones are written   \
+		 * only when CDH_NEGOTIATE_OUT_HAS(out, field). */             \
 		out->abi_major = CDH_ABI_MAJOR;                                \
 		out->abi_minor = CDH_ABI_MINOR;                                \
 		out->signature = CDH_ABI_SIGNATURE;                            \
 		out->desc = &(desc_var_);                                      \
+		out->abi_minor_required = CDH_PLUGIN_REQUIRED_MINOR;           \
 		if (in->abi_major != CDH_ABI_MAJOR ||                          \
 		    in->signature != CDH_ABI_SIGNATURE || in->api == NULL)     \
 			return CDH_E_ABI;                                      \
