@@ -39,12 +39,37 @@
  *    ops->destroy.
  *
  * THREADS
- *  - cdh_plugin_entry, init, shutdown, validate_config, create, agent_name,
- *    reconfigure and destroy run on the host's control thread, never
- *    concurrently with another call into the same plugin.
- *  - refresh runs on a worker thread; never twice at once for the same
- *    (instance, agent), but different instances and agents may refresh in
- *    parallel, so plugin-global state is immutable after init or locked.
+ *  The host has one control thread and a pool of refresh workers.
+ *  - Control thread: cdh_plugin_entry, init, shutdown, validate_config,
+ *    create, reconfigure, destroy, describe and verify. These never run
+ *    concurrently with one another, but they DO run while other instances of
+ *    the same plugin refresh on workers: a reload validates and creates new
+ *    instances, and destroys changed or removed ones, without stopping the
+ *    rest. So a plugin's global state is immutable after init, or locked.
+ *  - Worker threads: refresh, and agent_name just before it. refresh never
+ *    runs twice at once for the same (instance, agent); different agents of
+ *    one instance and different instances refresh in parallel.
+ *  - agent_name may also be called on the control thread while that very
+ *    instance refreshes: it reads only what create set.
+ *  - destroy never overlaps a refresh (nor a worker's agent_name) of that
+ *    instance: the host cancels its refreshes and waits for them to return
+ *    first. describe is called only between create and the instance's first
+ *    refresh; reconfigure and verify never while it refreshes.
+ *  - shutdown runs once the plugin's last instance was destroyed. A replaced
+ *    .so is loaded as a separate copy (its own globals): its entry and init
+ *    run while the old copy's instances may still refresh.
+ *  - cdh_plugin_entry may also run in a short-lived child process (the
+ *    host's crash probe) before the real load: it fills `out`, keeps `api`,
+ *    and does nothing else.
+ *  Host functions, by thread:
+ *  - log, monotonic_ns, strerror: any thread, any time after negotiation.
+ *  - cfg_* and config_diag: only during the call that was handed the node
+ *    (validate_config, create, reconfigure), on the control thread.
+ *  - is_cancelled, deadline_ns: any thread, during the refresh call that was
+ *    handed the cdh_refresh. emit_record, scope_result, count_request, gauge:
+ *    during that call, from one thread at a time (the host does not lock
+ *    them; a plugin with threads of its own serialises these calls).
+ *  Rules for plugins:
  *  - A plugin starts no thread that outlives destroy/shutdown, never calls
  *    exit/_exit/abort, installs no signal handler or atexit handler, creates
  *    no pthread key with a destructor, and never calls curl_global_*: the host

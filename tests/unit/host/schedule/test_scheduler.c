@@ -544,6 +544,48 @@ static void retiring_a_running_account_cancels_and_waits(void **state)
 	assert_int_equal(f->results, 0); /* a retired agent reports nothing */
 }
 
+/* What cdh_plugin.h THREADS promises: an instance is retired (then
+ * destroyed) while another instance of the same plugin keeps refreshing,
+ * and never while a refresh of its own runs. */
+static void on_idle_checks_its_instance_is_idle(void *ctx,
+						struct cdh_account *account)
+{
+	struct fixture *f = ctx;
+	struct fake *fk = account->instance;
+
+	assert_int_equal(atomic_load(&fk->active), 0);
+	on_idle(f, account);
+}
+
+static void one_instance_retires_while_another_refreshes(void **state)
+{
+	struct fixture *f = *state;
+	struct fake other_fake;
+	struct cdh_account other = f->account;
+
+	fake_init(&other_fake);
+	atomic_store(&f->fake.hold, 1);
+	atomic_store(&other_fake.hold, 1);
+	add(f, INTERVAL_MS, 1);
+	other.instance = &other_fake;
+	other.agent_count = 1;
+	assert_int_equal(cdh_scheduler_add(f->sched, &other), 0);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 1);
+	while (atomic_load(&other_fake.calls) < 1)
+		sleep_ms(1);
+	cdh_scheduler_retire(f->sched, &other, on_idle_checks_its_instance_is_idle, f);
+	reap_until(f, &f->idle, 1);
+	assert_ptr_equal(f->idle_account, &other);
+	assert_int_equal(atomic_load(&other_fake.saw_cancel), 1);
+	/* The first instance was not disturbed: still refreshing. */
+	assert_int_equal(atomic_load(&f->fake.active), 1);
+	assert_int_equal(atomic_load(&f->fake.saw_cancel), 0);
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 1);
+	assert_ptr_equal(f->last_account, &f->account);
+}
+
 /* ---- draining and freeing ---- */
 
 static void drain_returns_zero_once_runs_end(void **state)
@@ -625,6 +667,7 @@ int main(void)
 	    T(a_success_is_state_ok_and_a_transient_one_backoff),
 	    T(retiring_an_idle_account_calls_on_idle_at_once),
 	    T(retiring_a_running_account_cancels_and_waits),
+	    T(one_instance_retires_while_another_refreshes),
 	    T(drain_returns_zero_once_runs_end),
 	    T(drain_returns_what_still_runs_on_timeout),
 	    T(free_cancels_and_joins_runs_in_flight),
