@@ -86,7 +86,6 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -96,12 +95,13 @@ extern "C" {
 #define CDH_ABI_MINOR 0
 
 /*
- * Build signature: the sizes a plugin and host must agree on, packed one byte
- * each (pointer, long, time_t, size_t), as nginx's NGX_MODULE_SIGNATURE does.
+ * Build signature: the sizes of the types that cross the boundary whose size
+ * is not fixed, packed one byte each (pointer, size_t), as nginx's
+ * NGX_MODULE_SIGNATURE does. No long nor time_t crosses it, so neither is in
+ * it: a 64-bit time_t rebuild (Debian's transition) refuses no plugin.
  */
 #define CDH_ABI_SIGNATURE                                                      \
-	((uint32_t)((sizeof(void *) << 24) | (sizeof(long) << 16) |              \
-		    (sizeof(time_t) << 8) | sizeof(size_t)))
+	((uint32_t)((sizeof(void *) << 8) | sizeof(size_t)))
 
 #define CDH_PLUGIN_ENTRY_SYMBOL "cdh_plugin_entry"
 #define CDH_PLUGIN_MAGIC 0x43444850u /* "CDHP" */
