@@ -89,9 +89,9 @@ SIZE(cdh_negotiate_out, 32);
 _Static_assert(CDH_NEGOTIATE_OUT_SIZE_1_0 == 32, "1.0 answer size");
 _Static_assert(CDH_NEGOTIATE_IN_SIZE_1_0 == 24, "1.0 offer size");
 
-static void dummy_log(int32_t level, const char *who, const char *fmt, ...)
+static void dummy_log(int32_t level, const char *who, const char *msg)
 {
-	(void)level, (void)who, (void)fmt;
+	(void)level, (void)who, (void)msg;
 }
 
 /* An older host's table ends before newer functions: HAS must say so. */

@@ -34,7 +34,9 @@
  *    a plugin copies what it keeps (config strings die with the config).
  *  - Data a plugin hands the host goes through host callbacks that COPY
  *    (emit_record, scope_result, log, config_diag); nothing is freed across
- *    the boundary. Whoever allocates frees.
+ *    the boundary. Whoever allocates frees. Text goes as finished strings:
+ *    no host function takes a format (cdh_logf and cdh_config_diagf format
+ *    in the plugin).
  *  - Instances are opaque to the host: created by ops->create, freed only by
  *    ops->destroy.
  *
@@ -84,8 +86,10 @@
 #ifndef CDH_PLUGIN_H
 #define CDH_PLUGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -167,9 +171,9 @@ struct cdh_host_api {
 	uint32_t struct_size;
 	uint32_t abi_minor; /* the host's minor version */
 
-	/* Log one line. `who` names what it concerns (an account), or NULL. */
-	void (*log)(int32_t level, const char *who, const char *fmt, ...)
-		CDH_PRINTF(3, 4);
+	/* Log one line. `who` names what it concerns (an account), or NULL;
+	 * `msg` is the finished text, never a format (cdh_logf formats). */
+	void (*log)(int32_t level, const char *who, const char *msg);
 	/* Nanoseconds from a monotonic clock. */
 	uint64_t (*monotonic_ns)(void);
 	/* Human text for a CDH_* code; static storage. */
@@ -196,10 +200,11 @@ struct cdh_host_api {
 	/*
 	 * Report a problem with a node; the host prefixes "file:line: ".
 	 * level CDH_LOG_ERROR makes the config invalid when validate_config
-	 * returns, CDH_LOG_WARN only warns.
+	 * returns, CDH_LOG_WARN only warns. `msg` is the finished text, never a
+	 * format (cdh_config_diagf formats).
 	 */
 	void (*config_diag)(const struct cdh_config_node *node, int32_t level,
-			    const char *fmt, ...) CDH_PRINTF(3, 4);
+			    const char *msg);
 
 	/* --- refresh context --- */
 	/* Non-zero once the host wants this refresh to stop (shutdown, reload,
@@ -243,6 +248,50 @@ struct cdh_host_api {
 	 offsetof(struct cdh_host_api, fn) + sizeof((api)->fn) <=             \
 		 (api)->struct_size &&                                          \
 	 (api)->fn != NULL)
+
+/*
+ * Plugin-side formatting for log and config_diag: the text is formatted in
+ * the plugin, into a bounded buffer (longer text is cut at
+ * CDH_MESSAGE_MAX - 1 bytes), and the host gets the finished string, so no
+ * plugin format string ever reaches the host's printf.
+ */
+#define CDH_MESSAGE_MAX 1024
+
+static inline void cdh_logf(const struct cdh_host_api *api, int32_t level,
+			    const char *who, const char *fmt, ...)
+	CDH_PRINTF(4, 5);
+static inline void cdh_logf(const struct cdh_host_api *api, int32_t level,
+			    const char *who, const char *fmt, ...)
+{
+	char msg[CDH_MESSAGE_MAX];
+	va_list ap;
+
+	if (api == NULL || api->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	api->log(level, who, msg);
+}
+
+static inline void cdh_config_diagf(const struct cdh_host_api *api,
+				    const struct cdh_config_node *node,
+				    int32_t level, const char *fmt, ...)
+	CDH_PRINTF(4, 5);
+static inline void cdh_config_diagf(const struct cdh_host_api *api,
+				    const struct cdh_config_node *node,
+				    int32_t level, const char *fmt, ...)
+{
+	char msg[CDH_MESSAGE_MAX];
+	va_list ap;
+
+	if (api == NULL || api->config_diag == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	api->config_diag(node, level, msg);
+}
 
 /* What create() hands back. */
 struct cdh_instance_info {
