@@ -10,7 +10,8 @@
  *     retype or remove a field. A new field means a new minor version and a
  *     comment "since 1.N" beside it.
  *  2. Every struct that crosses the boundary starts with uint32_t struct_size,
- *     set to sizeof() by whoever fills it. The receiver zero-fills a local copy
+ *     set to sizeof() by whoever fills it (the negotiation answer's by the
+ *     host, whose struct it is). The receiver zero-fills a local copy
  *     and copies min(struct_size, sizeof(own struct)) bytes, so fields a peer
  *     does not know read as 0/NULL ("not provided").
  *  3. Only fixed-width integers, size_t, UTF-8 NUL-terminated const char *,
@@ -19,6 +20,9 @@
  *     Enumerated values are #defines carried in int32_t.
  *  4. A plugin calls a host function added after 1.0 only when
  *     CDH_HOST_HAS(api, fn) is true.
+ *  5. tests/abi/frozen/v1.0/cdh_plugin.h is this header as 1.0 was released.
+ *     It is never edited (ctest abi.frozen_sha256 pins it); fixture plugins
+ *     built from it prove that 1.0 plugins keep loading.
  *
  * NEGOTIATION
  *  The host offers its major, the highest minor it speaks and its build
@@ -79,9 +83,19 @@
  *    plugin never unloads libcurl or its TLS library.
  *
  * ERRORS
- *  Every op returns int32_t: CDH_OK or one of the CDH_E_* codes below, which
- *  the scheduler acts on. Human detail goes into the caller's errbuf (always
- *  NUL-terminated by the callee when errlen > 0). No secret ever goes there.
+ *  Every op returns int32_t: CDH_OK or one of the CDH_E_* codes below. Human
+ *  detail goes into the caller's errbuf (always NUL-terminated by the callee
+ *  when errlen > 0). No secret ever goes there. What the scheduler does with
+ *  a refresh's result, per agent (GET /health shows it as "state"):
+ *  - CDH_OK: the next run one interval later ("ok").
+ *  - CDH_E_TRANSIENT: back off, the wait doubling from the interval up to a
+ *    cap, and retry ("backoff").
+ *  - CDH_E_CONFIG: no retry until the account's config changes; a reload
+ *    that changes the account recreates it, and it runs at once
+ *    ("config-error").
+ *  - CDH_E_FATAL: the agent is disabled until the next reload ("disabled").
+ *  - CDH_E_CANCELLED: not a failure; the next run one interval later.
+ *  - CDH_E_NOMEM, and any code this list does not name: as CDH_E_TRANSIENT.
  */
 #ifndef CDH_PLUGIN_H
 #define CDH_PLUGIN_H
@@ -122,7 +136,7 @@ extern "C" {
 #define CDH_OK 0
 #define CDH_E_TRANSIENT (-1) /* network or registry trouble: back off, retry */
 #define CDH_E_CONFIG (-2)    /* bad configuration: no retry until it changes */
-#define CDH_E_FATAL (-3)     /* the instance cannot work: disable it */
+#define CDH_E_FATAL (-3)     /* the agent cannot work: disabled until a reload */
 #define CDH_E_CANCELLED (-4) /* stopped by the host's cancel request */
 #define CDH_E_NOMEM (-5)     /* allocation failed */
 #define CDH_E_ABI (-6)       /* ABI negotiation refused */
@@ -411,7 +425,7 @@ struct cdh_negotiate_out {
 	uint32_t signature;          /* the plugin's CDH_ABI_SIGNATURE */
 	const struct cdh_plugin_desc *desc;
 	uint32_t abi_minor_required; /* the oldest host minor it works with */
-	uint32_t reserved;
+	uint32_t reserved;           /* 0 */
 };
 
 /* The sizes of the negotiation structs in 1.0: every 1.x peer offers at
