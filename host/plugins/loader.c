@@ -171,8 +171,7 @@ static int check_answer(struct cdh_plugin_slot *slot,
  */
 static size_t desc_size_at(uint32_t minor)
 {
-	(void)minor; /* 1.0 is the only minor so far */
-	return sizeof(struct cdh_plugin_desc);
+	return minor == 0 ? DESC_V1_SIZE : sizeof(struct cdh_plugin_desc);
 }
 
 static size_t ops_size_at(uint32_t minor)
