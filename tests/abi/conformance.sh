@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The host meets every kind of plugin a plugin directory can hold, and stays
-# up: the real plugin and the frozen 1.0 fixture load, everything else is
-# refused with its reason, and a refresh through the frozen ABI reaches the
-# store. Usage: conformance.sh CDHOST DOCKER_REGISTRY_SO FIXTURE_DIR CRASH_SO
+# up: the real plugin and the frozen 1.0 fixture load, and so does a fixture
+# built against a newer minor that requires 1.0 (speaking the host's minor);
+# one requiring a newer minor is refused with "requires ABI 1.N, this host
+# speaks 1.M"; everything else is refused with its reason; and a refresh
+# through the frozen ABI, by both loading fixtures, reaches the store. Usage: conformance.sh CDHOST DOCKER_REGISTRY_SO FIXTURE_DIR CRASH_SO
 set -uo pipefail
 cdhost=$1 plugin=$2 fixtures=$3 crash=$4
 work=$(mktemp -d)
@@ -31,6 +33,11 @@ echo "$out"
 expect_line "$out" docker_registry.so ready "docker_registry"
 expect_line "$out" fixture_v1.so ready "fixture_v1"
 expect_line "$out" fixture_built_newer.so ready "fixture_built_newer"
+# It speaks the host's minor (the real plugin's, built against this header),
+# not the 1.9 it was built against.
+abi_of() { grep -F "/$1" <<<"$out" | awk '{print $3}'; }
+[ "$(abi_of fixture_built_newer.so)" = "$(abi_of docker_registry.so)" ] \
+  || fail "built-newer fixture speaks $(abi_of fixture_built_newer.so), host $(abi_of docker_registry.so)"
 expect_line "$out" fixture_requires_newer.so refused "plugin fixture_requires_newer requires ABI 1.9, this host speaks 1."
 expect_line "$out" fixture_newer_major.so refused "speaks ABI 2, this host speaks 1"
 expect_line "$out" fixture_bad_signature.so refused "build signature"

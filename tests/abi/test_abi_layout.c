@@ -109,6 +109,19 @@ static void host_has_respects_struct_size(void **state)
 	assert_false(CDH_HOST_HAS((const struct cdh_host_api *)NULL, log));
 }
 
+/* A host's answer struct of the 1.0 size has room for every 1.0 field. */
+static void negotiate_out_has_respects_the_hosts_size(void **state)
+{
+	struct cdh_negotiate_out out = { 0 };
+
+	(void)state;
+	out.struct_size = CDH_NEGOTIATE_OUT_SIZE_1_0;
+	assert_true(CDH_NEGOTIATE_OUT_HAS(&out, abi_minor_required));
+	out.struct_size = offsetof(struct cdh_negotiate_out, abi_minor_required);
+	assert_false(CDH_NEGOTIATE_OUT_HAS(&out, abi_minor_required));
+	assert_true(CDH_NEGOTIATE_OUT_HAS(&out, desc));
+}
+
 static void signature_encodes_type_sizes(void **state)
 {
 	(void)state;
@@ -122,6 +135,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(host_has_respects_struct_size),
+		cmocka_unit_test(negotiate_out_has_respects_the_hosts_size),
 		cmocka_unit_test(signature_encodes_type_sizes),
 	};
 
