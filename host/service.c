@@ -169,6 +169,9 @@ static int apply_generation(struct service *sv, const struct cdh_config *config,
 	free(old.items);
 	free(before);
 	publish_directory(sv);
+	/* A reload is what re-enables agents a CDH_E_FATAL disabled. */
+	if (cdh_scheduler_revive(sv->sched, cdh_monotonic_ns()))
+		cdh_log(CDH_LOG_INFO, NULL, "reload: disabled agents run again");
 	return 0;
 }
 

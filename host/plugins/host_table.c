@@ -116,10 +116,22 @@ const char *cdh_strerror(int32_t code)
 	}
 }
 
+/* The table takes finished strings: a plugin's text is never a format. */
+static void table_log(int32_t level, const char *who, const char *msg)
+{
+	cdh_log(level, who, "%s", msg ? msg : "");
+}
+
+static void table_config_diag(const struct cdh_config_node *node, int32_t level,
+			      const char *msg)
+{
+	cdh_cfg_diag(node, level, "%s", msg ? msg : "");
+}
+
 static const struct cdh_host_api api = {
 	.struct_size = sizeof(struct cdh_host_api),
 	.abi_minor = CDH_ABI_MINOR,
-	.log = cdh_log,
+	.log = table_log,
 	.monotonic_ns = cdh_monotonic_ns,
 	.strerror = cdh_strerror,
 	.cfg_type = cdh_cfg_type,
@@ -131,7 +143,7 @@ static const struct cdh_host_api api = {
 	.cfg_string = cdh_cfg_string,
 	.cfg_int = cdh_cfg_int,
 	.cfg_bool = cdh_cfg_bool,
-	.config_diag = cdh_cfg_diag,
+	.config_diag = table_config_diag,
 	.is_cancelled = cdh_refresh_is_cancelled,
 	.deadline_ns = cdh_refresh_deadline,
 	.emit_record = cdh_refresh_emit,

@@ -17,6 +17,8 @@
 /* The size of the 1.0 structs: anything smaller is not a v1 plugin. */
 #define DESC_V1_SIZE (offsetof(struct cdh_plugin_desc, ops) + sizeof(void *))
 #define OPS_V1_SIZE (offsetof(struct cdh_plugin_ops, destroy) + sizeof(void *))
+/* What ABI 1.0 defines of the ops table (optional ops included). */
+#define OPS_1_0_SIZE (offsetof(struct cdh_plugin_ops, verify) + sizeof(void *))
 
 #ifndef CDH_INSTALL_PLUGIN_DIR
 #define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
@@ -123,15 +125,27 @@ static void copy_sized(void *dst, size_t dst_size, const void *src,
 	memcpy(dst, src, src_size < dst_size ? src_size : dst_size);
 }
 
+/* The plugin's name for messages: its descriptor's, if it looks like one. */
+static const char *answer_name(const struct cdh_negotiate_out *out)
+{
+	if (out->desc && out->desc->magic == CDH_PLUGIN_MAGIC && out->desc->name)
+		return out->desc->name;
+	return "(unnamed)";
+}
+
 static int check_answer(struct cdh_plugin_slot *slot,
 			const struct cdh_negotiate_out *out, int32_t rc)
 {
 	if (out->abi_major != CDH_ABI_MAJOR)
 		refuse(slot, "speaks ABI %u, this host speaks %u",
 		       out->abi_major, CDH_ABI_MAJOR);
-	else if (out->abi_minor > CDH_ABI_MINOR)
-		refuse(slot, "built for ABI 1.%u, newer than this host's 1.%u",
-		       out->abi_minor, CDH_ABI_MINOR);
+	else if (out->abi_minor_required > CDH_ABI_MINOR)
+		refuse(slot, "plugin %s requires ABI %u.%u, this host speaks %u.%u",
+		       answer_name(out), CDH_ABI_MAJOR, out->abi_minor_required,
+		       CDH_ABI_MAJOR, CDH_ABI_MINOR);
+	else if (out->abi_minor_required > out->abi_minor)
+		refuse(slot, "requires ABI 1.%u but was built against 1.%u",
+		       out->abi_minor_required, out->abi_minor);
 	else if (out->signature != CDH_ABI_SIGNATURE)
 		refuse(slot, "build signature %#x differs from the host's %#x",
 		       out->signature, CDH_ABI_SIGNATURE);
@@ -145,12 +159,33 @@ static int check_answer(struct cdh_plugin_slot *slot,
 	return -1;
 }
 
+/*
+ * How much of the plugin's descriptor and ops table exists at ABI 1.`minor`
+ * (the minor both sides speak): the host reads no further, whatever the
+ * plugin's struct_size says. Each new minor adds its case here.
+ */
+static size_t desc_size_at(uint32_t minor)
+{
+	return minor == 0 ? DESC_V1_SIZE : sizeof(struct cdh_plugin_desc);
+}
+
+static size_t ops_size_at(uint32_t minor)
+{
+	return minor == 0 ? OPS_1_0_SIZE : sizeof(struct cdh_plugin_ops);
+}
+
+static uint32_t min_u32(uint32_t a, uint32_t b)
+{
+	return a < b ? a : b;
+}
+
 static int check_descriptor(struct cdh_plugin_slot *slot,
 			    const struct cdh_plugin_desc *desc)
 {
 	const char *missing;
 
-	copy_sized(&slot->desc, sizeof(slot->desc), desc, desc->struct_size);
+	copy_sized(&slot->desc, sizeof(slot->desc), desc,
+		   min_u32(desc->struct_size, (uint32_t)desc_size_at(slot->abi_minor)));
 	if (!desc->name || !desc->version || !desc->config_section ||
 	    !desc->ops) {
 		refuse(slot, "descriptor lacks name, version, config_section or ops");
@@ -160,7 +195,9 @@ static int check_descriptor(struct cdh_plugin_slot *slot,
 		refuse(slot, "ops table too small (%u bytes)", desc->ops->struct_size);
 		return -1;
 	}
-	copy_sized(&slot->ops, sizeof(slot->ops), desc->ops, desc->ops->struct_size);
+	copy_sized(&slot->ops, sizeof(slot->ops), desc->ops,
+		   min_u32(desc->ops->struct_size,
+			   (uint32_t)ops_size_at(slot->abi_minor)));
 	missing = missing_required_op(&slot->ops);
 	if (missing) {
 		refuse(slot, "missing required op '%s'", missing);
@@ -200,7 +237,8 @@ static int open_and_negotiate(struct cdh_plugin_slot *slot, const char *file)
 	out.struct_size = sizeof(out);
 	rc = entry(&in, &out);
 	slot->abi_major = out.abi_major;
-	slot->abi_minor = out.abi_minor;
+	/* A plugin built against a newer minor speaks this host's. */
+	slot->abi_minor = min_u32(out.abi_minor, CDH_ABI_MINOR);
 	if (check_answer(slot, &out, rc) != 0)
 		return -1;
 	return check_descriptor(slot, out.desc);

@@ -21,9 +21,10 @@ struct cdh_plugin_slot {
 	char *path;       /* the file in the plugin directory */
 	int ready;        /* 1: negotiated and initialised */
 	char error[512];  /* why it was refused, when !ready */
-	uint32_t abi_major, abi_minor;
+	uint32_t abi_major, abi_minor; /* spoken: min(plugin's minor, host's) */
 	struct cdh_plugin_desc desc; /* copied; strings point into the plugin */
-	struct cdh_plugin_ops ops;   /* copied, zero-filled past struct_size */
+	struct cdh_plugin_ops ops;   /* copied, zero-filled past struct_size and
+				      * past what abi_minor defines */
 	void *handle;
 	char *copy_path;  /* the private copy that was mapped */
 	int superseded;   /* a newer load of the same file serves; still initialised */

@@ -7,6 +7,14 @@
 #include "util/log.h"
 #include "store/refresh.h"
 
+const char *cdh_agent_state_name(int state)
+{
+	static const char *const names[] = { "ok", "backoff", "config-error",
+					      "disabled" };
+
+	return state >= 0 && state <= CDH_AGENT_DISABLED ? names[state] : "ok";
+}
+
 static void log_summary(const struct cdh_account *account,
 			const struct cdh_run_summary *s)
 {
@@ -120,9 +128,11 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		rc = CDH_E_NOMEM;
 	}
+	/* The store's trouble (a full disk, a locked file) is the host's and may
+	 * pass: transient, never a reason to disable the plugin's agent. */
 	if (rc == CDH_OK &&
 	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
-		rc = CDH_E_FATAL;
+		rc = CDH_E_TRANSIENT;
 	if (rc == CDH_OK && !refresh->partial) /* partial: the rest is unknown */
 		count_stored(refresh, store, s);
 	s->scopes = refresh->scope_count;

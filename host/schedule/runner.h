@@ -19,9 +19,23 @@ struct cdh_type_count {
 	uint64_t count;
 };
 
+/*
+ * What the scheduler made of an agent's last run (its /health "state"):
+ * running on its interval, backing off after transient failures, parked
+ * until its account's config changes, or disabled until a reload.
+ */
+#define CDH_AGENT_OK 0
+#define CDH_AGENT_BACKOFF 1
+#define CDH_AGENT_CONFIG_ERROR 2
+#define CDH_AGENT_DISABLED 3
+
+/* "ok", "backoff", "config-error", "disabled". */
+const char *cdh_agent_state_name(int state);
+
 struct cdh_run_summary {
 	char agent[512];
-	int32_t result;       /* the plugin's return, or CDH_E_FATAL if not stored */
+	int32_t result;       /* the plugin's return, or the host's own failure */
+	int state;            /* CDH_AGENT_*: set by the scheduler before on_result */
 	size_t scopes;        /* scopes reported */
 	size_t failed_scopes; /* of which failed (kept their old records) */
 	size_t records;

@@ -25,6 +25,7 @@ struct agent {
 	uint64_t interval_ns;
 	uint64_t due_ns;
 	unsigned failures;      /* consecutive failed runs, for backoff */
+	int state;              /* CDH_AGENT_*, from the last run */
 	int running;            /* queued or refreshing */
 	int retired;
 	atomic_int cancel;      /* set to stop its run in flight */
@@ -359,28 +360,78 @@ int cdh_scheduler_fd(const struct cdh_scheduler *s)
 	return s->event_fd;
 }
 
-/* When the agent runs next: its interval, or a capped exponential backoff. */
+/* Parked agents (a config error, disabled) are never due. */
+#define PARKED UINT64_MAX
+
+/* collectd's rule: each failure doubles the wait, up to the cap. */
+static uint64_t backoff_delay(const struct cdh_scheduler *s, const struct agent *a)
+{
+	uint64_t cap = s->opts.backoff_cap_ns;
+	unsigned shift = a->failures < 32 ? a->failures : 32;
+
+	if (cap < a->interval_ns)
+		cap = a->interval_ns;
+	return a->interval_ns > (cap >> shift) ? cap : a->interval_ns << shift;
+}
+
+/*
+ * When the agent runs next, from the class of its result as cdh_plugin.h
+ * documents it: OK (and CANCELLED) on its interval; CONFIG parked until the
+ * account's config changes (a changed account is a new account, so only an
+ * unchanged one stays parked); FATAL parked until a reload
+ * (cdh_scheduler_revive); TRANSIENT and every other code back off.
+ */
 static void plan_next(struct cdh_scheduler *s, struct agent *a, uint64_t now)
 {
-	const struct cdh_run_summary *r = &a->summary;
-	uint64_t delay = a->interval_ns, cap = s->opts.backoff_cap_ns;
-	unsigned shift;
+	struct cdh_run_summary *r = &a->summary;
 
 	if ((double)a->interval_ns / 1e9 < r->seconds)
 		cdh_log(CDH_LOG_WARN, a->account->name,
 			"%s: refresh took %.1f s, longer than its %.0f s interval",
 			r->agent, r->seconds, (double)a->interval_ns / 1e9);
-	if (r->result == CDH_OK || r->result == CDH_E_CANCELLED) {
+	switch (r->result) {
+	case CDH_OK:
+	case CDH_E_CANCELLED:
 		a->failures = 0;
-	} else {
-		/* collectd's rule: each failure doubles the wait, up to the cap. */
+		a->state = CDH_AGENT_OK;
+		a->due_ns = now + a->interval_ns;
+		break;
+	case CDH_E_CONFIG:
+		a->state = CDH_AGENT_CONFIG_ERROR;
+		a->due_ns = PARKED;
+		cdh_log(CDH_LOG_ERROR, a->account->name,
+			"%s: not retried until the account's configuration changes",
+			r->agent);
+		break;
+	case CDH_E_FATAL:
+		a->state = CDH_AGENT_DISABLED;
+		a->due_ns = PARKED;
+		cdh_log(CDH_LOG_ERROR, a->account->name,
+			"%s: disabled until the next reload", r->agent);
+		break;
+	default: /* TRANSIENT, NOMEM, and codes this host does not know */
 		a->failures++;
-		shift = a->failures < 32 ? a->failures : 32;
-		if (cap < a->interval_ns)
-			cap = a->interval_ns;
-		delay = a->interval_ns > (cap >> shift) ? cap : a->interval_ns << shift;
+		a->state = CDH_AGENT_BACKOFF;
+		a->due_ns = now + backoff_delay(s, a);
+		break;
 	}
-	a->due_ns = now + delay;
+	r->state = a->state;
+}
+
+size_t cdh_scheduler_revive(struct cdh_scheduler *s, uint64_t now)
+{
+	size_t i, revived = 0;
+
+	for (i = 0; i < s->count; i++) {
+		struct agent *a = s->agents[i];
+
+		if (a->state != CDH_AGENT_DISABLED || a->running || a->retired)
+			continue;
+		a->failures = 0;
+		a->due_ns = now;
+		revived++;
+	}
+	return revived;
 }
 
 void cdh_scheduler_reap(struct cdh_scheduler *s)
@@ -402,9 +453,9 @@ void cdh_scheduler_reap(struct cdh_scheduler *s)
 		s->running--;
 		if (a->retired)
 			continue;
+		plan_next(s, a, cdh_monotonic_ns());
 		if (s->opts.on_result)
 			s->opts.on_result(s->opts.ctx, a->account, &a->summary);
-		plan_next(s, a, cdh_monotonic_ns());
 	}
 	finish_retirements(s);
 }

@@ -1,8 +1,10 @@
 /*
  * scheduler - runs every agent of every account on its own interval on a pool
  * of worker threads: first run soon after it is added (with jitter), then
- * every interval, backing off exponentially (capped) after failures, never
- * two runs of one agent at once. Everything but the workers' refreshes runs
+ * every interval, backing off exponentially (capped) after transient
+ * failures, never two runs of one agent at once. An agent whose run fails
+ * with CDH_E_CONFIG is parked until its account is replaced (its config
+ * changed); one failing with CDH_E_FATAL is parked until the next reload. Everything but the workers' refreshes runs
  * on the control thread that owns the scheduler.
  */
 #ifndef CDH_SCHEDULER_H
@@ -23,7 +25,8 @@ struct cdh_scheduler_options {
 	uint64_t backoff_cap_ns;       /* longest delay after failures */
 	uint64_t jitter_ns;            /* first runs spread over [0, jitter) */
 	struct cdh_store *store;       /* borrowed; outlives the scheduler */
-	/* Called on the control thread after each run (from reap). */
+	/* Called on the control thread after each run (from reap), with the
+	 * summary's state set to what the scheduler made of the result. */
 	void (*on_result)(void *ctx, const struct cdh_account *account,
 			  const struct cdh_run_summary *summary);
 	void *ctx;
@@ -51,6 +54,13 @@ void cdh_scheduler_retire(struct cdh_scheduler *sched,
 
 /* Starts every due agent; returns ms until the next one is due (-1: none). */
 int64_t cdh_scheduler_dispatch(struct cdh_scheduler *sched, uint64_t now_ns);
+
+/*
+ * A reload happened: agents disabled by CDH_E_FATAL are due again at `now`.
+ * Returns how many. Agents parked by CDH_E_CONFIG stay parked: their account
+ * did not change, or it would have been replaced.
+ */
+size_t cdh_scheduler_revive(struct cdh_scheduler *sched, uint64_t now_ns);
 
 /* Readable when finished runs wait for cdh_scheduler_reap. */
 int cdh_scheduler_fd(const struct cdh_scheduler *sched);

@@ -148,6 +148,14 @@ static json_object *agent_json(const struct agent_status *a)
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "agent", json_object_new_string(a->last.agent));
+	/* What the scheduler does with it now, and why when it is not "ok". */
+	json_object_object_add(o, "state", json_object_new_string(
+					       cdh_agent_state_name(a->last.state)));
+	if (a->last.state != CDH_AGENT_OK)
+		json_object_object_add(o, "stateMessage",
+				       json_object_new_string(a->last.error[0]
+						? a->last.error
+						: cdh_agent_state_name(a->last.state)));
 	json_object_object_add(o, "lastSuccess", iso_time(a->last_success));
 	json_object_object_add(o, "lastError", iso_time(a->last_error));
 	if (a->last_error)

@@ -1,6 +1,7 @@
 /*
  * status - what /health and /metrics report: per agent the last refresh
- * (result, duration, records, requests by status), per account the last
+ * (result, duration, records, requests by status, and the scheduler's state
+ * for it: ok, backoff, config-error or disabled), per account the last
  * success and last error, and the result of the last reload. One status
  * belongs to one service (service.c creates it and hands it to the
  * scheduler's result callback and the HTTP API). Written on the control

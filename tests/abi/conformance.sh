@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # The host meets every kind of plugin a plugin directory can hold, and stays
-# up: the real plugin and the frozen 1.0 fixture load, everything else is
-# refused with its reason, and a refresh through the frozen ABI reaches the
-# store. Usage: conformance.sh CDHOST DOCKER_REGISTRY_SO FIXTURE_DIR CRASH_SO
+# up: the real plugin and the frozen 1.0 fixture load, and so does a fixture
+# built against a newer minor that requires 1.0 (speaking the host's minor);
+# one requiring a newer minor is refused with "requires ABI 1.N, this host
+# speaks 1.M"; everything else is refused with its reason; and a refresh
+# through the frozen ABI, by both loading fixtures, reaches the store. Usage: conformance.sh CDHOST DOCKER_REGISTRY_SO FIXTURE_DIR CRASH_SO
 set -uo pipefail
 cdhost=$1 plugin=$2 fixtures=$3 crash=$4
 here=$(cd "$(dirname "$0")" && pwd)
@@ -30,7 +32,13 @@ echo "$out"
 [ "$rc" -eq 1 ] || fail "plugins exited $rc, want 1 (some refused)"
 expect_line "$out" docker_registry.so ready "docker_registry"
 expect_line "$out" fixture_v1.so ready "fixture_v1"
-expect_line "$out" fixture_newer_minor.so refused "built for ABI 1.2, newer than this host's 1.1"
+expect_line "$out" fixture_built_newer.so ready "fixture_built_newer"
+# It speaks the host's minor (the real plugin's, built against this header),
+# not the 1.9 it was built against.
+abi_of() { grep -F "/$1" <<<"$out" | awk '{print $3}'; }
+[ "$(abi_of fixture_built_newer.so)" = "$(abi_of docker_registry.so)" ] \
+  || fail "built-newer fixture speaks $(abi_of fixture_built_newer.so), host $(abi_of docker_registry.so)"
+expect_line "$out" fixture_requires_newer.so refused "plugin fixture_requires_newer requires ABI 1.9, this host speaks 1."
 expect_line "$out" fixture_newer_major.so refused "speaks ABI 2, this host speaks 1"
 expect_line "$out" fixture_bad_signature.so refused "build signature"
 expect_line "$out" fixture_missing_op.so refused "missing required op 'refresh'"
@@ -43,11 +51,15 @@ expect_line "$out" writable.so refused "writable by group or others"
 # A refresh through the frozen ABI, stored and queried by the host.
 cat > "$work/cdhost.cfg" <<CFG
 fixture = { accounts = ( { name = "fx"; tags = ["b", "a"]; } ); };
+fixture_newer = { accounts = ( { name = "fxnew"; tags = ["c"]; } ); };
 CFG
 "$cdhost" --config "$work/cdhost.cfg" --plugin-dir "$work/plugins" run --once \
   2>"$work/run.log" || fail "run --once with the 1.0 fixture failed: $(cat "$work/run.log")"
 tags=$("$cdhost" --config "$work/cdhost.cfg" images tags --account fx --repository fixture/repo)
 [ "$tags" = '["a","b"]' ] || fail "tags via the frozen fixture: got $tags"
+# Built against a newer minor, requiring 1.0: loads and refreshes here too.
+tags=$("$cdhost" --config "$work/cdhost.cfg" images tags --account fxnew --repository fixture/repo)
+[ "$tags" = '["c"]' ] || fail "tags via the built-newer fixture: got $tags"
 
 # The 1.0 fixture has no query op (ABI 1.1): its records are served by the
 # host's generic /cache/{provider}/{type}, and it has no routes of its own.

@@ -3,7 +3,11 @@
  * header (frozen/v1.0/cdh_plugin.h); compile definitions turn it into each
  * case the host must handle:
  *   (none)               a complete 1.0 plugin that must keep loading
- *   FIXTURE_NEWER_MINOR  claims a minor newer than the host's: refused
+ *   FIXTURE_BUILT_MINOR=N  answers that it was built against 1.N (what the
+ *                        header of a later minor makes CDH_PLUGIN_DEFINE say):
+ *                        with no requirement it must load and refresh
+ *   FIXTURE_REQUIRED_MINOR=N  requires 1.N (CDH_PLUGIN_REQUIRED_MINOR):
+ *                        refused by a host of an older minor
  *   FIXTURE_NEWER_MAJOR  claims ABI 2: refused
  *   FIXTURE_BAD_SIGNATURE  another build signature: refused
  *   FIXTURE_MISSING_OP   no refresh op: refused
@@ -19,7 +23,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#ifdef FIXTURE_REQUIRED_MINOR
+#define CDH_PLUGIN_REQUIRED_MINOR FIXTURE_REQUIRED_MINOR
+#endif
 #include "cdh_plugin.h"
+
+#ifdef FIXTURE_BUILT_MINOR
+/* The frozen header says 1.0; CDH_PLUGIN_DEFINE expands this where it is
+ * used, so the answer is what a plugin built against 1.N would give. */
+#undef CDH_ABI_MINOR
+#define CDH_ABI_MINOR FIXTURE_BUILT_MINOR
+#endif
 
 static const struct cdh_host_api *host;
 
@@ -146,8 +160,7 @@ __attribute__((constructor)) static void crash_on_load(void)
 }
 #endif
 
-#if defined(FIXTURE_NEWER_MINOR) || defined(FIXTURE_NEWER_MAJOR) || \
-	defined(FIXTURE_BAD_SIGNATURE)
+#if defined(FIXTURE_NEWER_MAJOR) || defined(FIXTURE_BAD_SIGNATURE)
 /* A hand-written entry: what a plugin built for another ABI would answer. */
 CDH_EXPORT int32_t cdh_plugin_entry(const struct cdh_negotiate_in *in,
 				    struct cdh_negotiate_out *out);
@@ -158,9 +171,7 @@ CDH_EXPORT int32_t cdh_plugin_entry(const struct cdh_negotiate_in *in,
 	out->abi_minor = CDH_ABI_MINOR;
 	out->signature = CDH_ABI_SIGNATURE;
 	out->desc = &desc;
-#if defined(FIXTURE_NEWER_MINOR)
-	out->abi_minor = in->abi_minor_max + 1;
-#elif defined(FIXTURE_NEWER_MAJOR)
+#if defined(FIXTURE_NEWER_MAJOR)
 	out->abi_major = CDH_ABI_MAJOR + 1;
 #else
 	out->signature = CDH_ABI_SIGNATURE ^ 0xffu;

@@ -131,11 +131,14 @@ AT(cdh_negotiate_out, abi_major, 4);
 AT(cdh_negotiate_out, abi_minor, 8);
 AT(cdh_negotiate_out, signature, 12);
 AT(cdh_negotiate_out, desc, 16);
-SIZE(cdh_negotiate_out, 24);
+AT(cdh_negotiate_out, abi_minor_required, 24);
+SIZE(cdh_negotiate_out, 32);
+_Static_assert(CDH_NEGOTIATE_OUT_SIZE_1_0 == 32, "1.0 answer size");
+_Static_assert(CDH_NEGOTIATE_IN_SIZE_1_0 == 24, "1.0 offer size");
 
-static void dummy_log(int32_t level, const char *who, const char *fmt, ...)
+static void dummy_log(int32_t level, const char *who, const char *msg)
 {
-	(void)level, (void)who, (void)fmt;
+	(void)level, (void)who, (void)msg;
 }
 
 /* An older host's table ends before newer functions: HAS must say so. */
@@ -153,19 +156,33 @@ static void host_has_respects_struct_size(void **state)
 	assert_false(CDH_HOST_HAS((const struct cdh_host_api *)NULL, log));
 }
 
+/* A host's answer struct of the 1.0 size has room for every 1.0 field. */
+static void negotiate_out_has_respects_the_hosts_size(void **state)
+{
+	struct cdh_negotiate_out out = { 0 };
+
+	(void)state;
+	out.struct_size = CDH_NEGOTIATE_OUT_SIZE_1_0;
+	assert_true(CDH_NEGOTIATE_OUT_HAS(&out, abi_minor_required));
+	out.struct_size = offsetof(struct cdh_negotiate_out, abi_minor_required);
+	assert_false(CDH_NEGOTIATE_OUT_HAS(&out, abi_minor_required));
+	assert_true(CDH_NEGOTIATE_OUT_HAS(&out, desc));
+}
+
 static void signature_encodes_type_sizes(void **state)
 {
 	(void)state;
-	assert_int_equal(CDH_ABI_SIGNATURE >> 24, sizeof(void *));
-	assert_int_equal((CDH_ABI_SIGNATURE >> 16) & 0xff, sizeof(long));
-	assert_int_equal((CDH_ABI_SIGNATURE >> 8) & 0xff, sizeof(time_t));
+	assert_int_equal(CDH_ABI_SIGNATURE >> 8, sizeof(void *));
 	assert_int_equal(CDH_ABI_SIGNATURE & 0xff, sizeof(size_t));
+	/* Only what crosses the boundary: no long, no time_t (#12). */
+	assert_int_equal(CDH_ABI_SIGNATURE, 0x0808);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(host_has_respects_struct_size),
+		cmocka_unit_test(negotiate_out_has_respects_the_hosts_size),
 		cmocka_unit_test(signature_encodes_type_sizes),
 	};
 

@@ -59,7 +59,13 @@ static void load_refuse_and_free_repeatedly(void **state)
 		assert_non_null(slot_named(l, "fixture_v1.so"));
 		assert_true(slot_named(l, "fixture_v1.so")->ready);
 		assert_non_null(cdh_loader_find_section(l, "fixture"));
-		expect_refused(l, "fixture_newer_minor.so", "newer than this host");
+		assert_true(slot_named(l, "fixture_built_newer.so")->ready);
+		/* Built against 1.9: it speaks this host's minor. */
+		assert_int_equal(slot_named(l, "fixture_built_newer.so")->abi_minor,
+				 CDH_ABI_MINOR);
+		expect_refused(l, "fixture_requires_newer.so",
+			       "plugin fixture_requires_newer requires ABI 1.9, "
+			       "this host speaks 1.");
 		expect_refused(l, "fixture_newer_major.so", "speaks ABI 2");
 		expect_refused(l, "fixture_bad_signature.so", "build signature");
 		expect_refused(l, "fixture_missing_op.so", "missing required op 'refresh'");

@@ -58,15 +58,10 @@ static int credentials(void *ctx, int renew, char *user, size_t userlen,
 	return 0;
 }
 
-static void host_log(int32_t level, const char *who, const char *fmt, ...)
+static void host_log(int32_t level, const char *who, const char *msg)
 {
-	va_list ap;
-
 	(void)level, (void)who;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "%s\n", msg);
 }
 
 static double now_s(void)

@@ -42,6 +42,8 @@ Repositories (tags/list unless said otherwise):
   #26), img/nohead:1 (HEAD 405: #27), img/ratelimit:1 (RateLimit headers:
   #33), img/ratelimit-empty:1, img/redirect:1 (config blob 307 to
   localhost: Authorization must not follow)
+--catalog-status N answers /v2/_catalog with N: 404 as a registry without a
+catalog, another code with an UNSUPPORTED error body.
 --base PATH serves everything under PATH and writes Links without it (#17).
 Every request is appended to --log; --info gets the served digests as JSON.
 """
@@ -190,6 +192,12 @@ class Handler(BaseHTTPRequestHandler):
                 self.send(200, b"{}", head=head)
             return
         if rest == "_catalog":
+            status = self.server.args.catalog_status
+            if status == 404:  # no catalog route, as distribution's router answers
+                return self.send(404, b"404 page not found\n", "text/plain; charset=utf-8", head=head)
+            if status != 200:
+                return self.send(status, json.dumps({"errors": [
+                    {"code": "UNSUPPORTED", "message": "catalog refused", "detail": None}]}).encode())
             if self.authorized("registry:catalog:*", None):
                 self.catalog(url)
             return
@@ -468,6 +476,8 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--info")
+    p.add_argument("--catalog-status", type=int, default=200,
+                   help="answer /v2/_catalog with this status (404: no catalog)")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

@@ -24,18 +24,8 @@ static int fixture_ndiags;
 static struct cdh_host_api fixture_api;
 
 static inline void fixture_record_diag(const struct cdh_config_node *node,
-				int32_t level, const char *fmt, ...)
-	CDH_PRINTF(3, 4);
-
-static inline void fixture_record_diag(const struct cdh_config_node *node,
-				int32_t level, const char *fmt, ...)
+				int32_t level, const char *msg)
 {
-	char msg[900];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
 	if (fixture_ndiags < FIXTURE_MAX_DIAGS)
 		snprintf(fixture_diags[fixture_ndiags++],
 			 sizeof(fixture_diags[0]), "%s:%d: %s",

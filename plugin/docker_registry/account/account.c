@@ -88,8 +88,8 @@ void drg_account__diag(struct drg_account__parse *st,
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	st->api->config_diag(node ? node : st->node, level, "account %s: %s: %s",
-			     drg_account__label(st), field, msg);
+	cdh_config_diagf(st->api, node ? node : st->node, level,
+			 "account %s: %s: %s", drg_account__label(st), field, msg);
 	if (level <= CDH_LOG_ERROR)
 		st->errors++;
 }
@@ -387,10 +387,9 @@ static int read_fields(struct drg_account__parse *st)
 		const struct field *f = find_field(name);
 
 		if (!f) {
-			st->api->config_diag(member, CDH_LOG_WARN,
-					     "account %s: unknown field '%s' ignored",
-					     drg_account__label(st),
-					     name ? name : "?");
+			cdh_config_diagf(st->api, member, CDH_LOG_WARN,
+					 "account %s: unknown field '%s' ignored",
+					 drg_account__label(st), name ? name : "?");
 			continue;
 		}
 		if (strcmp(f->name, "name") != 0 && read_field(st, f, member) != 0)
@@ -410,7 +409,7 @@ int32_t drg_account_parse(const struct cdh_host_api *api,
 	st.api = api;
 	st.node = node;
 	if (api->cfg_type(node) != CDH_CFG_GROUP) {
-		api->config_diag(node, CDH_LOG_ERROR, "%s",
+		api->config_diag(node, CDH_LOG_ERROR,
 				 "an account must be a group { ... }");
 		return CDH_E_CONFIG;
 	}

@@ -147,9 +147,9 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 	} else if (res->error_class != DRG_ERR_NOT_FOUND) {
 		fail_repo(t->repo, res);
 	} else {
-		c->api->log(CDH_LOG_WARN, c->acct->name,
-			    "Image manifest for %s:%s no longer available; tag will not be cached",
-			    t->repo->name, t->tag);
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Image manifest for %s:%s no longer available; tag will not be cached",
+			 t->repo->name, t->tag);
 		t->dropped = 1;
 	}
 	op_done(c);
@@ -170,9 +170,9 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 		return -1;
 	for (i = 0; i < names->count; i++) {
 		if (names->items[i][0] == '\0') {
-			c->api->log(CDH_LOG_WARN, c->acct->name,
-				    "Empty tag encountered for %s/%s, not caching",
-				    c->acct->name, r->name);
+			cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+				 "Empty tag encountered for %s/%s, not caching",
+				 c->acct->name, r->name);
 			continue;
 		}
 		r->tags[r->tag_count].repo = r;
@@ -191,9 +191,9 @@ static void on_tags(void *ud, const char *repository,
 
 	(void)repository;
 	if (res->code != CDH_OK) {
-		c->api->log(CDH_LOG_WARN, c->acct->name,
-			    "Could not load tags for %s in %s, reason: %s", r->name,
-			    c->acct->address, res->error);
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Could not load tags for %s in %s, reason: %s", r->name,
+			 c->acct->address, res->error);
 		/* A repository the registry does not know has no tags: its
 		 * records go. Anything else keeps them until a good cycle. */
 		if (res->error_class != DRG_ERR_NOT_FOUND)

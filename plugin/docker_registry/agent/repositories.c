@@ -73,11 +73,13 @@ static int32_t all_repositories(const struct drg_account *acct,
 				return CDH_E_NOMEM;
 		return CDH_OK;
 	}
+	/* The file is read again every cycle, so fixing it heals the agent:
+	 * transient (backoff), not a config error that waits for a reload. */
 	if (acct->catalog_file)
 		return drg_repositories_read_catalog_file(acct->catalog_file, all,
 							  err, errlen) == 0
 			       ? CDH_OK
-			       : CDH_E_CONFIG;
+			       : CDH_E_TRANSIENT;
 	return drg_registry_list_catalog(reg, collect, all, err, errlen);
 }
 

@@ -18,8 +18,9 @@
 
 /*
  * Fills `out` with the repositories agent `index` owns. Returns CDH_OK, or
- * the registry's error / CDH_E_CONFIG (unreadable catalogFile) / CDH_E_NOMEM
- * with `err` set.
+ * with `err` set: the registry's error (CDH_E_CONFIG when it has no
+ * catalog), CDH_E_TRANSIENT for a catalogFile that cannot be read or parsed
+ * (it is read again next cycle), or CDH_E_NOMEM.
  */
 int32_t drg_repositories_owned(const struct drg_account *account,
 			       struct drg_registry *reg, uint32_t index,

@@ -159,10 +159,10 @@ static void warn_mode(struct drg_credentials *c, const char *field)
 	int open_to_others = (c->file.mode & (S_IRGRP | S_IROTH)) != 0;
 
 	if (open_to_others && !c->warned_mode)
-		c->api->log(CDH_LOG_WARN, c->account,
-			    "%s %s can be read by group or others (mode %04o); "
-			    "chmod 600 it", field, c->path,
-			    (unsigned)(c->file.mode & 07777));
+		cdh_logf(c->api, CDH_LOG_WARN, c->account,
+			 "%s %s can be read by group or others (mode %04o); "
+			 "chmod 600 it", field, c->path,
+			 (unsigned)(c->file.mode & 07777));
 	c->warned_mode = open_to_others;
 }
 
@@ -323,8 +323,8 @@ static int refresh_cached(struct drg_credentials *c, int renew, fetch_fn fetch,
 		c->renewed = 1;
 		c->renewed_ns = c->fetched_ns;
 	}
-	c->api->log(CDH_LOG_DEBUG, c->account, "credentials fetched from %s%s",
-		    source_names[c->source], renew ? " (renewed)" : "");
+	cdh_logf(c->api, CDH_LOG_DEBUG, c->account, "credentials fetched from %s%s",
+		 source_names[c->source], renew ? " (renewed)" : "");
 	return 0;
 }
 

@@ -139,7 +139,11 @@ int32_t drg_registry_list_tags(struct drg_registry *reg, const char *repository,
 			       drg_name_fn fn, void *data, char *err,
 			       size_t errlen);
 
-/* Lists every repository of the registry's _catalog; as above. */
+/* What drg_registry_list_catalog says when the registry has no catalog. */
+#define DRG_NO_CATALOG_MESSAGE "this registry has no catalog: list repositories"
+
+/* Lists every repository of the registry's _catalog; as above, except that
+ * a 404 (no catalog) is CDH_E_CONFIG with DRG_NO_CATALOG_MESSAGE. */
 int32_t drg_registry_list_catalog(struct drg_registry *reg, drg_name_fn fn,
 				  void *data, char *err, size_t errlen);
 

@@ -363,6 +363,7 @@ struct sync_result {
 	int32_t code;
 	char *err;
 	size_t errlen;
+	long status; /* of the failing response, 0 when none */
 };
 
 static void sync_done(void *ud, const char *repository,
@@ -372,14 +373,16 @@ static void sync_done(void *ud, const char *repository,
 
 	(void)repository, (void)names;
 	s->code = res->code;
+	s->status = res->status;
 	if (s->errlen)
 		snprintf(s->err, s->errlen, "%s", res->error);
 }
 
 static int32_t list_sync(struct drg_registry *reg, const char *repository,
-			 drg_name_fn fn, void *data, char *err, size_t errlen)
+			 drg_name_fn fn, void *data, char *err, size_t errlen,
+			 long *status)
 {
-	struct sync_result s = { CDH_E_FATAL, err, errlen };
+	struct sync_result s = { CDH_E_FATAL, err, errlen, 0 };
 	char run_err[256];
 	int32_t rc = submit_listing(reg, repository, sync_done, &s, fn, data);
 
@@ -389,6 +392,7 @@ static int32_t list_sync(struct drg_registry *reg, const char *repository,
 		return rc;
 	}
 	drg_registry_run(reg, run_err, sizeof(run_err));
+	*status = s.status;
 	return s.code;
 }
 
@@ -396,11 +400,24 @@ int32_t drg_registry_list_tags(struct drg_registry *reg, const char *repository,
 			       drg_name_fn fn, void *data, char *err,
 			       size_t errlen)
 {
-	return list_sync(reg, repository, fn, data, err, errlen);
+	long status;
+
+	return list_sync(reg, repository, fn, data, err, errlen, &status);
 }
 
 int32_t drg_registry_list_catalog(struct drg_registry *reg, drg_name_fn fn,
 				  void *data, char *err, size_t errlen)
 {
-	return list_sync(reg, NULL, fn, data, err, errlen);
+	long status;
+	int32_t rc = list_sync(reg, NULL, fn, data, err, errlen, &status);
+
+	/* Docker Hub, GCR and registries with the catalog turned off answer
+	 * 404: the account must list its repositories, and retrying is no use
+	 * until its configuration changes. */
+	if (rc != CDH_OK && status == 404) {
+		if (errlen)
+			snprintf(err, errlen, "%s", DRG_NO_CATALOG_MESSAGE);
+		rc = CDH_E_CONFIG;
+	}
+	return rc;
 }

@@ -1,7 +1,4 @@
 /*
- * FROZEN COPY of abi/cdh_plugin.h as released in ABI 1.0. Never edit: the
- * fixture plugin built from it proves that 1.0 plugins keep loading.
- *
  * cdh_plugin.h - the cdhost provider plugin ABI, major version 1.
  *
  * The one header a host and a provider plugin share. A plugin is a shared
@@ -13,7 +10,8 @@
  *     retype or remove a field. A new field means a new minor version and a
  *     comment "since 1.N" beside it.
  *  2. Every struct that crosses the boundary starts with uint32_t struct_size,
- *     set to sizeof() by whoever fills it. The receiver zero-fills a local copy
+ *     set to sizeof() by whoever fills it (the negotiation answer's by the
+ *     host, whose struct it is). The receiver zero-fills a local copy
  *     and copies min(struct_size, sizeof(own struct)) bytes, so fields a peer
  *     does not know read as 0/NULL ("not provided").
  *  3. Only fixed-width integers, size_t, UTF-8 NUL-terminated const char *,
@@ -22,23 +20,62 @@
  *     Enumerated values are #defines carried in int32_t.
  *  4. A plugin calls a host function added after 1.0 only when
  *     CDH_HOST_HAS(api, fn) is true.
+ *  5. tests/abi/frozen/v1.0/cdh_plugin.h is this header as 1.0 was released.
+ *     It is never edited (ctest abi.frozen_sha256 pins it); fixture plugins
+ *     built from it prove that 1.0 plugins keep loading.
+ *
+ * NEGOTIATION
+ *  The host offers its major, the highest minor it speaks and its build
+ *  signature; the plugin answers the minor it was built against and the minor
+ *  it requires (CDH_PLUGIN_REQUIRED_MINOR, default 0). Another major or
+ *  signature is refused; so is a plugin requiring a newer minor than the
+ *  host's ("requires ABI 1.N, this host speaks 1.M"). Any other plugin loads,
+ *  newer than the host or not, and both speak min(its minor, the host's): the
+ *  host reads no op nor descriptor field added after that minor.
  *
  * OWNERSHIP
  *  - Every pointer the host passes in is BORROWED for the duration of that call;
  *    a plugin copies what it keeps (config strings die with the config).
  *  - Data a plugin hands the host goes through host callbacks that COPY
  *    (emit_record, scope_result, log, config_diag); nothing is freed across
- *    the boundary. Whoever allocates frees.
+ *    the boundary. Whoever allocates frees. Text goes as finished strings:
+ *    no host function takes a format (cdh_logf and cdh_config_diagf format
+ *    in the plugin).
  *  - Instances are opaque to the host: created by ops->create, freed only by
  *    ops->destroy.
  *
  * THREADS
- *  - cdh_plugin_entry, init, shutdown, validate_config, create, agent_name,
- *    reconfigure and destroy run on the host's control thread, never
- *    concurrently with another call into the same plugin.
- *  - refresh runs on a worker thread; never twice at once for the same
- *    (instance, agent), but different instances and agents may refresh in
- *    parallel, so plugin-global state is immutable after init or locked.
+ *  The host has one control thread and a pool of refresh workers.
+ *  - Control thread: cdh_plugin_entry, init, shutdown, validate_config,
+ *    create, reconfigure, destroy, describe and verify. These never run
+ *    concurrently with one another, but they DO run while other instances of
+ *    the same plugin refresh on workers: a reload validates and creates new
+ *    instances, and destroys changed or removed ones, without stopping the
+ *    rest. So a plugin's global state is immutable after init, or locked.
+ *  - Worker threads: refresh, and agent_name just before it. refresh never
+ *    runs twice at once for the same (instance, agent); different agents of
+ *    one instance and different instances refresh in parallel.
+ *  - agent_name may also be called on the control thread while that very
+ *    instance refreshes: it reads only what create set.
+ *  - destroy never overlaps a refresh (nor a worker's agent_name) of that
+ *    instance: the host cancels its refreshes and waits for them to return
+ *    first. describe is called only between create and the instance's first
+ *    refresh; reconfigure and verify never while it refreshes.
+ *  - shutdown runs once the plugin's last instance was destroyed. A replaced
+ *    .so is loaded as a separate copy (its own globals): its entry and init
+ *    run while the old copy's instances may still refresh.
+ *  - cdh_plugin_entry may also run in a short-lived child process (the
+ *    host's crash probe) before the real load: it fills `out`, keeps `api`,
+ *    and does nothing else.
+ *  Host functions, by thread:
+ *  - log, monotonic_ns, strerror: any thread, any time after negotiation.
+ *  - cfg_* and config_diag: only during the call that was handed the node
+ *    (validate_config, create, reconfigure), on the control thread.
+ *  - is_cancelled, deadline_ns: any thread, during the refresh call that was
+ *    handed the cdh_refresh. emit_record, scope_result, count_request, gauge:
+ *    during that call, from one thread at a time (the host does not lock
+ *    them; a plugin with threads of its own serialises these calls).
+ *  Rules for plugins:
  *  - A plugin starts no thread that outlives destroy/shutdown, never calls
  *    exit/_exit/abort, installs no signal handler or atexit handler, creates
  *    no pthread key with a destructor, and never calls curl_global_*: the host
@@ -46,16 +83,27 @@
  *    plugin never unloads libcurl or its TLS library.
  *
  * ERRORS
- *  Every op returns int32_t: CDH_OK or one of the CDH_E_* codes below, which
- *  the scheduler acts on. Human detail goes into the caller's errbuf (always
- *  NUL-terminated by the callee when errlen > 0). No secret ever goes there.
+ *  Every op returns int32_t: CDH_OK or one of the CDH_E_* codes below. Human
+ *  detail goes into the caller's errbuf (always NUL-terminated by the callee
+ *  when errlen > 0). No secret ever goes there. What the scheduler does with
+ *  a refresh's result, per agent (GET /health shows it as "state"):
+ *  - CDH_OK: the next run one interval later ("ok").
+ *  - CDH_E_TRANSIENT: back off, the wait doubling from the interval up to a
+ *    cap, and retry ("backoff").
+ *  - CDH_E_CONFIG: no retry until the account's config changes; a reload
+ *    that changes the account recreates it, and it runs at once
+ *    ("config-error").
+ *  - CDH_E_FATAL: the agent is disabled until the next reload ("disabled").
+ *  - CDH_E_CANCELLED: not a failure; the next run one interval later.
+ *  - CDH_E_NOMEM, and any code this list does not name: as CDH_E_TRANSIENT.
  */
 #ifndef CDH_PLUGIN_H
 #define CDH_PLUGIN_H
 
+#include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -65,12 +113,13 @@ extern "C" {
 #define CDH_ABI_MINOR 0
 
 /*
- * Build signature: the sizes a plugin and host must agree on, packed one byte
- * each (pointer, long, time_t, size_t), as nginx's NGX_MODULE_SIGNATURE does.
+ * Build signature: the sizes of the types that cross the boundary whose size
+ * is not fixed, packed one byte each (pointer, size_t), as nginx's
+ * NGX_MODULE_SIGNATURE does. No long nor time_t crosses it, so neither is in
+ * it: a 64-bit time_t rebuild (Debian's transition) refuses no plugin.
  */
 #define CDH_ABI_SIGNATURE                                                      \
-	((uint32_t)((sizeof(void *) << 24) | (sizeof(long) << 16) |              \
-		    (sizeof(time_t) << 8) | sizeof(size_t)))
+	((uint32_t)((sizeof(void *) << 8) | sizeof(size_t)))
 
 #define CDH_PLUGIN_ENTRY_SYMBOL "cdh_plugin_entry"
 #define CDH_PLUGIN_MAGIC 0x43444850u /* "CDHP" */
@@ -87,7 +136,7 @@ extern "C" {
 #define CDH_OK 0
 #define CDH_E_TRANSIENT (-1) /* network or registry trouble: back off, retry */
 #define CDH_E_CONFIG (-2)    /* bad configuration: no retry until it changes */
-#define CDH_E_FATAL (-3)     /* the instance cannot work: disable it */
+#define CDH_E_FATAL (-3)     /* the agent cannot work: disabled until a reload */
 #define CDH_E_CANCELLED (-4) /* stopped by the host's cancel request */
 #define CDH_E_NOMEM (-5)     /* allocation failed */
 #define CDH_E_ABI (-6)       /* ABI negotiation refused */
@@ -136,9 +185,9 @@ struct cdh_host_api {
 	uint32_t struct_size;
 	uint32_t abi_minor; /* the host's minor version */
 
-	/* Log one line. `who` names what it concerns (an account), or NULL. */
-	void (*log)(int32_t level, const char *who, const char *fmt, ...)
-		CDH_PRINTF(3, 4);
+	/* Log one line. `who` names what it concerns (an account), or NULL;
+	 * `msg` is the finished text, never a format (cdh_logf formats). */
+	void (*log)(int32_t level, const char *who, const char *msg);
 	/* Nanoseconds from a monotonic clock. */
 	uint64_t (*monotonic_ns)(void);
 	/* Human text for a CDH_* code; static storage. */
@@ -165,10 +214,11 @@ struct cdh_host_api {
 	/*
 	 * Report a problem with a node; the host prefixes "file:line: ".
 	 * level CDH_LOG_ERROR makes the config invalid when validate_config
-	 * returns, CDH_LOG_WARN only warns.
+	 * returns, CDH_LOG_WARN only warns. `msg` is the finished text, never a
+	 * format (cdh_config_diagf formats).
 	 */
 	void (*config_diag)(const struct cdh_config_node *node, int32_t level,
-			    const char *fmt, ...) CDH_PRINTF(3, 4);
+			    const char *msg);
 
 	/* --- refresh context --- */
 	/* Non-zero once the host wants this refresh to stop (shutdown, reload,
@@ -212,6 +262,50 @@ struct cdh_host_api {
 	 offsetof(struct cdh_host_api, fn) + sizeof((api)->fn) <=             \
 		 (api)->struct_size &&                                          \
 	 (api)->fn != NULL)
+
+/*
+ * Plugin-side formatting for log and config_diag: the text is formatted in
+ * the plugin, into a bounded buffer (longer text is cut at
+ * CDH_MESSAGE_MAX - 1 bytes), and the host gets the finished string, so no
+ * plugin format string ever reaches the host's printf.
+ */
+#define CDH_MESSAGE_MAX 1024
+
+static inline void cdh_logf(const struct cdh_host_api *api, int32_t level,
+			    const char *who, const char *fmt, ...)
+	CDH_PRINTF(4, 5);
+static inline void cdh_logf(const struct cdh_host_api *api, int32_t level,
+			    const char *who, const char *fmt, ...)
+{
+	char msg[CDH_MESSAGE_MAX];
+	va_list ap;
+
+	if (api == NULL || api->log == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	api->log(level, who, msg);
+}
+
+static inline void cdh_config_diagf(const struct cdh_host_api *api,
+				    const struct cdh_config_node *node,
+				    int32_t level, const char *fmt, ...)
+	CDH_PRINTF(4, 5);
+static inline void cdh_config_diagf(const struct cdh_host_api *api,
+				    const struct cdh_config_node *node,
+				    int32_t level, const char *fmt, ...)
+{
+	char msg[CDH_MESSAGE_MAX];
+	va_list ap;
+
+	if (api == NULL || api->config_diag == NULL)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	api->config_diag(node, level, msg);
+}
 
 /* What create() hands back. */
 struct cdh_instance_info {
@@ -319,13 +413,42 @@ struct cdh_negotiate_in {
 	const struct cdh_host_api *api;
 };
 
+/*
+ * The plugin's answer, in the host's struct: struct_size is the HOST's, and
+ * the plugin writes only fields that fit in it (CDH_NEGOTIATE_OUT_HAS), so a
+ * plugin built against a newer minor still answers an older host in full.
+ */
 struct cdh_negotiate_out {
-	uint32_t struct_size;
-	uint32_t abi_major; /* the major the plugin speaks */
-	uint32_t abi_minor; /* the minor it was built against */
-	uint32_t signature; /* the plugin's CDH_ABI_SIGNATURE */
+	uint32_t struct_size;        /* set by the host */
+	uint32_t abi_major;          /* the major the plugin speaks */
+	uint32_t abi_minor;          /* the minor it was built against */
+	uint32_t signature;          /* the plugin's CDH_ABI_SIGNATURE */
 	const struct cdh_plugin_desc *desc;
+	uint32_t abi_minor_required; /* the oldest host minor it works with */
+	uint32_t reserved;           /* 0 */
 };
+
+/* The sizes of the negotiation structs in 1.0: every 1.x peer offers at
+ * least these, so their fields are always there to read and write. */
+#define CDH_NEGOTIATE_IN_SIZE_1_0                                              \
+	(offsetof(struct cdh_negotiate_in, api) + sizeof(void *))
+#define CDH_NEGOTIATE_OUT_SIZE_1_0                                             \
+	(offsetof(struct cdh_negotiate_out, reserved) + sizeof(uint32_t))
+
+/* True when the host's answer struct has room for `field` (added in some 1.N). */
+#define CDH_NEGOTIATE_OUT_HAS(out, field)                                      \
+	(offsetof(struct cdh_negotiate_out, field) + sizeof((out)->field) <=   \
+	 (out)->struct_size)
+
+/*
+ * The minor a plugin REQUIRES (Vulkan's apiVersion): define it before
+ * including this header when the plugin cannot work without host functions
+ * or behaviour of that minor. A plugin that calls newer host functions only
+ * behind CDH_HOST_HAS leaves it at 0 and loads on every 1.x host.
+ */
+#ifndef CDH_PLUGIN_REQUIRED_MINOR
+#define CDH_PLUGIN_REQUIRED_MINOR 0
+#endif
 
 typedef int32_t (*cdh_plugin_entry_fn)(const struct cdh_negotiate_in *in,
 					struct cdh_negotiate_out *out);
@@ -334,9 +457,13 @@ typedef int32_t (*cdh_plugin_entry_fn)(const struct cdh_negotiate_in *in,
  * CDH_PLUGIN_DEFINE(desc, api_var): defines the exported entry point.
  * `desc` is the plugin's static struct cdh_plugin_desc; `api_var` is a
  * `const struct cdh_host_api *` variable of the plugin's that receives the
- * host table. The plugin's answer is always its compiled constants; it
- * refuses a host of another major or signature, and the host refuses a
- * plugin built for a newer minor than its own.
+ * host table. The plugin's answer is always its compiled constants: the
+ * major, the minor it was built against, CDH_PLUGIN_REQUIRED_MINOR, its
+ * signature. It refuses a host of another major or signature. The host
+ * refuses a plugin that requires a newer minor than its own, and speaks to
+ * any other at min(plugin's minor, host's minor): it reads no op the plugin
+ * defines past that minor, and the plugin calls no host function past it
+ * (CDH_HOST_HAS says which exist).
  */
 #define CDH_PLUGIN_DEFINE(desc_var_, api_var_)                                 \
 	CDH_EXPORT int32_t cdh_plugin_entry(const struct cdh_negotiate_in *in, \
@@ -345,12 +472,16 @@ typedef int32_t (*cdh_plugin_entry_fn)(const struct cdh_negotiate_in *in,
 					    struct cdh_negotiate_out *out)     \
 	{                                                                      \
 		if (in == NULL || out == NULL ||                               \
-		    out->struct_size < sizeof(struct cdh_negotiate_out))       \
+		    in->struct_size < CDH_NEGOTIATE_IN_SIZE_1_0 ||             \
+		    out->struct_size < CDH_NEGOTIATE_OUT_SIZE_1_0)             \
 			return CDH_E_ABI;                                      \
+		/* The 1.0 fields fit every 1.x host; later ones are written   \
+		 * only when CDH_NEGOTIATE_OUT_HAS(out, field). */             \
 		out->abi_major = CDH_ABI_MAJOR;                                \
 		out->abi_minor = CDH_ABI_MINOR;                                \
 		out->signature = CDH_ABI_SIGNATURE;                            \
 		out->desc = &(desc_var_);                                      \
+		out->abi_minor_required = CDH_PLUGIN_REQUIRED_MINOR;           \
 		if (in->abi_major != CDH_ABI_MAJOR ||                          \
 		    in->signature != CDH_ABI_SIGNATURE || in->api == NULL)     \
 			return CDH_E_ABI;                                      \

@@ -2,7 +2,9 @@
  * test_scheduler - agents run on a pool of workers driven by the control
  * thread: dispatch starts what is due and says how long until the next, a
  * result comes back through the fd to reap and on_result, one agent never
- * runs twice at once, failures back off (doubling, capped), retiring and
+ * runs twice at once, failures back off (doubling, capped), a config error
+ * parks an agent until its account changes and a fatal one until a reload,
+ * retiring and
  * freeing cancel runs in flight and wait for them.
  *
  * The plugin is a fake whose refresh can be held until the test releases it
@@ -404,6 +406,107 @@ static void a_success_ends_the_backoff(void **state)
 	assert_in_range(run_once(f), 250, 2 * INTERVAL_MS);
 }
 
+/* ---- error classes (cdh_plugin.h ERRORS) ---- */
+
+static void unknown_codes_and_nomem_back_off_like_transient(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.result, -77); /* a code this host does not know */
+	add(f, INTERVAL_MS, 1);
+	assert_in_range(run_once(f), 250, 2 * INTERVAL_MS);
+	assert_int_equal(f->last.state, CDH_AGENT_BACKOFF);
+	atomic_store(&f->fake.result, CDH_E_NOMEM);
+	assert_in_range(run_once(f), 550, 4 * INTERVAL_MS);
+	assert_int_equal(f->last.state, CDH_AGENT_BACKOFF);
+	atomic_store(&f->fake.result, CDH_OK);
+	run_once(f);
+	assert_int_equal(f->last.state, CDH_AGENT_OK);
+}
+
+/* Parked: not due even an hour later, and the agent really does not run. */
+static void assert_parked(struct fixture *f)
+{
+	int calls = atomic_load(&f->fake.calls);
+
+	assert_int_equal(cdh_scheduler_dispatch(f->sched, now_ns()), -1);
+	assert_int_equal(
+	    cdh_scheduler_dispatch(f->sched, now_ns() + 3600000 * NS_PER_MS),
+	    -1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 0);
+	assert_int_equal(atomic_load(&f->fake.calls), calls);
+}
+
+static void a_config_error_is_not_retried_even_after_a_reload(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.result, CDH_E_CONFIG);
+	add(f, INTERVAL_MS, 1);
+	run_once(f);
+	assert_int_equal(f->last.result, CDH_E_CONFIG);
+	assert_int_equal(f->last.state, CDH_AGENT_CONFIG_ERROR);
+	assert_parked(f);
+	/* A reload that left the account as it was changes nothing. */
+	assert_int_equal(cdh_scheduler_revive(f->sched, now_ns()), 0);
+	assert_parked(f);
+	assert_int_equal(atomic_load(&f->fake.calls), 1);
+}
+
+static void a_changed_account_is_a_new_one_and_runs_again(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_account changed;
+
+	atomic_store(&f->fake.result, CDH_E_CONFIG);
+	add(f, INTERVAL_MS, 1);
+	run_once(f);
+	assert_parked(f);
+	changed = f->account;
+	/* What the service does on a reload that changed the account. */
+	atomic_store(&f->fake.result, CDH_OK);
+	assert_int_equal(cdh_scheduler_add(f->sched, &changed), 0);
+	cdh_scheduler_retire(f->sched, &f->account, on_idle, f);
+	assert_int_equal(cdh_scheduler_dispatch(f->sched, now_ns()), -1);
+	reap_until(f, &f->results, 2);
+	assert_ptr_equal(f->last_account, &changed);
+	assert_int_equal(f->last.state, CDH_AGENT_OK);
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+}
+
+static void a_fatal_error_disables_the_agent_until_a_reload(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.result, CDH_E_FATAL);
+	add(f, INTERVAL_MS, 2);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	reap_until(f, &f->results, 2);
+	assert_int_equal(f->last.state, CDH_AGENT_DISABLED);
+	assert_parked(f);
+	atomic_store(&f->fake.result, CDH_OK);
+	assert_int_equal(cdh_scheduler_revive(f->sched, now_ns()), 2);
+	assert_int_equal(cdh_scheduler_dispatch(f->sched, now_ns()), -1);
+	reap_until(f, &f->results, 4);
+	assert_int_equal(f->last.state, CDH_AGENT_OK);
+	assert_int_equal(atomic_load(&f->fake.calls), 4);
+	/* Back on its interval. */
+	assert_in_range(cdh_scheduler_dispatch(f->sched, now_ns()), 50,
+			INTERVAL_MS);
+}
+
+static void a_success_is_state_ok_and_a_transient_one_backoff(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, INTERVAL_MS, 1);
+	run_once(f);
+	assert_int_equal(f->last.state, CDH_AGENT_OK);
+	atomic_store(&f->fake.result, CDH_E_TRANSIENT);
+	run_once(f);
+	assert_int_equal(f->last.state, CDH_AGENT_BACKOFF);
+}
+
 /* ---- retiring ---- */
 
 static void retiring_an_idle_account_calls_on_idle_at_once(void **state)
@@ -439,6 +542,48 @@ static void retiring_a_running_account_cancels_and_waits(void **state)
 	assert_int_equal(atomic_load(&f->fake.active), 0);
 	assert_int_equal(cdh_scheduler_running(f->sched), 0);
 	assert_int_equal(f->results, 0); /* a retired agent reports nothing */
+}
+
+/* What cdh_plugin.h THREADS promises: an instance is retired (then
+ * destroyed) while another instance of the same plugin keeps refreshing,
+ * and never while a refresh of its own runs. */
+static void on_idle_checks_its_instance_is_idle(void *ctx,
+						struct cdh_account *account)
+{
+	struct fixture *f = ctx;
+	struct fake *fk = account->instance;
+
+	assert_int_equal(atomic_load(&fk->active), 0);
+	on_idle(f, account);
+}
+
+static void one_instance_retires_while_another_refreshes(void **state)
+{
+	struct fixture *f = *state;
+	struct fake other_fake;
+	struct cdh_account other = f->account;
+
+	fake_init(&other_fake);
+	atomic_store(&f->fake.hold, 1);
+	atomic_store(&other_fake.hold, 1);
+	add(f, INTERVAL_MS, 1);
+	other.instance = &other_fake;
+	other.agent_count = 1;
+	assert_int_equal(cdh_scheduler_add(f->sched, &other), 0);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 1);
+	while (atomic_load(&other_fake.calls) < 1)
+		sleep_ms(1);
+	cdh_scheduler_retire(f->sched, &other, on_idle_checks_its_instance_is_idle, f);
+	reap_until(f, &f->idle, 1);
+	assert_ptr_equal(f->idle_account, &other);
+	assert_int_equal(atomic_load(&other_fake.saw_cancel), 1);
+	/* The first instance was not disturbed: still refreshing. */
+	assert_int_equal(atomic_load(&f->fake.active), 1);
+	assert_int_equal(atomic_load(&f->fake.saw_cancel), 0);
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 1);
+	assert_ptr_equal(f->last_account, &f->account);
 }
 
 /* ---- draining and freeing ---- */
@@ -515,8 +660,14 @@ int main(void)
 	    T(workers_bound_how_many_run_at_once),
 	    T(a_failing_agent_backs_off_doubling_up_to_the_cap),
 	    T(a_success_ends_the_backoff),
+	    T(unknown_codes_and_nomem_back_off_like_transient),
+	    T(a_config_error_is_not_retried_even_after_a_reload),
+	    T(a_changed_account_is_a_new_one_and_runs_again),
+	    T(a_fatal_error_disables_the_agent_until_a_reload),
+	    T(a_success_is_state_ok_and_a_transient_one_backoff),
 	    T(retiring_an_idle_account_calls_on_idle_at_once),
 	    T(retiring_a_running_account_cancels_and_waits),
+	    T(one_instance_retires_while_another_refreshes),
 	    T(drain_returns_zero_once_runs_end),
 	    T(drain_returns_what_still_runs_on_timeout),
 	    T(free_cancels_and_joins_runs_in_flight),

@@ -216,6 +216,49 @@ static void a_partial_run_is_an_error_too(void **state)
 			    "\"some repositories failed\"");
 }
 
+static void each_agent_shows_its_scheduler_state(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
+	json_object *h;
+
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"ok\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"), "(absent)");
+
+	s = run(HUB_AGENT, CDH_E_CONFIG,
+		"this registry has no catalog: list repositories");
+	s.state = CDH_AGENT_CONFIG_ERROR;
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"config-error\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"),
+			    "\"this registry has no catalog: list repositories\"");
+	/* The fields that were there before stay. */
+	assert_string_equal(text_at(h, "accounts.hub.0.lastErrorMessage"),
+			    "\"this registry has no catalog: list repositories\"");
+}
+
+static void backoff_and_disabled_are_named(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_E_TRANSIENT, "503");
+	json_object *h;
+
+	s.state = CDH_AGENT_BACKOFF;
+	record(f, "hub", s);
+	s = run("other/DockerRegistryImageCachingAgent[1/1]", CDH_E_FATAL, "broken");
+	s.state = CDH_AGENT_DISABLED;
+	record(f, "other", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"backoff\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"), "\"503\"");
+	assert_string_equal(text_at(h, "accounts.other.0.state"), "\"disabled\"");
+	assert_string_equal(text_at(h, "accounts.other.0.stateMessage"),
+			    "\"broken\"");
+}
+
 static void success_after_failure_keeps_the_last_error(void **state)
 {
 	struct fixture *f = *state;
@@ -531,6 +574,8 @@ int main(void)
 	    T(a_successful_run_sets_last_success),
 	    T(a_failed_run_sets_last_error_and_its_message),
 	    T(a_partial_run_is_an_error_too),
+	    T(each_agent_shows_its_scheduler_state),
+	    T(backoff_and_disabled_are_named),
 	    T(success_after_failure_keeps_the_last_error),
 	    T(agents_are_grouped_by_account),
 	    T(a_refused_reload_shows_its_error_and_stays_up),
