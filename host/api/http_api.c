@@ -1,5 +1,6 @@
 #include "api/http_api.h"
 
+#include <json-c/json.h>
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -48,6 +49,51 @@ static int route_credentials(const char *path, cdh_http_arg_fn arg, void *ctx,
 	return status;
 }
 
+/*
+ * The answer to a failed store read: 503 when the store's server is
+ * unreachable (a client may retry), else 500.
+ */
+static int store_failed(struct cdh_store *store, char **body)
+{
+	char why[300], message[400];
+
+	if (cdh_store_health(store, why, sizeof(why)) != 0) {
+		snprintf(message, sizeof(message), "cache store unavailable: %s", why);
+		*body = cdh_json_error(503, "Service Unavailable", message);
+		return 503;
+	}
+	*body = cdh_json_error(500, "Internal Server Error", "cache store error");
+	return 500;
+}
+
+/* /health with the store's state; DOWN (503) when it cannot serve. */
+static int route_health(struct cdh_store *store, char **body)
+{
+	json_object *root, *cache;
+	char why[300];
+	int down = cdh_store_health(store, why, sizeof(why)) != 0;
+	char *health = cdh_status_health_json();
+
+	root = health ? json_tokener_parse(health) : NULL;
+	free(health);
+	if (!root) {
+		*body = NULL;
+		return 500;
+	}
+	cache = json_object_new_object();
+	json_object_object_add(cache, "backend",
+			       json_object_new_string(cdh_store_backend_name(store)));
+	json_object_object_add(cache, "status",
+			       json_object_new_string(down ? "DOWN" : "UP"));
+	if (down) {
+		json_object_object_add(cache, "error", json_object_new_string(why));
+		json_object_object_add(root, "status", json_object_new_string("DOWN"));
+	}
+	json_object_object_add(root, "cache", cache);
+	*body = cdh_json_take_string(root);
+	return down ? 503 : 200;
+}
+
 static int route_tags(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
 		      char **body)
 {
@@ -60,10 +106,8 @@ static int route_tags(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
 		return 400;
 	}
 	*body = cdh_query_tags(store, account, repo, err, sizeof(err));
-	if (!*body) {
-		*body = cdh_json_error(500, "Internal Server Error", "cache store error");
-		return 500;
-	}
+	if (!*body)
+		return store_failed(store, body);
 	return 200;
 }
 
@@ -87,10 +131,8 @@ static int route_find(struct cdh_store *store, cdh_http_arg_fn arg, void *ctx,
 	dir = cdh_directory_current();
 	*body = cdh_query_find(store, dir, &p, err, sizeof(err));
 	cdh_directory_release(dir);
-	if (!*body) {
-		*body = cdh_json_error(500, "Internal Server Error", "cache store error");
-		return 500;
-	}
+	if (!*body)
+		return store_failed(store, body);
 	return 200;
 }
 
@@ -99,10 +141,8 @@ int cdh_http_api_route(struct cdh_store *store, const char *path,
 		       char **body)
 {
 	*type = JSON_TYPE;
-	if (strcmp(path, "/health") == 0) {
-		*body = cdh_status_health_json();
-		return 200;
-	}
+	if (strcmp(path, "/health") == 0)
+		return route_health(store, body);
 	if (strcmp(path, "/metrics") == 0) {
 		*type = METRICS_TYPE;
 		*body = cdh_status_metrics_text(store);

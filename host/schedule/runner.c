@@ -41,9 +41,16 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		rc = CDH_E_NOMEM;
 	}
-	if (rc == CDH_OK &&
-	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
-		rc = CDH_E_FATAL;
+	if (rc == CDH_OK) {
+		int applied = cdh_store_apply(store, refresh, s->error,
+					      sizeof(s->error));
+
+		/* Redis down: the next cycle will do; nothing was half-applied. */
+		if (applied == CDH_STORE_UNAVAILABLE)
+			rc = CDH_E_TRANSIENT;
+		else if (applied != 0)
+			rc = CDH_E_FATAL;
+	}
 	s->scopes = refresh->scope_count;
 	s->failed_scopes = refresh->failed_scopes;
 	s->records = refresh->record_count;
@@ -60,13 +67,16 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 {
 	struct cdh_refresh refresh;
 	uint64_t start = cdh_monotonic_ns();
+	/* The Redis store's key prefix, as Clouddriver's provider name. */
+	const char *provider = account->plugin->desc.config_section;
 
 	memset(s, 0, sizeof(*s));
 	if (account->plugin->ops.agent_name(account->instance, index, s->agent,
 					    sizeof(s->agent)) != CDH_OK)
 		snprintf(s->agent, sizeof(s->agent), "%s/agent[%u]",
 			 account->name, index + 1);
-	if (cdh_refresh_init(&refresh, s->agent, deadline_ns, cancel) != 0) {
+	if (cdh_refresh_init(&refresh, s->agent, deadline_ns, cancel) != 0 ||
+	    (provider && cdh_refresh_set_provider(&refresh, provider) != 0)) {
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		s->result = CDH_E_NOMEM;
 	} else {

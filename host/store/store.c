@@ -43,6 +43,27 @@ struct cdh_store *cdh_store_open_memory(char *err, size_t errlen)
 		    errlen);
 }
 
+struct cdh_store *cdh_store_open_redis(const char *url,
+				       const char *password_file, char *err,
+				       size_t errlen)
+{
+	return wrap(&cdh__store_redis,
+		    cdh__store_redis_open(url, password_file, err, errlen), err,
+		    errlen);
+}
+
+const char *cdh_store_backend_name(const struct cdh_store *store)
+{
+	return store->backend->name;
+}
+
+int cdh_store_health(struct cdh_store *store, char *why, size_t whylen)
+{
+	if (!store->backend->health)
+		return 0;
+	return store->backend->health(store->impl, why, whylen);
+}
+
 void cdh_store_close(struct cdh_store *store)
 {
 	if (!store)
@@ -75,4 +96,12 @@ int cdh_store_get(struct cdh_store *store, const char *type, const char *id,
 		  cdh_store_row_fn fn, void *data, char *err, size_t errlen)
 {
 	return store->backend->get(store->impl, type, id, fn, data, err, errlen);
+}
+
+int cdh_store_scope_records(struct cdh_store *store, const char *agent,
+			    const char *scope, cdh_store_record_fn fn,
+			    void *data, char *err, size_t errlen)
+{
+	return store->backend->scope_records(store->impl, agent, scope, fn, data,
+					     err, errlen);
 }

@@ -331,7 +331,41 @@ static int memory_get(struct cdh__store_impl *impl, const char *type,
 	return found;
 }
 
+static int by_id(const void *pa, const void *pb)
+{
+	const struct record *a = *(struct record *const *)pa;
+	const struct record *b = *(struct record *const *)pb;
+	int c = strcmp(a->id, b->id);
+
+	return c ? c : strcmp(a->type, b->type);
+}
+
+static int memory_scope_records(struct cdh__store_impl *impl, const char *agent,
+				const char *scope, cdh_store_record_fn fn,
+				void *data, char *err, size_t errlen)
+{
+	struct record **hits;
+	size_t i, n = 0;
+
+	pthread_rwlock_rdlock(&impl->lock);
+	hits = malloc((impl->count + 1) * sizeof(*hits));
+	for (i = 0; hits && i < impl->count; i++)
+		if (strcmp(impl->records[i]->agent, agent) == 0 &&
+		    strcmp(impl->records[i]->scope, scope) == 0)
+			hits[n++] = impl->records[i];
+	if (hits)
+		qsort(hits, n, sizeof(*hits), by_id);
+	for (i = 0; hits && i < n; i++)
+		if (fn(hits[i]->type, hits[i]->id, hits[i]->attributes, data) != 0)
+			break;
+	pthread_rwlock_unlock(&impl->lock);
+	if (!hits)
+		nomem(err, errlen);
+	free(hits);
+	return hits ? 0 : -1;
+}
+
 const struct cdh__store_backend cdh__store_memory = {
 	"memory", memory_close, memory_apply, memory_forget_agent, memory_scan,
-	memory_get,
+	memory_get, memory_scope_records, NULL,
 };

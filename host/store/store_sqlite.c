@@ -400,7 +400,40 @@ static int sqlite_get(struct cdh__store_impl *store, const char *type, const cha
 	return rc;
 }
 
+static int sqlite_scope_records(struct cdh__store_impl *store,
+				const char *agent, const char *scope,
+				cdh_store_record_fn fn, void *data, char *err,
+				size_t errlen)
+{
+	sqlite3_stmt *stmt;
+	sqlite3 *db = reader_get(store, err, errlen);
+	int rc;
+
+	if (!db)
+		return -1;
+	rc = sqlite3_prepare_v2(db,
+				"SELECT type, id, attributes FROM records "
+				"WHERE agent = ?1 AND scope = ?2 ORDER BY id, type",
+				-1, &stmt, NULL) == SQLITE_OK ? SQLITE_ROW : SQLITE_ERROR;
+	if (rc == SQLITE_ROW) {
+		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, scope, -1, SQLITE_STATIC);
+		while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+			if (fn((const char *)sqlite3_column_text(stmt, 0),
+			       (const char *)sqlite3_column_text(stmt, 1),
+			       (const char *)sqlite3_column_text(stmt, 2), data) != 0) {
+				rc = SQLITE_DONE;
+				break;
+			}
+		sqlite3_finalize(stmt);
+	}
+	if (rc != SQLITE_DONE)
+		fail(db, "scope records", err, errlen);
+	reader_put(store, db);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
 const struct cdh__store_backend cdh__store_sqlite = {
 	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
-	sqlite_get,
+	sqlite_get, sqlite_scope_records, NULL,
 };

@@ -1,0 +1,955 @@
+/*
+ * redis_apply - the Redis store's write path (layout in store_redis.c):
+ * read what the agent held (its scopes and their ids) and the stored hashes,
+ * then per scope one MULTI/EXEC with only what changed, then the agent's
+ * _ALL_ lists. A steady-state cycle sends reads only.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sha1_utf16.h"
+#include "store/store_redis.h"
+#include "util/text.h"
+
+#define UNMENTIONED (-1)
+#define ALL_ATTRIBUTES "{\"id\":\"_ALL_\"}"
+
+struct rec {
+	const char *type, *id, *attributes, *scope;
+	size_t order;   /* emission order: the last of duplicates wins */
+	char *tid;      /* "T:ID", as the scope sets hold it */
+	char hash[CDH_SHA1_HEX_LEN + 1];
+	int changed;    /* the stored hash differs */
+	int fresh;      /* not in the scope's set yet */
+};
+
+struct scope_state {
+	const char *name;
+	int result; /* CDH_SCOPE_OK, CDH_SCOPE_FAILED or UNMENTIONED */
+	int known;  /* in the agent's scopes set already */
+	redisReply *prev;
+	const char **prev_ids; /* sorted "T:ID" */
+	size_t prev_count;
+	struct rec **recs; /* sorted by tid */
+	size_t rec_count;
+};
+
+struct apply {
+	struct cdh__store_impl *impl;
+	const struct cdh_refresh *refresh;
+	const char *p, *agent;
+	struct cdh__redis_pipe pipe;
+	struct cdh__redis_cmd cmd;
+	struct rec *recs;
+	struct rec **by_scope; /* recs sorted by (scope, tid) */
+	size_t rec_count;
+	struct scope_state *scopes; /* sorted by name */
+	size_t scope_count;
+	const char **written; /* every tid of this cycle, sorted */
+	redisReply *old_scopes;
+	int nomem;
+};
+
+static int str_order(const void *a, const void *b)
+{
+	return strcmp(*(const char *const *)a, *(const char *const *)b);
+}
+
+static int rec_order(const void *pa, const void *pb)
+{
+	const struct rec *a = *(struct rec *const *)pa, *b = *(struct rec *const *)pb;
+	int c = strcmp(a->scope, b->scope);
+
+	if (!c)
+		c = strcmp(a->tid, b->tid);
+	return c ? c : (a->order > b->order) - (a->order < b->order);
+}
+
+static size_t type_len(const char *tid)
+{
+	return strcspn(tid, ":");
+}
+
+static int contains(const char **sorted, size_t n, const char *s)
+{
+	return n && bsearch(&s, sorted, n, sizeof(*sorted), str_order) != NULL;
+}
+
+static struct scope_state *find_scope(struct apply *a, const char *name)
+{
+	size_t lo = 0, hi = a->scope_count;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(a->scopes[mid].name, name);
+
+		if (c == 0)
+			return &a->scopes[mid];
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+/* ---- key names ---- */
+
+/* P:T:<what> for the type of `tid` ("T:ID") or of `type`. */
+static void key_of(struct apply *a, const char *type, size_t tlen,
+		   const char *what)
+{
+	cdh__redis_cmd_join(&a->cmd, 2, a->p, ":");
+	cdh__redis_cmd_append(&a->cmd, type, tlen);
+	cdh__redis_cmd_append(&a->cmd, what, strlen(what));
+}
+
+/* P:T:attributes:ID from "T:ID". */
+static void attributes_key(struct apply *a, const char *tid)
+{
+	size_t tlen = type_len(tid);
+
+	key_of(a, tid, tlen, ":attributes:");
+	cdh__redis_cmd_append(&a->cmd, tid + tlen + 1, strlen(tid + tlen + 1));
+}
+
+/* "ID\0P", the index member of "T:ID". */
+static void index_member(struct apply *a, const char *tid)
+{
+	const char *id = tid + type_len(tid) + 1;
+
+	cdh__redis_cmd_arg(&a->cmd, id, strlen(id) + 1);
+	cdh__redis_cmd_append(&a->cmd, a->p, strlen(a->p));
+}
+
+void cdh__redis_scope_key(struct cdh__redis_cmd *cmd, const char *provider,
+			  const char *agent, const char *scope)
+{
+	char len[24];
+
+	/* The agent's length keeps (agent "a:b", scope "c") apart from
+	 * (agent "a", scope "b:c"). */
+	snprintf(len, sizeof(len), "%zu", strlen(agent));
+	cdh__redis_cmd_join(cmd, 8, "cdhost:", provider, ":scope:", len, ":",
+			    agent, ":", scope);
+}
+
+static void scopes_key(struct apply *a)
+{
+	cdh__redis_cmd_join(&a->cmd, 4, "cdhost:", a->p, ":scopes:", a->agent);
+}
+
+/* ---- batched commands: VERB [KEY] item item ... ---- */
+
+struct batch {
+	struct apply *a;
+	void (*head)(struct apply *a, const void *ctx);
+	const void *ctx;
+	size_t n, max;
+};
+
+static void batch_item(struct batch *b)
+{
+	if (b->n == 0)
+		b->head(b->a, b->ctx);
+}
+
+static void batch_close(struct batch *b)
+{
+	if (b->n)
+		cdh__redis_pipe_send(&b->a->pipe, &b->a->cmd);
+	b->n = 0;
+}
+
+static void batch_added(struct batch *b)
+{
+	if (++b->n == b->max)
+		batch_close(b);
+}
+
+/* ---- reading what the agent held ---- */
+
+static int gather_records(struct apply *a)
+{
+	const struct cdh_refresh *r = a->refresh;
+	size_t i;
+
+	a->recs = calloc(r->record_count + 1, sizeof(*a->recs));
+	a->by_scope = calloc(r->record_count + 1, sizeof(*a->by_scope));
+	if (!a->recs || !a->by_scope)
+		return -1;
+	for (i = 0; i < r->record_count; i++) {
+		const struct cdh_refresh_record *in = &r->records[i];
+		struct scope_state *s = find_scope(a, in->scope);
+		struct rec *rec = &a->recs[a->rec_count];
+		size_t len = strlen(in->type) + strlen(in->id) + 2;
+
+		/* A failed scope keeps its old records, whatever it emitted. */
+		if (!s || s->result != CDH_SCOPE_OK)
+			continue;
+		rec->type = in->type, rec->id = in->id, rec->scope = in->scope;
+		rec->attributes = in->attributes, rec->order = i;
+		if (!(rec->tid = malloc(len)))
+			return -1;
+		snprintf(rec->tid, len, "%s:%s", in->type, in->id);
+		a->by_scope[a->rec_count++] = rec;
+	}
+	qsort(a->by_scope, a->rec_count, sizeof(*a->by_scope), rec_order);
+	return 0;
+}
+
+/* Gives each scope its records, the last of duplicates only. */
+static void assign_records(struct apply *a)
+{
+	size_t i = 0, n;
+
+	while (i < a->rec_count) {
+		struct scope_state *s = find_scope(a, a->by_scope[i]->scope);
+
+		s->recs = &a->by_scope[i];
+		for (n = 0; i < a->rec_count &&
+			    strcmp(a->by_scope[i]->scope, s->name) == 0; i++) {
+			if (n && strcmp(s->recs[n - 1]->tid, a->by_scope[i]->tid) == 0)
+				n--;
+			s->recs[n++] = a->by_scope[i];
+		}
+		s->rec_count = n;
+	}
+}
+
+static int scope_state_order(const void *pa, const void *pb)
+{
+	const struct scope_state *x = pa, *y = pb;
+
+	return strcmp(x->name, y->name);
+}
+
+/* The cycle's scopes and the agent's old ones, sorted, without repeats. */
+static int list_scopes(struct apply *a)
+{
+	const struct cdh_refresh *r = a->refresh;
+	redisReply *old = a->old_scopes;
+	size_t n = r->scope_count + old->elements, i, out = 0;
+
+	a->scopes = calloc(n + 1, sizeof(*a->scopes));
+	if (!a->scopes)
+		return -1;
+	/* calloc'd: prev and recs start empty. */
+	for (i = 0; i < r->scope_count; i++, out++) {
+		a->scopes[out].name = r->scopes[i].scope;
+		a->scopes[out].result = r->scopes[i].result;
+	}
+	for (i = 0; i < old->elements; i++, out++) {
+		a->scopes[out].name = old->element[i]->str;
+		a->scopes[out].result = UNMENTIONED;
+		a->scopes[out].known = 1;
+	}
+	qsort(a->scopes, out, sizeof(*a->scopes), scope_state_order);
+	for (i = 0, n = 0; i < out; i++) {
+		struct scope_state *last = n ? &a->scopes[n - 1] : NULL;
+
+		if (!last || strcmp(last->name, a->scopes[i].name) != 0) {
+			a->scopes[n++] = a->scopes[i];
+			continue;
+		}
+		/* A mentioned scope beats the old list; FAILED beats OK. */
+		last->known |= a->scopes[i].known;
+		if (a->scopes[i].result != UNMENTIONED &&
+		    (last->result == UNMENTIONED || a->scopes[i].result == CDH_SCOPE_FAILED))
+			last->result = a->scopes[i].result;
+	}
+	a->scope_count = n;
+	return 0;
+}
+
+static int take_prev(struct scope_state *s, redisReply *r)
+{
+	size_t i;
+
+	s->prev = r;
+	if (r->type != REDIS_REPLY_ARRAY)
+		return -1;
+	s->prev_ids = malloc((r->elements + 1) * sizeof(*s->prev_ids));
+	if (!s->prev_ids)
+		return -1;
+	for (i = 0; i < r->elements; i++)
+		s->prev_ids[i] = r->element[i]->str;
+	s->prev_count = r->elements;
+	qsort(s->prev_ids, s->prev_count, sizeof(*s->prev_ids), str_order);
+	return 0;
+}
+
+/* SMEMBERS of every known scope's set, pipelined by CDH_REDIS_BATCH. */
+static int load_prev(struct apply *a)
+{
+	size_t i = 0, start, k;
+
+	while (i < a->scope_count && !a->pipe.failed) {
+		for (start = i; i < a->scope_count && i - start < CDH_REDIS_BATCH; i++) {
+			cdh__redis_cmd_str(&a->cmd, "SMEMBERS");
+			cdh__redis_scope_key(&a->cmd, a->p, a->agent, a->scopes[i].name);
+			cdh__redis_pipe_append(&a->pipe, &a->cmd);
+		}
+		for (k = start; k < i; k++) {
+			redisReply *r = cdh__redis_pipe_next(&a->pipe);
+
+			if (!r)
+				return -1;
+			if (take_prev(&a->scopes[k], r) != 0)
+				return a->nomem = 1, -1;
+		}
+	}
+	return a->pipe.failed ? -1 : 0;
+}
+
+static int load_state(struct apply *a)
+{
+	cdh__redis_cmd_str(&a->cmd, "SMEMBERS");
+	scopes_key(a);
+	a->old_scopes = cdh__redis_pipe_call(&a->pipe, &a->cmd);
+	if (!a->old_scopes || a->old_scopes->type != REDIS_REPLY_ARRAY)
+		return -1;
+	if (list_scopes(a) != 0 || gather_records(a) != 0)
+		return a->nomem = 1, -1;
+	assign_records(a);
+	return load_prev(a);
+}
+
+/* Every tid this cycle writes, sorted: ids that moved between scopes stay. */
+static int note_written(struct apply *a)
+{
+	size_t i;
+
+	a->written = malloc((a->rec_count + 1) * sizeof(*a->written));
+	if (!a->written)
+		return a->nomem = 1, -1;
+	for (i = 0; i < a->rec_count; i++)
+		a->written[i] = a->by_scope[i]->tid;
+	qsort(a->written, a->rec_count, sizeof(*a->written), str_order);
+	return 0;
+}
+
+/* ---- hashes ---- */
+
+static void hashes_head(struct apply *a, const void *ctx)
+{
+	const char *tid = ctx;
+
+	cdh__redis_cmd_str(&a->cmd, "HMGET");
+	key_of(a, tid, type_len(tid), ":hashes");
+}
+
+static int same_type(const char *x, const char *y)
+{
+	size_t n = type_len(x);
+
+	return n == type_len(y) && strncmp(x, y, n) == 0;
+}
+
+/* Marks which of recs[0..n) (one type) changed, by one HMGET reply. */
+static int compare_hashes(struct apply *a, struct rec **recs, size_t n)
+{
+	redisReply *r = cdh__redis_pipe_next(&a->pipe);
+	size_t i;
+
+	if (!r)
+		return -1;
+	for (i = 0; i < n; i++) {
+		const redisReply *h = r->type == REDIS_REPLY_ARRAY && i < r->elements
+					      ? r->element[i] : NULL;
+
+		recs[i]->changed = !h || h->type != REDIS_REPLY_STRING ||
+				   strcmp(h->str, recs[i]->hash) != 0;
+	}
+	freeReplyObject(r);
+	return 0;
+}
+
+/* Hashes the scope's records and compares them with the stored ones. */
+static int check_hashes(struct apply *a, struct scope_state *s)
+{
+	size_t i = 0, start, n, sent;
+	size_t starts[CDH_REDIS_BATCH], counts[CDH_REDIS_BATCH];
+
+	for (i = 0; i < s->rec_count; i++) {
+		struct rec *rec = s->recs[i];
+
+		if (cdh_sha1_utf16_hex(rec->attributes, strlen(rec->attributes),
+				       rec->hash) != 0)
+			return a->nomem = 1, -1;
+		rec->fresh = !contains(s->prev_ids, s->prev_count, rec->tid);
+	}
+	for (i = 0; i < s->rec_count;) {
+		for (sent = 0; i < s->rec_count && sent < CDH_REDIS_BATCH; sent++) {
+			struct batch b = { a, hashes_head, s->recs[i]->tid, 0, 0 };
+
+			batch_item(&b);
+			for (start = i, n = 0; i < s->rec_count && n < CDH_REDIS_BATCH &&
+					       same_type(s->recs[start]->tid, s->recs[i]->tid);
+			     i++, n++)
+				attributes_key(a, s->recs[i]->tid);
+			cdh__redis_pipe_append(&a->pipe, &a->cmd);
+			starts[sent] = start, counts[sent] = n;
+		}
+		for (n = 0; n < sent; n++)
+			if (compare_hashes(a, &s->recs[starts[n]], counts[n]) != 0)
+				return -1;
+	}
+	return a->pipe.failed ? -1 : 0;
+}
+
+/* ---- one scope's transaction ---- */
+
+static void mset_head(struct apply *a, const void *ctx)
+{
+	(void)ctx;
+	cdh__redis_cmd_str(&a->cmd, "MSET");
+}
+
+static void members_add_head(struct apply *a, const void *ctx)
+{
+	cdh__redis_cmd_str(&a->cmd, "SADD");
+	key_of(a, ctx, type_len(ctx), ":members");
+}
+
+static void members_rem_head(struct apply *a, const void *ctx)
+{
+	cdh__redis_cmd_str(&a->cmd, "SREM");
+	key_of(a, ctx, type_len(ctx), ":members");
+}
+
+static void hset_head(struct apply *a, const void *ctx)
+{
+	cdh__redis_cmd_str(&a->cmd, "HSET");
+	key_of(a, ctx, type_len(ctx), ":hashes");
+}
+
+static void hdel_head(struct apply *a, const void *ctx)
+{
+	cdh__redis_cmd_str(&a->cmd, "HDEL");
+	key_of(a, ctx, type_len(ctx), ":hashes");
+}
+
+static void index_head(struct apply *a, const char *verb, const char *tid)
+{
+	cdh__redis_cmd_str(&a->cmd, verb);
+	cdh__redis_cmd_str(&a->cmd, CDH_REDIS_INDEX);
+	cdh__redis_cmd_append(&a->cmd, tid, type_len(tid));
+}
+
+static void zadd_head(struct apply *a, const void *ctx)
+{
+	index_head(a, "ZADD", ctx);
+}
+
+static void zrem_head(struct apply *a, const void *ctx)
+{
+	index_head(a, "ZREM", ctx);
+}
+
+static void del_head(struct apply *a, const void *ctx)
+{
+	(void)ctx;
+	cdh__redis_cmd_str(&a->cmd, "DEL");
+}
+
+struct scope_ctx {
+	struct apply *a;
+	const struct scope_state *s;
+};
+
+static void scope_head(struct apply *a, const void *ctx)
+{
+	const struct scope_ctx *c = ctx;
+
+	cdh__redis_cmd_str(&a->cmd, c->s->result == UNMENTIONED ? "DEL" : "SADD");
+	cdh__redis_scope_key(&a->cmd, a->p, a->agent, c->s->name);
+}
+
+static void scope_rem_head(struct apply *a, const void *ctx)
+{
+	const struct scope_ctx *c = ctx;
+
+	cdh__redis_cmd_str(&a->cmd, "SREM");
+	cdh__redis_scope_key(&a->cmd, a->p, a->agent, c->s->name);
+}
+
+/* Writes what changed of recs[0..n), all of one type: attributes first. */
+static void write_group(struct apply *a, struct rec **recs, size_t n)
+{
+	struct batch mset = { a, mset_head, NULL, 0, CDH_REDIS_BATCH / 2 };
+	struct batch hset = { a, hset_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
+	struct batch sadd = { a, members_add_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
+	struct batch zadd = { a, zadd_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (recs[i]->changed) {
+			batch_item(&mset);
+			attributes_key(a, recs[i]->tid);
+			cdh__redis_cmd_str(&a->cmd, recs[i]->attributes);
+			batch_added(&mset);
+		}
+	batch_close(&mset);
+	for (i = 0; i < n; i++)
+		if (recs[i]->changed) {
+			batch_item(&hset);
+			attributes_key(a, recs[i]->tid);
+			cdh__redis_cmd_str(&a->cmd, recs[i]->hash);
+			batch_added(&hset);
+		}
+	batch_close(&hset);
+	for (i = 0; i < n; i++)
+		if (recs[i]->changed || recs[i]->fresh) {
+			batch_item(&sadd);
+			cdh__redis_cmd_str(&a->cmd, recs[i]->id);
+			batch_added(&sadd);
+		}
+	batch_close(&sadd);
+	for (i = 0; i < n; i++)
+		if (recs[i]->changed || recs[i]->fresh) {
+			batch_item(&zadd);
+			cdh__redis_cmd_str(&a->cmd, "0");
+			index_member(a, recs[i]->tid);
+			batch_added(&zadd);
+		}
+	batch_close(&zadd);
+}
+
+/* Evicts tids[0..n), all of one type: SREM first, then DEL + HDEL. */
+static void evict_group(struct apply *a, const char **tids, size_t n)
+{
+	struct batch srem = { a, members_rem_head, tids[0], 0, CDH_REDIS_BATCH };
+	struct batch zrem = { a, zrem_head, tids[0], 0, CDH_REDIS_BATCH };
+	struct batch del = { a, del_head, NULL, 0, CDH_REDIS_BATCH };
+	struct batch hdel = { a, hdel_head, tids[0], 0, CDH_REDIS_BATCH };
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		batch_item(&srem);
+		cdh__redis_cmd_str(&a->cmd, tids[i] + type_len(tids[i]) + 1);
+		batch_added(&srem);
+	}
+	batch_close(&srem);
+	for (i = 0; i < n; i++) {
+		batch_item(&zrem);
+		index_member(a, tids[i]);
+		batch_added(&zrem);
+	}
+	batch_close(&zrem);
+	for (i = 0; i < n; i++) {
+		batch_item(&del);
+		attributes_key(a, tids[i]);
+		batch_added(&del);
+	}
+	batch_close(&del);
+	for (i = 0; i < n; i++) {
+		batch_item(&hdel);
+		attributes_key(a, tids[i]);
+		batch_added(&hdel);
+	}
+	batch_close(&hdel);
+}
+
+/* The scope's set: SADD its fresh tids, SREM the evicted ones. */
+static void update_scope_set(struct apply *a, const struct scope_state *s,
+			     const char **evicted, size_t evicted_count)
+{
+	struct scope_ctx ctx = { a, s };
+	struct batch add = { a, scope_head, &ctx, 0, CDH_REDIS_BATCH };
+	struct batch rem = { a, scope_rem_head, &ctx, 0, CDH_REDIS_BATCH };
+	size_t i;
+
+	if (!s->known && s->rec_count) {
+		cdh__redis_cmd_str(&a->cmd, "SADD");
+		scopes_key(a);
+		cdh__redis_cmd_str(&a->cmd, s->name);
+		cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	}
+	for (i = 0; i < s->rec_count; i++)
+		if (s->recs[i]->fresh) {
+			batch_item(&add);
+			cdh__redis_cmd_str(&a->cmd, s->recs[i]->tid);
+			batch_added(&add);
+		}
+	batch_close(&add);
+	for (i = 0; i < evicted_count; i++) {
+		batch_item(&rem);
+		cdh__redis_cmd_str(&a->cmd, evicted[i]);
+		batch_added(&rem);
+	}
+	batch_close(&rem);
+}
+
+/* The scope's old ids this cycle does not write (into out; their count). */
+static size_t evictions(struct apply *a, const struct scope_state *s,
+			const char **out)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < s->prev_count; i++)
+		if (!contains(a->written, a->rec_count, s->prev_ids[i]))
+			out[n++] = s->prev_ids[i];
+	return n;
+}
+
+static int needs_writing(const struct scope_state *s, size_t evicted)
+{
+	size_t i;
+
+	if (evicted || (s->result == UNMENTIONED && s->known))
+		return 1;
+	for (i = 0; i < s->rec_count; i++)
+		if (s->recs[i]->changed || s->recs[i]->fresh)
+			return 1;
+	return 0;
+}
+
+static void send_simple(struct apply *a, const char *verb)
+{
+	cdh__redis_cmd_str(&a->cmd, verb);
+	cdh__redis_pipe_send(&a->pipe, &a->cmd);
+}
+
+/* Runs over groups of one type in a tid-sorted array. */
+#define FOR_TYPE_GROUPS(arr, n, tid_of, body)                                  \
+	do {                                                                   \
+		size_t g_, e_;                                                 \
+		for (g_ = 0; g_ < (n); g_ = e_) {                              \
+			for (e_ = g_ + 1; e_ < (n) &&                          \
+					  same_type(tid_of((arr)[g_]),         \
+						    tid_of((arr)[e_]));        \
+			     e_++)                                             \
+				;                                              \
+			body(a, &(arr)[g_], e_ - g_);                          \
+		}                                                              \
+	} while (0)
+
+#define REC_TID(r) ((r)->tid)
+#define STR_TID(t) (t)
+
+/* One scope's changes in one MULTI/EXEC (nothing sent when none). */
+static int write_scope(struct apply *a, struct scope_state *s)
+{
+	const char **evicted = malloc((s->prev_count + 1) * sizeof(*evicted));
+	size_t n;
+
+	if (!evicted)
+		return a->nomem = 1, -1;
+	if (s->result == CDH_SCOPE_OK && check_hashes(a, s) != 0) {
+		free(evicted);
+		return -1;
+	}
+	n = evictions(a, s, evicted);
+	if (needs_writing(s, n)) {
+		send_simple(a, "MULTI");
+		FOR_TYPE_GROUPS(s->recs, s->rec_count, REC_TID, write_group);
+		FOR_TYPE_GROUPS(evicted, n, STR_TID, evict_group);
+		if (s->result == UNMENTIONED) {
+			struct scope_ctx ctx = { a, s };
+
+			scope_head(a, &ctx); /* DEL the scope's set */
+			cdh__redis_pipe_send(&a->pipe, &a->cmd);
+			cdh__redis_cmd_str(&a->cmd, "SREM");
+			scopes_key(a);
+			cdh__redis_cmd_str(&a->cmd, s->name);
+			cdh__redis_pipe_send(&a->pipe, &a->cmd);
+		} else {
+			update_scope_set(a, s, evicted, n);
+		}
+		send_simple(a, "EXEC");
+		cdh__redis_pipe_flush(&a->pipe);
+	}
+	free(evicted);
+	return a->pipe.failed ? -1 : 0;
+}
+
+/* ---- the agent's _ALL_ items ---- */
+
+static void json_string(struct cdh_text *t, const char *s)
+{
+	cdh_text_puts(t, "\"");
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		/* Jackson's escapes: quote, backslash, control characters. */
+		if (c == '"' || c == '\\')
+			cdh_text_printf(t, "\\%c", c);
+		else if (c == '\n')
+			cdh_text_puts(t, "\\n");
+		else if (c == '\r')
+			cdh_text_puts(t, "\\r");
+		else if (c == '\t')
+			cdh_text_puts(t, "\\t");
+		else if (c < 0x20)
+			cdh_text_printf(t, "\\u%04X", c);
+		else
+			cdh_text_append(t, s, 1);
+	}
+	cdh_text_puts(t, "\"");
+}
+
+/* What the agent holds after this cycle (tids, sorted, unique): what it
+ * wrote, plus what its failed scopes keep. */
+static const char **held_ids(struct apply *a, size_t *count)
+{
+	size_t n = a->rec_count, i, k, out = 0;
+	const char **held;
+
+	for (i = 0; i < a->scope_count; i++)
+		n += a->scopes[i].prev_count;
+	held = malloc((n + 1) * sizeof(*held));
+	if (!held)
+		return NULL;
+	for (i = 0; i < a->rec_count; i++)
+		held[out++] = a->written[i];
+	for (i = 0; i < a->scope_count; i++)
+		if (a->scopes[i].result == CDH_SCOPE_FAILED)
+			for (k = 0; k < a->scopes[i].prev_count; k++)
+				held[out++] = a->scopes[i].prev_ids[k];
+	qsort(held, out, sizeof(*held), str_order);
+	for (i = 0, n = 0; i < out; i++)
+		if (!n || strcmp(held[n - 1], held[i]) != 0)
+			held[n++] = held[i];
+	*count = n;
+	return held;
+}
+
+/* The types the agent holds or held (one tid of each, into out). */
+static size_t agent_types(struct apply *a, const char **held, size_t held_count,
+			  const char **out)
+{
+	size_t n = 0, i, k;
+
+	for (i = 0; i < held_count; i++)
+		if (!n || !same_type(out[n - 1], held[i]))
+			out[n++] = held[i];
+	for (i = 0; i < a->scope_count; i++)
+		for (k = 0; k < a->scopes[i].prev_count; k++) {
+			const char *tid = a->scopes[i].prev_ids[k];
+			size_t j;
+
+			for (j = 0; j < n && !same_type(out[j], tid); j++)
+				;
+			if (j == n)
+				out[n++] = tid;
+		}
+	return n;
+}
+
+struct all_item {
+	const char *tid; /* any tid of the type */
+	char *list;      /* the relationship's JSON array */
+	char list_hash[CDH_SHA1_HEX_LEN + 1];
+	int attrs_changed, list_changed;
+};
+
+static void all_list(struct all_item *item, const char **held, size_t n)
+{
+	struct cdh_text t = CDH_TEXT_INIT;
+	size_t i, first = 1;
+
+	cdh_text_puts(&t, "[");
+	for (i = 0; i < n; i++) {
+		if (!same_type(held[i], item->tid))
+			continue;
+		if (!first)
+			cdh_text_puts(&t, ",");
+		first = 0;
+		json_string(&t, held[i] + type_len(held[i]) + 1);
+	}
+	cdh_text_puts(&t, "]");
+	item->list = cdh_text_take(&t);
+}
+
+static void relationship_key(struct apply *a, const char *tid)
+{
+	key_of(a, tid, type_len(tid), ":relationships:_ALL_:");
+	cdh__redis_cmd_append(&a->cmd, a->agent, strlen(a->agent));
+}
+
+static void all_attributes_key(struct apply *a, const char *tid)
+{
+	key_of(a, tid, type_len(tid), ":attributes:_ALL_");
+}
+
+/* Reads the stored hashes of each type's _ALL_ keys. */
+static int compare_all_hashes(struct apply *a, struct all_item *items, size_t n,
+			      const char *attrs_hash)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		hashes_head(a, items[i].tid);
+		all_attributes_key(a, items[i].tid);
+		relationship_key(a, items[i].tid);
+		cdh__redis_pipe_append(&a->pipe, &a->cmd);
+	}
+	for (i = 0; i < n; i++) {
+		redisReply *r = cdh__redis_pipe_next(&a->pipe);
+		const redisReply *h0, *h1;
+
+		if (!r)
+			return -1;
+		h0 = r->type == REDIS_REPLY_ARRAY && r->elements == 2 ? r->element[0] : NULL;
+		h1 = h0 ? r->element[1] : NULL;
+		items[i].attrs_changed = !h0 || h0->type != REDIS_REPLY_STRING ||
+					 strcmp(h0->str, attrs_hash) != 0;
+		items[i].list_changed = !h1 || h1->type != REDIS_REPLY_STRING ||
+					strcmp(h1->str, items[i].list_hash) != 0;
+		freeReplyObject(r);
+	}
+	return 0;
+}
+
+static void write_all_item(struct apply *a, const struct all_item *item,
+			   const char *attrs_hash)
+{
+	if (item->attrs_changed) {
+		cdh__redis_cmd_str(&a->cmd, "SET");
+		all_attributes_key(a, item->tid);
+		cdh__redis_cmd_str(&a->cmd, ALL_ATTRIBUTES);
+		cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	}
+	if (item->list_changed) {
+		cdh__redis_cmd_str(&a->cmd, "SET");
+		relationship_key(a, item->tid);
+		cdh__redis_cmd_str(&a->cmd, item->list);
+		cdh__redis_pipe_send(&a->pipe, &a->cmd);
+		cdh__redis_cmd_str(&a->cmd, "SADD");
+		key_of(a, item->tid, type_len(item->tid), ":relationships");
+		cdh__redis_cmd_str(&a->cmd, a->agent);
+		cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	}
+	hset_head(a, item->tid);
+	if (item->attrs_changed) {
+		all_attributes_key(a, item->tid);
+		cdh__redis_cmd_str(&a->cmd, attrs_hash);
+	}
+	if (item->list_changed) {
+		relationship_key(a, item->tid);
+		cdh__redis_cmd_str(&a->cmd, item->list_hash);
+	}
+	cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	members_add_head(a, item->tid);
+	cdh__redis_cmd_str(&a->cmd, "_ALL_");
+	cdh__redis_pipe_send(&a->pipe, &a->cmd);
+}
+
+/* Sends the changed _ALL_ items (and the provider) in one MULTI/EXEC. */
+static void write_all_items(struct apply *a, const struct all_item *items,
+			    size_t n, const char *attrs_hash)
+{
+	int provider = a->old_scopes->elements == 0 && a->rec_count;
+	size_t i, changed = 0;
+
+	for (i = 0; i < n; i++)
+		changed += items[i].attrs_changed || items[i].list_changed;
+	if (!changed && !provider)
+		return;
+	send_simple(a, "MULTI");
+	for (i = 0; i < n; i++)
+		if (items[i].attrs_changed || items[i].list_changed)
+			write_all_item(a, &items[i], attrs_hash);
+	if (provider) {
+		cdh__redis_cmd_str(&a->cmd, "SADD");
+		cdh__redis_cmd_str(&a->cmd, "cdhost:providers");
+		cdh__redis_cmd_str(&a->cmd, a->p);
+		cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	}
+	send_simple(a, "EXEC");
+	cdh__redis_pipe_flush(&a->pipe);
+}
+
+static int write_all(struct apply *a)
+{
+	char attrs_hash[CDH_SHA1_HEX_LEN + 1];
+	size_t held_count = 0, n = 0, i, cap;
+	const char **held = held_ids(a, &held_count), **types = NULL;
+	struct all_item *items = NULL;
+	int rc = -1;
+
+	cap = held_count + 1;
+	for (i = 0; i < a->scope_count; i++)
+		cap += a->scopes[i].prev_count;
+	if (!held || !(types = malloc(cap * sizeof(*types))) ||
+	    cdh_sha1_utf16_hex(ALL_ATTRIBUTES, strlen(ALL_ATTRIBUTES), attrs_hash))
+		goto out;
+	n = agent_types(a, held, held_count, types);
+	if (!(items = calloc(n + 1, sizeof(*items))))
+		goto out;
+	for (i = 0; i < n; i++) {
+		items[i].tid = types[i];
+		all_list(&items[i], held, held_count);
+		if (!items[i].list ||
+		    cdh_sha1_utf16_hex(items[i].list, strlen(items[i].list),
+				       items[i].list_hash) != 0)
+			goto out;
+	}
+	if (compare_all_hashes(a, items, n, attrs_hash) == 0)
+		write_all_items(a, items, n, attrs_hash);
+	rc = a->pipe.failed ? -1 : 0;
+out:
+	if (rc && !a->pipe.failed)
+		a->nomem = 1;
+	for (i = 0; items && i < n; i++)
+		free(items[i].list);
+	free(items);
+	free(types);
+	free(held);
+	return rc;
+}
+
+/* ---- the whole ---- */
+
+static void apply_release(struct apply *a)
+{
+	size_t i;
+
+	for (i = 0; a->recs && i < a->refresh->record_count; i++)
+		free(a->recs[i].tid);
+	for (i = 0; a->scopes && i < a->scope_count; i++) {
+		freeReplyObject(a->scopes[i].prev);
+		free(a->scopes[i].prev_ids);
+	}
+	free(a->recs);
+	free(a->by_scope);
+	free(a->scopes);
+	free(a->written);
+	freeReplyObject(a->old_scopes);
+	cdh__redis_cmd_release(&a->cmd);
+}
+
+int cdh__redis_apply(struct cdh__store_impl *impl,
+		     const struct cdh_refresh *refresh, const char *provider,
+		     char *err, size_t errlen)
+{
+	struct apply a;
+	size_t i;
+	int rc = 0;
+
+	memset(&a, 0, sizeof(a));
+	a.impl = impl, a.refresh = refresh, a.p = provider, a.agent = refresh->agent;
+	cdh__redis_pipe_init(&a.pipe, impl->writer);
+	if (load_state(&a) != 0 || note_written(&a) != 0)
+		rc = -1;
+	for (i = 0; rc == 0 && i < a.scope_count; i++)
+		if (a.scopes[i].result != CDH_SCOPE_FAILED)
+			rc = write_scope(&a, &a.scopes[i]);
+	if (rc == 0)
+		rc = write_all(&a);
+	if (a.nomem && !a.pipe.failed) {
+		snprintf(err, errlen, "cache store: out of memory");
+		rc = -1;
+	} else {
+		rc = cdh__redis_write_end(impl, &a.pipe, err, errlen);
+	}
+	/* A failure may leave a MULTI open: never reuse that connection. */
+	if (rc != 0) {
+		redisFree(impl->writer);
+		impl->writer = NULL;
+	}
+	apply_release(&a);
+	return rc;
+}
