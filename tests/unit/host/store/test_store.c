@@ -522,6 +522,127 @@ static void an_unopenable_path_is_an_error_naming_it(void **state)
 
 /* ---- Redis only ---- */
 
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A command's reply as text: a string, a number, or an array sorted and
+ * joined with spaces. */
+static const char *redis_text(const char *fmt, ...)
+{
+	static char out[4096];
+	redisContext *c = redis_admin();
+	redisReply *r;
+	va_list ap;
+	size_t i, len = 0;
+
+	assert_non_null(c);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	out[0] = '\0';
+	if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+		snprintf(out, sizeof(out), "%s", r->str);
+	else if (r->type == REDIS_REPLY_INTEGER)
+		snprintf(out, sizeof(out), "%lld", r->integer);
+	else if (r->type == REDIS_REPLY_NIL)
+		snprintf(out, sizeof(out), "(nil)");
+	else if (r->type == REDIS_REPLY_ARRAY) {
+		char **items = calloc(r->elements + 1, sizeof(*items));
+
+		for (i = 0; i < r->elements; i++)
+			items[i] = r->element[i]->str;
+		qsort(items, r->elements, sizeof(*items), by_string);
+		for (i = 0; i < r->elements; i++)
+			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+						i ? " " : "", items[i]);
+		free(items);
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return out;
+}
+
+#define TAG_ID "dockerRegistry:taggedImage:hub:team/app:1.2.3"
+#define IMAGE_ID "dockerRegistry:imageId:registry.example.com/team/app:1.2.3"
+#define HUB_AGENT "hub/DockerRegistryImageCachingAgent[1/1]"
+
+/* Clouddriver's worked example (reference §1.5), key for key. */
+static void the_keys_are_clouddriver_s_layout(void **state)
+{
+	struct fixture *f = *state;
+	const char *attrs = "{\"name\":\"team/app:1.2.3\",\"account\":\"hub\"}";
+
+	cycle_begin(f, HUB_AGENT);
+	emit_as(f, "taggedImage", "team/app", TAG_ID, attrs);
+	emit_as(f, "imageId", "team/app", IMAGE_ID,
+		"{\"tagKey\":\"" TAG_ID "\",\"account\":\"hub\"}");
+	cycle_apply(f);
+	assert_string_equal(redis_text("KEYS dockerRegistry:taggedImage:*"),
+			    "dockerRegistry:taggedImage:attributes:_ALL_ "
+			    "dockerRegistry:taggedImage:attributes:" TAG_ID " "
+			    "dockerRegistry:taggedImage:hashes "
+			    "dockerRegistry:taggedImage:members "
+			    "dockerRegistry:taggedImage:relationships "
+			    "dockerRegistry:taggedImage:relationships:_ALL_:" HUB_AGENT);
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:taggedImage:members"),
+			    "_ALL_ " TAG_ID);
+	assert_string_equal(redis_text("GET dockerRegistry:taggedImage:attributes:%s",
+				       TAG_ID), attrs);
+	assert_string_equal(redis_text("GET dockerRegistry:imageId:attributes:_ALL_"),
+			    "{\"id\":\"_ALL_\"}");
+	assert_string_equal(redis_text("GET dockerRegistry:imageId:relationships:_ALL_:%s",
+				       HUB_AGENT), "[\"" IMAGE_ID "\"]");
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:imageId:relationships"),
+			    HUB_AGENT);
+	/* SHA-1 of the UTF-16LE JSON (python3 hashlib), keyed by key name. */
+	assert_string_equal(redis_text("HGET dockerRegistry:taggedImage:hashes "
+				       "dockerRegistry:taggedImage:attributes:_ALL_"),
+			    "cd01c9ce0a3931797637eb633855c12f0fa04b29");
+}
+
+static void a_failed_scope_keeps_its_ids_in_all(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:2");
+	scope_result(f, "nginx", CDH_SCOPE_FAILED);
+	emit(f, "redis", "hub:redis:8");
+	cycle_apply(f);
+	assert_string_equal(
+	    redis_text("GET dockerRegistry:taggedImage:relationships:_ALL_:%s", AGENT_A),
+	    "[\"hub:nginx:1\",\"hub:redis:8\"]");
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:taggedImage:members"),
+			    "_ALL_ hub:nginx:1 hub:redis:8");
+	assert_string_equal(redis_text("HEXISTS dockerRegistry:taggedImage:hashes "
+				       "dockerRegistry:taggedImage:attributes:hub:redis:7"),
+			    "0");
+}
+
+static void a_type_emptied_gets_an_empty_all_list(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(
+	    redis_text("GET dockerRegistry:taggedImage:relationships:_ALL_:%s", AGENT_A),
+	    "[]");
+	assert_string_equal(redis_text("EXISTS dockerRegistry:taggedImage:attributes:hub:nginx:1"),
+			    "0");
+}
+
 static void redis_down_is_unavailable(void **state)
 {
 	struct fixture *f = *state;
@@ -678,6 +799,9 @@ int main(void)
 	    R(get_finds_one_record_by_type_and_id),
 	    R(forgetting_an_agent_drops_only_its_records),
 	    R(scope_records_are_what_the_scope_holds),
+	    R(the_keys_are_clouddriver_s_layout),
+	    R(a_failed_scope_keeps_its_ids_in_all),
+	    R(a_type_emptied_gets_an_empty_all_list),
 	    R(a_steady_cycle_writes_nothing),
 	    R(redis_down_is_unavailable),
 	    R(a_password_is_never_in_an_error),
