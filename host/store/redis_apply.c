@@ -8,57 +8,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/redis_apply.h"
 #include "store/sha1_utf16.h"
-#include "store/store_redis.h"
-#include "util/text.h"
 
-#define UNMENTIONED (-1)
-#define ALL_ATTRIBUTES "{\"id\":\"_ALL_\"}"
-
-struct rec {
-	const char *type, *id, *attributes, *scope;
-	size_t order;   /* emission order: the last of duplicates wins */
-	char *tid;      /* "T:ID", as the scope sets hold it */
-	char hash[CDH_SHA1_HEX_LEN + 1];
-	int changed;    /* the stored hash differs */
-	int fresh;      /* not in the scope's set yet */
-};
-
-struct scope_state {
-	const char *name;
-	int result; /* CDH_SCOPE_OK, CDH_SCOPE_FAILED or UNMENTIONED */
-	int known;  /* in the agent's scopes set already */
-	redisReply *prev;
-	const char **prev_ids; /* sorted "T:ID" */
-	size_t prev_count;
-	struct rec **recs; /* sorted by tid */
-	size_t rec_count;
-};
-
-struct apply {
-	struct cdh__store_impl *impl;
-	const struct cdh_refresh *refresh;
-	const char *p, *agent;
-	struct cdh__redis_pipe pipe;
-	struct cdh__redis_cmd cmd;
-	struct rec *recs;
-	struct rec **by_scope; /* recs sorted by (scope, tid) */
-	size_t rec_count;
-	struct scope_state *scopes; /* sorted by name */
-	size_t scope_count;
-	const char **written; /* every tid of this cycle, sorted */
-	redisReply *old_scopes;
-	int nomem;
-};
-
-static int str_order(const void *a, const void *b)
+int cdh__redis_str_order(const void *a, const void *b)
 {
 	return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
 static int rec_order(const void *pa, const void *pb)
 {
-	const struct rec *a = *(struct rec *const *)pa, *b = *(struct rec *const *)pb;
+	const struct cdh__redis_rec *a = *(struct cdh__redis_rec *const *)pa, *b = *(struct cdh__redis_rec *const *)pb;
 	int c = strcmp(a->scope, b->scope);
 
 	if (!c)
@@ -66,17 +26,17 @@ static int rec_order(const void *pa, const void *pb)
 	return c ? c : (a->order > b->order) - (a->order < b->order);
 }
 
-static size_t type_len(const char *tid)
+size_t cdh__redis_type_len(const char *tid)
 {
 	return strcspn(tid, ":");
 }
 
 static int contains(const char **sorted, size_t n, const char *s)
 {
-	return n && bsearch(&s, sorted, n, sizeof(*sorted), str_order) != NULL;
+	return n && bsearch(&s, sorted, n, sizeof(*sorted), cdh__redis_str_order) != NULL;
 }
 
-static struct scope_state *find_scope(struct apply *a, const char *name)
+static struct cdh__redis_scope *find_scope(struct cdh__redis_apply *a, const char *name)
 {
 	size_t lo = 0, hi = a->scope_count;
 
@@ -97,7 +57,7 @@ static struct scope_state *find_scope(struct apply *a, const char *name)
 /* ---- key names ---- */
 
 /* P:T:<what> for the type of `tid` ("T:ID") or of `type`. */
-static void key_of(struct apply *a, const char *type, size_t tlen,
+void cdh__redis_key_of(struct cdh__redis_apply *a, const char *type, size_t tlen,
 		   const char *what)
 {
 	cdh__redis_cmd_join(&a->cmd, 2, a->p, ":");
@@ -106,18 +66,18 @@ static void key_of(struct apply *a, const char *type, size_t tlen,
 }
 
 /* P:T:attributes:ID from "T:ID". */
-static void attributes_key(struct apply *a, const char *tid)
+static void attributes_key(struct cdh__redis_apply *a, const char *tid)
 {
-	size_t tlen = type_len(tid);
+	size_t tlen = cdh__redis_type_len(tid);
 
-	key_of(a, tid, tlen, ":attributes:");
+	cdh__redis_key_of(a, tid, tlen, ":attributes:");
 	cdh__redis_cmd_append(&a->cmd, tid + tlen + 1, strlen(tid + tlen + 1));
 }
 
 /* "ID\0P", the index member of "T:ID". */
-static void index_member(struct apply *a, const char *tid)
+static void index_member(struct cdh__redis_apply *a, const char *tid)
 {
-	const char *id = tid + type_len(tid) + 1;
+	const char *id = tid + cdh__redis_type_len(tid) + 1;
 
 	cdh__redis_cmd_arg(&a->cmd, id, strlen(id) + 1);
 	cdh__redis_cmd_append(&a->cmd, a->p, strlen(a->p));
@@ -135,7 +95,7 @@ void cdh__redis_scope_key(struct cdh__redis_cmd *cmd, const char *provider,
 			    agent, ":", scope);
 }
 
-static void scopes_key(struct apply *a)
+static void scopes_key(struct cdh__redis_apply *a)
 {
 	cdh__redis_cmd_join(&a->cmd, 4, "cdhost:", a->p, ":scopes:", a->agent);
 }
@@ -143,8 +103,8 @@ static void scopes_key(struct apply *a)
 /* ---- batched commands: VERB [KEY] item item ... ---- */
 
 struct batch {
-	struct apply *a;
-	void (*head)(struct apply *a, const void *ctx);
+	struct cdh__redis_apply *a;
+	void (*head)(struct cdh__redis_apply *a, const void *ctx);
 	const void *ctx;
 	size_t n, max;
 };
@@ -170,7 +130,7 @@ static void batch_added(struct batch *b)
 
 /* ---- reading what the agent held ---- */
 
-static int gather_records(struct apply *a)
+static int gather_records(struct cdh__redis_apply *a)
 {
 	const struct cdh_refresh *r = a->refresh;
 	size_t i;
@@ -181,8 +141,8 @@ static int gather_records(struct apply *a)
 		return -1;
 	for (i = 0; i < r->record_count; i++) {
 		const struct cdh_refresh_record *in = &r->records[i];
-		struct scope_state *s = find_scope(a, in->scope);
-		struct rec *rec = &a->recs[a->rec_count];
+		struct cdh__redis_scope *s = find_scope(a, in->scope);
+		struct cdh__redis_rec *rec = &a->recs[a->rec_count];
 		size_t len = strlen(in->type) + strlen(in->id) + 2;
 
 		/* A failed scope keeps its old records, whatever it emitted. */
@@ -200,12 +160,12 @@ static int gather_records(struct apply *a)
 }
 
 /* Gives each scope its records, the last of duplicates only. */
-static void assign_records(struct apply *a)
+static void assign_records(struct cdh__redis_apply *a)
 {
 	size_t i = 0, n;
 
 	while (i < a->rec_count) {
-		struct scope_state *s = find_scope(a, a->by_scope[i]->scope);
+		struct cdh__redis_scope *s = find_scope(a, a->by_scope[i]->scope);
 
 		s->recs = &a->by_scope[i];
 		for (n = 0; i < a->rec_count &&
@@ -220,13 +180,13 @@ static void assign_records(struct apply *a)
 
 static int scope_state_order(const void *pa, const void *pb)
 {
-	const struct scope_state *x = pa, *y = pb;
+	const struct cdh__redis_scope *x = pa, *y = pb;
 
 	return strcmp(x->name, y->name);
 }
 
 /* The cycle's scopes and the agent's old ones, sorted, without repeats. */
-static int list_scopes(struct apply *a)
+static int list_scopes(struct cdh__redis_apply *a)
 {
 	const struct cdh_refresh *r = a->refresh;
 	redisReply *old = a->old_scopes;
@@ -242,12 +202,12 @@ static int list_scopes(struct apply *a)
 	}
 	for (i = 0; i < old->elements; i++, out++) {
 		a->scopes[out].name = old->element[i]->str;
-		a->scopes[out].result = UNMENTIONED;
+		a->scopes[out].result = CDH__REDIS_UNMENTIONED;
 		a->scopes[out].known = 1;
 	}
 	qsort(a->scopes, out, sizeof(*a->scopes), scope_state_order);
 	for (i = 0, n = 0; i < out; i++) {
-		struct scope_state *last = n ? &a->scopes[n - 1] : NULL;
+		struct cdh__redis_scope *last = n ? &a->scopes[n - 1] : NULL;
 
 		if (!last || strcmp(last->name, a->scopes[i].name) != 0) {
 			a->scopes[n++] = a->scopes[i];
@@ -255,15 +215,15 @@ static int list_scopes(struct apply *a)
 		}
 		/* A mentioned scope beats the old list; FAILED beats OK. */
 		last->known |= a->scopes[i].known;
-		if (a->scopes[i].result != UNMENTIONED &&
-		    (last->result == UNMENTIONED || a->scopes[i].result == CDH_SCOPE_FAILED))
+		if (a->scopes[i].result != CDH__REDIS_UNMENTIONED &&
+		    (last->result == CDH__REDIS_UNMENTIONED || a->scopes[i].result == CDH_SCOPE_FAILED))
 			last->result = a->scopes[i].result;
 	}
 	a->scope_count = n;
 	return 0;
 }
 
-static int take_prev(struct scope_state *s, redisReply *r)
+static int take_prev(struct cdh__redis_scope *s, redisReply *r)
 {
 	size_t i;
 
@@ -276,12 +236,12 @@ static int take_prev(struct scope_state *s, redisReply *r)
 	for (i = 0; i < r->elements; i++)
 		s->prev_ids[i] = r->element[i]->str;
 	s->prev_count = r->elements;
-	qsort(s->prev_ids, s->prev_count, sizeof(*s->prev_ids), str_order);
+	qsort(s->prev_ids, s->prev_count, sizeof(*s->prev_ids), cdh__redis_str_order);
 	return 0;
 }
 
 /* SMEMBERS of every known scope's set, pipelined by CDH_REDIS_BATCH. */
-static int load_prev(struct apply *a)
+static int load_prev(struct cdh__redis_apply *a)
 {
 	size_t i = 0, start, k;
 
@@ -303,7 +263,7 @@ static int load_prev(struct apply *a)
 	return a->pipe.failed ? -1 : 0;
 }
 
-static int load_state(struct apply *a)
+static int load_state(struct cdh__redis_apply *a)
 {
 	cdh__redis_cmd_str(&a->cmd, "SMEMBERS");
 	scopes_key(a);
@@ -317,7 +277,7 @@ static int load_state(struct apply *a)
 }
 
 /* Every tid this cycle writes, sorted: ids that moved between scopes stay. */
-static int note_written(struct apply *a)
+static int note_written(struct cdh__redis_apply *a)
 {
 	size_t i;
 
@@ -326,29 +286,29 @@ static int note_written(struct apply *a)
 		return a->nomem = 1, -1;
 	for (i = 0; i < a->rec_count; i++)
 		a->written[i] = a->by_scope[i]->tid;
-	qsort(a->written, a->rec_count, sizeof(*a->written), str_order);
+	qsort(a->written, a->rec_count, sizeof(*a->written), cdh__redis_str_order);
 	return 0;
 }
 
 /* ---- hashes ---- */
 
-static void hashes_head(struct apply *a, const void *ctx)
+void cdh__redis_hashes_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	const char *tid = ctx;
 
 	cdh__redis_cmd_str(&a->cmd, "HMGET");
-	key_of(a, tid, type_len(tid), ":hashes");
+	cdh__redis_key_of(a, tid, cdh__redis_type_len(tid), ":hashes");
 }
 
-static int same_type(const char *x, const char *y)
+int cdh__redis_same_type(const char *x, const char *y)
 {
-	size_t n = type_len(x);
+	size_t n = cdh__redis_type_len(x);
 
-	return n == type_len(y) && strncmp(x, y, n) == 0;
+	return n == cdh__redis_type_len(y) && strncmp(x, y, n) == 0;
 }
 
 /* Marks which of recs[0..n) (one type) changed, by one HMGET reply. */
-static int compare_hashes(struct apply *a, struct rec **recs, size_t n)
+static int compare_hashes(struct cdh__redis_apply *a, struct cdh__redis_rec **recs, size_t n)
 {
 	redisReply *r = cdh__redis_pipe_next(&a->pipe);
 	size_t i;
@@ -367,13 +327,13 @@ static int compare_hashes(struct apply *a, struct rec **recs, size_t n)
 }
 
 /* Hashes the scope's records and compares them with the stored ones. */
-static int check_hashes(struct apply *a, struct scope_state *s)
+static int check_hashes(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 {
 	size_t i = 0, start, n, sent;
 	size_t starts[CDH_REDIS_BATCH], counts[CDH_REDIS_BATCH];
 
 	for (i = 0; i < s->rec_count; i++) {
-		struct rec *rec = s->recs[i];
+		struct cdh__redis_rec *rec = s->recs[i];
 
 		if (cdh_sha1_utf16_hex(rec->attributes, strlen(rec->attributes),
 				       rec->hash) != 0)
@@ -382,11 +342,11 @@ static int check_hashes(struct apply *a, struct scope_state *s)
 	}
 	for (i = 0; i < s->rec_count;) {
 		for (sent = 0; i < s->rec_count && sent < CDH_REDIS_BATCH; sent++) {
-			struct batch b = { a, hashes_head, s->recs[i]->tid, 0, 0 };
+			struct batch b = { a, cdh__redis_hashes_head, s->recs[i]->tid, 0, 0 };
 
 			batch_item(&b);
 			for (start = i, n = 0; i < s->rec_count && n < CDH_REDIS_BATCH &&
-					       same_type(s->recs[start]->tid, s->recs[i]->tid);
+					       cdh__redis_same_type(s->recs[start]->tid, s->recs[i]->tid);
 			     i++, n++)
 				attributes_key(a, s->recs[i]->tid);
 			cdh__redis_pipe_append(&a->pipe, &a->cmd);
@@ -401,73 +361,73 @@ static int check_hashes(struct apply *a, struct scope_state *s)
 
 /* ---- one scope's transaction ---- */
 
-static void mset_head(struct apply *a, const void *ctx)
+static void mset_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	(void)ctx;
 	cdh__redis_cmd_str(&a->cmd, "MSET");
 }
 
-static void members_add_head(struct apply *a, const void *ctx)
+void cdh__redis_members_add_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	cdh__redis_cmd_str(&a->cmd, "SADD");
-	key_of(a, ctx, type_len(ctx), ":members");
+	cdh__redis_key_of(a, ctx, cdh__redis_type_len(ctx), ":members");
 }
 
-static void members_rem_head(struct apply *a, const void *ctx)
+static void members_rem_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	cdh__redis_cmd_str(&a->cmd, "SREM");
-	key_of(a, ctx, type_len(ctx), ":members");
+	cdh__redis_key_of(a, ctx, cdh__redis_type_len(ctx), ":members");
 }
 
-static void hset_head(struct apply *a, const void *ctx)
+void cdh__redis_hset_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	cdh__redis_cmd_str(&a->cmd, "HSET");
-	key_of(a, ctx, type_len(ctx), ":hashes");
+	cdh__redis_key_of(a, ctx, cdh__redis_type_len(ctx), ":hashes");
 }
 
-static void hdel_head(struct apply *a, const void *ctx)
+static void hdel_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	cdh__redis_cmd_str(&a->cmd, "HDEL");
-	key_of(a, ctx, type_len(ctx), ":hashes");
+	cdh__redis_key_of(a, ctx, cdh__redis_type_len(ctx), ":hashes");
 }
 
-static void index_head(struct apply *a, const char *verb, const char *tid)
+static void index_head(struct cdh__redis_apply *a, const char *verb, const char *tid)
 {
 	cdh__redis_cmd_str(&a->cmd, verb);
 	cdh__redis_cmd_str(&a->cmd, CDH_REDIS_INDEX);
-	cdh__redis_cmd_append(&a->cmd, tid, type_len(tid));
+	cdh__redis_cmd_append(&a->cmd, tid, cdh__redis_type_len(tid));
 }
 
-static void zadd_head(struct apply *a, const void *ctx)
+static void zadd_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	index_head(a, "ZADD", ctx);
 }
 
-static void zrem_head(struct apply *a, const void *ctx)
+static void zrem_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	index_head(a, "ZREM", ctx);
 }
 
-static void del_head(struct apply *a, const void *ctx)
+static void del_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	(void)ctx;
 	cdh__redis_cmd_str(&a->cmd, "DEL");
 }
 
 struct scope_ctx {
-	struct apply *a;
-	const struct scope_state *s;
+	struct cdh__redis_apply *a;
+	const struct cdh__redis_scope *s;
 };
 
-static void scope_head(struct apply *a, const void *ctx)
+static void scope_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	const struct scope_ctx *c = ctx;
 
-	cdh__redis_cmd_str(&a->cmd, c->s->result == UNMENTIONED ? "DEL" : "SADD");
+	cdh__redis_cmd_str(&a->cmd, c->s->result == CDH__REDIS_UNMENTIONED ? "DEL" : "SADD");
 	cdh__redis_scope_key(&a->cmd, a->p, a->agent, c->s->name);
 }
 
-static void scope_rem_head(struct apply *a, const void *ctx)
+static void scope_rem_head(struct cdh__redis_apply *a, const void *ctx)
 {
 	const struct scope_ctx *c = ctx;
 
@@ -476,11 +436,11 @@ static void scope_rem_head(struct apply *a, const void *ctx)
 }
 
 /* Writes what changed of recs[0..n), all of one type: attributes first. */
-static void write_group(struct apply *a, struct rec **recs, size_t n)
+static void write_group(struct cdh__redis_apply *a, struct cdh__redis_rec **recs, size_t n)
 {
 	struct batch mset = { a, mset_head, NULL, 0, CDH_REDIS_BATCH / 2 };
-	struct batch hset = { a, hset_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
-	struct batch sadd = { a, members_add_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
+	struct batch hset = { a, cdh__redis_hset_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
+	struct batch sadd = { a, cdh__redis_members_add_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
 	struct batch zadd = { a, zadd_head, recs[0]->tid, 0, CDH_REDIS_BATCH };
 	size_t i;
 
@@ -518,7 +478,7 @@ static void write_group(struct apply *a, struct rec **recs, size_t n)
 }
 
 /* Evicts tids[0..n), all of one type: SREM first, then DEL + HDEL. */
-static void evict_group(struct apply *a, const char **tids, size_t n)
+static void evict_group(struct cdh__redis_apply *a, const char **tids, size_t n)
 {
 	struct batch srem = { a, members_rem_head, tids[0], 0, CDH_REDIS_BATCH };
 	struct batch zrem = { a, zrem_head, tids[0], 0, CDH_REDIS_BATCH };
@@ -528,7 +488,7 @@ static void evict_group(struct apply *a, const char **tids, size_t n)
 
 	for (i = 0; i < n; i++) {
 		batch_item(&srem);
-		cdh__redis_cmd_str(&a->cmd, tids[i] + type_len(tids[i]) + 1);
+		cdh__redis_cmd_str(&a->cmd, tids[i] + cdh__redis_type_len(tids[i]) + 1);
 		batch_added(&srem);
 	}
 	batch_close(&srem);
@@ -553,7 +513,7 @@ static void evict_group(struct apply *a, const char **tids, size_t n)
 }
 
 /* The scope's set: SADD its fresh tids, SREM the evicted ones. */
-static void update_scope_set(struct apply *a, const struct scope_state *s,
+static void update_scope_set(struct cdh__redis_apply *a, const struct cdh__redis_scope *s,
 			     const char **evicted, size_t evicted_count)
 {
 	struct scope_ctx ctx = { a, s };
@@ -583,7 +543,7 @@ static void update_scope_set(struct apply *a, const struct scope_state *s,
 }
 
 /* The scope's old ids this cycle does not write (into out; their count). */
-static size_t evictions(struct apply *a, const struct scope_state *s,
+static size_t evictions(struct cdh__redis_apply *a, const struct cdh__redis_scope *s,
 			const char **out)
 {
 	size_t i, n = 0;
@@ -594,11 +554,11 @@ static size_t evictions(struct apply *a, const struct scope_state *s,
 	return n;
 }
 
-static int needs_writing(const struct scope_state *s, size_t evicted)
+static int needs_writing(const struct cdh__redis_scope *s, size_t evicted)
 {
 	size_t i;
 
-	if (evicted || (s->result == UNMENTIONED && s->known))
+	if (evicted || (s->result == CDH__REDIS_UNMENTIONED && s->known))
 		return 1;
 	for (i = 0; i < s->rec_count; i++)
 		if (s->recs[i]->changed || s->recs[i]->fresh)
@@ -606,7 +566,7 @@ static int needs_writing(const struct scope_state *s, size_t evicted)
 	return 0;
 }
 
-static void send_simple(struct apply *a, const char *verb)
+void cdh__redis_send_simple(struct cdh__redis_apply *a, const char *verb)
 {
 	cdh__redis_cmd_str(&a->cmd, verb);
 	cdh__redis_pipe_send(&a->pipe, &a->cmd);
@@ -618,7 +578,7 @@ static void send_simple(struct apply *a, const char *verb)
 		size_t g_, e_;                                                 \
 		for (g_ = 0; g_ < (n); g_ = e_) {                              \
 			for (e_ = g_ + 1; e_ < (n) &&                          \
-					  same_type(tid_of((arr)[g_]),         \
+					  cdh__redis_same_type(tid_of((arr)[g_]),         \
 						    tid_of((arr)[e_]));        \
 			     e_++)                                             \
 				;                                              \
@@ -630,7 +590,7 @@ static void send_simple(struct apply *a, const char *verb)
 #define STR_TID(t) (t)
 
 /* One scope's changes in one MULTI/EXEC (nothing sent when none). */
-static int write_scope(struct apply *a, struct scope_state *s)
+static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 {
 	const char **evicted = malloc((s->prev_count + 1) * sizeof(*evicted));
 	size_t n;
@@ -643,10 +603,10 @@ static int write_scope(struct apply *a, struct scope_state *s)
 	}
 	n = evictions(a, s, evicted);
 	if (needs_writing(s, n)) {
-		send_simple(a, "MULTI");
+		cdh__redis_send_simple(a, "MULTI");
 		FOR_TYPE_GROUPS(s->recs, s->rec_count, REC_TID, write_group);
 		FOR_TYPE_GROUPS(evicted, n, STR_TID, evict_group);
-		if (s->result == UNMENTIONED) {
+		if (s->result == CDH__REDIS_UNMENTIONED) {
 			struct scope_ctx ctx = { a, s };
 
 			scope_head(a, &ctx); /* DEL the scope's set */
@@ -658,252 +618,16 @@ static int write_scope(struct apply *a, struct scope_state *s)
 		} else {
 			update_scope_set(a, s, evicted, n);
 		}
-		send_simple(a, "EXEC");
+		cdh__redis_send_simple(a, "EXEC");
 		cdh__redis_pipe_flush(&a->pipe);
 	}
 	free(evicted);
 	return a->pipe.failed ? -1 : 0;
 }
 
-/* ---- the agent's _ALL_ items ---- */
-
-static void json_string(struct cdh_text *t, const char *s)
-{
-	cdh_text_puts(t, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		/* Jackson's escapes: quote, backslash, control characters. */
-		if (c == '"' || c == '\\')
-			cdh_text_printf(t, "\\%c", c);
-		else if (c == '\n')
-			cdh_text_puts(t, "\\n");
-		else if (c == '\r')
-			cdh_text_puts(t, "\\r");
-		else if (c == '\t')
-			cdh_text_puts(t, "\\t");
-		else if (c < 0x20)
-			cdh_text_printf(t, "\\u%04X", c);
-		else
-			cdh_text_append(t, s, 1);
-	}
-	cdh_text_puts(t, "\"");
-}
-
-/* What the agent holds after this cycle (tids, sorted, unique): what it
- * wrote, plus what its failed scopes keep. */
-static const char **held_ids(struct apply *a, size_t *count)
-{
-	size_t n = a->rec_count, i, k, out = 0;
-	const char **held;
-
-	for (i = 0; i < a->scope_count; i++)
-		n += a->scopes[i].prev_count;
-	held = malloc((n + 1) * sizeof(*held));
-	if (!held)
-		return NULL;
-	for (i = 0; i < a->rec_count; i++)
-		held[out++] = a->written[i];
-	for (i = 0; i < a->scope_count; i++)
-		if (a->scopes[i].result == CDH_SCOPE_FAILED)
-			for (k = 0; k < a->scopes[i].prev_count; k++)
-				held[out++] = a->scopes[i].prev_ids[k];
-	qsort(held, out, sizeof(*held), str_order);
-	for (i = 0, n = 0; i < out; i++)
-		if (!n || strcmp(held[n - 1], held[i]) != 0)
-			held[n++] = held[i];
-	*count = n;
-	return held;
-}
-
-/* The types the agent holds or held (one tid of each, into out). */
-static size_t agent_types(struct apply *a, const char **held, size_t held_count,
-			  const char **out)
-{
-	size_t n = 0, i, k;
-
-	for (i = 0; i < held_count; i++)
-		if (!n || !same_type(out[n - 1], held[i]))
-			out[n++] = held[i];
-	for (i = 0; i < a->scope_count; i++)
-		for (k = 0; k < a->scopes[i].prev_count; k++) {
-			const char *tid = a->scopes[i].prev_ids[k];
-			size_t j;
-
-			for (j = 0; j < n && !same_type(out[j], tid); j++)
-				;
-			if (j == n)
-				out[n++] = tid;
-		}
-	return n;
-}
-
-struct all_item {
-	const char *tid; /* any tid of the type */
-	char *list;      /* the relationship's JSON array */
-	char list_hash[CDH_SHA1_HEX_LEN + 1];
-	int attrs_changed, list_changed;
-};
-
-static void all_list(struct all_item *item, const char **held, size_t n)
-{
-	struct cdh_text t = CDH_TEXT_INIT;
-	size_t i, first = 1;
-
-	cdh_text_puts(&t, "[");
-	for (i = 0; i < n; i++) {
-		if (!same_type(held[i], item->tid))
-			continue;
-		if (!first)
-			cdh_text_puts(&t, ",");
-		first = 0;
-		json_string(&t, held[i] + type_len(held[i]) + 1);
-	}
-	cdh_text_puts(&t, "]");
-	item->list = cdh_text_take(&t);
-}
-
-static void relationship_key(struct apply *a, const char *tid)
-{
-	key_of(a, tid, type_len(tid), ":relationships:_ALL_:");
-	cdh__redis_cmd_append(&a->cmd, a->agent, strlen(a->agent));
-}
-
-static void all_attributes_key(struct apply *a, const char *tid)
-{
-	key_of(a, tid, type_len(tid), ":attributes:_ALL_");
-}
-
-/* Reads the stored hashes of each type's _ALL_ keys. */
-static int compare_all_hashes(struct apply *a, struct all_item *items, size_t n,
-			      const char *attrs_hash)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		hashes_head(a, items[i].tid);
-		all_attributes_key(a, items[i].tid);
-		relationship_key(a, items[i].tid);
-		cdh__redis_pipe_append(&a->pipe, &a->cmd);
-	}
-	for (i = 0; i < n; i++) {
-		redisReply *r = cdh__redis_pipe_next(&a->pipe);
-		const redisReply *h0, *h1;
-
-		if (!r)
-			return -1;
-		h0 = r->type == REDIS_REPLY_ARRAY && r->elements == 2 ? r->element[0] : NULL;
-		h1 = h0 ? r->element[1] : NULL;
-		items[i].attrs_changed = !h0 || h0->type != REDIS_REPLY_STRING ||
-					 strcmp(h0->str, attrs_hash) != 0;
-		items[i].list_changed = !h1 || h1->type != REDIS_REPLY_STRING ||
-					strcmp(h1->str, items[i].list_hash) != 0;
-		freeReplyObject(r);
-	}
-	return 0;
-}
-
-static void write_all_item(struct apply *a, const struct all_item *item,
-			   const char *attrs_hash)
-{
-	if (item->attrs_changed) {
-		cdh__redis_cmd_str(&a->cmd, "SET");
-		all_attributes_key(a, item->tid);
-		cdh__redis_cmd_str(&a->cmd, ALL_ATTRIBUTES);
-		cdh__redis_pipe_send(&a->pipe, &a->cmd);
-	}
-	if (item->list_changed) {
-		cdh__redis_cmd_str(&a->cmd, "SET");
-		relationship_key(a, item->tid);
-		cdh__redis_cmd_str(&a->cmd, item->list);
-		cdh__redis_pipe_send(&a->pipe, &a->cmd);
-		cdh__redis_cmd_str(&a->cmd, "SADD");
-		key_of(a, item->tid, type_len(item->tid), ":relationships");
-		cdh__redis_cmd_str(&a->cmd, a->agent);
-		cdh__redis_pipe_send(&a->pipe, &a->cmd);
-	}
-	hset_head(a, item->tid);
-	if (item->attrs_changed) {
-		all_attributes_key(a, item->tid);
-		cdh__redis_cmd_str(&a->cmd, attrs_hash);
-	}
-	if (item->list_changed) {
-		relationship_key(a, item->tid);
-		cdh__redis_cmd_str(&a->cmd, item->list_hash);
-	}
-	cdh__redis_pipe_send(&a->pipe, &a->cmd);
-	members_add_head(a, item->tid);
-	cdh__redis_cmd_str(&a->cmd, "_ALL_");
-	cdh__redis_pipe_send(&a->pipe, &a->cmd);
-}
-
-/* Sends the changed _ALL_ items (and the provider) in one MULTI/EXEC. */
-static void write_all_items(struct apply *a, const struct all_item *items,
-			    size_t n, const char *attrs_hash)
-{
-	int provider = a->old_scopes->elements == 0 && a->rec_count;
-	size_t i, changed = 0;
-
-	for (i = 0; i < n; i++)
-		changed += items[i].attrs_changed || items[i].list_changed;
-	if (!changed && !provider)
-		return;
-	send_simple(a, "MULTI");
-	for (i = 0; i < n; i++)
-		if (items[i].attrs_changed || items[i].list_changed)
-			write_all_item(a, &items[i], attrs_hash);
-	if (provider) {
-		cdh__redis_cmd_str(&a->cmd, "SADD");
-		cdh__redis_cmd_str(&a->cmd, "cdhost:providers");
-		cdh__redis_cmd_str(&a->cmd, a->p);
-		cdh__redis_pipe_send(&a->pipe, &a->cmd);
-	}
-	send_simple(a, "EXEC");
-	cdh__redis_pipe_flush(&a->pipe);
-}
-
-static int write_all(struct apply *a)
-{
-	char attrs_hash[CDH_SHA1_HEX_LEN + 1];
-	size_t held_count = 0, n = 0, i, cap;
-	const char **held = held_ids(a, &held_count), **types = NULL;
-	struct all_item *items = NULL;
-	int rc = -1;
-
-	cap = held_count + 1;
-	for (i = 0; i < a->scope_count; i++)
-		cap += a->scopes[i].prev_count;
-	if (!held || !(types = malloc(cap * sizeof(*types))) ||
-	    cdh_sha1_utf16_hex(ALL_ATTRIBUTES, strlen(ALL_ATTRIBUTES), attrs_hash))
-		goto out;
-	n = agent_types(a, held, held_count, types);
-	if (!(items = calloc(n + 1, sizeof(*items))))
-		goto out;
-	for (i = 0; i < n; i++) {
-		items[i].tid = types[i];
-		all_list(&items[i], held, held_count);
-		if (!items[i].list ||
-		    cdh_sha1_utf16_hex(items[i].list, strlen(items[i].list),
-				       items[i].list_hash) != 0)
-			goto out;
-	}
-	if (compare_all_hashes(a, items, n, attrs_hash) == 0)
-		write_all_items(a, items, n, attrs_hash);
-	rc = a->pipe.failed ? -1 : 0;
-out:
-	if (rc && !a->pipe.failed)
-		a->nomem = 1;
-	for (i = 0; items && i < n; i++)
-		free(items[i].list);
-	free(items);
-	free(types);
-	free(held);
-	return rc;
-}
-
 /* ---- the whole ---- */
 
-static void apply_release(struct apply *a)
+static void apply_release(struct cdh__redis_apply *a)
 {
 	size_t i;
 
@@ -925,7 +649,7 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 		     const struct cdh_refresh *refresh, const char *provider,
 		     char *err, size_t errlen)
 {
-	struct apply a;
+	struct cdh__redis_apply a;
 	size_t i;
 	int rc = 0;
 
@@ -938,7 +662,7 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 		if (a.scopes[i].result != CDH_SCOPE_FAILED)
 			rc = write_scope(&a, &a.scopes[i]);
 	if (rc == 0)
-		rc = write_all(&a);
+		rc = cdh__redis_write_all(&a);
 	if (a.nomem && !a.pipe.failed) {
 		snprintf(err, errlen, "cache store: out of memory");
 		rc = -1;
