@@ -326,11 +326,10 @@ static int compare_hashes(struct cdh__redis_apply *a, struct cdh__redis_rec **re
 	return 0;
 }
 
-/* Hashes the scope's records and compares them with the stored ones. */
-static int check_hashes(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
+/* Hashes the scope's records; notes which are new to the scope. */
+static int hash_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 {
-	size_t i = 0, start, n, sent;
-	size_t starts[CDH_REDIS_BATCH], counts[CDH_REDIS_BATCH];
+	size_t i;
 
 	for (i = 0; i < s->rec_count; i++) {
 		struct cdh__redis_rec *rec = s->recs[i];
@@ -340,23 +339,73 @@ static int check_hashes(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 			return a->nomem = 1, -1;
 		rec->fresh = !contains(s->prev_ids, s->prev_count, rec->tid);
 	}
-	for (i = 0; i < s->rec_count;) {
-		for (sent = 0; i < s->rec_count && sent < CDH_REDIS_BATCH; sent++) {
-			struct batch b = { a, cdh__redis_hashes_head, s->recs[i]->tid, 0, 0 };
+	return 0;
+}
 
-			batch_item(&b);
-			for (start = i, n = 0; i < s->rec_count && n < CDH_REDIS_BATCH &&
-					       cdh__redis_same_type(s->recs[start]->tid, s->recs[i]->tid);
-			     i++, n++)
-				attributes_key(a, s->recs[i]->tid);
-			cdh__redis_pipe_append(&a->pipe, &a->cmd);
-			starts[sent] = start, counts[sent] = n;
-		}
-		for (n = 0; n < sent; n++)
-			if (compare_hashes(a, &s->recs[starts[n]], counts[n]) != 0)
-				return -1;
+/* HMGETs sent and not yet compared: one per run of one type's records. */
+struct hash_window {
+	struct cdh__redis_rec **recs[CDH_REDIS_BATCH];
+	size_t counts[CDH_REDIS_BATCH];
+	size_t sent;
+};
+
+static int window_compare(struct cdh__redis_apply *a, struct hash_window *w)
+{
+	size_t k;
+
+	for (k = 0; k < w->sent; k++)
+		if (compare_hashes(a, w->recs[k], w->counts[k]) != 0)
+			return -1;
+	w->sent = 0;
+	return 0;
+}
+
+/* Sends the HMGETs of one scope's records, comparing every full window. */
+static int window_scope(struct cdh__redis_apply *a, struct hash_window *w,
+			struct cdh__redis_scope *s)
+{
+	size_t i = 0, start, n;
+
+	while (i < s->rec_count) {
+		struct batch b = { a, cdh__redis_hashes_head, s->recs[i]->tid, 0, 0 };
+
+		batch_item(&b);
+		for (start = i, n = 0; i < s->rec_count && n < CDH_REDIS_BATCH &&
+				       cdh__redis_same_type(s->recs[start]->tid,
+							    s->recs[i]->tid);
+		     i++, n++)
+			attributes_key(a, s->recs[i]->tid);
+		if (cdh__redis_pipe_append(&a->pipe, &a->cmd) != 0)
+			return -1;
+		w->recs[w->sent] = &s->recs[start];
+		w->counts[w->sent++] = n;
+		if (w->sent == CDH_REDIS_BATCH && window_compare(a, w) != 0)
+			return -1;
 	}
-	return a->pipe.failed ? -1 : 0;
+	return 0;
+}
+
+/*
+ * Compares every OK scope's records with the stored hashes, the HMGETs of
+ * all scopes pipelined together: a steady cycle costs a few round trips,
+ * not one per repository.
+ */
+static int check_hashes(struct cdh__redis_apply *a)
+{
+	struct hash_window *w = calloc(1, sizeof(*w));
+	size_t i;
+	int rc = 0;
+
+	if (!w)
+		return a->nomem = 1, -1;
+	for (i = 0; rc == 0 && i < a->scope_count; i++)
+		if (a->scopes[i].result == CDH_SCOPE_OK)
+			rc = hash_scope(a, &a->scopes[i]) ||
+			     window_scope(a, w, &a->scopes[i]) ? -1 : 0;
+	if (rc == 0)
+		rc = window_compare(a, w);
+	free(w);
+	return rc || a->pipe.failed ? -1 : 0;
 }
 
 /* ---- one scope's transaction ---- */
@@ -589,7 +638,8 @@ void cdh__redis_send_simple(struct cdh__redis_apply *a, const char *verb)
 #define REC_TID(r) ((r)->tid)
 #define STR_TID(t) (t)
 
-/* One scope's changes in one MULTI/EXEC (nothing sent when none). */
+/* One scope's changes in one MULTI/EXEC (nothing sent when none). Its
+ * hashes were compared already (check_hashes). */
 static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 {
 	const char **evicted = malloc((s->prev_count + 1) * sizeof(*evicted));
@@ -597,10 +647,6 @@ static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 
 	if (!evicted)
 		return a->nomem = 1, -1;
-	if (s->result == CDH_SCOPE_OK && check_hashes(a, s) != 0) {
-		free(evicted);
-		return -1;
-	}
 	n = evictions(a, s, evicted);
 	if (needs_writing(s, n)) {
 		cdh__redis_send_simple(a, "MULTI");
@@ -618,8 +664,8 @@ static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 		} else {
 			update_scope_set(a, s, evicted, n);
 		}
+		/* Replies are checked by the batch: each scope is still whole. */
 		cdh__redis_send_simple(a, "EXEC");
-		cdh__redis_pipe_flush(&a->pipe);
 	}
 	free(evicted);
 	return a->pipe.failed ? -1 : 0;
@@ -656,11 +702,13 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 	memset(&a, 0, sizeof(a));
 	a.impl = impl, a.refresh = refresh, a.p = provider, a.agent = refresh->agent;
 	cdh__redis_pipe_init(&a.pipe, impl->writer);
-	if (load_state(&a) != 0 || note_written(&a) != 0)
+	if (load_state(&a) != 0 || note_written(&a) != 0 || check_hashes(&a) != 0)
 		rc = -1;
 	for (i = 0; rc == 0 && i < a.scope_count; i++)
 		if (a.scopes[i].result != CDH_SCOPE_FAILED)
 			rc = write_scope(&a, &a.scopes[i]);
+	if (rc == 0 && cdh__redis_pipe_flush(&a.pipe) != 0)
+		rc = -1;
 	if (rc == 0)
 		rc = cdh__redis_write_all(&a);
 	if (a.nomem && !a.pipe.failed) {
