@@ -561,9 +561,9 @@ static void evict_group(struct cdh__redis_apply *a, const char **tids, size_t n)
 	batch_close(&hdel);
 }
 
-/* The scope's set: SADD its fresh tids, SREM the evicted ones. */
+/* The scope's set: SADD its fresh tids, SREM the stale ones. */
 static void update_scope_set(struct cdh__redis_apply *a, const struct cdh__redis_scope *s,
-			     const char **evicted, size_t evicted_count)
+			     const char **stale, size_t stale_count)
 {
 	struct scope_ctx ctx = { a, s };
 	struct batch add = { a, scope_head, &ctx, 0, CDH_REDIS_BATCH };
@@ -583,31 +583,59 @@ static void update_scope_set(struct cdh__redis_apply *a, const struct cdh__redis
 			batch_added(&add);
 		}
 	batch_close(&add);
-	for (i = 0; i < evicted_count; i++) {
+	for (i = 0; i < stale_count; i++) {
 		batch_item(&rem);
-		cdh__redis_cmd_str(&a->cmd, evicted[i]);
+		cdh__redis_cmd_str(&a->cmd, stale[i]);
 		batch_added(&rem);
 	}
 	batch_close(&rem);
 }
 
-/* The scope's old ids this cycle does not write (into out; their count). */
-static size_t evictions(struct cdh__redis_apply *a, const struct cdh__redis_scope *s,
-			const char **out)
+/* Whether the scope writes `tid` this cycle (its recs are sorted by tid). */
+static int in_scope(const struct cdh__redis_scope *s, const char *tid)
 {
-	size_t i, n = 0;
+	size_t lo = 0, hi = s->rec_count;
 
-	for (i = 0; i < s->prev_count; i++)
-		if (!contains(a->written, a->rec_count, s->prev_ids[i]))
-			out[n++] = s->prev_ids[i];
-	return n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(s->recs[mid]->tid, tid);
+
+		if (c == 0)
+			return 1;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
 }
 
-static int needs_writing(const struct cdh__redis_scope *s, size_t evicted)
+/*
+ * The scope's old ids it does not write now (stale: they leave its set),
+ * and of those the ones no scope of the agent writes (evicted: their data
+ * goes). An id that moved to another scope is stale here, not evicted.
+ */
+static void evictions(struct cdh__redis_apply *a, const struct cdh__redis_scope *s,
+		      const char **stale, size_t *stale_count,
+		      const char **evicted, size_t *evicted_count)
 {
 	size_t i;
 
-	if (evicted || (s->result == CDH__REDIS_UNMENTIONED && s->known))
+	*stale_count = *evicted_count = 0;
+	for (i = 0; i < s->prev_count; i++) {
+		if (in_scope(s, s->prev_ids[i]))
+			continue;
+		stale[(*stale_count)++] = s->prev_ids[i];
+		if (!contains(a->written, a->rec_count, s->prev_ids[i]))
+			evicted[(*evicted_count)++] = s->prev_ids[i];
+	}
+}
+
+static int needs_writing(const struct cdh__redis_scope *s, size_t stale)
+{
+	size_t i;
+
+	if (stale || (s->result == CDH__REDIS_UNMENTIONED && s->known))
 		return 1;
 	for (i = 0; i < s->rec_count; i++)
 		if (s->recs[i]->changed || s->recs[i]->fresh)
@@ -642,13 +670,14 @@ void cdh__redis_send_simple(struct cdh__redis_apply *a, const char *verb)
  * hashes were compared already (check_hashes). */
 static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 {
-	const char **evicted = malloc((s->prev_count + 1) * sizeof(*evicted));
-	size_t n;
+	const char **stale = malloc((2 * s->prev_count + 1) * sizeof(*stale));
+	const char **evicted = stale + s->prev_count;
+	size_t n, stale_count;
 
-	if (!evicted)
+	if (!stale)
 		return a->nomem = 1, -1;
-	n = evictions(a, s, evicted);
-	if (needs_writing(s, n)) {
+	evictions(a, s, stale, &stale_count, evicted, &n);
+	if (needs_writing(s, stale_count)) {
 		cdh__redis_send_simple(a, "MULTI");
 		FOR_TYPE_GROUPS(s->recs, s->rec_count, REC_TID, write_group);
 		FOR_TYPE_GROUPS(evicted, n, STR_TID, evict_group);
@@ -662,12 +691,12 @@ static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 			cdh__redis_cmd_str(&a->cmd, s->name);
 			cdh__redis_pipe_send(&a->pipe, &a->cmd);
 		} else {
-			update_scope_set(a, s, evicted, n);
+			update_scope_set(a, s, stale, stale_count);
 		}
 		/* Replies are checked by the batch: each scope is still whole. */
 		cdh__redis_send_simple(a, "EXEC");
 	}
-	free(evicted);
+	free(stale);
 	return a->pipe.failed ? -1 : 0;
 }
 

@@ -520,6 +520,35 @@ static void an_unopenable_path_is_an_error_naming_it(void **state)
 	assert_string_equal(err, expect);
 }
 
+static int collect_record(const char *type, const char *id,
+			  const char *attributes, void *data);
+
+static void a_record_that_moves_scope_belongs_to_the_new_one(void **state)
+{
+	struct fixture *f = *state;
+	char out[256] = "";
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "z-old", "hub:app:1");
+	cycle_apply(f);
+	/* The same id now comes from another scope (sorted before the old). */
+	cycle_begin(f, AGENT_A);
+	emit(f, "a-new", "hub:app:1");
+	scope_result(f, "z-old", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:app:1");
+	assert_int_equal(cdh_store_scope_records(f->store, AGENT_A, "z-old",
+						 collect_record, out, f->err,
+						 sizeof(f->err)),
+			 0);
+	assert_string_equal(out, "");
+	/* The old scope goes: the record stays with the new one. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "a-new", "hub:app:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:app:1");
+}
+
 /* ---- Redis only ---- */
 
 static int by_string(const void *a, const void *b)
@@ -765,6 +794,7 @@ int main(void)
 	    M(get_finds_one_record_by_type_and_id),
 	    M(forgetting_an_agent_drops_only_its_records),
 	    M(scope_records_are_what_the_scope_holds),
+	    M(a_record_that_moves_scope_belongs_to_the_new_one),
 	};
 	const struct CMUnitTest tests[] = {
 	    T(forgetting_an_agent_drops_only_its_records),
@@ -780,6 +810,7 @@ int main(void)
 	    T(a_non_zero_return_stops_the_scan),
 	    T(get_finds_one_record_by_type_and_id),
 	    T(scope_records_are_what_the_scope_holds),
+	    T(a_record_that_moves_scope_belongs_to_the_new_one),
 	    T(records_survive_closing_and_reopening),
 	    T(another_schema_version_is_refused),
 	    T(an_unopenable_path_is_an_error_naming_it),
@@ -799,6 +830,7 @@ int main(void)
 	    R(get_finds_one_record_by_type_and_id),
 	    R(forgetting_an_agent_drops_only_its_records),
 	    R(scope_records_are_what_the_scope_holds),
+	    R(a_record_that_moves_scope_belongs_to_the_new_one),
 	    R(the_keys_are_clouddriver_s_layout),
 	    R(a_failed_scope_keeps_its_ids_in_all),
 	    R(a_type_emptied_gets_an_empty_all_list),
