@@ -52,6 +52,9 @@ void cdh__redis_pool_release(struct cdh__redis_pool *pool)
 
 static void note_down(struct cdh__redis_pool *pool, const char *why)
 {
+	redisContext *stale[CDH_REDIS_READERS];
+	size_t n, i;
+
 	pthread_mutex_lock(&pool->lock);
 	pool->down = 1;
 	snprintf(pool->last_error, sizeof(pool->last_error), "%s", why);
@@ -59,6 +62,20 @@ static void note_down(struct cdh__redis_pool *pool, const char *why)
 	if (pool->backoff_ms > BACKOFF_MAX_MS)
 		pool->backoff_ms = BACKOFF_MAX_MS;
 	pool->retry_at_ns = now_ns() + (uint64_t)pool->backoff_ms * 1000000u;
+	/* A restarted Redis broke every idle reader too: drop them all, so
+	 * one request fails instead of one per pooled connection. */
+	n = pool->idle_count;
+	memcpy(stale, pool->idle, n * sizeof(*stale));
+	pool->idle_count = 0;
+	pthread_mutex_unlock(&pool->lock);
+	for (i = 0; i < n; i++)
+		redisFree(stale[i]);
+}
+
+void cdh__redis_retry_now(struct cdh__redis_pool *pool)
+{
+	pthread_mutex_lock(&pool->lock);
+	pool->retry_at_ns = 0;
 	pthread_mutex_unlock(&pool->lock);
 }
 

@@ -55,6 +55,8 @@ void cdh__redis_reader_put(struct cdh__redis_pool *pool, redisContext *c);
 /* Records an I/O failure of `c` (marks the store down); returns the rc. */
 int cdh__redis_io_failed(struct cdh__redis_pool *pool, redisContext *c,
 			 char *err, size_t errlen);
+/* Lets the next connect try at once, whatever the backoff. */
+void cdh__redis_retry_now(struct cdh__redis_pool *pool);
 /* Records that Redis answered. */
 void cdh__redis_answered(struct cdh__redis_pool *pool);
 

@@ -129,16 +129,27 @@ static int redis_apply(struct cdh__store_impl *impl,
 		       const struct cdh_refresh *refresh, char *err,
 		       size_t errlen)
 {
-	int rc;
+	int rc, reused;
 
 	if (!refresh->provider) {
 		snprintf(err, errlen, "cache store: the refresh names no provider");
 		return -1;
 	}
 	pthread_mutex_lock(&impl->write_lock);
+	reused = impl->writer && !impl->writer->err;
 	rc = writer(impl, err, errlen);
 	if (rc == 0)
 		rc = cdh__redis_apply(impl, refresh, refresh->provider, err, errlen);
+	/* A connection from before a Redis restart fails at its first use:
+	 * one more try on a new one (applying again is harmless: unchanged
+	 * keys are skipped). */
+	if (rc == CDH_STORE_UNAVAILABLE && reused) {
+		cdh__redis_retry_now(&impl->pool);
+		rc = writer(impl, err, errlen);
+		if (rc == 0)
+			rc = cdh__redis_apply(impl, refresh, refresh->provider, err,
+					      errlen);
+	}
 	pthread_mutex_unlock(&impl->write_lock);
 	return rc;
 }

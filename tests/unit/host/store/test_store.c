@@ -86,45 +86,53 @@ static redisContext *redis_admin(void)
 	return c;
 }
 
+/* Spawns redis-server on redis_port: 0 once it answers PING, -1 if not
+ * (the port was taken, or it would not start). */
+static int redis_spawn(void)
+{
+	char port[16];
+	char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
+			 "--save", "", "--appendonly", "no", "--loglevel",
+			 "warning", NULL };
+	posix_spawn_file_actions_t quiet;
+	int i;
+
+	snprintf(port, sizeof(port), "%d", redis_port);
+	posix_spawn_file_actions_init(&quiet);
+	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+	i = posix_spawnp(&redis_pid, "redis-server", &quiet, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&quiet);
+	if (i != 0)
+		return -1;
+	for (i = 0; i < 100; i++) {
+		redisContext *c = redis_admin();
+		redisReply *r = c ? redisCommand(c, "PING") : NULL;
+		int up = r && r->type == REDIS_REPLY_STATUS;
+
+		freeReplyObject(r);
+		redisFree(c);
+		if (up)
+			return 0;
+		if (waitpid(redis_pid, NULL, WNOHANG) == redis_pid)
+			return -1;
+		usleep(50000);
+	}
+	kill(redis_pid, SIGTERM);
+	waitpid(redis_pid, NULL, 0);
+	return -1;
+}
+
 /* Starts redis-server on a free port in the tests' range (20000-31999). */
 static int redis_start(void **state)
 {
-	char port[16];
-	int attempt, i;
+	int attempt;
 
 	(void)state;
 	srand((unsigned)time(NULL) ^ (unsigned)getpid());
 	for (attempt = 0; attempt < 10; attempt++) {
-		char *argv[] = { "redis-server", "--port", port, "--bind",
-				 "127.0.0.1", "--save", "", "--appendonly", "no",
-				 "--loglevel", "warning", NULL };
-
 		redis_port = 20000 + rand() % 12000;
-		snprintf(port, sizeof(port), "%d", redis_port);
-		posix_spawn_file_actions_t quiet;
-
-		posix_spawn_file_actions_init(&quiet);
-		posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-		i = posix_spawnp(&redis_pid, "redis-server", &quiet, NULL, argv,
-				 environ);
-		posix_spawn_file_actions_destroy(&quiet);
-		if (i != 0)
-			return -1;
-		for (i = 0; i < 100; i++) {
-			redisContext *c = redis_admin();
-			redisReply *r = c ? redisCommand(c, "PING") : NULL;
-			int up = r && r->type == REDIS_REPLY_STATUS;
-
-			freeReplyObject(r);
-			redisFree(c);
-			if (up)
-				return 0;
-			if (waitpid(redis_pid, NULL, WNOHANG) == redis_pid)
-				break; /* the port was taken: another one */
-			usleep(50000);
-		}
-		kill(redis_pid, SIGTERM);
-		waitpid(redis_pid, NULL, 0);
+		if (redis_spawn() == 0)
+			return 0;
 	}
 	redis_pid = -1;
 	return -1;
@@ -717,6 +725,26 @@ static void a_password_is_never_in_an_error(void **state)
 	cdh_store_close(store);
 }
 
+static void a_restarted_empty_redis_is_refilled_by_the_next_apply(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+	kill(redis_pid, SIGTERM);
+	waitpid(redis_pid, NULL, 0);
+	assert_int_equal(redis_spawn(), 0);
+	/* The store's connections are from before the restart. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:taggedImage:members"),
+			    "_ALL_ hub:nginx:1");
+}
+
 static void a_steady_cycle_writes_nothing(void **state)
 {
 	struct fixture *f = *state;
@@ -835,6 +863,7 @@ int main(void)
 	    R(a_failed_scope_keeps_its_ids_in_all),
 	    R(a_type_emptied_gets_an_empty_all_list),
 	    R(a_steady_cycle_writes_nothing),
+	    R(a_restarted_empty_redis_is_refilled_by_the_next_apply),
 	    R(redis_down_is_unavailable),
 	    R(a_password_is_never_in_an_error),
 	};
