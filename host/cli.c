@@ -124,9 +124,15 @@ static int session_store(struct session *s)
 {
 	char err[1024];
 
-	s->store = s->config->cache_memory
-		? cdh_store_open_memory(err, sizeof(err))
-		: cdh_store_open_sqlite(s->config->cache_path, err, sizeof(err));
+	if (s->config->cache_redis)
+		s->store = cdh_store_open_redis(s->config->cache_url,
+						s->config->cache_password_file,
+						err, sizeof(err));
+	else if (s->config->cache_memory)
+		s->store = cdh_store_open_memory(err, sizeof(err));
+	else
+		s->store = cdh_store_open_sqlite(s->config->cache_path, err,
+						 sizeof(err));
 	if (!s->store) {
 		fprintf(stderr, "cdhost: %s\n", err);
 		return EXIT_RUNTIME;

@@ -1,5 +1,7 @@
 #include "api/http_api.h"
 
+#include <json-c/json.h>
+
 #include <microhttpd.h>
 #include <netdb.h>
 #include <stdio.h>
@@ -126,6 +128,37 @@ static int route_query(const struct cdh_directory_provider *route,
 	return g.status;
 }
 
+/* /health with the store's state; DOWN (503) when it cannot serve. */
+static int route_health(struct cdh_store *store, struct cdh_status *status,
+			char **body)
+{
+	json_object *root, *cache;
+	char why[300];
+	int down = store && cdh_store_health(store, why, sizeof(why)) != 0;
+	char *health = cdh_status_health_json(status);
+
+	root = health ? json_tokener_parse(health) : NULL;
+	free(health);
+	if (!root) {
+		*body = NULL;
+		return 500;
+	}
+	if (store) {
+		cache = json_object_new_object();
+		json_object_object_add(cache, "backend",
+				       json_object_new_string(cdh_store_backend_name(store)));
+		json_object_object_add(cache, "status",
+				       json_object_new_string(down ? "DOWN" : "UP"));
+		if (down) {
+			json_object_object_add(cache, "error", json_object_new_string(why));
+			json_object_object_add(root, "status", json_object_new_string("DOWN"));
+		}
+		json_object_object_add(root, "cache", cache);
+	}
+	*body = cdh_json_take_string(root);
+	return down ? 503 : 200;
+}
+
 int cdh_http_api_route(struct cdh_store *store, struct cdh_status *status,
 		       const char *path, cdh_http_arg_fn arg, void *ctx,
 		       const char **type, char **body)
@@ -135,10 +168,8 @@ int cdh_http_api_route(struct cdh_store *store, struct cdh_status *status,
 	int code = 404;
 
 	*type = JSON_TYPE;
-	if (strcmp(path, "/health") == 0) {
-		*body = cdh_status_health_json(status);
-		return 200;
-	}
+	if (strcmp(path, "/health") == 0)
+		return route_health(store, status, body);
 	if (strcmp(path, "/metrics") == 0) {
 		*type = METRICS_TYPE;
 		*body = cdh_status_metrics_text(status, store);

@@ -81,10 +81,19 @@ static int32_t q_write(struct cdh_query *q, const char *bytes, size_t len)
 static void q_fail(struct cdh_query *q, int32_t status, const char *message)
 {
 	struct run *r = run_of(q);
+	char why[300], unavailable[400];
 
 	if (r->answered)
 		return;
 	r->answered = 1;
+	/* A server error while the store's server is down (Redis) is that:
+	 * 503, naming the store, so a client knows to retry. */
+	if (status >= 500 && cdh_store_health((struct cdh_store *)(void *)q->cache,
+					      why, sizeof(why)) != 0) {
+		snprintf(unavailable, sizeof(unavailable),
+			 "cache store unavailable: %s", why);
+		status = 503, message = unavailable;
+	}
 	r->sink->fail(r->sink->ctx, status >= 100 && status <= 599 ? status : 500,
 		      message ? message : "");
 }

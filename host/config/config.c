@@ -9,6 +9,7 @@
 
 #include "config/config_view.h"
 #include "util/diag.h"
+#include "util/redis_url.h"
 
 #define DEFAULT_LISTEN "127.0.0.1:7002"
 #define DEFAULT_CACHE_FILE "cache.db"
@@ -17,7 +18,9 @@
 
 static const char *const host_keys[] = { "listen", "pluginDir", "cache",
 					  "workers", NULL };
-static const char *const cache_keys[] = { "backend", "path", NULL };
+static const char *const cache_keys[] = { "backend", "path", "url",
+					   "passwordFile", NULL };
+#define DEFAULT_REDIS_URL "redis://127.0.0.1:6379/0"
 
 static config_t *libconfig_of(const struct cdh_config *config)
 {
@@ -75,6 +78,26 @@ static const char *string_member(const struct cdh_config_node *group,
 	return value;
 }
 
+/* host.cache.url and passwordFile of the redis backend. */
+static int read_redis(struct cdh_config *config,
+		      const struct cdh_config_node *cache)
+{
+	const char *url = string_member(cache, "url", DEFAULT_REDIS_URL);
+	const char *file = string_member(cache, "passwordFile", NULL);
+	struct cdh_redis_url parsed;
+	char why[256];
+
+	config->cache_redis = 1;
+	/* The reason never quotes the URL: it may hold a password. */
+	if (cdh_redis_url_parse(url, &parsed, why, sizeof(why)) != 0)
+		cdh_cfg_diag(cdh_cfg_member(cache, "url"), CDH_LOG_ERROR,
+			     "host.cache.url: %s", why);
+	config->cache_url = strdup(url);
+	if (file)
+		config->cache_password_file = relative_to(config->dir, file);
+	return config->cache_url && (!file || config->cache_password_file) ? 0 : -1;
+}
+
 static int read_cache(struct cdh_config *config,
 		      const struct cdh_config_node *host)
 {
@@ -89,9 +112,12 @@ static int read_cache(struct cdh_config *config,
 		warn_unknown(cache, cache_keys, "host.cache");
 	if (strcmp(backend, "memory") == 0)
 		config->cache_memory = 1;
-	else if (strcmp(backend, "sqlite") != 0)
+	else if (strcmp(backend, "redis") == 0) {
+		if (read_redis(config, cache) != 0)
+			return -1;
+	} else if (strcmp(backend, "sqlite") != 0)
 		cdh_cfg_diag(cdh_cfg_member(cache, "backend"), CDH_LOG_ERROR,
-			     "host.cache.backend must be \"sqlite\" or \"memory\", not \"%s\"",
+			     "host.cache.backend must be \"sqlite\", \"memory\" or \"redis\", not \"%s\"",
 			     backend);
 	config->cache_path = relative_to(config->dir, path);
 	return config->cache_path ? 0 : -1;
@@ -217,6 +243,8 @@ void cdh_config_free(struct cdh_config *config)
 	free(config->listen);
 	free(config->plugin_dir);
 	free(config->cache_path);
+	free(config->cache_url);
+	free(config->cache_password_file);
 	free(config);
 }
 

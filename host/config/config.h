@@ -19,6 +19,9 @@ struct cdh_config {
 	char *plugin_dir; /* host.pluginDir made absolute, or NULL */
 	int cache_memory; /* host.cache.backend == "memory": nothing persists */
 	char *cache_path; /* host.cache.path made absolute (sqlite) */
+	int cache_redis;  /* host.cache.backend == "redis" */
+	char *cache_url;  /* host.cache.url (redis), checked; may hold a password */
+	char *cache_password_file; /* host.cache.passwordFile made absolute, or NULL */
 	unsigned workers; /* host.workers: refresh threads, 4 by default */
 	void *libconfig;  /* the parsed config_t, private to config*.c */
 };

@@ -128,8 +128,9 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		rc = CDH_E_NOMEM;
 	}
-	/* The store's trouble (a full disk, a locked file) is the host's and may
-	 * pass: transient, never a reason to disable the plugin's agent. */
+	/* The store's trouble (a full disk, a locked file, Redis down) is the
+	 * host's and may pass: transient, never a reason to disable the plugin's
+	 * agent. Nothing was half-applied. */
 	if (rc == CDH_OK &&
 	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
 		rc = CDH_E_TRANSIENT;
@@ -152,13 +153,16 @@ static int32_t run(const struct cdh_account *account, uint32_t index,
 {
 	struct cdh_refresh refresh;
 	uint64_t start = cdh_monotonic_ns();
+	/* The Redis store's key prefix, as Clouddriver's provider name. */
+	const char *provider = account->plugin->desc.config_section;
 
 	memset(s, 0, sizeof(*s));
 	if (account->plugin->ops.agent_name(account->instance, index, s->agent,
 					    sizeof(s->agent)) != CDH_OK)
 		snprintf(s->agent, sizeof(s->agent), "%s/agent[%u]",
 			 account->name, index + 1);
-	if (cdh_refresh_init(&refresh, s->agent, deadline_ns, cancel) != 0) {
+	if (cdh_refresh_init(&refresh, s->agent, deadline_ns, cancel) != 0 ||
+	    (provider && cdh_refresh_set_provider(&refresh, provider) != 0)) {
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		s->result = CDH_E_NOMEM;
 	} else {

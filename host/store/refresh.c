@@ -24,6 +24,13 @@ int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
 	return refresh->agent ? 0 : -1;
 }
 
+int cdh_refresh_set_provider(struct cdh_refresh *refresh, const char *provider)
+{
+	free(refresh->provider);
+	refresh->provider = strdup(provider);
+	return refresh->provider ? 0 : -1;
+}
+
 void cdh_refresh_release(struct cdh_refresh *refresh)
 {
 	size_t i;
@@ -39,6 +46,7 @@ void cdh_refresh_release(struct cdh_refresh *refresh)
 	free(refresh->records);
 	free(refresh->scopes);
 	free(refresh->agent);
+	free(refresh->provider);
 	memset(refresh, 0, sizeof(*refresh));
 }
 

@@ -56,6 +56,7 @@ struct cdh_refresh {
 	/* A refresh of some scopes only (refresh_scope): applying it leaves the
 	 * scopes it does not mention as they are. Every backend honours it. */
 	int partial;
+	char *provider;       /* the plugin's config_section (Redis key prefix), or NULL */
 	uint64_t deadline_ns; /* monotonic; 0 = none */
 	atomic_int cancelled;
 	const atomic_int *also_cancelled; /* an owner's flag (scheduler), or NULL */
@@ -79,6 +80,8 @@ struct cdh_refresh {
  */
 int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
 		     uint64_t deadline_ns, const atomic_int *cancel);
+/* Names the provider (copied): the Redis store's key prefix. 0, -1 no memory. */
+int cdh_refresh_set_provider(struct cdh_refresh *refresh, const char *provider);
 /* Frees everything the refresh holds. */
 void cdh_refresh_release(struct cdh_refresh *refresh);
 /* Asks the plugin to stop; safe from any thread. */

@@ -44,6 +44,27 @@ struct cdh_store *cdh_store_open_memory(char *err, size_t errlen)
 		    errlen);
 }
 
+struct cdh_store *cdh_store_open_redis(const char *url,
+				       const char *password_file, char *err,
+				       size_t errlen)
+{
+	return wrap(&cdh__store_redis,
+		    cdh__store_redis_open(url, password_file, err, errlen), err,
+		    errlen);
+}
+
+const char *cdh_store_backend_name(const struct cdh_store *store)
+{
+	return store->backend->name;
+}
+
+int cdh_store_health(struct cdh_store *store, char *why, size_t whylen)
+{
+	if (!store->backend->health)
+		return 0;
+	return store->backend->health(store->impl, why, whylen);
+}
+
 void cdh_store_close(struct cdh_store *store)
 {
 	if (!store)

@@ -9,6 +9,10 @@
  * A store error leaves the stored data as it was.
  *
  * Thread-safe: applies are serialised; reads run beside them (WAL).
+ *
+ * Functions returning int give 0 (or a count) on success, -1 on an error, and
+ * CDH_STORE_UNAVAILABLE when the store's server (Redis) cannot be reached:
+ * a temporary condition, retried by the next cycle or request.
  */
 #ifndef CDH_STORE_H
 #define CDH_STORE_H
@@ -19,12 +23,32 @@
 
 struct cdh_store;
 
+#define CDH_STORE_UNAVAILABLE (-2)
+
 /* Opens (creating if needed) the SQLite store at `path`. NULL + err on failure. */
 struct cdh_store *cdh_store_open_sqlite(const char *path, char *err,
 					size_t errlen);
 /* A store in this process's memory only: gone at exit. NULL + err on failure. */
 struct cdh_store *cdh_store_open_memory(char *err, size_t errlen);
+/*
+ * The Redis store at `url` (redis://[user:password@]host[:port][/db]) in
+ * Clouddriver's CATS key layout; `password_file` (may be NULL) holds the
+ * password. Redis need not be up yet: the store reconnects with backoff.
+ * NULL + err for a bad URL or an unreadable password file.
+ */
+struct cdh_store *cdh_store_open_redis(const char *url,
+				       const char *password_file, char *err,
+				       size_t errlen);
 void cdh_store_close(struct cdh_store *store);
+
+/* The backend's name: "sqlite", "memory" or "redis". */
+const char *cdh_store_backend_name(const struct cdh_store *store);
+
+/*
+ * Whether the store can serve now (Redis answers PING). 0 yes; -1 with why
+ * in `why` (never a password).
+ */
+int cdh_store_health(struct cdh_store *store, char *why, size_t whylen);
 
 /* Applies a completed refresh (see above). 0 ok; -1 with err, nothing changed. */
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
@@ -69,7 +93,7 @@ typedef int (*cdh_store_record_fn)(const char *type, const char *id,
 
 /*
  * Visits the records `agent` stored for `scope` at its last apply, in id
- * order (then type). 0 ok (none is ok), -1 with err on a store error.
+ * order (then type). 0 ok (none is ok), -1 / CDH_STORE_UNAVAILABLE with err.
  */
 int cdh_store_scope_records(struct cdh_store *store, const char *agent,
 			    const char *scope, cdh_store_record_fn fn,

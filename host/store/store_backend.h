@@ -26,14 +26,20 @@ struct cdh__store_backend {
 	int (*scope_records)(struct cdh__store_impl *impl, const char *agent,
 			     const char *scope, cdh_store_record_fn fn,
 			     void *data, char *err, size_t errlen);
+	/* May be NULL: always healthy. */
+	int (*health)(struct cdh__store_impl *impl, char *why, size_t whylen);
 };
 
 /* Backends' constructors: the implementation, or NULL with err. */
 struct cdh__store_impl *cdh__store_sqlite_open(const char *path, char *err,
 					       size_t errlen);
 struct cdh__store_impl *cdh__store_memory_open(char *err, size_t errlen);
+struct cdh__store_impl *cdh__store_redis_open(const char *url,
+					      const char *password_file,
+					      char *err, size_t errlen);
 
 extern const struct cdh__store_backend cdh__store_sqlite;
 extern const struct cdh__store_backend cdh__store_memory;
+extern const struct cdh__store_backend cdh__store_redis;
 
 #endif

@@ -179,9 +179,48 @@ static void an_unsupported_cache_backend_names_file_and_line(void **state)
 
 	expect_refused(f,
 		       "host = {\n  cache = {\n"
-		       "    backend = \"redis\";\n  };\n};\n",
+		       "    backend = \"mongo\";\n  };\n};\n",
 		       3,
-		       "host.cache.backend must be \"sqlite\" or \"memory\", not \"redis\"");
+		       "host.cache.backend must be \"sqlite\", \"memory\" or \"redis\", not \"mongo\"");
+}
+
+static void a_redis_cache_takes_its_url_and_password_file(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_config *config;
+
+	assert_non_null(testdir_write(&f->dir, "cdhost.cfg",
+				      "host = { cache = { backend = \"redis\";\n"
+				      "  url = \"redis://10.0.0.5:6380/2\";\n"
+				      "  passwordFile = \"redis.pw\"; }; };\n"));
+	config = load_path(f, testdir_file(&f->dir, "cdhost.cfg"));
+	assert_non_null(config);
+	assert_int_equal(config->cache_redis, 1);
+	assert_string_equal(config->cache_url, "redis://10.0.0.5:6380/2");
+	assert_string_equal(config->cache_password_file,
+			    beside_config(f, "redis.pw"));
+}
+
+static void rediss_is_refused_at_its_line(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_refused(f,
+		       "host = { cache = {\n  backend = \"redis\";\n"
+		       "  url = \"rediss://:secret@redis.example:6379\";\n}; };\n",
+		       3,
+		       "host.cache.url: rediss:// (TLS) is not supported: this hiredis has no TLS");
+}
+
+static void a_bad_redis_port_is_refused_without_the_password(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_refused(f,
+		       "host = { cache = {\n  backend = \"redis\";\n"
+		       "  url = \"redis://u:secret@h:99999/0\";\n}; };\n",
+		       3,
+		       "host.cache.url: the port must be a number from 1 to 65535");
 }
 
 static void a_host_key_of_the_wrong_type_names_file_and_line(void **state)
@@ -360,6 +399,9 @@ int main(void)
 	    T(a_relative_plugin_dir_lands_beside_the_config),
 	    T(a_config_given_by_relative_path_still_gives_absolute_paths),
 	    T(an_unsupported_cache_backend_names_file_and_line),
+	    T(a_redis_cache_takes_its_url_and_password_file),
+	    T(rediss_is_refused_at_its_line),
+	    T(a_bad_redis_port_is_refused_without_the_password),
 	    T(a_host_key_of_the_wrong_type_names_file_and_line),
 	    T(a_host_that_is_not_a_group_is_an_error),
 	    T(plugin_sections_are_left_to_their_plugin),

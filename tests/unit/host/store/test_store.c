@@ -1,5 +1,7 @@
 /*
- * test_store - the SQLite cache store and the apply semantics of store.h:
+ * test_store - the cache store's backends (SQLite, memory, and Redis on a
+ * redis-server this test starts on loopback) and the apply semantics of
+ * store.h, one suite run over each:
  * results are authoritative per (agent, scope): an OK scope gets exactly its
  * new records, a FAILED scope keeps what it had, a scope the agent stopped
  * mentioning loses its records, another agent's records are never touched.
@@ -11,9 +13,17 @@
 
 #include <cmocka.h>
 
+#include <fcntl.h>
+#include <hiredis/hiredis.h>
+#include <signal.h>
+#include <spawn.h>
 #include <sqlite3.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store/store.h"
 #include "testdir.h"
@@ -57,6 +67,113 @@ static int setup_memory(void **state)
 	return f.store ? 0 : -1;
 }
 
+/* ---- a redis-server of our own, on loopback ---- */
+
+extern char **environ;
+
+static pid_t redis_pid = -1;
+static int redis_port;
+
+static redisContext *redis_admin(void)
+{
+	struct timeval tv = { 1, 0 };
+	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
+
+	if (c && c->err) {
+		redisFree(c);
+		return NULL;
+	}
+	return c;
+}
+
+/* Spawns redis-server on redis_port: 0 once it answers PING, -1 if not
+ * (the port was taken, or it would not start). */
+static int redis_spawn(void)
+{
+	char port[16];
+	char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
+			 "--save", "", "--appendonly", "no", "--loglevel",
+			 "warning", NULL };
+	posix_spawn_file_actions_t quiet;
+	int i;
+
+	snprintf(port, sizeof(port), "%d", redis_port);
+	posix_spawn_file_actions_init(&quiet);
+	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
+	i = posix_spawnp(&redis_pid, "redis-server", &quiet, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&quiet);
+	if (i != 0)
+		return -1;
+	for (i = 0; i < 100; i++) {
+		redisContext *c = redis_admin();
+		redisReply *r = c ? redisCommand(c, "PING") : NULL;
+		int up = r && r->type == REDIS_REPLY_STATUS;
+
+		freeReplyObject(r);
+		redisFree(c);
+		if (up)
+			return 0;
+		if (waitpid(redis_pid, NULL, WNOHANG) == redis_pid)
+			return -1;
+		usleep(50000);
+	}
+	kill(redis_pid, SIGTERM);
+	waitpid(redis_pid, NULL, 0);
+	return -1;
+}
+
+/* Starts redis-server on a free port in the tests' range (20000-31999). */
+static int redis_start(void **state)
+{
+	int attempt;
+
+	(void)state;
+	srand((unsigned)time(NULL) ^ (unsigned)getpid());
+	for (attempt = 0; attempt < 10; attempt++) {
+		redis_port = 20000 + rand() % 12000;
+		if (redis_spawn() == 0)
+			return 0;
+	}
+	redis_pid = -1;
+	return -1;
+}
+
+static int redis_stop(void **state)
+{
+	(void)state;
+	if (redis_pid > 0) {
+		kill(redis_pid, SIGTERM);
+		waitpid(redis_pid, NULL, 0);
+	}
+	return 0;
+}
+
+static void redis_command(const char *command)
+{
+	redisContext *c = redis_admin();
+	redisReply *r = c ? redisCommand(c, command) : NULL;
+
+	assert_non_null(r);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+/* The same semantics, in Redis (emptied before each test). */
+static int setup_redis(void **state)
+{
+	static struct fixture f;
+	char url[64];
+
+	memset(&f, 0, sizeof(f));
+	if (testdir_init(&f.dir) != 0)
+		return -1;
+	redis_command("FLUSHALL");
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis_port);
+	f.store = cdh_store_open_redis(url, NULL, f.err, sizeof(f.err));
+	*state = &f;
+	return f.store ? 0 : -1;
+}
+
 static int teardown(void **state)
 {
 	struct fixture *f = *state;
@@ -71,6 +188,7 @@ static int teardown(void **state)
 static void cycle_begin(struct fixture *f, const char *agent)
 {
 	assert_int_equal(cdh_refresh_init(&f->refresh, agent, 0, NULL), 0);
+	assert_int_equal(cdh_refresh_set_provider(&f->refresh, "dockerRegistry"), 0);
 }
 
 static void emit_as(struct fixture *f, const char *type, const char *scope,
@@ -559,8 +677,283 @@ static void an_unopenable_path_is_an_error_naming_it(void **state)
 	assert_string_equal(err, expect);
 }
 
+static int collect_record(const char *type, const char *id,
+			  const char *attributes, void *data);
+
+static void a_record_that_moves_scope_belongs_to_the_new_one(void **state)
+{
+	struct fixture *f = *state;
+	char out[256] = "";
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "z-old", "hub:app:1");
+	cycle_apply(f);
+	/* The same id now comes from another scope (sorted before the old). */
+	cycle_begin(f, AGENT_A);
+	emit(f, "a-new", "hub:app:1");
+	scope_result(f, "z-old", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:app:1");
+	assert_int_equal(cdh_store_scope_records(f->store, AGENT_A, "z-old",
+						 collect_record, out, f->err,
+						 sizeof(f->err)),
+			 0);
+	assert_string_equal(out, "");
+	/* The old scope goes: the record stays with the new one. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "a-new", "hub:app:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:app:1");
+}
+
+/* ---- Redis only ---- */
+
+static int by_string(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* A command's reply as text: a string, a number, or an array sorted and
+ * joined with spaces. */
+static const char *redis_text(const char *fmt, ...)
+{
+	static char out[4096];
+	redisContext *c = redis_admin();
+	redisReply *r;
+	va_list ap;
+	size_t i, len = 0;
+
+	assert_non_null(c);
+	va_start(ap, fmt);
+	r = redisvCommand(c, fmt, ap);
+	va_end(ap);
+	assert_non_null(r);
+	out[0] = '\0';
+	if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)
+		snprintf(out, sizeof(out), "%s", r->str);
+	else if (r->type == REDIS_REPLY_INTEGER)
+		snprintf(out, sizeof(out), "%lld", r->integer);
+	else if (r->type == REDIS_REPLY_NIL)
+		snprintf(out, sizeof(out), "(nil)");
+	else if (r->type == REDIS_REPLY_ARRAY) {
+		char **items = calloc(r->elements + 1, sizeof(*items));
+
+		for (i = 0; i < r->elements; i++)
+			items[i] = r->element[i]->str;
+		qsort(items, r->elements, sizeof(*items), by_string);
+		for (i = 0; i < r->elements; i++)
+			len += (size_t)snprintf(out + len, sizeof(out) - len, "%s%s",
+						i ? " " : "", items[i]);
+		free(items);
+	}
+	freeReplyObject(r);
+	redisFree(c);
+	return out;
+}
+
+#define TAG_ID "dockerRegistry:taggedImage:hub:team/app:1.2.3"
+#define IMAGE_ID "dockerRegistry:imageId:registry.example.com/team/app:1.2.3"
+#define HUB_AGENT "hub/DockerRegistryImageCachingAgent[1/1]"
+
+/* Clouddriver's worked example (reference §1.5), key for key. */
+static void the_keys_are_clouddriver_s_layout(void **state)
+{
+	struct fixture *f = *state;
+	const char *attrs = "{\"name\":\"team/app:1.2.3\",\"account\":\"hub\"}";
+
+	cycle_begin(f, HUB_AGENT);
+	emit_as(f, "taggedImage", "team/app", TAG_ID, attrs);
+	emit_as(f, "imageId", "team/app", IMAGE_ID,
+		"{\"tagKey\":\"" TAG_ID "\",\"account\":\"hub\"}");
+	cycle_apply(f);
+	assert_string_equal(redis_text("KEYS dockerRegistry:taggedImage:*"),
+			    "dockerRegistry:taggedImage:attributes:_ALL_ "
+			    "dockerRegistry:taggedImage:attributes:" TAG_ID " "
+			    "dockerRegistry:taggedImage:hashes "
+			    "dockerRegistry:taggedImage:members "
+			    "dockerRegistry:taggedImage:relationships "
+			    "dockerRegistry:taggedImage:relationships:_ALL_:" HUB_AGENT);
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:taggedImage:members"),
+			    "_ALL_ " TAG_ID);
+	assert_string_equal(redis_text("GET dockerRegistry:taggedImage:attributes:%s",
+				       TAG_ID), attrs);
+	assert_string_equal(redis_text("GET dockerRegistry:imageId:attributes:_ALL_"),
+			    "{\"id\":\"_ALL_\"}");
+	assert_string_equal(redis_text("GET dockerRegistry:imageId:relationships:_ALL_:%s",
+				       HUB_AGENT), "[\"" IMAGE_ID "\"]");
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:imageId:relationships"),
+			    HUB_AGENT);
+	/* SHA-1 of the UTF-16LE JSON (python3 hashlib), keyed by key name. */
+	assert_string_equal(redis_text("HGET dockerRegistry:taggedImage:hashes "
+				       "dockerRegistry:taggedImage:attributes:_ALL_"),
+			    "cd01c9ce0a3931797637eb633855c12f0fa04b29");
+}
+
+static void a_failed_scope_keeps_its_ids_in_all(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:2");
+	scope_result(f, "nginx", CDH_SCOPE_FAILED);
+	emit(f, "redis", "hub:redis:8");
+	cycle_apply(f);
+	assert_string_equal(
+	    redis_text("GET dockerRegistry:taggedImage:relationships:_ALL_:%s", AGENT_A),
+	    "[\"hub:nginx:1\",\"hub:redis:8\"]");
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:taggedImage:members"),
+			    "_ALL_ hub:nginx:1 hub:redis:8");
+	assert_string_equal(redis_text("HEXISTS dockerRegistry:taggedImage:hashes "
+				       "dockerRegistry:taggedImage:attributes:hub:redis:7"),
+			    "0");
+}
+
+static void a_type_emptied_gets_an_empty_all_list(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(
+	    redis_text("GET dockerRegistry:taggedImage:relationships:_ALL_:%s", AGENT_A),
+	    "[]");
+	assert_string_equal(redis_text("EXISTS dockerRegistry:taggedImage:attributes:hub:nginx:1"),
+			    "0");
+}
+
+static void redis_down_is_unavailable(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_store *down;
+	char why[256] = "", err[256] = "";
+
+	/* Nothing listens on port 1 of loopback. */
+	down = cdh_store_open_redis("redis://127.0.0.1:1/0", NULL, err, sizeof(err));
+	assert_non_null(down);
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	assert_int_equal(cdh_refresh_finish(&f->refresh), 0);
+	assert_int_equal(cdh_store_apply(down, &f->refresh, err, sizeof(err)),
+			 CDH_STORE_UNAVAILABLE);
+	cdh_refresh_release(&f->refresh);
+	assert_string_equal(err, "cache store: redis 127.0.0.1:1: Connection refused");
+	/* Within the backoff, no new attempt: the same reason, retrying. */
+	assert_int_equal(cdh_store_scan(down, "taggedImage", "", append_id, f,
+					err, sizeof(err)),
+			 CDH_STORE_UNAVAILABLE);
+	assert_string_equal(err, "cache store: redis 127.0.0.1:1: Connection refused (retrying)");
+	assert_int_equal(cdh_store_health(down, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "redis 127.0.0.1:1: Connection refused"));
+	cdh_store_close(down);
+}
+
+static void a_password_is_never_in_an_error(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_store *store;
+	char url[128], why[256] = "", err[256] = "";
+	const char *pw = testdir_write(&f->dir, "pw", "s3cr3t-pw\n");
+
+	assert_non_null(pw);
+	snprintf(url, sizeof(url), "redis://u:url-pw@127.0.0.1:%d/0", redis_port);
+	store = cdh_store_open_redis(url, pw, err, sizeof(err));
+	assert_non_null(store);
+	/* This Redis has no such user: AUTH fails, and says so without it. */
+	assert_int_equal(cdh_store_health(store, why, sizeof(why)), -1);
+	assert_null(strstr(why, "s3cr3t"));
+	assert_null(strstr(why, "url-pw"));
+	assert_non_null(strstr(why, "refused the connection"));
+	cdh_store_close(store);
+}
+
+static void a_restarted_empty_redis_is_refilled_by_the_next_apply(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+	kill(redis_pid, SIGTERM);
+	waitpid(redis_pid, NULL, 0);
+	assert_int_equal(redis_spawn(), 0);
+	/* The store's connections are from before the restart. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+	assert_string_equal(redis_text("SMEMBERS dockerRegistry:taggedImage:members"),
+			    "_ALL_ hub:nginx:1");
+}
+
+static void a_steady_cycle_writes_nothing(void **state)
+{
+	struct fixture *f = *state;
+	redisContext *c;
+	redisReply *r;
+
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1", "{\"a\":\"\\u00e9\"}");
+	emit_as(f, "imageId", "nginx", "r/nginx:1", "{}");
+	cycle_apply(f);
+	redis_command("CONFIG RESETSTAT");
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1", "{\"a\":\"\\u00e9\"}");
+	emit_as(f, "imageId", "nginx", "r/nginx:1", "{}");
+	cycle_apply(f);
+	c = redis_admin();
+	r = redisCommand(c, "INFO commandstats");
+	assert_non_null(r);
+	if (strstr(r->str, "cmdstat_set") || strstr(r->str, "cmdstat_mset") ||
+	    strstr(r->str, "cmdstat_sadd") || strstr(r->str, "cmdstat_hset") ||
+	    strstr(r->str, "cmdstat_multi"))
+		fail_msg("a steady cycle wrote: %s", r->str);
+	freeReplyObject(r);
+	redisFree(c);
+}
+
+static int collect_record(const char *type, const char *id,
+			  const char *attributes, void *data)
+{
+	char *out = data;
+	size_t len = strlen(out);
+
+	snprintf(out + len, 256 - len, "%s%s/%s=%s", len ? " " : "", type, id,
+		 attributes);
+	return 0;
+}
+
+static void scope_records_are_what_the_scope_holds(void **state)
+{
+	struct fixture *f = *state;
+	char out[256] = "";
+
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:2", "{\"t\":2}");
+	emit_as(f, "imageId", "nginx", "r/nginx:2", "{}");
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1", "{\"t\":1}");
+	emit_as(f, "taggedImage", "redis", "hub:redis:1", "{}");
+	cycle_apply(f);
+	assert_int_equal(cdh_store_scope_records(f->store, AGENT_A, "nginx",
+						 collect_record, out, f->err,
+						 sizeof(f->err)),
+			 0);
+	assert_string_equal(out, "taggedImage/hub:nginx:1={\"t\":1} "
+				 "taggedImage/hub:nginx:2={\"t\":2} "
+				 "imageId/r/nginx:2={}");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 #define M(fn) cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
+#define R(fn) cmocka_unit_test_setup_teardown(fn, setup_redis, teardown)
 
 int main(void)
 {
@@ -581,6 +974,8 @@ int main(void)
 	    M(glob_syntax_is_redis),
 	    M(match_lists_the_ids_of_a_type_matching_a_glob),
 	    M(scope_records_are_what_the_agent_stored_there_last),
+	    M(scope_records_are_what_the_scope_holds),
+	    M(a_record_that_moves_scope_belongs_to_the_new_one),
 	};
 	const struct CMUnitTest tests[] = {
 	    T(forgetting_an_agent_drops_only_its_records),
@@ -599,12 +994,44 @@ int main(void)
 	    T(scan_is_per_type),
 	    T(a_non_zero_return_stops_the_scan),
 	    T(get_finds_one_record_by_type_and_id),
+	    T(scope_records_are_what_the_scope_holds),
+	    T(a_record_that_moves_scope_belongs_to_the_new_one),
 	    T(records_survive_closing_and_reopening),
 	    T(another_schema_version_is_refused),
 	    T(an_unopenable_path_is_an_error_naming_it),
 	};
 
+	const struct CMUnitTest redis[] = {
+	    R(an_ok_scope_gets_exactly_its_new_records),
+	    R(an_ok_scope_with_no_records_is_emptied),
+	    R(a_failed_scope_keeps_its_old_records),
+	    R(a_scope_no_longer_mentioned_loses_its_records),
+	    R(a_partial_refresh_leaves_unmentioned_scopes),
+	    R(glob_syntax_is_redis),
+	    R(match_lists_the_ids_of_a_type_matching_a_glob),
+	    R(scope_records_are_what_the_agent_stored_there_last),
+	    R(another_agents_records_are_untouched),
+	    R(new_attributes_replace_old_ones),
+	    R(scan_visits_ids_in_byte_order),
+	    R(scan_matches_the_prefix_and_nothing_longer),
+	    R(scan_is_per_type),
+	    R(a_non_zero_return_stops_the_scan),
+	    R(get_finds_one_record_by_type_and_id),
+	    R(forgetting_an_agent_drops_only_its_records),
+	    R(scope_records_are_what_the_scope_holds),
+	    R(a_record_that_moves_scope_belongs_to_the_new_one),
+	    R(the_keys_are_clouddriver_s_layout),
+	    R(a_failed_scope_keeps_its_ids_in_all),
+	    R(a_type_emptied_gets_an_empty_all_list),
+	    R(a_steady_cycle_writes_nothing),
+	    R(a_restarted_empty_redis_is_refilled_by_the_next_apply),
+	    R(redis_down_is_unavailable),
+	    R(a_password_is_never_in_an_error),
+	};
+
 	int failed = cmocka_run_group_tests_name("sqlite", tests, NULL, NULL);
 
-	return failed + cmocka_run_group_tests_name("memory", memory, NULL, NULL);
+	failed += cmocka_run_group_tests_name("memory", memory, NULL, NULL);
+	return failed + cmocka_run_group_tests_name("redis", redis, redis_start,
+						    redis_stop);
 }

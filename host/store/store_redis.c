@@ -1,0 +1,193 @@
+/*
+ * store_redis - the Redis backend of the store, writing Clouddriver's CATS
+ * layout byte for byte (reference clouddriver-cluster.md §1.2-1.6) so that
+ * cdhost nodes share one cache and an unmodified Clouddriver beside them
+ * serves what cdhost cached. With prefix P = the provider (the plugin's
+ * config_section) and T = a record's type:
+ *
+ *   P:T:attributes:ID               the record's attributes JSON
+ *   P:T:members                     SET of ids (and _ALL_)
+ *   P:T:hashes                      HASH key name -> SHA-1 of UTF-16LE JSON
+ *   P:T:attributes:_ALL_            {"id":"_ALL_"}
+ *   P:T:relationships:_ALL_:<agent> JSON array: every id the agent holds
+ *   P:T:relationships               SET of those relationship names
+ *
+ * and our own keys under "cdhost:", which Clouddriver never reads:
+ *
+ *   cdhost:index:T                  ZSET (score 0) of "ID\0P": prefix scans
+ *                                   by ZRANGEBYLEX, in id order, at the cost
+ *                                   of what they return
+ *   cdhost:providers                SET of the prefixes P in use
+ *   cdhost:P:scopes:<agent>         SET of the agent's scopes
+ *   cdhost:P:scope:<len>:<agent>:<scope>  SET of "T:ID" the scope holds
+ *
+ * cdhost's ownership is per (agent, scope) (store.h); Clouddriver's is per
+ * agent, through _ALL_. The agent's _ALL_ list is the union of its scopes,
+ * failed scopes keeping their ids. Each scope's changes go in one
+ * MULTI/EXEC (a reader sees a repository whole); attributes are written
+ * before SADD to members and SREM comes before DEL, as §1.6 asks, and a key
+ * whose stored hash equals the new one is not written again.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/redis_conn.h"
+#include "store/sha1_utf16.h"
+#include "store/store_backend.h"
+#include "store/store_redis.h"
+
+#define WRITE_TIMEOUT_MS 30000
+#define PASSWORD_MAX 1024
+
+/* Reads the first line of `path` into out. 0 ok, -1 with err (no content). */
+static int read_password(const char *path, char *out, size_t outlen,
+			 char *err, size_t errlen)
+{
+	FILE *f = fopen(path, "r");
+	size_t len;
+
+	if (!f) {
+		snprintf(err, errlen, "cache store: cannot read passwordFile %s", path);
+		return -1;
+	}
+	if (!fgets(out, (int)outlen, f))
+		out[0] = '\0';
+	fclose(f);
+	len = strcspn(out, "\r\n");
+	out[len] = '\0';
+	return 0;
+}
+
+struct cdh__store_impl *cdh__store_redis_open(const char *url,
+					      const char *password_file,
+					      char *err, size_t errlen)
+{
+	struct cdh__store_impl *impl;
+	struct cdh_redis_url parsed;
+	char password[PASSWORD_MAX] = "", why[256];
+
+	if (cdh_redis_url_parse(url, &parsed, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "cache store: host.cache.url: %s", why);
+		return NULL;
+	}
+	if (password_file &&
+	    read_password(password_file, password, sizeof(password), err,
+			  errlen) != 0)
+		return NULL;
+	impl = calloc(1, sizeof(*impl));
+	if (!impl) {
+		snprintf(err, errlen, "cache store: out of memory");
+		return NULL;
+	}
+	cdh__redis_pool_init(&impl->pool, &parsed,
+			     password_file ? password : NULL);
+	memset(password, 0, sizeof(password));
+	memset(&parsed, 0, sizeof(parsed));
+	pthread_mutex_init(&impl->write_lock, NULL);
+	return impl;
+}
+
+static void redis_close(struct cdh__store_impl *impl)
+{
+	redisFree(impl->writer);
+	cdh__redis_pool_release(&impl->pool);
+	pthread_mutex_destroy(&impl->write_lock);
+	free(impl);
+}
+
+/* The writer connection, (re)connected if needed; 0 or the failure. */
+static int writer(struct cdh__store_impl *impl, char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (impl->writer && impl->writer->err) {
+		redisFree(impl->writer);
+		impl->writer = NULL;
+	}
+	if (!impl->writer)
+		impl->writer = cdh__redis_connect(&impl->pool, WRITE_TIMEOUT_MS,
+						  &rc, err, errlen);
+	return impl->writer ? 0 : rc;
+}
+
+/* Ends a write: an I/O failure marks the store down and drops the writer. */
+int cdh__redis_write_end(struct cdh__store_impl *impl,
+			 struct cdh__redis_pipe *pipe, char *err, size_t errlen)
+{
+	if (pipe->failed == CDH_STORE_UNAVAILABLE)
+		return cdh__redis_io_failed(&impl->pool, impl->writer, err, errlen);
+	if (pipe->failed) {
+		snprintf(err, errlen, "cache store: redis: %s", pipe->err);
+		return -1;
+	}
+	cdh__redis_answered(&impl->pool);
+	return 0;
+}
+
+static int redis_apply(struct cdh__store_impl *impl,
+		       const struct cdh_refresh *refresh, char *err,
+		       size_t errlen)
+{
+	int rc, reused;
+
+	if (!refresh->provider) {
+		snprintf(err, errlen, "cache store: the refresh names no provider");
+		return -1;
+	}
+	pthread_mutex_lock(&impl->write_lock);
+	reused = impl->writer && !impl->writer->err;
+	rc = writer(impl, err, errlen);
+	if (rc == 0)
+		rc = cdh__redis_apply(impl, refresh, refresh->provider, err, errlen);
+	/* A connection from before a Redis restart fails at its first use:
+	 * one more try on a new one (applying again is harmless: unchanged
+	 * keys are skipped). */
+	if (rc == CDH_STORE_UNAVAILABLE && reused) {
+		cdh__redis_retry_now(&impl->pool);
+		rc = writer(impl, err, errlen);
+		if (rc == 0)
+			rc = cdh__redis_apply(impl, refresh, refresh->provider, err,
+					      errlen);
+	}
+	pthread_mutex_unlock(&impl->write_lock);
+	return rc;
+}
+
+/* Forgetting is applying an empty cycle under every provider in use. */
+static int redis_forget_agent(struct cdh__store_impl *impl, const char *agent,
+			      char *err, size_t errlen)
+{
+	struct cdh_refresh empty;
+	redisReply *providers = NULL;
+	size_t i;
+	int rc;
+
+	memset(&empty, 0, sizeof(empty));
+	empty.agent = (char *)(uintptr_t)agent;
+	pthread_mutex_lock(&impl->write_lock);
+	rc = writer(impl, err, errlen);
+	if (rc == 0) {
+		providers = redisCommand(impl->writer, "SMEMBERS cdhost:providers");
+		if (!providers)
+			rc = cdh__redis_io_failed(&impl->pool, impl->writer, err,
+						  errlen);
+	}
+	for (i = 0; rc == 0 && providers->type == REDIS_REPLY_ARRAY &&
+		    i < providers->elements; i++)
+		rc = cdh__redis_apply(impl, &empty, providers->element[i]->str,
+				      err, errlen);
+	freeReplyObject(providers);
+	pthread_mutex_unlock(&impl->write_lock);
+	return rc;
+}
+
+static int redis_health(struct cdh__store_impl *impl, char *why, size_t whylen)
+{
+	return cdh__redis_ping(&impl->pool, why, whylen);
+}
+
+const struct cdh__store_backend cdh__store_redis = {
+	"redis", redis_close, redis_apply, redis_forget_agent, cdh__redis_scan,
+	cdh__redis_get, cdh__redis_scope_records, redis_health,
+};
