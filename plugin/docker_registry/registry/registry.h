@@ -87,7 +87,7 @@ struct drg_manifest_info {
 	const char *platform;      /* the index entry followed, "linux/amd64" */
 	const char *config_digest; /* the image config blob's digest */
 	const char *created;       /* config `created` (RFC 3339), or NULL */
-	const char *labels;        /* config.Labels as a JSON object text */
+	const char *labels;        /* config.Labels as JSON object text, or NULL */
 };
 
 typedef void (*drg_manifest_done_fn)(void *ud,
