@@ -347,6 +347,7 @@ int32_t drg_registry_run(struct drg_registry *reg, char *err, size_t errlen)
 	struct drg__op *op, *fresh = NULL;
 
 	drg_auth_reset_renewals(reg->auth);
+	reg->run_error[0] = '\0';
 	reg->running = 1;
 	while ((op = reg->fresh) != NULL) { /* in submission order */
 		reg->fresh = op->next_fresh;
@@ -366,6 +367,10 @@ int32_t drg_registry_run(struct drg_registry *reg, char *err, size_t errlen)
 	if (cancelled) {
 		snprintf(err, errlen, "refresh cancelled");
 		return CDH_E_CANCELLED;
+	}
+	if (reg->run_error[0]) {
+		snprintf(err, errlen, "%s", reg->run_error);
+		return CDH_E_CONFIG;
 	}
 	if (errlen)
 		err[0] = '\0';
