@@ -36,7 +36,7 @@ once 1
 assert_contains "summary: one incomplete repository" \
     "partial: 2 repositories (0 failed, kept), 1 incomplete," "$(< "$T/once.log")"
 assert_contains "summary names the failed tag" \
-    "first problem: img/flaky: tag 2 failed, previous record kept: manifest" "$(< "$T/once.log")"
+    "first problem: img/flaky: tag 2 not refreshed: manifest" "$(< "$T/once.log")"
 assert_eq "the repository's tags are cached" '["1","2"]' \
     "$(cdhost images tags --account f --repository img/flaky)"
 assert_eq "tag 1 with its digest" "$d1" "$(tag_json 1 | jq -r '.[0].digest')"
@@ -50,7 +50,7 @@ echo config > "$fail_file"
 config "inspectDigests = true; sortTagsByDate = true;"
 once 1
 assert_contains "summary names the failed config" \
-    "img/flaky: tag 2 failed, previous record kept: " "$(< "$T/once.log")"
+    "img/flaky: tag 2 not refreshed: " "$(< "$T/once.log")"
 assert_eq "tag 1 with its labels" '"abc"' "$(tag_json 1 | jq -c '.[0].commitId')"
 assert_eq "tag 2 with its digest, without labels" "$d2 null" \
     "$(tag_json 2 | jq -r '.[0] | "\(.digest) \(.commitId)"')"
@@ -77,7 +77,7 @@ until_log 'partial: 2 repositories (0 failed, kept), 1 incomplete'
 assert_eq "failed tag keeps its previous record" "$d2 def" \
     "$(find_api 2 | jq -r '.[0] | "\(.digest) \(.commitId)"')"
 assert_eq "the other tag is served" "$d1 abc" "$(find_api 1 | jq -r '.[0] | "\(.digest) \(.commitId)"')"
-assert_contains "/health names the failed tag" "img/flaky: tag 2 failed, previous record kept: " \
+assert_contains "/health names the failed tag" "img/flaky: tag 2 not refreshed: " \
     "$(curl -fsS "$api/health" | jq -r '.accounts.f[0].lastErrorMessage')"
 kill -TERM "$service_pid"
 wait "$service_pid" || fail "service exit code $?"

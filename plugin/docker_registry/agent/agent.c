@@ -162,8 +162,8 @@ static void fail_tag(struct tag_state *t, const char *error)
 	if (r->failed_tags++ == 0)
 		snprintf(r->tag_error, sizeof(r->tag_error), "%s", error);
 	r->cycle->api->log(CDH_LOG_WARN, r->cycle->acct->name,
-			   "Error retrieving image %s:%s; its previous record is kept "
-			   "(without one: no digest or date): %s",
+			   "Error retrieving image %s:%s; it keeps what was known of "
+			   "it last cycle (if nothing, no digest or date): %s",
 			   r->name, t->tag, error);
 }
 
@@ -376,7 +376,6 @@ static void restore_previous(struct cycle *c, struct repo_state *r,
 {
 	const struct drg_memo_entry *e;
 	char key[KEY_MAX];
-	int nomem = 0;
 
 	snprintf(key, sizeof(key), "%s:%s", r->name, t->tag);
 	e = c->previous ? drg_memo_find(c->previous, key) : NULL;
@@ -390,10 +389,9 @@ static void restore_previous(struct cycle *c, struct repo_state *r,
 	t->facts.digest = e->digest ? strdup(e->digest) : NULL;
 	t->facts.config_digest = e->config_digest ? strdup(e->config_digest) : NULL;
 	t->facts.labels = e->labels ? strdup(e->labels) : NULL;
-	nomem = (e->digest && !t->facts.digest) ||
-		(e->config_digest && !t->facts.config_digest) ||
-		(e->labels && !t->facts.labels);
-	if (nomem)
+	if ((e->digest && !t->facts.digest) ||
+	    (e->config_digest && !t->facts.config_digest) ||
+	    (e->labels && !t->facts.labels))
 		c->nomem = 1;
 }
 
@@ -417,7 +415,7 @@ static void settle_failed_tags(struct cycle *c, struct repo_state *r)
 			restore_previous(c, r, &r->tags[i]);
 }
 
-/* The scope's detail when some tags failed: "tag T failed: why". */
+/* The scope's detail when some tags failed: "tag T not refreshed: why". */
 static void failed_tags_detail(const struct repo_state *r, char *buf,
 			       size_t buflen)
 {
@@ -426,11 +424,11 @@ static void failed_tags_detail(const struct repo_state *r, char *buf,
 	for (i = 0; i < r->tag_count && !r->tags[i].failed; i++)
 		;
 	if (r->failed_tags == 1)
-		snprintf(buf, buflen, "tag %s failed, previous record kept: %s",
-			 r->tags[i].tag, r->tag_error);
+		snprintf(buf, buflen, "tag %s not refreshed: %s", r->tags[i].tag,
+			 r->tag_error);
 	else
 		snprintf(buf, buflen,
-			 "%zu tags failed, previous records kept; first, tag %s: %s",
+			 "%zu tags not refreshed; first, tag %s: %s",
 			 r->failed_tags, r->tags[i].tag, r->tag_error);
 }
 
