@@ -23,18 +23,23 @@ api_port=$(free_port)
 cat > "$T/cdhost.cfg" <<CFG
 host = { listen = "127.0.0.1:$api_port"; };
 dockerRegistry = { accounts = (
-  { name = "web"; address = "$web"; repositories = ["team/app"]; cacheIntervalSeconds = 60; },
+  { name = "web"; address = "$web"; repositories = ["team/app", "team/x", "team/y"];
+    cacheIntervalSeconds = 60; maxConcurrentRequests = 1; },
   { name = "good"; address = "$REGISTRY_URL"; repositories = ["team/app"]; cacheIntervalSeconds = 60; }
 ); };
 CFG
 cdhost() { "$CDHOST" --config "$T/cdhost.cfg" --plugin-dir "$CDH_PLUGIN_DIR" "$@"; }
 
+asked() { grep -c "\"GET $1" "$T/www.log" || true; }
+pings=$(asked '/v2/ HTTP') gets=$(asked '')
 rc=0
 cdhost run --once 2> "$T/once.log" || rc=$?
 assert_eq "run --once exits 1" 1 "$rc"
 assert_contains "the summary names the problem" \
     "web/DockerRegistryImageCachingAgent[1/1]: failed (configuration error): $web is not a Docker registry: GET /v2/ answered 404" \
     "$(< "$T/once.log")"
+assert_eq "one GET /v2/ for three repositories" 1 "$(( $(asked '/v2/ HTTP') - pings ))"
+assert_eq "nothing else asked" 1 "$(( $(asked '') - gets ))"
 assert_eq "the other account is cached" '["1"]' \
     "$(cdhost images tags --account good --repository team/app)"
 

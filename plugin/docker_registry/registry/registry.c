@@ -254,6 +254,10 @@ void drg__op_send(struct drg__op *op)
 		drg__op_submit(op, NULL);
 		return;
 	}
+	if (reg->run_error[0]) { /* this run found no registry here: no re-ask */
+		drg__op_fail(op, DRG_ERR_FATAL, "%s", reg->run_error);
+		return;
+	}
 	if (reg->ping != DRG__PING_DONE) {
 		drg__park(op, DRG__WAIT_PING, NULL);
 		if (reg->ping == DRG__PING_NONE)
