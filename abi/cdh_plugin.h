@@ -246,7 +246,9 @@ struct cdh_host_api {
 	 * exactly the records emitted for it; CDH_SCOPE_FAILED keeps what the
 	 * store had. When refresh returns CDH_OK, scopes the agent owned before
 	 * and did not mention lose their records; when it returns an error the
-	 * whole cycle is discarded. `detail` is borrowed and may be NULL.
+	 * whole cycle is discarded. `detail` is borrowed and may be NULL; a
+	 * CDH_SCOPE_OK with a detail is stored as emitted but reported (cycle
+	 * summary, /health) as incomplete: some of its items failed.
 	 */
 	int32_t (*scope_result)(struct cdh_refresh *refresh, const char *scope,
 				int32_t result, const char *detail);

@@ -2,6 +2,7 @@
 
 #include <libconfig.h>
 #include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "util/diag.h"
@@ -121,6 +122,44 @@ void cdh_cfg_diag(const struct cdh_config_node *node, int32_t level,
 	va_end(ap);
 }
 
+static void render(const struct cdh_config_node *node, struct cdh_text *out);
+
+static int by_name(const void *a, const void *b)
+{
+	return strcmp(cdh_cfg_name(*(const struct cdh_config_node *const *)a),
+		      cdh_cfg_name(*(const struct cdh_config_node *const *)b));
+}
+
+/*
+ * A group's members by name: the order settings are written in means
+ * nothing, so a reordered account is an unchanged one (Clouddriver compares
+ * accounts by value; issue #22). A list keeps its order: whether a list's
+ * order matters is the plugin's to say (its reconfigure op).
+ */
+static void render_members(const struct cdh_config_node *node,
+			   struct cdh_text *out)
+{
+	size_t count = cdh_cfg_count(node), i;
+	const struct cdh_config_node **members =
+		calloc(count ? count : 1, sizeof(*members));
+
+	if (!members) { /* out of memory: file order, still a fingerprint */
+		for (i = 0; i < count; i++) {
+			render(cdh_cfg_at(node, i), out);
+			cdh_text_puts(out, ";");
+		}
+		return;
+	}
+	for (i = 0; i < count; i++)
+		members[i] = cdh_cfg_at(node, i);
+	qsort(members, count, sizeof(*members), by_name);
+	for (i = 0; i < count; i++) {
+		render(members[i], out);
+		cdh_text_puts(out, ";");
+	}
+	free(members);
+}
+
 static void render(const struct cdh_config_node *node, struct cdh_text *out)
 {
 	const char *name = cdh_cfg_name(node), *str;
@@ -130,14 +169,18 @@ static void render(const struct cdh_config_node *node, struct cdh_text *out)
 
 	if (name)
 		cdh_text_printf(out, "%s=", name);
-	if (type == CDH_CFG_GROUP || type == CDH_CFG_LIST) {
-		cdh_text_puts(out, type == CDH_CFG_GROUP ? "{" : "(");
+	if (type == CDH_CFG_GROUP) {
+		cdh_text_puts(out, "{");
+		render_members(node, out);
+		cdh_text_puts(out, "}");
+	} else if (type == CDH_CFG_LIST) {
+		cdh_text_puts(out, "(");
 		count = cdh_cfg_count(node);
 		for (i = 0; i < count; i++) {
 			render(cdh_cfg_at(node, i), out);
 			cdh_text_puts(out, ";");
 		}
-		cdh_text_puts(out, type == CDH_CFG_GROUP ? "}" : ")");
+		cdh_text_puts(out, ")");
 	} else if (cdh_cfg_string(node, &str) == CDH_OK) {
 		/* Length-prefixed so no string content can fake a delimiter. */
 		cdh_text_printf(out, "s%zu:%s", strlen(str), str);

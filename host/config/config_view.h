@@ -29,8 +29,10 @@ void cdh_cfg_diag(const struct cdh_config_node *node, int32_t level,
 
 /*
  * Renders `node` and everything under it as canonical text (names, types,
- * values; no line numbers), so two nodes render equal exactly when their
- * settings are equal. Returns a new string (caller frees) or NULL.
+ * values; no line numbers; a group's members sorted by name, a list's items
+ * in order), so two nodes render equal exactly when their settings are
+ * equal whatever order they are written in. Returns a new string (caller
+ * frees) or NULL.
  */
 char *cdh_cfg_fingerprint(const struct cdh_config_node *node);
 

@@ -199,22 +199,53 @@ static struct cdh_account *create_one(struct cdh_plugin_slot *slot,
 	return acct;
 }
 
-/* Moves the matching unchanged account out of `reuse`, or NULL. */
+/*
+ * Whether the plugin keeps `old` running with the settings of `node`: its
+ * reconfigure op (optional) applies them in place, or finds them equal in
+ * value (a list whose order means nothing to it, a default written out),
+ * and the agents stay as they are. On CDH_OK `old` takes the new
+ * fingerprint and views.
+ */
+static int reconfigured(struct cdh_account *old,
+			const struct cdh_config_node *node, char **fingerprint)
+{
+	struct cdh_instance_info info = { sizeof(info), 0, 0 };
+	char perr[512] = "";
+	char *swap;
+
+	if (!old->plugin->ops.reconfigure ||
+	    old->plugin->ops.reconfigure(old->instance, node, &info, perr,
+					 sizeof(perr)) != CDH_OK ||
+	    info.agent_count != old->agent_count ||
+	    info.interval_ms != old->interval_ms)
+		return 0;
+	swap = old->fingerprint;
+	old->fingerprint = *fingerprint;
+	*fingerprint = swap;
+	describe(old);
+	return 1;
+}
+
+/* Moves the matching unchanged account out of `reuse`, or NULL. A match
+ * whose settings changed is kept only if the plugin reconfigures it. */
 static struct cdh_account *take_unchanged(struct cdh_accounts *reuse,
 					  const struct cdh_plugin_slot *slot,
-					  const char *name, const char *fingerprint)
+					  const struct cdh_config_node *node,
+					  const char *name, char **fingerprint)
 {
 	size_t i;
 
 	for (i = 0; reuse && i < reuse->count; i++) {
 		struct cdh_account *old = reuse->items[i];
 
-		if (old && !old->moving && old->plugin == slot &&
-		    strcmp(old->name, name) == 0 &&
-		    strcmp(old->fingerprint, fingerprint) == 0) {
-			old->moving = 1;
-			return old;
-		}
+		if (!old || old->moving || old->plugin != slot ||
+		    strcmp(old->name, name) != 0)
+			continue;
+		if (strcmp(old->fingerprint, *fingerprint) != 0 &&
+		    !reconfigured(old, node, fingerprint))
+			return NULL;
+		old->moving = 1;
+		return old;
 	}
 	return NULL;
 }
@@ -233,7 +264,7 @@ static int add_account(struct cdh_plugin_slot *slot,
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	acct = take_unchanged(reuse, slot, name ? name : "?", fingerprint);
+	acct = take_unchanged(reuse, slot, node, name ? name : "?", &fingerprint);
 	if (acct)
 		free(fingerprint);
 	else

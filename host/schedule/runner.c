@@ -15,20 +15,34 @@ const char *cdh_agent_state_name(int state)
 	return state >= 0 && state <= CDH_AGENT_DISABLED ? names[state] : "ok";
 }
 
+/* ", N incomplete" when scopes were stored with failed items, else "". */
+static const char *incomplete_note(const struct cdh_run_summary *s, char *buf,
+				   size_t len)
+{
+	buf[0] = '\0';
+	if (s->incomplete_scopes)
+		snprintf(buf, len, ", %zu incomplete", s->incomplete_scopes);
+	return buf;
+}
+
 static void log_summary(const struct cdh_account *account,
 			const struct cdh_run_summary *s)
 {
-	if (s->result == CDH_OK && s->failed_scopes == 0)
+	char note[64];
+
+	if (cdh_run_summary_clean(s))
 		cdh_log(CDH_LOG_INFO, account->name,
 			"%s: ok: %zu repositories, %zu records, %llu requests, %.3f s",
 			s->agent, s->scopes, s->records,
 			(unsigned long long)s->requests, s->seconds);
 	else if (s->result == CDH_OK)
 		cdh_log(CDH_LOG_WARN, account->name,
-			"%s: partial: %zu repositories (%zu failed, kept), %zu records, "
-			"%llu requests, %.3f s",
-			s->agent, s->scopes, s->failed_scopes, s->records,
-			(unsigned long long)s->requests, s->seconds);
+			"%s: partial: %zu repositories (%zu failed, kept)%s, %zu records, "
+			"%llu requests, %.3f s%s%s",
+			s->agent, s->scopes, s->failed_scopes,
+			incomplete_note(s, note, sizeof(note)), s->records,
+			(unsigned long long)s->requests, s->seconds,
+			s->problem[0] ? "; first problem: " : "", s->problem);
 	else
 		cdh_log(CDH_LOG_ERROR, account->name,
 			"%s: failed (%s): %s; cache kept, %llu requests, %.3f s",
@@ -138,6 +152,8 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 		count_stored(refresh, store, s);
 	s->scopes = refresh->scope_count;
 	s->failed_scopes = refresh->failed_scopes;
+	s->incomplete_scopes = refresh->incomplete_scopes;
+	memcpy(s->problem, refresh->problem, sizeof(s->problem));
 	s->records = refresh->record_count;
 	s->requests = cdh_refresh_request_total(refresh);
 	memcpy(s->requests_by_class, refresh->requests, sizeof(refresh->requests));
@@ -173,7 +189,7 @@ static int32_t run(const struct cdh_account *account, uint32_t index,
 	cdh_refresh_release(&refresh);
 	s->seconds = (double)(cdh_monotonic_ns() - start) / 1e9;
 	log_summary(account, s);
-	if (s->result == CDH_OK && s->failed_scopes)
+	if (s->result == CDH_OK && !cdh_run_summary_clean(s))
 		return CDH_E_TRANSIENT;
 	return s->result;
 }

@@ -38,6 +38,8 @@ struct cdh_run_summary {
 	int state;            /* CDH_AGENT_*: set by the scheduler before on_result */
 	size_t scopes;        /* scopes reported */
 	size_t failed_scopes; /* of which failed (kept their old records) */
+	size_t incomplete_scopes; /* stored, but some of their items failed */
+	char problem[512];    /* the first scope's problem ("scope: detail"), or "" */
 	size_t records;
 	uint64_t requests;
 	uint64_t requests_by_class[CDH_STATUS_CLASSES]; /* [0] transport, [n] nxx */
@@ -52,11 +54,18 @@ struct cdh_run_summary {
 	char error[512];
 };
 
+/* 1 when the run was stored with every scope complete. */
+static inline int cdh_run_summary_clean(const struct cdh_run_summary *s)
+{
+	return s->result == CDH_OK && !s->failed_scopes && !s->incomplete_scopes;
+}
+
 /*
  * Refreshes agent `index` of `account` and, if the cycle completed, applies
  * it to `store`. `cancel` (may be NULL) stops it when set from another
  * thread. Logs a one-line summary. Returns CDH_OK when the cycle was
- * stored with no failed scope, else the error; `summary` is filled either way.
+ * stored with every scope complete (CDH_E_TRANSIENT when a scope failed or
+ * was incomplete), else the error; `summary` is filled either way.
  */
 int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
 			   struct cdh_store *store, uint64_t deadline_ns,

@@ -94,13 +94,15 @@ void cdh_status_record_run(struct cdh_status *st, const char *account,
 		a->runs++;
 		for (i = 0; i < CDH_STATUS_CLASSES; i++)
 			a->requests_by_class[i] += s->requests_by_class[i];
-		if (s->result == CDH_OK && s->failed_scopes == 0) {
+		if (cdh_run_summary_clean(s)) {
 			a->last_success = time(NULL);
 		} else {
 			a->failures++;
 			a->last_error = time(NULL);
 			snprintf(a->last_error_text, sizeof(a->last_error_text), "%s",
-				 s->error[0] ? s->error : "some repositories failed");
+				 s->error[0]   ? s->error
+				 : s->problem[0] ? s->problem
+						 : "some repositories failed");
 		}
 	}
 	pthread_mutex_unlock(&st->lock);
@@ -230,7 +232,7 @@ static void agent_value(struct cdh_text *out, const struct agent_status *a,
 		cdh_text_printf(out, "%.6f\n", a->last.seconds);
 	else if (family == 1)
 		cdh_text_printf(out, "%d\n",
-				a->last.result == CDH_OK && !a->last.failed_scopes);
+				cdh_run_summary_clean(&a->last));
 	else if (family == 2)
 		cdh_text_printf(out, "%llu\n", (unsigned long long)a->runs);
 	else

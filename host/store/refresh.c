@@ -163,7 +163,6 @@ int32_t cdh_refresh_scope_result(struct cdh_refresh *refresh, const char *scope,
 {
 	struct cdh_refresh_scope *s;
 
-	(void)detail;
 	if (!scope || (result != CDH_SCOPE_OK && result != CDH_SCOPE_FAILED))
 		return CDH_E_FATAL;
 	s = grow(refresh->scopes, &refresh->scope_alloc, refresh->scope_count,
@@ -183,6 +182,12 @@ int32_t cdh_refresh_scope_result(struct cdh_refresh *refresh, const char *scope,
 	refresh->scope_count++;
 	if (result == CDH_SCOPE_FAILED)
 		refresh->failed_scopes++;
+	else if (detail && *detail)
+		refresh->incomplete_scopes++;
+	/* The first problem, for the cycle's summary and /health. */
+	if (detail && *detail && !refresh->problem[0])
+		snprintf(refresh->problem, sizeof(refresh->problem), "%s: %s",
+			 scope, detail);
 	return CDH_OK;
 }
 

@@ -69,6 +69,8 @@ struct cdh_refresh {
 	struct cdh_refresh_scope *scopes;
 	size_t scope_count, scope_alloc;
 	size_t failed_scopes;
+	size_t incomplete_scopes; /* CDH_SCOPE_OK with a detail: some items failed */
+	char problem[512];        /* the first "scope: detail" reported, or "" */
 	uint64_t requests[CDH_STATUS_CLASSES];
 	struct cdh_gauge gauges[CDH_GAUGES_MAX];
 	size_t gauge_count;

@@ -141,6 +141,33 @@ static int32_t plugin_create(const struct cdh_config_node *node,
 	return CDH_OK;
 }
 
+/*
+ * A changed account node: kept running when its settings are the same
+ * account by value (settings or set-like lists reordered, a default
+ * written out): nothing to apply, nothing to refresh again. Anything else
+ * is refused, and the host re-creates the instance.
+ */
+static int32_t plugin_reconfigure(void *opaque,
+				  const struct cdh_config_node *node,
+				  struct cdh_instance_info *info, char *errbuf,
+				  size_t errlen)
+{
+	struct instance *inst = opaque;
+	struct drg_account *account = NULL;
+	int32_t rc = drg_account_parse(host, node, &account);
+
+	if (rc == CDH_OK && !drg_account_equal(inst->account, account))
+		rc = CDH_E_CONFIG;
+	drg_account_free(account);
+	if (rc != CDH_OK) {
+		snprintf(errbuf, errlen, "settings changed: re-create the account");
+		return rc;
+	}
+	info->agent_count = inst->account->cache_threads;
+	info->interval_ms = (uint64_t)inst->account->cache_interval_s * 1000u;
+	return CDH_OK;
+}
+
 static int32_t plugin_agent_name(const void *opaque, uint32_t index, char *buf,
 				 size_t buflen)
 {
@@ -233,7 +260,7 @@ static const struct cdh_plugin_ops ops = {
 	.agent_name = plugin_agent_name,
 	.refresh = plugin_refresh,
 	.destroy = plugin_destroy,
-	.reconfigure = NULL,
+	.reconfigure = plugin_reconfigure,
 	.describe = plugin_describe,
 	.verify = plugin_verify,
 	.query = plugin_query,

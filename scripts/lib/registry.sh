@@ -21,6 +21,7 @@
 #   REGISTRY_PUSH_COMMIT_ID     default: first 40 hex of sha256("REPO:TAG")
 #   REGISTRY_PUSH_BUILD_NUMBER  default: 1
 #   REGISTRY_PUSH_BRANCH        default: main
+#   REGISTRY_PUSH_NO_LABELS     non-empty: an image config without Labels
 
 REGISTRY_DEFAULT_CREATED=2021-03-04T05:06:07Z
 REGISTRY_MT_MANIFEST=application/vnd.docker.distribution.manifest.v2+json
@@ -304,8 +305,12 @@ registry__make_config() {
     fi
     {
         printf '{"architecture":"amd64","os":"linux","created":"%s",' "$created"
-        printf '"config":{"Labels":{"commitId":"%s","buildNumber":"%s","branch":"%s"}},' \
-            "$commit" "${REGISTRY_PUSH_BUILD_NUMBER:-1}" "${REGISTRY_PUSH_BRANCH:-main}"
+        if [[ -n ${REGISTRY_PUSH_NO_LABELS:-} ]]; then
+            printf '"config":{},'
+        else
+            printf '"config":{"Labels":{"commitId":"%s","buildNumber":"%s","branch":"%s"}},' \
+                "$commit" "${REGISTRY_PUSH_BUILD_NUMBER:-1}" "${REGISTRY_PUSH_BRANCH:-main}"
+        fi
         printf '"rootfs":{"type":"layers","diff_ids":["%s"]},' "$diff_id"
         printf '"history":[{"created":"%s","created_by":"registry_push_image %s:%s"}]}' \
             "$created" "$repo" "$tag"

@@ -42,10 +42,13 @@ Repositories (tags/list unless said otherwise):
   #26), img/nohead:1 (HEAD 405: #27), img/ratelimit:1 (RateLimit headers:
   #33), img/ratelimit-empty:1, img/redirect:1 (config blob 307 to
   localhost: Authorization must not follow)
+  img/flaky:1, img/flaky:2 (two images): while the --fail-file exists, tag 2's
+  manifest (file says "manifest") or image config blob ("config") answers 500
 --catalog-status N answers /v2/_catalog with N: 404 as a registry without a
 catalog, another code with an UNSUPPORTED error body.
 --base PATH serves everything under PATH and writes Links without it (#17).
-Every request is appended to --log; --info gets the served digests as JSON.
+Every request is appended to --log (method, path, auth kind, User-Agent with
+spaces as '_', client port); --info gets the served digests as JSON.
 """
 import argparse
 import base64
@@ -102,6 +105,12 @@ class Store:
             self.manifests[(repo, "1")] = plain
             self.info[repo + ":1"] = sha(plain[1])
         self.info["img/multi:latest"] = sha(index)
+        other = self.image("2022-02-02T00:00:00Z", {"commitId": "def"})
+        self.manifests[("img/flaky", "1")], self.manifests[("img/flaky", "2")] = plain, other
+        self.info["img/flaky:1"], self.info["img/flaky:2"] = sha(plain[1]), sha(other[1])
+        self.flaky_config = json.loads(other[1])["config"]["digest"]
+        for (repo, _), found in list(self.manifests.items()):  # by digest too
+            self.manifests.setdefault((repo, sha(found[1])), found)
         self.info["img/multi:amd64-config"] = json.loads(amd[1])["config"]["digest"]
 
 
@@ -145,8 +154,9 @@ class Handler(BaseHTTPRequestHandler):
             "bearer:" + auth[7:] if auth.startswith("Bearer ") else "other"
         with self.server.lock:
             with open(self.server.args.log, "a") as f:
-                f.write("t=%.3f %s %s auth=%s c=%d\n" % (time.time(), self.command, self.path, kind,
-                                                         self.client_address[1]))
+                f.write("t=%.3f %s %s auth=%s ua=%s c=%d\n" % (
+                    time.time(), self.command, self.path, kind,
+                    self.headers.get("User-Agent", "-").replace(" ", "_"), self.client_address[1]))
 
     def once(self, key):
         """True the first time `key` is seen."""
@@ -375,7 +385,7 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(400, error_body("PAGINATION_NUMBER_INVALID", "invalid number of results requested",
                                              {"n": n}), head=head)
         simple = {"pages/bign": ["a"], "odd/unsorted": ["b", "a", "c"], "scope/extra": ["x"],
-                  "img/ratelimit": ["1"],
+                  "img/ratelimit": ["1"], "img/plain": ["1"], "img/flaky": ["1", "2"],
                   "library/nginx": ["1.25", "1.27", "latest"], "library/empty": [],
                   "yourusername/app": ["1.0.0"],
                   "odd/mixed": [None, "a", 1, DIGEST_TAG, "b", {}]}
@@ -430,11 +440,22 @@ class Handler(BaseHTTPRequestHandler):
                                   detail.get(name)), "application/json; charset=utf-8", head=head)
 
     # ---- manifests and blobs ----
+    def failing(self, what):
+        """The --fail-file exists and names `what` (manifest or config)."""
+        path = self.server.args.fail_file
+        try:
+            with open(path or "") as f:
+                return f.read().strip() == what
+        except OSError:
+            return False
+
     def manifest(self, name, ref, _url, head):
         found = self.server.store.manifests.get((name, ref))
         if not found:
             return self.send(404, error_body("MANIFEST_UNKNOWN", "manifest unknown"), head=head)
         mt, body = found
+        if name == "img/flaky" and ref == "2" and self.failing("manifest"):
+            return self.send(500, error_body("UNKNOWN", "manifest storage unavailable"), head=head)
         accept = ",".join(self.headers.get_all("Accept") or [])
         if mt.startswith("application/vnd.oci.") and mt not in accept:  # 2.8's answer (#25)
             return self.send(404, error_body("MANIFEST_UNKNOWN", "OCI manifest found, but accept header "
@@ -454,6 +475,8 @@ class Handler(BaseHTTPRequestHandler):
         data = self.server.store.blobs.get(digest)
         if data is None:
             return self.send(404, error_body("BLOB_UNKNOWN", "blob unknown"), head=head)
+        if digest == self.server.store.flaky_config and self.failing("config"):
+            return self.send(500, error_body("UNKNOWN", "blob storage unavailable"), head=head)
         if name == "img/redirect":  # another origin: Authorization must not follow
             port = self.server.server_address[1]
             return self.send(307, b"", None, [("Location", "http://localhost:%d/redirected/%s" % (port, digest))],
@@ -478,6 +501,7 @@ def main():
     p.add_argument("--info")
     p.add_argument("--catalog-status", type=int, default=200,
                    help="answer /v2/_catalog with this status (404: no catalog)")
+    p.add_argument("--fail-file")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True

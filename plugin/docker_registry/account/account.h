@@ -112,6 +112,12 @@ int32_t drg_account_parse(const struct cdh_host_api *api,
 void drg_account_free(struct drg_account *account);
 
 /*
+ * 1 when `a` and `b` are the same account by value (account_equal.c says
+ * which lists are sets), else 0. Both borrowed.
+ */
+int drg_account_equal(const struct drg_account *a, const struct drg_account *b);
+
+/*
  * Normalises a configured address into scheme://rest without a trailing '/'
  * or '/v2'. A scheme-less address gets https://. Returns a new string (caller
  * frees) or NULL when out of memory or the address is empty.

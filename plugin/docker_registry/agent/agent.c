@@ -45,6 +45,7 @@ struct tag_state {
 	char *tag;
 	struct drg_memo_entry facts; /* key NULL; strings owned */
 	int dropped;                 /* gone between the listing and its manifest */
+	int failed;                  /* its manifest or config could not be had */
 };
 
 struct repo_state {
@@ -56,6 +57,8 @@ struct repo_state {
 	struct repo_state *next_listed; /* listed, manifests still to ask for */
 	int failed;
 	char error[ERR_MAX];
+	size_t failed_tags;          /* tags whose manifest or config failed */
+	char tag_error[ERR_MAX];     /* the first of them, for the scope's detail */
 };
 
 /*
@@ -96,6 +99,33 @@ static void fail_repo(struct repo_state *r, const struct drg_result *res)
 	r->failed = 1;
 	if (res->code == CDH_E_NOMEM)
 		r->cycle->nomem = 1;
+}
+
+/*
+ * One tag's manifest or image config could not be had (5xx after the
+ * retries, an unusable answer): the tag fails, not its repository, so the
+ * other tags stay fresh (Clouddriver caches them too; issue #22).
+ */
+static void fail_tag(struct tag_state *t, const char *error)
+{
+	struct repo_state *r = t->repo;
+
+	t->failed = 1;
+	if (r->failed_tags++ == 0)
+		snprintf(r->tag_error, sizeof(r->tag_error), "%s", error);
+	cdh_logf(r->cycle->api, CDH_LOG_WARN, r->cycle->acct->name,
+		 "Error retrieving image %s:%s; it keeps what was known of "
+		 "it last cycle (if nothing, no digest or date): %s",
+		 r->name, t->tag, error);
+}
+
+/* Whether a manifest error is this tag's alone: authentication and rate
+ * limits concern the whole repository, which keeps its records then. */
+static int tag_error_only(const struct drg_result *res)
+{
+	return res->code != CDH_E_NOMEM && res->code != CDH_E_CANCELLED &&
+	       (res->error_class == DRG_ERR_TRANSIENT ||
+		res->error_class == DRG_ERR_FATAL);
 }
 
 static char *strdup_or_flag(const char *s, struct cycle *c)
@@ -144,6 +174,8 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 	if (res->code == CDH_OK) {
 		if (after_manifest(t, info->digest))
 			return; /* the slot passes to the config fetch */
+	} else if (tag_error_only(res)) {
+		fail_tag(t, res->error);
 	} else if (res->error_class != DRG_ERR_NOT_FOUND) {
 		fail_repo(t->repo, res);
 	} else {
@@ -267,7 +299,7 @@ static void feed(struct cycle *c)
 }
 
 /* Gives each tag its image config; a config that could not be had this
- * cycle fails the repository (it keeps last cycle's dates and labels). */
+ * cycle fails that tag (see fail_tag). */
 static void attach_configs(struct cycle *c, struct repo_state *r)
 {
 	const char *error;
@@ -277,26 +309,91 @@ static void attach_configs(struct cycle *c, struct repo_state *r)
 	for (i = 0; !r->failed && i < r->tag_count; i++) {
 		struct tag_state *t = &r->tags[i];
 
-		if (t->dropped || !t->facts.digest)
+		if (t->dropped || t->failed || !t->facts.digest)
 			continue;
 		got = drg_image_configs_get(c->configs, t->facts.digest, &t->facts, &error);
-		if (got < 0) {
+		if (got < 0)
 			c->nomem = 1;
-		} else if (got == DRG_CONFIG_FAILED) {
-			r->failed = 1;
-			snprintf(r->error, sizeof(r->error), "%s", error);
-		}
+		else if (got == DRG_CONFIG_FAILED)
+			fail_tag(t, error);
 	}
+}
+
+/* A failed tag gets what last cycle knew of it (digest, date, labels) when
+ * the memo has it, else only what this cycle learnt: as on Clouddriver's
+ * first fill, no digest or date. (The store's previous record is out of the
+ * plugin's reach until the host offers it: ABI 1.1.) */
+static void restore_previous(struct cycle *c, struct repo_state *r,
+			     struct tag_state *t)
+{
+	const struct drg_memo_entry *e;
+	char key[KEY_MAX];
+
+	snprintf(key, sizeof(key), "%s:%s", r->name, t->tag);
+	e = c->previous ? drg_memo_find(c->previous, key) : NULL;
+	if (!e)
+		return;
+	free(t->facts.digest);
+	free(t->facts.config_digest);
+	free(t->facts.labels);
+	t->facts = *e;
+	t->facts.key = NULL;
+	t->facts.digest = e->digest ? strdup(e->digest) : NULL;
+	t->facts.config_digest = e->config_digest ? strdup(e->config_digest) : NULL;
+	t->facts.labels = e->labels ? strdup(e->labels) : NULL;
+	if ((e->digest && !t->facts.digest) ||
+	    (e->config_digest && !t->facts.config_digest) ||
+	    (e->labels && !t->facts.labels))
+		c->nomem = 1;
+}
+
+/* Failed tags keep their previous facts; a repository whose every tag
+ * failed fails as a whole (it keeps all its records). */
+static void settle_failed_tags(struct cycle *c, struct repo_state *r)
+{
+	size_t i, live = 0;
+
+	if (r->failed || !r->failed_tags)
+		return;
+	for (i = 0; i < r->tag_count; i++)
+		live += !r->tags[i].dropped;
+	if (r->failed_tags == live) {
+		r->failed = 1;
+		snprintf(r->error, sizeof(r->error), "%s", r->tag_error);
+		return;
+	}
+	for (i = 0; i < r->tag_count; i++)
+		if (r->tags[i].failed)
+			restore_previous(c, r, &r->tags[i]);
+}
+
+/* The scope's detail when some tags failed: "tag T not refreshed: why". */
+static void failed_tags_detail(const struct repo_state *r, char *buf,
+			       size_t buflen)
+{
+	size_t i;
+
+	for (i = 0; i < r->tag_count && !r->tags[i].failed; i++)
+		;
+	if (r->failed_tags == 1)
+		snprintf(buf, buflen, "tag %s not refreshed: %s", r->tags[i].tag,
+			 r->tag_error);
+	else
+		snprintf(buf, buflen,
+			 "%zu tags not refreshed; first, tag %s: %s",
+			 r->failed_tags, r->tags[i].tag, r->tag_error);
 }
 
 /* Emits a repository's records and its scope result. */
 static int32_t finish_repo(struct cycle *c, struct repo_state *r)
 {
+	char detail[ERR_MAX + 128];
 	int32_t rc = CDH_OK;
 	size_t i;
 
 	if (wants_config(c->acct))
 		attach_configs(c, r);
+	settle_failed_tags(c, r);
 	if (r->failed)
 		return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_FAILED,
 					    r->error);
@@ -304,9 +401,13 @@ static int32_t finish_repo(struct cycle *c, struct repo_state *r)
 		if (!r->tags[i].dropped)
 			rc = drg_records_emit_tag(c->api, c->refresh, c->acct, r->name,
 						  r->tags[i].tag, &r->tags[i].facts);
-	return rc == CDH_OK ? c->api->scope_result(c->refresh, r->name,
-						   CDH_SCOPE_OK, NULL)
-			    : rc;
+	if (rc != CDH_OK)
+		return rc;
+	/* OK with a detail: stored as emitted, reported as incomplete. */
+	if (r->failed_tags)
+		failed_tags_detail(r, detail, sizeof(detail));
+	return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_OK,
+				    r->failed_tags ? detail : NULL);
 }
 
 struct carry {

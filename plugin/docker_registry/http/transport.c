@@ -14,6 +14,14 @@
 #include "http/retry_after.h"
 
 #define POLL_MAX_MS 200
+
+/* Clouddriver sends "Spinnaker/<version>" and some registries and proxies
+ * key on that prefix; ours also names cdhost (issue #22). CDH_VERSION is
+ * CMake's PROJECT_VERSION. */
+#ifndef CDH_VERSION
+#define CDH_VERSION "0.0.0"
+#endif
+#define DRG_USER_AGENT "Spinnaker-cdhost/" CDH_VERSION
 #define NS_PER_MS 1000000ull
 
 struct drg_transport {
@@ -247,7 +255,7 @@ static int setup_easy(struct drg_transport *t, struct drg_http_request *req)
 	curl_easy_setopt(e, CURLOPT_PRIVATE, req);
 	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
 	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "cdhost-docker-registry/0.1");
+	curl_easy_setopt(e, CURLOPT_USERAGENT, DRG_USER_AGENT);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, (long)t->o.connect_timeout_ms);
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)t->o.timeout_ms);
 	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);

@@ -208,13 +208,15 @@ int drg_image_config_parse(const char *body, size_t len,
 		 created ? created : "");
 	labels = get_typed(get_typed(root, "config", json_type_object),
 			   "Labels", json_type_object);
+	/* No Labels stays NULL: Clouddriver stores config.Labels as it is,
+	 * null for an unlabelled image, not an empty map (issue #22). */
 	text = labels ? json_object_to_json_string_ext(
 				labels, JSON_C_TO_STRING_PLAIN |
 						JSON_C_TO_STRING_NOSLASHESCAPE) :
-			"{}";
-	out->labels = strdup(text ? text : "{}");
+			NULL;
+	out->labels = labels ? strdup(text ? text : "{}") : NULL;
 	json_object_put(root);
-	if (!out->labels) {
+	if (labels && !out->labels) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}

@@ -51,7 +51,7 @@ int drg_manifest_parse(const char *content_type, const char *body, size_t len,
 
 struct drg_image_config {
 	char created[64]; /* RFC 3339 as written, "" when unknown */
-	char *labels;     /* JSON object text ("{}" when none); caller frees */
+	char *labels;     /* JSON object text, NULL when none; caller frees */
 };
 
 /* Parses a config blob. 0, or -1 when it is not a JSON object. */

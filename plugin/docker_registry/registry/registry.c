@@ -254,6 +254,10 @@ void drg__op_send(struct drg__op *op)
 		drg__op_submit(op, NULL);
 		return;
 	}
+	if (reg->run_error[0]) { /* this run found no registry here: no re-ask */
+		drg__op_fail(op, DRG_ERR_FATAL, "%s", reg->run_error);
+		return;
+	}
 	if (reg->ping != DRG__PING_DONE) {
 		drg__park(op, DRG__WAIT_PING, NULL);
 		if (reg->ping == DRG__PING_NONE)
@@ -347,6 +351,7 @@ int32_t drg_registry_run(struct drg_registry *reg, char *err, size_t errlen)
 	struct drg__op *op, *fresh = NULL;
 
 	drg_auth_reset_renewals(reg->auth);
+	reg->run_error[0] = '\0';
 	reg->running = 1;
 	while ((op = reg->fresh) != NULL) { /* in submission order */
 		reg->fresh = op->next_fresh;
@@ -366,6 +371,10 @@ int32_t drg_registry_run(struct drg_registry *reg, char *err, size_t errlen)
 	if (cancelled) {
 		snprintf(err, errlen, "refresh cancelled");
 		return CDH_E_CANCELLED;
+	}
+	if (reg->run_error[0]) {
+		snprintf(err, errlen, "%s", reg->run_error);
+		return CDH_E_CONFIG;
 	}
 	if (errlen)
 		err[0] = '\0';

@@ -87,7 +87,7 @@ struct drg_manifest_info {
 	const char *platform;      /* the index entry followed, "linux/amd64" */
 	const char *config_digest; /* the image config blob's digest */
 	const char *created;       /* config `created` (RFC 3339), or NULL */
-	const char *labels;        /* config.Labels as a JSON object text */
+	const char *labels;        /* config.Labels as JSON object text, or NULL */
 };
 
 typedef void (*drg_manifest_done_fn)(void *ud,
@@ -123,8 +123,10 @@ int32_t drg_registry_submit_config(struct drg_registry *reg,
 
 /*
  * Drives every submitted operation, and those submitted from callbacks,
- * to completion. Returns CDH_OK, or CDH_E_CANCELLED when the host's cancel
- * check fired (every unfinished operation then ended CDH_E_CANCELLED).
+ * to completion. Returns CDH_OK, CDH_E_CANCELLED when the host's cancel
+ * check fired (every unfinished operation then ended CDH_E_CANCELLED), or
+ * CDH_E_CONFIG when the address is no registry (GET /v2/ answered 404;
+ * every operation then failed), with `err` saying so.
  */
 int32_t drg_registry_run(struct drg_registry *reg, char *err, size_t errlen);
 

@@ -78,14 +78,25 @@ static void on_ping(struct drg_http_request *req, void *ud)
 						     : DRG_ERR_TRANSIENT, err);
 		return;
 	}
+	if (r->status == 404) {
+		/* Nothing serves the v2 API here (a web server, a wrong base
+		 * path): an account error, as Clouddriver's health check says,
+		 * not a registry without tags (issue #22). Asked again next run. */
+		reg->ping = DRG__PING_NONE;
+		snprintf(reg->run_error, sizeof(reg->run_error),
+			 "%s is not a Docker registry: GET /v2/ answered 404",
+			 reg->address);
+		drg__wake(reg, DRG__WAIT_PING, NULL, DRG_ERR_FATAL, reg->run_error);
+		return;
+	}
 	reg->ping = DRG__PING_DONE;
 	drg_auth_set_mode(reg->auth, DRG_AUTH_MODE_NONE);
 	drg_challenges_init(&set);
 	for (size_t i = 0; i < r->www_authenticate.count; i++)
 		drg_challenges_parse(&set, r->www_authenticate.items[i]);
 	c = r->status == 401 ? drg_challenges_pick(&set) : NULL;
-	/* Anything but 200/401 is not a V2 registry by the spec; carry on
-	 * anyway and let the real requests say what is wrong. */
+	/* Anything else but 200/401 is not a V2 registry by the spec; carry
+	 * on anyway and let the real requests say what is wrong. */
 	if (c && (drg_challenge_copy(&reg->v2_challenge, c) != 0 ||
 		  drg_auth_adopt(reg->auth, c, drg_http_request_url(req), err,
 				 sizeof(err)) != 0)) {

@@ -113,6 +113,9 @@ struct drg_registry {
 	struct drg_rate_limit rate;
 	struct drg__op *fresh; /* submitted before drg_registry_run */
 	int running;
+	/* Why this run failed as a whole (the address is no registry), or
+	 * "": drg_registry_run returns it. */
+	char run_error[DRG__ERR_MAX];
 };
 
 /* Sends op's request with this Authorization value (NULL = none). */

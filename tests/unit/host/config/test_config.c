@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "config/config.h"
+#include "config/config_view.h"
 #include "testdir.h"
 
 struct fixture {
@@ -388,6 +389,40 @@ static void then_the_file_in_home(void **state)
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
+/* The fingerprint of section `name`'s first account in `text`. */
+static char *account_fingerprint(struct fixture *f, const char *text)
+{
+	const struct cdh_config_node *list;
+
+	assert_non_null(load(f, text));
+	list = cdh_cfg_member(cdh_config_section(f->config, "p"), "accounts");
+	return cdh_cfg_fingerprint(cdh_cfg_at(list, 0));
+}
+
+/* Settings written in another order are the same settings (issue #22); a
+ * list's order, a value or a nested group's member still tell them apart. */
+static void a_fingerprint_ignores_the_order_of_settings(void **state)
+{
+	struct fixture *f = *state;
+	char *a = account_fingerprint(f, "p = { accounts = ( { name = \"x\"; n = 1;"
+				      " l = [\"a\", \"b\"]; g = { r = [\"1\"]; w = [\"2\"]; }; } ); };");
+	char *b = account_fingerprint(f, "p = { accounts = ( { g = { w = [\"2\"]; r = [\"1\"]; };"
+				      " l = [\"a\", \"b\"]; n = 1; name = \"x\"; } ); };");
+	char *c = account_fingerprint(f, "p = { accounts = ( { name = \"x\"; n = 1;"
+				      " l = [\"b\", \"a\"]; g = { r = [\"1\"]; w = [\"2\"]; }; } ); };");
+	char *d = account_fingerprint(f, "p = { accounts = ( { name = \"x\"; n = 2;"
+				      " l = [\"a\", \"b\"]; g = { r = [\"1\"]; w = [\"2\"]; }; } ); };");
+
+	assert_non_null(a);
+	assert_string_equal(a, b);
+	assert_string_not_equal(a, c);
+	assert_string_not_equal(a, d);
+	free(a);
+	free(b);
+	free(c);
+	free(d);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -411,6 +446,7 @@ int main(void)
 	    cmocka_unit_test(then_the_file_in_home),
 	    T(a_host_given_as_a_list_is_an_error_not_a_crash),
 	    T(a_cache_given_as_a_list_is_an_error_not_a_crash),
+	    T(a_fingerprint_ignores_the_order_of_settings),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

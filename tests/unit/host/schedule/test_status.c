@@ -259,6 +259,24 @@ static void backoff_and_disabled_are_named(void **state)
 			    "\"broken\"");
 }
 
+/* A run whose scopes were all stored but one incompletely (issue #22):
+ * an error, shown with the plugin's detail. */
+static void an_incomplete_run_shows_its_first_problem(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
+	json_object *h;
+
+	s.scopes = 2;
+	s.incomplete_scopes = 1;
+	snprintf(s.problem, sizeof(s.problem), "img/x: tag 2 not refreshed: HTTP 500");
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.lastSuccess"), "null");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastErrorMessage"),
+			    "\"img/x: tag 2 not refreshed: HTTP 500\"");
+}
+
 static void success_after_failure_keeps_the_last_error(void **state)
 {
 	struct fixture *f = *state;
@@ -576,6 +594,7 @@ int main(void)
 	    T(a_partial_run_is_an_error_too),
 	    T(each_agent_shows_its_scheduler_state),
 	    T(backoff_and_disabled_are_named),
+	    T(an_incomplete_run_shows_its_first_problem),
 	    T(success_after_failure_keeps_the_last_error),
 	    T(agents_are_grouped_by_account),
 	    T(a_refused_reload_shows_its_error_and_stays_up),

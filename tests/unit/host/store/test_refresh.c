@@ -131,6 +131,25 @@ static void scope_results_are_kept_and_failures_counted(void **state)
 	assert_int_equal(refresh->scopes[1].result, CDH_SCOPE_FAILED);
 }
 
+/* An OK scope with a detail is stored but incomplete (issue #22); the
+ * first detail of any scope is the cycle's problem. */
+static void an_ok_scope_with_a_detail_is_incomplete(void **state)
+{
+	struct cdh_refresh *refresh = *state;
+
+	assert_int_equal(cdh_refresh_scope_result(refresh, "a", CDH_SCOPE_OK, ""),
+			 CDH_OK);
+	assert_int_equal(refresh->incomplete_scopes, 0);
+	assert_string_equal(refresh->problem, "");
+	assert_int_equal(cdh_refresh_scope_result(refresh, "b", CDH_SCOPE_OK,
+						  "tag 2 failed"), CDH_OK);
+	assert_int_equal(cdh_refresh_scope_result(refresh, "c", CDH_SCOPE_FAILED,
+						  "HTTP 429"), CDH_OK);
+	assert_int_equal(refresh->incomplete_scopes, 1);
+	assert_int_equal(refresh->failed_scopes, 1);
+	assert_string_equal(refresh->problem, "b: tag 2 failed");
+}
+
 static void an_invalid_scope_result_is_rejected(void **state)
 {
 	struct cdh_refresh *refresh = *state;
@@ -327,6 +346,7 @@ int main(void)
 	    T(emit_refuses_a_record_with_a_missing_field),
 	    T(many_emits_grow_the_record_array),
 	    T(scope_results_are_kept_and_failures_counted),
+	    T(an_ok_scope_with_a_detail_is_incomplete),
 	    T(an_invalid_scope_result_is_rejected),
 	    T(finish_makes_scopes_with_records_ok),
 	    T(finish_adds_no_duplicate_of_a_reported_scope),

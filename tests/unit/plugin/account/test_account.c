@@ -243,6 +243,45 @@ static void an_account_that_is_not_a_group_is_an_error(void **state)
 		     "-:1: an account must be a group { ... }");
 }
 
+/* ---- drg_account_equal (issue #22) ---- */
+
+/* 1 when `a` and `b` (bodies of `account = {...}`) parse to equal accounts. */
+static int equal_accounts(const char *a, const char *b)
+{
+	char text[1024];
+	struct parsed pa, pb;
+	int equal;
+
+	snprintf(text, sizeof(text), "account = { %s };", a);
+	parse(text, &pa);
+	snprintf(text, sizeof(text), "account = { %s };", b);
+	parse(text, &pb);
+	assert_int_equal(pa.rc, CDH_OK);
+	assert_int_equal(pb.rc, CDH_OK);
+	equal = drg_account_equal(pa.account, pb.account);
+	drg_account_free(pa.account);
+	drg_account_free(pb.account);
+	return equal;
+}
+
+#define BASE "name = \"a\"; address = \"r.io\"; "
+
+static void accounts_are_compared_by_value(void **state)
+{
+	(void)state;
+	/* skip and permission roles are sets; a default written out is no change */
+	assert_true(equal_accounts(BASE "skip = [\"x\", \"y\"]; permissions = { READ = [\"b\", \"a\"]; };",
+				   BASE "skip = [\"y\", \"x\"]; permissions = { READ = [\"a\", \"b\"]; };"));
+	assert_true(equal_accounts(BASE, BASE "cacheThreads = 1; paginateSize = 100;"));
+	/* repositories is the order tag lists are asked for */
+	assert_false(equal_accounts(BASE "repositories = [\"p\", \"q\"];",
+				    BASE "repositories = [\"q\", \"p\"];"));
+	assert_false(equal_accounts(BASE "skip = [\"x\"];", BASE "skip = [\"x\", \"y\"];"));
+	assert_false(equal_accounts(BASE, BASE "trackDigests = true;"));
+	assert_false(equal_accounts(BASE "password = \"p1\"; username = \"u\";",
+				    BASE "password = \"p2\"; username = \"u\";"));
+}
+
 static void freeing_no_account_is_harmless(void **state)
 {
 	(void)state;
@@ -267,6 +306,7 @@ int main(void)
 	    cmocka_unit_test(an_unknown_field_is_a_warning_not_an_error),
 	    cmocka_unit_test(an_account_that_is_not_a_group_is_an_error),
 	    cmocka_unit_test(freeing_no_account_is_harmless),
+	    cmocka_unit_test(accounts_are_compared_by_value),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

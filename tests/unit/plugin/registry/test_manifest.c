@@ -113,10 +113,15 @@ static void image_config_created_and_labels(void **state)
 		"{\"created\":\"2020-01-01T00:00:00Z\"},{\"created\":\"2020-02-02T00:00:00Z\"},{}]}"),
 		&cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.created, "2020-02-02T00:00:00Z");
+	assert_null(cfg.labels); /* Clouddriver's null, not {} (issue #22) */
+	drg_image_config_release(&cfg);
+	assert_int_equal(drg_image_config_parse(S("{\"config\":{\"Labels\":{}}}"), &cfg,
+						err, sizeof(err)), 0);
 	assert_string_equal(cfg.labels, "{}");
 	drg_image_config_release(&cfg);
 	assert_int_equal(drg_image_config_parse(S("{}"), &cfg, err, sizeof(err)), 0);
 	assert_string_equal(cfg.created, "");
+	assert_null(cfg.labels);
 	drg_image_config_release(&cfg);
 	assert_int_equal(drg_image_config_parse(S("[]"), &cfg, err, sizeof(err)), -1);
 }
