@@ -12,6 +12,7 @@
 
 #include "credentials/command.h"
 #include "credentials/dockerconfig.h"
+#include "util/regular_file.h"
 
 /* A docker config.json with many registries is still small. */
 #define DOCKERCONFIG_MAX (1024u * 1024u)
@@ -170,20 +171,16 @@ static void warn_mode(struct drg_credentials *c, const char *field)
 static int read_file(struct drg_credentials *c, const char *field, size_t cap,
 		     char **out, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
+	int fd = drg_regular_file_open(c->path, field, &sb, err, errlen);
 	ssize_t n = 0;
 	char *buf = NULL;
 
 	*out = NULL;
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		snprintf(err, errlen, "%s %s: cannot read: %s", field, c->path,
-			 strerror(errno));
+	if (fd < 0)
 		goto out;
-	}
-	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > cap) {
-		snprintf(err, errlen, "%s %s: %s", field, c->path,
-			 S_ISREG(sb.st_mode) ? "too large" : "not a regular file");
+	if ((size_t)sb.st_size > cap) {
+		snprintf(err, errlen, "%s %s: too large", field, c->path);
 		goto out;
 	}
 	buf = calloc(1, (size_t)sb.st_size + 1);
