@@ -243,13 +243,26 @@ static char *trim(char *s)
 static int run_password_command(struct drg_credentials *c, char **user,
 				char **pass, char *err, size_t errlen)
 {
-	char *argv[] = { "/bin/sh", "-c", c->command, NULL };
-	struct drg_command_result res;
-	char why[FAILURE_MAX];
+	/*
+	 * The command goes to the shell on stdin, not as `sh -c <command>`:
+	 * every local user can read a process's arguments (ps), and a command
+	 * often holds a token or a secret's name.
+	 */
+	char *argv[] = { "/bin/sh", "-s", NULL };
+	struct drg_command_result res = { 0 };
+	char why[FAILURE_MAX], *script = NULL;
+	size_t len = strlen(c->command) + 2;
 	const char *value;
 	int rc = -1;
 
-	if (drg_command_run(argv, NULL, c->timeout_ms, &res, why, sizeof(why)) != 0) {
+	script = malloc(len);
+	if (!script) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(script, len, "%s\n", c->command);
+	if (drg_command_run(argv, script, c->timeout_ms, &res, why,
+			    sizeof(why)) != 0) {
 		snprintf(err, errlen, "passwordCommand: %s", why);
 		goto out;
 	}
@@ -269,6 +282,7 @@ static int run_password_command(struct drg_credentials *c, char **user,
 			snprintf(err, errlen, "out of memory");
 	}
 out:
+	wipe_free(script);
 	drg_command_result_release(&res);
 	return rc;
 }
