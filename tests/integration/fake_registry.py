@@ -35,6 +35,7 @@ Repositories (tags/list unless said otherwise):
   rl/seconds, rl/date, rl/none, rl/always    429 + Retry-After forms (#32)
   flaky/503, flaky/reset    one 503 / one dropped connection, then fine
   err/textplain, err/html, err/jsontext, err/detail-{null,string,object,array} (#34, #35)
+  err/control      a message with a newline, CR, ESC, BEL and DEL (log injection)
   slow/N           answers after 0.3 s, for concurrency checks
   library/nginx, library/empty (no tags), yourusername/app   for --mode hub
   img/plain:1, img/multi:latest (OCI index; 404 unless the Accept list
@@ -416,6 +417,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(502, b"<html><body>Bad Gateway</body></html>", "text/html", head=head)
         if name == "err/jsontext":
             return self.send(404, error_body("NAME_UNKNOWN", "in a text/plain body"), "text/plain", head=head)
+        if name == "err/control":  # a hostile message: a forged log line and a terminal escape
+            return self.send(404, error_body("NAME_UNKNOWN", "not here\n2026-01-01T00:00:00.000Z info  "
+                                             "FORGED line\r\x1b[2Jcleared\x07\x7f"), head=head)
         detail = {"err/detail-null": None, "err/detail-string": "a string",
                   "err/detail-object": {"name": name}, "err/detail-array": [{"Type": "repository"}]}
         self.send(404, error_body("NAME_UNKNOWN", "repository name not known to registry",
