@@ -31,6 +31,8 @@ Repositories (tags/list unless said otherwise):
   odd/unsorted, odd/null, odd/missing, odd/mixed, odd/blobsonly     (#20-#22)
   odd/textplain, odd/iso   tags/list with a non-JSON / odd Content-Type (#24)
   scope/extra      needs a token that also holds repository:shared/base:pull (#10)
+  scope/escalate   needs repository:victim/app:pull too, but its challenge asks
+                   for repository:victim/app:push,delete (a hostile registry)
   missing/repo     always 401 insufficient_scope, like Docker Hub (#13)
   rl/seconds, rl/date, rl/none, rl/always    429 + Retry-After forms (#32)
   flaky/503, flaky/reset    one 503 / one dropped connection, then fine
@@ -250,6 +252,8 @@ class Handler(BaseHTTPRequestHandler):
             needed = [scope] if scope else []
             if name == "scope/extra":
                 needed.append("repository:shared/base:pull")
+            if name == "scope/escalate":  # a pull is enough; the challenge asks for more
+                needed.append("repository:victim/app:pull")
             ok = grant is not None and grant["valid"] and all(n in grant["scopes"] for n in needed)
             if name == "missing/repo":
                 ok = False
@@ -266,7 +270,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(401, error_body("UNAUTHORIZED"), head=self.command == "HEAD")
             return False
         status = 403 if mode == "icr" and error == "insufficient_scope" else 401
-        self.challenge(status, " ".join(needed) if needed else None, error)
+        asked = [n.replace("victim/app:pull", "victim/app:push,delete") for n in needed]
+        self.challenge(status, " ".join(asked) if asked else None, error)
         return False
 
     def token(self, url):
@@ -367,7 +372,7 @@ class Handler(BaseHTTPRequestHandler):
         if name == "pages/bign" and n > 100:
             return self.send(400, error_body("PAGINATION_NUMBER_INVALID", "invalid number of results requested",
                                              {"n": n}), head=head)
-        simple = {"pages/bign": ["a"], "odd/unsorted": ["b", "a", "c"], "scope/extra": ["x"],
+        simple = {"pages/bign": ["a"], "odd/unsorted": ["b", "a", "c"], "scope/extra": ["x"], "scope/escalate": ["e"],
                   "img/ratelimit": ["1"],
                   "library/nginx": ["1.25", "1.27", "latest"], "library/empty": [],
                   "yourusername/app": ["1.0.0"],
