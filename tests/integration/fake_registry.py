@@ -46,6 +46,7 @@ Repositories (tags/list unless said otherwise):
   #33), img/ratelimit-empty:1, img/redirect:1 (config blob 307 to
   localhost: Authorization must not follow)
 --base PATH serves everything under PATH and writes Links without it (#17).
+--realm URL announces another token realm; --tls-cert/--tls-key serve HTTPS.
 Every request is appended to --log; --info gets the served digests as JSON.
 """
 import argparse
@@ -54,6 +55,7 @@ import email.utils
 import hashlib
 import json
 import os
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -208,9 +210,11 @@ class Handler(BaseHTTPRequestHandler):
     # ---- authentication ----
     def realm(self):
         port = self.server.server_address[1]
+        if self.server.args.realm:
+            return self.server.args.realm
         if self.server.args.mode == "relrealm":
             return "/auth/token?tenant=a%2Fb"
-        return "http://127.0.0.1:%d/token" % port
+        return "%s://127.0.0.1:%d/token" % ("https" if self.server.args.tls_cert else "http", port)
 
     def challenge(self, status, scope, error):
         mode = self.server.args.mode
@@ -477,8 +481,15 @@ def main():
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--info")
+    p.add_argument("--realm", help="token realm to announce instead of our own /token")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (and --tls-key)")
+    p.add_argument("--tls-key")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.args, server.lock, server.seen, server.tokens = args, threading.Lock(), set(), {}
     server.issued = server.inflight = server.max_inflight = 0
