@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -38,11 +39,12 @@ struct session {
 	struct cdh_store *store;
 	char exe[PATH_MAX];
 	char plugin_dir[PATH_MAX];
+	int allow_core_dumps;
 };
 
 static const char usage_text[] =
 	"usage: cdhost [--config FILE] [--plugin-dir DIR] [--log-level LEVEL]\n"
-	"              [--log-format text|json] COMMAND ...\n"
+	"              [--log-format text|json] [--allow-core-dumps] COMMAND ...\n"
 	"\n"
 	"commands:\n"
 	"  run [--once]                 the service: refresh loops, HTTP API, hot reload;\n"
@@ -61,7 +63,8 @@ static const char usage_text[] =
 	"                               (the providers: config provider --help)\n"
 	"  version                      print the version\n"
 	"\n"
-	"--config defaults to $CDHOST_CONFIG, else ~/.cdhost/cdhost.cfg.\n";
+	"--config defaults to $CDHOST_CONFIG, else ~/.cdhost/cdhost.cfg.\n"
+	"cdhost holds passwords: it dumps no core unless --allow-core-dumps.\n";
 
 static int usage_error(const char *fmt, ...) CDH_PRINTF(1, 2);
 
@@ -427,6 +430,10 @@ static int parse_globals(struct session *s, int argc, char **argv)
 				return -usage_error("bad value for %s", "--log-format");
 			continue;
 		}
+		if (strcmp(argv[i], "--allow-core-dumps") == 0) {
+			s->allow_core_dumps = 1;
+			continue;
+		}
 		if (strcmp(argv[i], "--help") == 0) {
 			printf("%s", usage_text);
 			return -0x100;
@@ -449,6 +456,11 @@ int cdh_cli_main(int argc, char **argv)
 	first = parse_globals(&s, argc, argv);
 	if (first < 0)
 		return first == -0x100 ? 0 : -first;
+	/* Passwords and Basic headers live in this process (curl's buffers
+	 * too): no core file, no ptrace or /proc/PID/mem by other processes
+	 * of the user. Children are dumpable again after their exec. */
+	if (!s.allow_core_dumps)
+		prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
 	rc = dispatch(&s, argc - first, argv + first);
 	session_close(&s);
 	return rc;

@@ -8,12 +8,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 struct cdh_config_edit {
 	char *path;
+	char *target;  /* the file a save replaces: path with symlinks resolved */
 	int existed;
+	struct stat opened; /* the file as read, when it existed */
+	int lock_fd;   /* the locked directory, or -1 */
 	config_t cfg;
 };
 
@@ -33,17 +37,69 @@ static struct cdh_config_node *node_of(config_setting_t *s)
 	return (struct cdh_config_node *)(void *)s;
 }
 
+/* dirname and basename of `path`, into bounded buffers. */
+static int split_path(const char *path, char *dir, size_t dirlen, char *base,
+		      size_t baselen)
+{
+	char *a = strdup(path), *b = strdup(path);
+	int rc = -1;
+
+	if (a && b) {
+		snprintf(dir, dirlen, "%s", dirname(a));
+		snprintf(base, baselen, "%s", basename(b));
+		rc = 0;
+	}
+	free(a);
+	free(b);
+	return rc;
+}
+
+/*
+ * Serialises `cdhost config` commands on one file: each holds an exclusive
+ * flock on the file's directory from open to free, so that two
+ * read-modify-renames never interleave (the second one would drop the
+ * first one's change). The directory rather than a lock file: nothing is
+ * left beside the config, and a user who may only read it still can.
+ * 0 when locked; -1 with errno when the directory cannot be opened.
+ */
+static int lock_directory(struct cdh_config_edit *edit)
+{
+	char dir[PATH_MAX], base[NAME_MAX + 1];
+	int fd;
+
+	if (split_path(edit->target, dir, sizeof(dir), base, sizeof(base)) != 0)
+		return -1;
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return -1;
+	while (flock(fd, LOCK_EX) != 0) {
+		if (errno != EINTR) {
+			close(fd);
+			return -1;
+		}
+	}
+	edit->lock_fd = fd;
+	return 0;
+}
+
 static int read_existing(struct cdh_config_edit *edit, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (stat(edit->path, &st) != 0) {
+	/* A directory not there yet is locked when save creates it. */
+	if (lock_directory(edit) != 0 && errno != ENOENT) {
+		snprintf(err, errlen, "%s: cannot lock its directory: %s",
+			 edit->path, strerror(errno));
+		return -1;
+	}
+	if (stat(edit->target, &st) != 0) {
 		if (errno == ENOENT)
 			return 0;
 		snprintf(err, errlen, "%s: %s", edit->path, strerror(errno));
 		return -1;
 	}
 	edit->existed = 1;
+	edit->opened = st;
 	if (config_read_file(&edit->cfg, edit->path) == CONFIG_TRUE)
 		return 0;
 	if (config_error_type(&edit->cfg) == CONFIG_ERR_FILE_IO)
@@ -71,7 +127,17 @@ struct cdh_config_edit *cdh_config_edit_open(const char *path, char *err,
 		free(dir);
 		return NULL;
 	}
+	edit->lock_fd = -1;
 	config_init(&edit->cfg);
+	/* A symlinked config stays a symlink: its target is what is
+	 * replaced (config management and Kubernetes link configs). */
+	edit->target = realpath(path, NULL);
+	if (!edit->target && !(edit->target = strdup(path))) {
+		snprintf(err, errlen, "out of memory");
+		free(dir);
+		cdh_config_edit_free(edit);
+		return NULL;
+	}
 	/* @include is read relative to the file, as cdh_config_load does. */
 	config_set_include_dir(&edit->cfg, dirname(dir));
 	free(dir);
@@ -87,6 +153,9 @@ void cdh_config_edit_free(struct cdh_config_edit *edit)
 	if (!edit)
 		return;
 	config_destroy(&edit->cfg);
+	if (edit->lock_fd >= 0)
+		close(edit->lock_fd); /* releases the flock */
+	free(edit->target);
 	free(edit->path);
 	free(edit);
 }
@@ -395,26 +464,78 @@ static void sync_directory(const char *dir)
 	}
 }
 
+/* 1 when the file is not the one read at open (created, replaced, changed). */
+static int changed_since_open(const struct cdh_config_edit *edit)
+{
+	struct stat st;
+	int exists = stat(edit->target, &st) == 0;
+
+	if (exists != edit->existed)
+		return 1;
+	return exists && (st.st_ino != edit->opened.st_ino ||
+			  st.st_dev != edit->opened.st_dev ||
+			  st.st_size != edit->opened.st_size ||
+			  st.st_mtim.tv_sec != edit->opened.st_mtim.tv_sec ||
+			  st.st_mtim.tv_nsec != edit->opened.st_mtim.tv_nsec);
+}
+
+/* The lock, when open could not take it (the directory was missing):
+ * then nothing may have changed in between. */
+static int lock_late(struct cdh_config_edit *edit, char *err, size_t errlen)
+{
+	if (edit->lock_fd >= 0)
+		return 0;
+	if (lock_directory(edit) != 0) {
+		snprintf(err, errlen, "%s: cannot lock its directory: %s",
+			 edit->path, strerror(errno));
+		return -1;
+	}
+	if (changed_since_open(edit)) {
+		snprintf(err, errlen, "%s: changed by another command meanwhile; "
+			 "run this one again", edit->path);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * The new file gets the old one's owner and group (a service reads the
+ * config through its group) and its mode when no more open than 0640;
+ * else, and for a first file, 0600. A group that cannot be kept (only
+ * root gives files away) closes the group bits: another group must not
+ * read secrets meant for the old one.
+ */
+static int keep_owner_and_mode(int fd, const struct stat *old)
+{
+	mode_t mode = 0600;
+	int group_kept = 0;
+
+	if (old) {
+		if (fchown(fd, old->st_uid, old->st_gid) == 0 ||
+		    fchown(fd, (uid_t)-1, old->st_gid) == 0)
+			group_kept = 1;
+		if ((old->st_mode & 0137) == 0)
+			mode = (old->st_mode & 0640) | 0600;
+		if (!group_kept)
+			mode &= 0700;
+	}
+	return fchmod(fd, mode);
+}
+
 int cdh_config_edit_save(struct cdh_config_edit *edit, char *err, size_t errlen)
 {
 	char dir[PATH_MAX], base[NAME_MAX + 1], tmp[PATH_MAX + NAME_MAX + 16];
-	char *copy = strdup(edit->path);
-	int fd;
+	struct stat old;
+	int fd, have_old;
 
-	if (!copy) {
+	if (split_path(edit->target, dir, sizeof(dir), base, sizeof(base)) != 0) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
-	snprintf(dir, sizeof(dir), "%s", dirname(copy));
-	free(copy);
-	if (!(copy = strdup(edit->path))) {
-		snprintf(err, errlen, "out of memory");
+	if (make_directory(dir, err, errlen) != 0 ||
+	    lock_late(edit, err, errlen) != 0)
 		return -1;
-	}
-	snprintf(base, sizeof(base), "%s", basename(copy));
-	free(copy);
-	if (make_directory(dir, err, errlen) != 0)
-		return -1;
+	have_old = stat(edit->target, &old) == 0;
 	/* Same directory, so the rename is atomic; a dot name the service's
 	 * watcher ignores (it reloads on renames to the config's name). */
 	snprintf(tmp, sizeof(tmp), "%s/.%s.XXXXXX", dir, base);
@@ -424,8 +545,14 @@ int cdh_config_edit_save(struct cdh_config_edit *edit, char *err, size_t errlen)
 			 strerror(errno));
 		return -1;
 	}
-	if (fchmod(fd, 0600) != 0 || write_fd(edit, fd) != 0 ||
-	    rename(tmp, edit->path) != 0) {
+	if (keep_owner_and_mode(fd, have_old ? &old : NULL) != 0) {
+		snprintf(err, errlen, "cannot write %s: %s", edit->path,
+			 strerror(errno));
+		close(fd);
+		unlink(tmp);
+		return -1;
+	}
+	if (write_fd(edit, fd) != 0 || rename(tmp, edit->target) != 0) {
 		snprintf(err, errlen, "cannot write %s: %s", edit->path,
 			 strerror(errno));
 		unlink(tmp);

@@ -11,10 +11,16 @@
  * Saving rewrites the whole file from the parsed tree: every setting is kept
  * (other sections included), but comments, layout and @include directives
  * are not (Halyard rewrites its halconfig the same way). The write is
- * atomic: a temporary file (mode 0600) in the same directory, flushed and
- * fsync'ed, then renamed over the file, so a reader (the running service's
- * hot reload, which watches renames into the directory) sees the old file
- * or the new one, never a mix. The directory is created (0700) if missing.
+ * atomic: a temporary file in the same directory, flushed and fsync'ed,
+ * then renamed over the file, so a reader (the running service's hot
+ * reload, which watches renames into the directory) sees the old file or
+ * the new one, never a mix. The directory is created (0700) if missing.
+ *
+ * A symlinked config stays a symlink: its resolved target is replaced. The
+ * new file keeps the old one's owner and group, and its mode when no more
+ * open than 0640 (else, and for a new file, 0600). From open to free the
+ * document holds an exclusive flock on the file's directory, so concurrent
+ * commands edit one after the other and none loses another's change.
  */
 #ifndef CDH_CONFIG_EDIT_H
 #define CDH_CONFIG_EDIT_H

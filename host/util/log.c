@@ -3,6 +3,7 @@
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 static int32_t max_level = CDH_LOG_INFO;
@@ -49,6 +50,78 @@ static void write_json(const char *when, const char *level, const char *who,
 	json_object_put(line);
 }
 
+/* The escape for one byte of `in` at `i`, or NULL to copy it; *used is
+ * how many input bytes the escape stands for. */
+static const char *escape_of(const unsigned char *in, size_t i, char *tmp,
+			     size_t tmplen, size_t *used)
+{
+	*used = 1;
+	switch (in[i]) {
+	case '\n':
+		return "\\n";
+	case '\r':
+		return "\\r";
+	case '\t':
+		return "\\t";
+	default:
+		break;
+	}
+	if (in[i] < 0x20 || in[i] == 0x7f) {
+		snprintf(tmp, tmplen, "\\x%02x", in[i]);
+		return tmp;
+	}
+	/* C1 controls in UTF-8 (U+0080..U+009F): CSI is U+009B. */
+	if (in[i] == 0xc2 && in[i + 1] >= 0x80 && in[i + 1] <= 0x9f) {
+		snprintf(tmp, tmplen, "\\u%04x", in[i + 1]);
+		*used = 2;
+		return tmp;
+	}
+	return NULL;
+}
+
+/*
+ * Text logs carry what registries say (error messages): a newline there
+ * would forge a log line, an escape sequence would drive the operator's
+ * terminal. Control characters become \n, \r, \t, \xHH or \u00HH.
+ */
+static void escape_controls(const char *in, char *out, size_t outlen)
+{
+	const unsigned char *u = (const unsigned char *)in;
+	size_t i = 0, o = 0, used, n;
+	char tmp[8];
+	const char *esc;
+
+	while (u[i] && o + 1 < outlen) {
+		esc = escape_of(u, i, tmp, sizeof(tmp), &used);
+		if (!esc) {
+			out[o++] = (char)u[i++];
+			continue;
+		}
+		n = strlen(esc);
+		if (o + n >= outlen)
+			break;
+		memcpy(out + o, esc, n);
+		o += n;
+		i += used;
+	}
+	out[o] = '\0';
+}
+
+static void write_text(const char *when, const char *level, const char *who,
+		       const char *msg)
+{
+	char safe_msg[4 * 2048], safe_who[256];
+
+	escape_controls(msg, safe_msg, sizeof(safe_msg));
+	if (who) {
+		escape_controls(who, safe_who, sizeof(safe_who));
+		fprintf(stderr, "%s %-5s [%s] %s\n", when, level, safe_who,
+			safe_msg);
+	} else {
+		fprintf(stderr, "%s %-5s %s\n", when, level, safe_msg);
+	}
+}
+
 void cdh_vlog(int32_t level, const char *who, const char *fmt, va_list ap)
 {
 	char when[40], msg[2048];
@@ -64,10 +137,8 @@ void cdh_vlog(int32_t level, const char *who, const char *fmt, va_list ap)
 	pthread_mutex_lock(&log_lock);
 	if (as_json)
 		write_json(when, name, who, msg);
-	else if (who)
-		fprintf(stderr, "%s %-5s [%s] %s\n", when, name, who, msg);
 	else
-		fprintf(stderr, "%s %-5s %s\n", when, name, msg);
+		write_text(when, name, who, msg);
 	pthread_mutex_unlock(&log_lock);
 }
 

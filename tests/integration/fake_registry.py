@@ -31,10 +31,13 @@ Repositories (tags/list unless said otherwise):
   odd/unsorted, odd/null, odd/missing, odd/mixed, odd/blobsonly     (#20-#22)
   odd/textplain, odd/iso   tags/list with a non-JSON / odd Content-Type (#24)
   scope/extra      needs a token that also holds repository:shared/base:pull (#10)
+  scope/escalate   needs repository:victim/app:pull too, but its challenge asks
+                   for repository:victim/app:push,delete (a hostile registry)
   missing/repo     always 401 insufficient_scope, like Docker Hub (#13)
   rl/seconds, rl/date, rl/none, rl/always    429 + Retry-After forms (#32)
   flaky/503, flaky/reset    one 503 / one dropped connection, then fine
   err/textplain, err/html, err/jsontext, err/detail-{null,string,object,array} (#34, #35)
+  err/control      a message with a newline, CR, ESC, BEL and DEL (log injection)
   slow/N           answers after 0.3 s, for concurrency checks
   library/nginx, library/empty (no tags), yourusername/app   for --mode hub
   img/plain:1, img/multi:latest (OCI index; 404 unless the Accept list
@@ -47,6 +50,7 @@ Repositories (tags/list unless said otherwise):
 --catalog-status N answers /v2/_catalog with N: 404 as a registry without a
 catalog, another code with an UNSUPPORTED error body.
 --base PATH serves everything under PATH and writes Links without it (#17).
+--realm URL announces another token realm; --tls-cert/--tls-key serve HTTPS.
 Every request is appended to --log (method, path, auth kind, User-Agent with
 spaces as '_', client port); --info gets the served digests as JSON.
 """
@@ -56,6 +60,7 @@ import email.utils
 import hashlib
 import json
 import os
+import ssl
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -223,9 +228,11 @@ class Handler(BaseHTTPRequestHandler):
     # ---- authentication ----
     def realm(self):
         port = self.server.server_address[1]
+        if self.server.args.realm:
+            return self.server.args.realm
         if self.server.args.mode == "relrealm":
             return "/auth/token?tenant=a%2Fb"
-        return "http://127.0.0.1:%d/token" % port
+        return "%s://127.0.0.1:%d/token" % ("https" if self.server.args.tls_cert else "http", port)
 
     def challenge(self, status, scope, error):
         mode = self.server.args.mode
@@ -267,6 +274,8 @@ class Handler(BaseHTTPRequestHandler):
             needed = [scope] if scope else []
             if name == "scope/extra":
                 needed.append("repository:shared/base:pull")
+            if name == "scope/escalate":  # a pull is enough; the challenge asks for more
+                needed.append("repository:victim/app:pull")
             ok = grant is not None and grant["valid"] and all(n in grant["scopes"] for n in needed)
             if name == "missing/repo":
                 ok = False
@@ -283,7 +292,8 @@ class Handler(BaseHTTPRequestHandler):
             self.send(401, error_body("UNAUTHORIZED"), head=self.command == "HEAD")
             return False
         status = 403 if mode == "icr" and error == "insufficient_scope" else 401
-        self.challenge(status, " ".join(needed) if needed else None, error)
+        asked = [n.replace("victim/app:pull", "victim/app:push,delete") for n in needed]
+        self.challenge(status, " ".join(asked) if asked else None, error)
         return False
 
     def token(self, url):
@@ -384,7 +394,7 @@ class Handler(BaseHTTPRequestHandler):
         if name == "pages/bign" and n > 100:
             return self.send(400, error_body("PAGINATION_NUMBER_INVALID", "invalid number of results requested",
                                              {"n": n}), head=head)
-        simple = {"pages/bign": ["a"], "odd/unsorted": ["b", "a", "c"], "scope/extra": ["x"],
+        simple = {"pages/bign": ["a"], "odd/unsorted": ["b", "a", "c"], "scope/extra": ["x"], "scope/escalate": ["e"],
                   "img/ratelimit": ["1"], "img/plain": ["1"], "img/flaky": ["1", "2"],
                   "library/nginx": ["1.25", "1.27", "latest"], "library/empty": [],
                   "yourusername/app": ["1.0.0"],
@@ -434,6 +444,9 @@ class Handler(BaseHTTPRequestHandler):
             return self.send(502, b"<html><body>Bad Gateway</body></html>", "text/html", head=head)
         if name == "err/jsontext":
             return self.send(404, error_body("NAME_UNKNOWN", "in a text/plain body"), "text/plain", head=head)
+        if name == "err/control":  # a hostile message: a forged log line and a terminal escape
+            return self.send(404, error_body("NAME_UNKNOWN", "not here\n2026-01-01T00:00:00.000Z info  "
+                                             "FORGED line\r\x1b[2Jcleared\x07\x7f"), head=head)
         detail = {"err/detail-null": None, "err/detail-string": "a string",
                   "err/detail-object": {"name": name}, "err/detail-array": [{"Type": "repository"}]}
         self.send(404, error_body("NAME_UNKNOWN", "repository name not known to registry",
@@ -502,8 +515,15 @@ def main():
     p.add_argument("--catalog-status", type=int, default=200,
                    help="answer /v2/_catalog with this status (404: no catalog)")
     p.add_argument("--fail-file")
+    p.add_argument("--realm", help="token realm to announce instead of our own /token")
+    p.add_argument("--tls-cert", help="serve HTTPS with this certificate (and --tls-key)")
+    p.add_argument("--tls-key")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    if args.tls_cert:
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        server.socket = ctx.wrap_socket(server.socket, server_side=True)
     server.daemon_threads = True
     server.args, server.lock, server.seen, server.tokens = args, threading.Lock(), set(), {}
     server.issued = server.inflight = server.max_inflight = 0

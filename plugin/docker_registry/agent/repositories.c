@@ -4,10 +4,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "agent/partition.h"
 #include "util/buf.h"
 #include "registry/listing.h"
+#include "util/regular_file.h"
 
 /* A catalog file is a list of names; 64 MiB is far past any real one. */
 #define CATALOG_FILE_CAP (64u * 1024u * 1024u)
@@ -20,24 +23,25 @@ static int collect(const char *name, void *data)
 static int read_file(const char *path, struct drg_buf *buf, char *err,
 		     size_t errlen)
 {
-	FILE *f = fopen(path, "re");
+	struct stat sb;
+	int fd = drg_regular_file_open(path, "catalogFile", &sb, err, errlen);
 	char chunk[65536];
-	size_t n;
+	ssize_t n = 0;
 	int rc = 0;
 
-	if (!f) {
-		snprintf(err, errlen, "Unable to read catalog file %s: %s", path,
-			 strerror(errno));
+	if (fd < 0)
 		return -1;
+	while (rc == 0 && (n = read(fd, chunk, sizeof(chunk))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		rc = n < 0 ? -1 : drg_buf_append(buf, chunk, (size_t)n);
 	}
-	while (rc == 0 && (n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		rc = drg_buf_append(buf, chunk, n);
-	if (rc != 0 || ferror(f)) {
-		snprintf(err, errlen, "Unable to read catalog file %s: %s", path,
-			 rc ? "too large" : strerror(errno));
+	if (rc != 0) {
+		snprintf(err, errlen, "catalogFile %s: %s", path,
+			 n < 0 ? strerror(errno) : "too large");
 		rc = -1;
 	}
-	fclose(f);
+	close(fd);
 	return rc;
 }
 

@@ -4,12 +4,74 @@
 #include <stdlib.h>
 #include <string.h>
 
+static int name_ok(const char *name, size_t len)
+{
+	if (len == 0)
+		return 0;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)name[i];
+
+		if (ch <= ' ' || ch == 0x7f || ch == ':')
+			return 0;
+	}
+	return 1;
+}
+
 int drg_token_scope_repository(const char *name, const char *actions, char *out,
 			 size_t outlen)
 {
-	int n = snprintf(out, outlen, "repository:%s:%s", name, actions);
+	int n = -1;
 
-	return n > 0 && (size_t)n < outlen ? 0 : -1;
+	if (name_ok(name, strlen(name)))
+		n = snprintf(out, outlen, "repository:%s:%s", name, actions);
+	if (n > 0 && (size_t)n < outlen)
+		return 0;
+	if (outlen)
+		out[0] = '\0';
+	return -1;
+}
+
+/* Appends the read-only form of one resource scope (or nothing). */
+static int append_read_only(const struct drg_token_scope_view *v, char *out,
+			    size_t outlen, size_t *used)
+{
+	int n = 0;
+	const char *sep = *used ? " " : "";
+
+	if (v->type_len == 10 && memcmp(v->type, "repository", 10) == 0 &&
+	    name_ok(v->name, v->name_len))
+		n = snprintf(out + *used, outlen - *used, "%srepository:%.*s:pull",
+			     sep, (int)v->name_len, v->name);
+	else if (v->type_len == 8 && memcmp(v->type, "registry", 8) == 0 &&
+		 v->name_len == 7 && memcmp(v->name, "catalog", 7) == 0)
+		n = snprintf(out + *used, outlen - *used, "%s%s", sep,
+			     DRG_TOKEN_SCOPE_CATALOG);
+	if (n < 0 || (size_t)n >= outlen - *used)
+		return -1;
+	*used += (size_t)n;
+	return 0;
+}
+
+int drg_token_scope_read_only(const char *scopes, char *out, size_t outlen)
+{
+	struct drg_token_scope_view v;
+	const char *p = scopes;
+	size_t used = 0, len;
+
+	if (outlen == 0)
+		return -1;
+	out[0] = '\0';
+	while (*p) {
+		p += strspn(p, " ");
+		len = strcspn(p, " ");
+		if (len && drg_token_scope_parse(p, len, &v) == 0 &&
+		    append_read_only(&v, out, outlen, &used) != 0) {
+			out[0] = '\0';
+			return -1;
+		}
+		p += len;
+	}
+	return 0;
 }
 
 int drg_token_scope_parse(const char *s, size_t len, struct drg_token_scope_view *out)

@@ -12,9 +12,25 @@
 
 #include "util/strvec.h"
 
-/* "repository:<name>:<actions>" into out. 0, or -1 when it does not fit. */
+/*
+ * "repository:<name>:<actions>" into out. 0, or -1 (out "") when it does not
+ * fit or the name could change the scope's structure: empty, or holding a
+ * space, a control character or ':' (a catalog entry "x repository:y:push"
+ * must not become a second scope; no repository name has any of them).
+ */
 int drg_token_scope_repository(const char *name, const char *actions, char *out,
 			 size_t outlen);
+
+/*
+ * What a read-only client asks for when a challenge names `scopes`
+ * (insufficient_scope): each "repository:<name>:<any actions>" becomes
+ * "repository:<name>:pull", "registry:catalog:<any>" becomes
+ * DRG_TOKEN_SCOPE_CATALOG, anything else (other types, invalid names) is
+ * dropped: the account's credentials never ask for push or delete because
+ * a registry said so. Space-separated into out, "" when nothing is left.
+ * 0, or -1 (out "") when it does not fit.
+ */
+int drg_token_scope_read_only(const char *scopes, char *out, size_t outlen);
 
 /* "registry:catalog:*", what _catalog needs (the action is a literal '*'). */
 #define DRG_TOKEN_SCOPE_CATALOG "registry:catalog:*"

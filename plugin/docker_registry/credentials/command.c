@@ -5,6 +5,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -17,8 +18,12 @@
 
 extern char **environ;
 
-/* What a helper reads on stdin is a server URL: it always fits a pipe. */
-#define INPUT_MAX 4096
+/*
+ * A helper reads a server URL on stdin; /bin/sh reads a passwordCommand
+ * there. Either is written whole before the child starts, so it must fit
+ * the pipe: 64 KiB is Linux's default pipe size (and far past any command).
+ */
+#define INPUT_MAX (64u * 1024u)
 /* A child that exited while something it started holds its pipes open. */
 #define LINGER_MS 200
 
@@ -218,6 +223,31 @@ static void record_status(struct run *r)
 	}
 }
 
+/*
+ * Writes the whole input into the pipe before the child exists, so no
+ * SIGPIPE is possible. Non-blocking: a pipe smaller than the input (a user
+ * over pipe-user-pages-soft gets one page) fails instead of hanging.
+ */
+static int write_input(int fd, const char *input, size_t inlen, char *err,
+		       size_t errlen)
+{
+	ssize_t n;
+
+	if (inlen > PIPE_BUF)
+		(void)fcntl(fd, F_SETPIPE_SZ, (int)inlen);
+	if (fcntl(fd, F_SETFL, O_NONBLOCK) != 0) {
+		snprintf(err, errlen, "cannot write input: %s", strerror(errno));
+		return -1;
+	}
+	n = write(fd, input, inlen);
+	if (n != (ssize_t)inlen) {
+		snprintf(err, errlen, "cannot write input: %s",
+			 n < 0 ? strerror(errno) : "it does not fit a pipe");
+		return -1;
+	}
+	return 0;
+}
+
 static int start(char *const argv[], const char *input, struct run *r,
 		 char *err, size_t errlen)
 {
@@ -233,11 +263,8 @@ static int start(char *const argv[], const char *input, struct run *r,
 		snprintf(err, errlen, "cannot create pipes: %s", strerror(errno));
 		goto out;
 	}
-	/* Written before the child exists, so no SIGPIPE is possible. */
-	if (inlen && write(in[1], input, inlen) != (ssize_t)inlen) {
-		snprintf(err, errlen, "cannot write input: %s", strerror(errno));
+	if (inlen && write_input(in[1], input, inlen, err, errlen) != 0)
 		goto out;
-	}
 	close_fd(&in[1]);
 	spawn_rc = spawn_child(argv, in[0], out[1], errp[1], &r->pid);
 	if (spawn_rc != 0) {

@@ -12,6 +12,7 @@
 
 #include "credentials/command.h"
 #include "credentials/dockerconfig.h"
+#include "util/regular_file.h"
 
 /* A docker config.json with many registries is still small. */
 #define DOCKERCONFIG_MAX (1024u * 1024u)
@@ -170,20 +171,16 @@ static void warn_mode(struct drg_credentials *c, const char *field)
 static int read_file(struct drg_credentials *c, const char *field, size_t cap,
 		     char **out, size_t *len, char *err, size_t errlen)
 {
-	int fd = open(c->path, O_RDONLY | O_CLOEXEC);
 	struct stat sb;
+	int fd = drg_regular_file_open(c->path, field, &sb, err, errlen);
 	ssize_t n = 0;
 	char *buf = NULL;
 
 	*out = NULL;
-	if (fd < 0 || fstat(fd, &sb) != 0) {
-		snprintf(err, errlen, "%s %s: cannot read: %s", field, c->path,
-			 strerror(errno));
+	if (fd < 0)
 		goto out;
-	}
-	if (!S_ISREG(sb.st_mode) || (size_t)sb.st_size > cap) {
-		snprintf(err, errlen, "%s %s: %s", field, c->path,
-			 S_ISREG(sb.st_mode) ? "too large" : "not a regular file");
+	if ((size_t)sb.st_size > cap) {
+		snprintf(err, errlen, "%s %s: too large", field, c->path);
 		goto out;
 	}
 	buf = calloc(1, (size_t)sb.st_size + 1);
@@ -246,13 +243,26 @@ static char *trim(char *s)
 static int run_password_command(struct drg_credentials *c, char **user,
 				char **pass, char *err, size_t errlen)
 {
-	char *argv[] = { "/bin/sh", "-c", c->command, NULL };
-	struct drg_command_result res;
-	char why[FAILURE_MAX];
+	/*
+	 * The command goes to the shell on stdin, not as `sh -c <command>`:
+	 * every local user can read a process's arguments (ps), and a command
+	 * often holds a token or a secret's name.
+	 */
+	char *argv[] = { "/bin/sh", "-s", NULL };
+	struct drg_command_result res = { 0 };
+	char why[FAILURE_MAX], *script = NULL;
+	size_t len = strlen(c->command) + 2;
 	const char *value;
 	int rc = -1;
 
-	if (drg_command_run(argv, NULL, c->timeout_ms, &res, why, sizeof(why)) != 0) {
+	script = malloc(len);
+	if (!script) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	snprintf(script, len, "%s\n", c->command);
+	if (drg_command_run(argv, script, c->timeout_ms, &res, why,
+			    sizeof(why)) != 0) {
 		snprintf(err, errlen, "passwordCommand: %s", why);
 		goto out;
 	}
@@ -272,6 +282,7 @@ static int run_password_command(struct drg_credentials *c, char **user,
 			snprintf(err, errlen, "out of memory");
 	}
 out:
+	wipe_free(script);
 	drg_command_result_release(&res);
 	return rc;
 }

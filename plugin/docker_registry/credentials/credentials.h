@@ -10,8 +10,10 @@
  *                    newline is stripped (editors add one; Clouddriver keeps
  *                    it and fails). A file group or others can read is
  *                    warned about.
- *   passwordCommand  `/bin/sh -c <command>` in its own process group, killed
- *                    after passwordCommandTimeoutSeconds (30). Output trimmed
+ *   passwordCommand  fed to `/bin/sh -s` on its stdin (not `sh -c`: `ps` shows
+ *                    every process's arguments to every local user), in its
+ *                    own process group, killed after
+ *                    passwordCommandTimeoutSeconds (30). Output trimmed
  *                    of surrounding whitespace and cached for 5 minutes or
  *                    until a renew. Non-zero exit, a timeout or empty output
  *                    is an error carrying a stderr excerpt (never stdout);

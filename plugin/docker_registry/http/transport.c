@@ -12,6 +12,7 @@
 #include "http/request_internal.h"
 #include "http/registry_errors.h"
 #include "http/retry_after.h"
+#include "util/url.h"
 
 #define POLL_MAX_MS 200
 
@@ -29,6 +30,7 @@ struct drg_transport {
 	struct drg_multi_driver *driver;
 	struct drg_transport_options o;
 	char *ca_cert_file;
+	char *tls_origin;
 	struct drg_http_request *queue_head, *queue_tail;
 	struct drg_http_request *running; /* in flight */
 	struct drg_http_request *delayed; /* waiting out a backoff */
@@ -81,10 +83,13 @@ struct drg_transport *drg_transport_new(const struct drg_transport_options *o)
 		t->o.retry_after_cap_s = 60;
 	t->ca_cert_file = o->ca_cert_file ? strdup(o->ca_cert_file) : NULL;
 	t->o.ca_cert_file = t->ca_cert_file;
+	t->tls_origin = o->tls_origin ? strdup(o->tls_origin) : NULL;
+	t->o.tls_origin = t->tls_origin;
 	t->multi = curl_multi_init();
 	t->driver = t->multi ? drg_multi_driver_new(t->multi) : NULL;
 	t->idle = calloc(t->o.max_concurrent, sizeof(*t->idle));
-	if (!t->driver || !t->idle || (o->ca_cert_file && !t->ca_cert_file)) {
+	if (!t->driver || !t->idle || (o->ca_cert_file && !t->ca_cert_file) ||
+	    (o->tls_origin && !t->tls_origin)) {
 		drg_transport_free(t);
 		return NULL;
 	}
@@ -121,6 +126,7 @@ void drg_transport_free(struct drg_transport *t)
 	if (t->multi)
 		curl_multi_cleanup(t->multi);
 	free(t->ca_cert_file);
+	free(t->tls_origin);
 	free(t);
 }
 
@@ -212,8 +218,18 @@ static int add_header(struct curl_slist **list, const char *name,
 	return 0;
 }
 
-static void setup_tls(struct drg_transport *t, CURL *e)
+/*
+ * Like Docker's insecure-registries, the account's TLS exceptions are for
+ * the registry's own origin: a token realm elsewhere with a bad
+ * certificate would otherwise receive the account's Basic credentials.
+ */
+static void setup_tls(struct drg_transport *t, CURL *e, const char *url)
 {
+	if (t->o.tls_origin && !drg_url_same_origin(url, t->o.tls_origin)) {
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+		return;
+	}
 	if (t->o.insecure) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 0L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -274,7 +290,7 @@ static int setup_easy(struct drg_transport *t, struct drg_http_request *req)
 	curl_easy_setopt(e, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(e, CURLOPT_XFERINFODATA, req);
 	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, req->resp.curl_error);
-	setup_tls(t, e);
+	setup_tls(t, e, req->url);
 	return 0;
 }
 

@@ -29,6 +29,10 @@ struct drg_transport_options {
 	int64_t connect_timeout_ms; /* 0 = min(10000, timeout_ms) */
 	int insecure;              /* skip TLS verification (this client only) */
 	const char *ca_cert_file;  /* PEM bundle to trust, or NULL (copied) */
+	/* insecure and ca_cert_file apply to URLs of this origin only (the
+	 * registry's; copied): a token server or a redirect elsewhere keeps
+	 * full verification with the system CAs. NULL: to every URL. */
+	const char *tls_origin;
 	double requests_per_second; /* 0 = unlimited */
 	uint32_t max_retries;      /* retries after the first attempt; 0 = 3 */
 	int64_t backoff_ms;        /* first backoff, doubled each retry; 0 = 250 */

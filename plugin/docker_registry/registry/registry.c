@@ -42,6 +42,7 @@ struct drg_registry *drg_registry_new(const struct drg_registry_options *opts)
 	to.timeout_ms = opts->timeout_ms;
 	to.insecure = opts->insecure;
 	to.ca_cert_file = opts->ca_cert_file;
+	to.tls_origin = opts->address;
 	to.requests_per_second = opts->requests_per_second;
 	reg->address = strdup(opts->address);
 	reg->account = strdup(opts->account ? opts->account : "");

@@ -281,6 +281,11 @@ void drg__send_bearer(struct drg__op *op)
 	char key[2 * DRG__SCOPE_MAX + 2], authz[DRG__AUTHZ_MAX], err[DRG__ERR_MAX];
 	const char *token;
 
+	if (!op->scope[0]) { /* drg_token_scope_repository refused the name */
+		drg__op_fail(op, DRG_ERR_NOT_FOUND, "%s",
+			     "not a valid repository name");
+		return;
+	}
 	token_key(op, key, sizeof(key));
 	token = drg_token_cache_get(drg_auth_tokens(reg->auth), key,
 				    drg_transport_now_ns());
@@ -304,6 +309,24 @@ static int wants_scope_upgrade(const struct drg_challenge *c)
 {
 	return c && c->scheme == DRG_AUTH_BEARER && c->error &&
 	       strcmp(c->error, "insufficient_scope") == 0;
+}
+
+/*
+ * A challenge's scope joins op's token request, read-only: a registry
+ * asking for repository:victim/app:push,delete gets a request for
+ * repository:victim/app:pull made with the account's credentials, never
+ * more (a token server would grant what the account may do).
+ */
+/* The scope a challenge asked for, as pull only; 0, or -1 out of memory. */
+static int add_extra_scope(struct drg__op *op, const char *asked)
+{
+	char wanted[DRG__SCOPE_MAX];
+
+	if (drg_token_scope_read_only(asked, wanted, sizeof(wanted)) == 0 &&
+	    wanted[0] && strcmp(wanted, op->scope) != 0 &&
+	    !(op->extra_scope = strdup(wanted)))
+		return -1;
+	return 0;
 }
 
 /* 401 (or 403 + insufficient_scope): one fresh credential, then give up. */
@@ -334,8 +357,8 @@ static void unauthorized(struct drg__op *op, struct drg_http_request *req,
 		drg__op_fail(op, DRG_ERR_AUTH, "%s", err);
 		return;
 	}
-	if (c->scope && c->scope[0] && strcmp(c->scope, op->scope) != 0 &&
-	    !op->extra_scope && !(op->extra_scope = strdup(c->scope))) {
+	if (c->scope && c->scope[0] && !op->extra_scope &&
+	    add_extra_scope(op, c->scope) != 0) {
 		/* Without it the token would lack the scope asked for. */
 		drg__op_fail(op, DRG_ERR_FATAL, "out of memory");
 		return;

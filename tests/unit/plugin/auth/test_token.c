@@ -112,6 +112,44 @@ static void scopes(void **state)
 	drg_strvec_release(&vec);
 }
 
+/* A repository name never adds a scope or changes a scope's actions. */
+static void scope_names_refused(void **state)
+{
+	char buf[128] = "x";
+
+	(void)state;
+	assert_int_equal(drg_token_scope_repository("evil repository:victim/app:push",
+						    "pull", buf, sizeof(buf)), -1);
+	assert_string_equal(buf, "");
+	assert_int_equal(drg_token_scope_repository("victim/app:push", "pull", buf,
+						    sizeof(buf)), -1);
+	assert_int_equal(drg_token_scope_repository("a\tb", "pull", buf, sizeof(buf)), -1);
+	assert_int_equal(drg_token_scope_repository("", "pull", buf, sizeof(buf)), -1);
+	assert_int_equal(drg_token_scope_repository("a.b_c-d/e", "pull", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "repository:a.b_c-d/e:pull");
+}
+
+/* An insufficient_scope challenge is asked for read-only. */
+static void scope_read_only(void **state)
+{
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(drg_token_scope_read_only(
+		"repository:team/app:pull repository:victim/app:push,delete "
+		"registry:catalog:* registry:catalog:push "
+		"repository(plugin):p:pull admin:x:* repository:a b:push",
+		buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "repository:team/app:pull repository:victim/app:pull "
+				 "registry:catalog:* registry:catalog:*");
+	assert_int_equal(drg_token_scope_read_only("repository:x:*", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "repository:x:pull");
+	assert_int_equal(drg_token_scope_read_only("weird nothing:here", buf, sizeof(buf)), 0);
+	assert_string_equal(buf, "");
+	assert_int_equal(drg_token_scope_read_only("repository:team/app:push", buf, 10), -1);
+	assert_string_equal(buf, "");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +158,8 @@ int main(void)
 		cmocka_unit_test(errors_name_no_secret),
 		cmocka_unit_test(cache_per_scope_with_expiry),
 		cmocka_unit_test(scopes),
+		cmocka_unit_test(scope_names_refused),
+		cmocka_unit_test(scope_read_only),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
