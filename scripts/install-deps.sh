@@ -12,6 +12,7 @@ packages=(
   libmicrohttpd-dev libcmocka-dev libssl-dev
   docker-registry skopeo curl jq openssl apache2-utils sqlite3
   python3 binutils
+  dpkg-dev systemd groff-base   # the package test: dpkg-shlibdeps, systemd-analyze, groff
   "$@"
 )
 
