@@ -12,6 +12,7 @@ packages=(
   libmicrohttpd-dev libcmocka-dev libssl-dev
   docker-registry skopeo curl jq openssl apache2-utils sqlite3
   python3 binutils
+  libsystemd-dev                # sd_notify: the unit is Type=notify
   dpkg-dev systemd groff-base   # the package test: dpkg-shlibdeps, systemd-analyze, groff
   "$@"
 )

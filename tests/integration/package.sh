@@ -41,7 +41,7 @@ pass "cpack -G DEB: $(basename "$deb")"
 
 # ---- what the package says and holds ----
 depends=$(dpkg-deb -f "$deb" Depends)
-for lib in libc6 libcurl4 libsqlite3-0 libconfig9 libjson-c5 libmicrohttpd12 libssl3 adduser; do
+for lib in libc6 libcurl4 libsqlite3-0 libconfig9 libjson-c5 libmicrohttpd12 libssl3 libsystemd0 adduser; do
     assert_contains "Depends: $lib" "$lib" "$depends"
 done
 assert_not_contains "Depends: no sanitizer runtime" "libasan" "$depends"
@@ -125,7 +125,7 @@ assert_contains "cdhost(1): account add's --address" "--address (*)" "$rendered"
 
 # ---- the systemd unit ----
 unit=$root/lib/systemd/system/cdhost.service
-for line in "Type=exec" "ExecStart=/usr/bin/cdhost --config /etc/cdhost/cdhost.cfg run" \
+for line in "Type=notify" "ExecStart=/usr/bin/cdhost --config /etc/cdhost/cdhost.cfg run" \
             'ExecReload=/bin/kill -HUP $MAINPID' "User=cdhost" "StateDirectory=cdhost" \
             "NoNewPrivileges=yes" "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" \
             "LimitNOFILE="; do
