@@ -258,15 +258,20 @@ static void print_command_help(const struct cli_command *c)
 		      global_options);
 }
 
-/* The commands of a group ("images"), when it is named alone. */
-static void print_group_usage(FILE *out, const char *group)
+/* The commands of a group ("images"), when it is named alone; how many. */
+static int print_group_usage(FILE *out, const char *group)
 {
 	const struct cli_command *c;
 	size_t len = strlen(group);
+	int n = 0;
 
 	for (c = commands; c->name; c++)
-		if (strncmp(c->name, group, len) == 0 && c->name[len] == ' ')
-			print_usage_line(out, c);
+		if (strncmp(c->name, group, len) == 0 && c->name[len] == ' ') {
+			if (out)
+				print_usage_line(out, c);
+			n++;
+		}
+	return n;
 }
 
 static int usage_error(const struct cli_command *c, const char *fmt, ...)
@@ -659,7 +664,7 @@ static int dispatch(struct session *s, int argc, char **argv)
 	if (strcmp(argv[0], "__commands") == 0 && argc == 1)
 		return list_commands();
 	c = find_command(argc, argv, &words);
-	if (!c && strcmp(argv[0], "images") == 0)
+	if (!c && print_group_usage(NULL, argv[0]) > 0)
 		return group_error(argc, argv);
 	if (!c)
 		return usage_error(NULL, "unknown command %s", argv[0]);
@@ -702,33 +707,28 @@ static int set_log_option(const char *name, const char *value)
 static int take_globals(struct session *s, int argc, char **argv, char **rest,
 			int *nrest)
 {
-	const char *value;
-	int i, rc, n = 0, literal = 0;
+	static const char *const names[] = { "--config", "--plugin-dir",
+					      "--log-level", "--log-format" };
+	const char *value = NULL;
+	int i, k, rc = 0, n = 0, literal = 0;
 
 	for (i = 1; i < argc; i++) {
 		literal |= strcmp(argv[i], "--") == 0;
-		if (literal || strncmp(argv[i], "--", 2) != 0) {
+		for (k = 0; !literal && k < 4; k++)
+			if ((rc = take_option(argc, argv, &i, names[k], &value)))
+				break;
+		if (literal || k == 4) {
 			rest[n++] = argv[i];
 			continue;
 		}
-		if ((rc = take_option(argc, argv, &i, "--config", &s->config_arg)) ||
-		    (rc = take_option(argc, argv, &i, "--plugin-dir",
-				      &s->plugin_dir_arg))) {
-			if (rc < 0)
-				return usage_error(NULL, "%s needs a value", argv[i]);
-			continue;
-		}
-		if ((rc = take_option(argc, argv, &i, "--log-level", &value)) ||
-		    (rc = take_option(argc, argv, &i, "--log-format", &value))) {
-			const char *name = strncmp(argv[i], "--log-level", 11) == 0 ||
-			    strcmp(argv[i - 1], "--log-level") == 0
-				? "--log-level" : "--log-format";
-
-			if (rc < 0 || set_log_option(name, value) != 0)
-				return usage_error(NULL, "bad value for %s", name);
-			continue;
-		}
-		rest[n++] = argv[i];
+		if (rc < 0)
+			return usage_error(NULL, "%s needs a value", names[k]);
+		if (k == 0)
+			s->config_arg = value;
+		else if (k == 1)
+			s->plugin_dir_arg = value;
+		else if (set_log_option(names[k], value) != 0)
+			return usage_error(NULL, "bad value for %s", names[k]);
 	}
 	*nrest = n;
 	return 0;
