@@ -53,6 +53,14 @@ for f in ./usr/bin/cdhost ./usr/lib/$multiarch/cdhost/plugins/docker_registry.so
     [[ $contents == *" $f"* ]] || fail "package lacks $f: $contents"
     pass "package holds $f"
 done
+# cmake --install puts the same files in place (cpack runs the same rules).
+built install env DESTDIR="$T/destdir" cmake --install "$pkg"
+for f in ./usr/bin/cdhost ./usr/lib/$multiarch/cdhost/plugins/docker_registry.so \
+         ./etc/cdhost/cdhost.cfg.example ./lib/systemd/system/cdhost.service \
+         ./usr/share/man/man1/cdhost.1.gz; do
+    [[ -f $T/destdir/$f ]] || fail "cmake --install did not install $f"
+done
+pass "cmake --install: binary, plugin, example config, unit, man page"
 dpkg-deb -e "$deb" "$T/control"
 sh -n "$T/control/postinst" || fail "postinst: syntax"
 postinst=$(< "$T/control/postinst")
