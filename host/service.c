@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include "plugins/accounts.h"
@@ -192,7 +193,17 @@ static void warn_host_changes(const struct cdh_config *old,
 			"host.listen, host.cache and host.workers apply at the next restart");
 }
 
-static void reload_config(struct service *sv)
+/*
+ * systemd's Type=notify protocol (cdhost.service): READY=1 once the API
+ * listens, RELOADING=1 then READY=1 around each reload, STOPPING=1. Does
+ * nothing unless systemd set $NOTIFY_SOCKET.
+ */
+static void notify(const char *state)
+{
+	(void)sd_notify(0, state);
+}
+
+static void reload_config_file(struct service *sv)
 {
 	struct cdh_config *next;
 	struct cdh_diag diag;
@@ -222,7 +233,14 @@ static void reload_config(struct service *sv)
 		sv->accounts.count);
 }
 
-static void reload_plugin(struct service *sv, const char *file)
+static void reload_config(struct service *sv)
+{
+	notify("RELOADING=1");
+	reload_config_file(sv);
+	notify("READY=1");
+}
+
+static void reload_plugin_file(struct service *sv, const char *file)
 {
 	struct cdh_plugin_slot *replaced, *slot;
 	char path[PATH_MAX + NAME_MAX + 2], err[1024];
@@ -248,6 +266,13 @@ static void reload_plugin(struct service *sv, const char *file)
 	cdh_status_set_reload(sv->status, 1, NULL);
 	cdh_log(CDH_LOG_INFO, NULL, "plugin %s %s loaded from %s", slot->desc.name,
 		slot->desc.version, path);
+}
+
+static void reload_plugin(struct service *sv, const char *file)
+{
+	notify("RELOADING=1");
+	reload_plugin_file(sv, file);
+	notify("READY=1");
 }
 
 static int setup_signals(struct service *sv)
@@ -427,6 +452,7 @@ static int start(struct service *sv)
 	cdh_status_set_reload(sv->status, 1, NULL);
 	cdh_log(CDH_LOG_INFO, NULL, "serving on http://%s with %zu accounts",
 		sv->config->listen, sv->accounts.count);
+	notify("READY=1");
 	return 0;
 }
 
@@ -435,6 +461,7 @@ static void stop(struct service *sv)
 	size_t i;
 
 	sv->stopping = 1;
+	notify("STOPPING=1");
 	if (sv->sched) {
 		cdh_scheduler_cancel_all(sv->sched);
 		if (cdh_scheduler_drain(sv->sched, STOP_WAIT_MS) != 0)

@@ -12,6 +12,8 @@ packages=(
   libmicrohttpd-dev libcmocka-dev libssl-dev libhiredis-dev
   docker-registry skopeo curl jq openssl apache2-utils sqlite3 redis-server
   python3 binutils
+  libsystemd-dev                # sd_notify: the unit is Type=notify
+  dpkg-dev systemd groff-base   # the package test: dpkg-shlibdeps, systemd-analyze, groff
   "$@"
 )
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "config/config_view.h"
 #include "util/diag.h"
@@ -263,7 +264,23 @@ const struct cdh_config_node *cdh_config_root(const struct cdh_config *config)
 	return (const struct cdh_config_node *)(void *)root;
 }
 
-char *cdh_config_default_path(const char *given)
+#ifndef CDH_SYSTEM_CONFIG_FILE
+#define CDH_SYSTEM_CONFIG_FILE "/etc/cdhost/cdhost.cfg"
+#endif
+
+const char *cdh_config_system_file(void)
+{
+	return CDH_SYSTEM_CONFIG_FILE;
+}
+
+static int is_file(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+char *cdh_config_search_path(const char *given, const char *system_file)
 {
 	const char *env = getenv("CDHOST_CONFIG");
 	const char *home = getenv("HOME");
@@ -276,7 +293,19 @@ char *cdh_config_default_path(const char *given)
 		return strdup(env);
 	len = strlen(home ? home : "") + sizeof("/.cdhost/cdhost.cfg");
 	out = malloc(len);
-	if (out)
-		snprintf(out, len, "%s/.cdhost/cdhost.cfg", home ? home : "");
+	if (!out)
+		return NULL;
+	snprintf(out, len, "%s/.cdhost/cdhost.cfg", home ? home : "");
+	/* A user's own file wins over the system's; with neither, the user's
+	 * is where `cdhost config ...` creates one. */
+	if (!is_file(out) && system_file && is_file(system_file)) {
+		free(out);
+		return strdup(system_file);
+	}
 	return out;
+}
+
+char *cdh_config_default_path(const char *given)
+{
+	return cdh_config_search_path(given, CDH_SYSTEM_CONFIG_FILE);
 }

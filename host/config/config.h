@@ -42,9 +42,19 @@ const struct cdh_config_node *cdh_config_section(const struct cdh_config *config
 const struct cdh_config_node *cdh_config_root(const struct cdh_config *config);
 
 /*
- * The config path to use: `given` if not NULL, else $CDHOST_CONFIG, else
- * ~/.cdhost/cdhost.cfg. Returns a new string (caller frees) or NULL.
+ * The config path to use, first match wins: `given` (--config), else
+ * $CDHOST_CONFIG, else ~/.cdhost/cdhost.cfg when it exists (a user's own
+ * runs), else the system file CDH_SYSTEM_CONFIG_FILE (/etc/cdhost/cdhost.cfg
+ * for a system-wide install) when it exists, else ~/.cdhost/cdhost.cfg (where
+ * the `config` commands create one). Returns a new string (caller frees) or
+ * NULL.
  */
 char *cdh_config_default_path(const char *given);
+
+/* The same with the system file given (NULL: none), for tests. */
+char *cdh_config_search_path(const char *given, const char *system_file);
+
+/* The system file compiled in: "<sysconfdir>/cdhost/cdhost.cfg". */
+const char *cdh_config_system_file(void);
 
 #endif

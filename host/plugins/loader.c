@@ -23,6 +23,10 @@
 #ifndef CDH_INSTALL_PLUGIN_DIR
 #define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
 #endif
+/* The same directory relative to the installed binary's directory. */
+#ifndef CDH_INSTALL_PLUGIN_DIR_FROM_BIN
+#define CDH_INSTALL_PLUGIN_DIR_FROM_BIN "../lib/cdhost/plugins"
+#endif
 
 struct cdh_loader {
 	char *probe_exe;
@@ -495,23 +499,33 @@ int cdh_loader_scan(struct cdh_loader *loader, const char *dir, char *err,
 	return rc;
 }
 
-void cdh_loader_choose_dir(const char *given, const char *configured,
-			   const char *exe, char *out, size_t len)
+/* Replaces the file name of the path in `out` with `rel`; 1 when that
+ * names a directory. */
+static int beside_exe(char *out, size_t len, const char *exe, const char *rel)
 {
 	struct stat st;
 	char *slash;
 
+	snprintf(out, len, "%s", exe ? exe : "");
+	slash = strrchr(out, '/');
+	if (!slash)
+		return 0;
+	snprintf(slash, len - (size_t)(slash - out), "/%s", rel);
+	return stat(out, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+void cdh_loader_choose_dir(const char *given, const char *configured,
+			   const char *exe, char *out, size_t len)
+{
 	if (given || configured) {
 		snprintf(out, len, "%s", given ? given : configured);
 		return;
 	}
-	snprintf(out, len, "%s", exe ? exe : "");
-	slash = strrchr(out, '/');
-	if (slash) {
-		snprintf(slash, len - (size_t)(slash - out), "/plugins");
-		if (stat(out, &st) == 0 && S_ISDIR(st.st_mode))
-			return;
-	}
+	/* A build tree, then an install wherever it was moved or unpacked
+	 * (cmake --install --prefix, dpkg -x), then the configured prefix. */
+	if (beside_exe(out, len, exe, "plugins") ||
+	    beside_exe(out, len, exe, CDH_INSTALL_PLUGIN_DIR_FROM_BIN))
+		return;
 	snprintf(out, len, "%s", CDH_INSTALL_PLUGIN_DIR);
 }
 

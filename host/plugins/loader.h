@@ -71,7 +71,9 @@ void cdh_loader_retire(struct cdh_plugin_slot *slot);
 /*
  * The plugin directory to use: `given` (--plugin-dir), else `configured`
  * (host.pluginDir), else plugins/ beside the binary `exe` when it exists (a
- * build tree), else the install's plugin directory. Either may be NULL.
+ * build tree), else the install's plugin directory relative to `exe` (e.g.
+ * ../lib/cdhost/plugins) when it exists, else the one the build was
+ * configured for. Either may be NULL.
  */
 void cdh_loader_choose_dir(const char *given, const char *configured,
 			   const char *exe, char *out, size_t len);

@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -387,6 +388,48 @@ static void then_the_file_in_home(void **state)
 	expect_default_path(NULL, "/home/op/.cdhost/cdhost.cfg");
 }
 
+/* With no --config and no $CDHOST_CONFIG: the user's file when it exists,
+ * else the system file when it exists, else the user's (to be created). */
+static void expect_search(const char *system_file, const char *expect)
+{
+	char *path = cdh_config_search_path(NULL, system_file);
+
+	assert_non_null(path);
+	assert_string_equal(path, expect);
+	free(path);
+}
+
+static void the_system_file_when_the_user_has_none(void **state)
+{
+	struct fixture *f = *state;
+	char system_file[512], user_file[512], user_dir[512];
+	FILE *fp;
+
+	unsetenv("CDHOST_CONFIG");
+	setenv("HOME", f->dir.path, 1);
+	snprintf(system_file, sizeof(system_file), "%s",
+		 testdir_write(&f->dir, "system.cfg", ""));
+	snprintf(user_dir, sizeof(user_dir), "%s/.cdhost", f->dir.path);
+	snprintf(user_file, sizeof(user_file), "%s/cdhost.cfg", user_dir);
+
+	expect_search(system_file, system_file);
+	/* Neither exists: the user's, where `cdhost config` creates one. */
+	expect_search("/nonexistent/cdhost.cfg", user_file);
+	expect_search(NULL, user_file);
+	/* The user's own file wins over the system's. */
+	assert_int_equal(mkdir(user_dir, 0700), 0);
+	fp = fopen(user_file, "w");
+	assert_non_null(fp);
+	fclose(fp);
+	expect_search(system_file, user_file);
+	/* And $CDHOST_CONFIG over both. */
+	setenv("CDHOST_CONFIG", "/srv/env.cfg", 1);
+	expect_search(system_file, "/srv/env.cfg");
+	unsetenv("CDHOST_CONFIG");
+	unlink(user_file);
+	rmdir(user_dir);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 /* The fingerprint of section `name`'s first account in `text`. */
@@ -444,6 +487,7 @@ int main(void)
 	    cmocka_unit_test(the_given_path_wins),
 	    cmocka_unit_test(then_cdhost_config_from_the_environment),
 	    cmocka_unit_test(then_the_file_in_home),
+	    T(the_system_file_when_the_user_has_none),
 	    T(a_host_given_as_a_list_is_an_error_not_a_crash),
 	    T(a_cache_given_as_a_list_is_an_error_not_a_crash),
 	    T(a_fingerprint_ignores_the_order_of_settings),
