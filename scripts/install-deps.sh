@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev
-  libmicrohttpd-dev libcmocka-dev libssl-dev
+  libmicrohttpd-dev libcmocka-dev libssl-dev libpcre2-dev
   docker-registry skopeo curl jq openssl apache2-utils sqlite3
   python3 binutils
   "$@"
