@@ -42,6 +42,8 @@ Repositories (tags/list unless said otherwise):
   #26), img/nohead:1 (HEAD 405: #27), img/ratelimit:1 (RateLimit headers:
   #33), img/ratelimit-empty:1, img/redirect:1 (config blob 307 to
   localhost: Authorization must not follow)
+--bad-names: the catalog (one page) is BAD_CATALOG, names outside
+distribution's grammar among good ones, and bad/tags lists odd tags (#19.5).
 --base PATH serves everything under PATH and writes Links without it (#17).
 Every request is appended to --log; --info gets the served digests as JSON.
 """
@@ -110,6 +112,11 @@ PAGES = {  # repository -> pages of tags
     "pages/empty": [[]],
 }
 
+# Raw bytes: invalid UTF-8 cannot be written through json.dumps.
+BAD_CATALOG = (b'{"repositories": ["bad/tags", "Upper/Case", "a b", "../../x", '
+               b'"x?y=1", "ok\xffno", "odd/unsorted"]}')
+BAD_TAGS = (b'{"name": "bad/tags", "tags": ["1.0", "bad tag", "a:b", "\xc3\x28", '
+            b'"-lead", "good_2", "' + b"x" * 129 + b'"]}')
 CATALOG = ["img/plain", "odd/blobsonly", "odd/null", "pages/exact", "team/x"]
 OPAQUE = ["", "abc%2Fdef%3D", "ghi%2Bjk%3D%3D"]  # raw next_page tokens (#16)
 DIGEST_TAG = "sha256:" + "0" * 64
@@ -303,6 +310,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- listings ----
     def catalog(self, url):
+        if self.server.args.bad_names:
+            return self.send(200, BAD_CATALOG)
         q = parse_qs(url.query)
         start = int(q.get("page", ["0"])[0])
         names = CATALOG[start:start + 2]
@@ -356,6 +365,8 @@ class Handler(BaseHTTPRequestHandler):
     def tags(self, name, _arg, url, head):
         if name.startswith("links/"):
             return self.link_pages(name, url, head)
+        if name == "bad/tags" and self.server.args.bad_names:
+            return self.send(200, BAD_TAGS, head=head)
         if name in PAGES:
             return self.static_pages(name, url, head)
         ok = lambda tags: self.send(200, json.dumps({"name": name, "tags": tags}).encode(), head=head)
@@ -465,6 +476,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--mode", default="none")
     p.add_argument("--base", default="")
+    p.add_argument("--bad-names", action="store_true")
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--info")

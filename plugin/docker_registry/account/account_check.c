@@ -15,6 +15,7 @@
 
 #include "account/account.h"
 #include "account/account_internal.h"
+#include "util/names.h"
 
 /* Halyard's DockerRegistryAccountValidator pattern. */
 #define NAME_PATTERN "^[a-z0-9]+([-a-z0-9]*[a-z0-9])?$"
@@ -317,6 +318,27 @@ static int hub_library(char **name)
 	return 0;
 }
 
+/* Each listed repository in distribution's grammar, before any request:
+ * "a b" or "Team/App" would otherwise fail in curl or as a bare 404. */
+static void check_repository_names(struct drg_account__parse *st)
+{
+	struct drg_account *acct = st->account;
+	char shown[96];
+	size_t i;
+
+	for (i = 0; i < acct->repository_count; i++) {
+		if (drg_name_valid_repository(acct->repositories[i]))
+			continue;
+		drg_name_quote(acct->repositories[i], shown, sizeof(shown));
+		drg_account__diag(st, member(st, "repositories"), CDH_LOG_ERROR,
+				  "repositories",
+				  "\"%s\" is not a valid repository name: lower-case "
+				  "letters, digits and separators (. _ __ -) between them, "
+				  "path components joined by /, at most %d characters",
+				  shown, DRG_NAME_MAX);
+	}
+}
+
 static int check_sources(struct drg_account__parse *st)
 {
 	struct drg_account *acct = st->account;
@@ -333,6 +355,7 @@ static int check_sources(struct drg_account__parse *st)
 				  "than repositories or catalogFile.");
 	else if (acct->repositories_regex)
 		compile_regex(st);
+	check_repository_names(st);
 	if (acct->catalog_file)
 		check_file(st, "catalogFile", acct->catalog_file, 0);
 	if (!acct->docker_hub)
