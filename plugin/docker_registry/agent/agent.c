@@ -79,6 +79,7 @@ struct cycle {
 	int feeding;                 /* feed() is on the stack */
 	int nomem;
 	size_t invalid_names;        /* catalog entries and tags dropped */
+	char rejected[ERR_MAX];      /* the registry refused our credentials */
 };
 
 /* Warnings of invalid names one cycle writes; the summary counts them all. */
@@ -98,6 +99,9 @@ static void fail_repo(struct repo_state *r, const struct drg_result *res)
 	if (!r->failed)
 		snprintf(r->error, sizeof(r->error), "%s", res->error);
 	r->failed = 1;
+	if (res->error_class == DRG_ERR_CREDENTIALS && !r->cycle->rejected[0])
+		snprintf(r->cycle->rejected, sizeof(r->cycle->rejected), "%s",
+			 res->error);
 	if (res->code == CDH_E_NOMEM)
 		r->cycle->nomem = 1;
 }
@@ -452,6 +456,12 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	report_gauges(c);
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
+	if (rc == CDH_OK && c->rejected[0]) {
+		/* Wrong credentials fail every repository alike: one error for
+		 * the agent, the whole cache kept, rather than a "partial". */
+		snprintf(err, errlen, "%s", c->rejected);
+		return CDH_E_TRANSIENT;
+	}
 	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)
 		rc = finish_repo(c, &c->repos[i]);
 	return rc;

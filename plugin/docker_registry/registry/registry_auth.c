@@ -184,6 +184,12 @@ static void on_token(struct drg_http_request *req, void *ud)
 		tf->renewed = 1;
 		if (submit_fetch(tf, err, sizeof(err)) == 0)
 			return;
+	} else if ((r->status == 401 || r->status == 403) &&
+		   tf->sent_credentials) {
+		cls = DRG_ERR_CREDENTIALS;
+		snprintf(err, sizeof(err),
+			 "token request: HTTP %ld: registry rejected the "
+			 "credentials for user %s", r->status, drg_auth_user(reg->auth));
 	} else if (r->status) {
 		cls = drg_error_classify(r->status, NULL);
 		snprintf(err, sizeof(err), "token request: HTTP %ld", r->status);
