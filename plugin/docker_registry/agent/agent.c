@@ -79,7 +79,7 @@ struct cycle {
 	int feeding;                 /* feed() is on the stack */
 	int nomem;
 	size_t invalid_names;        /* catalog entries and tags dropped */
-	char rejected[ERR_MAX];      /* the registry refused our credentials */
+	char rejected[ERR_MAX];      /* no usable credentials: account-wide */
 };
 
 /* Warnings of invalid names one cycle writes; the summary counts them all. */
@@ -225,7 +225,9 @@ static void on_tags(void *ud, const char *repository,
 	struct cycle *c = r->cycle;
 
 	(void)repository;
-	if (res->code != CDH_OK) {
+	if (res->code != CDH_OK && res->error_class == DRG_ERR_CREDENTIALS) {
+		fail_repo(r, res); /* the agent's error says it, once */
+	} else if (res->code != CDH_OK) {
 		c->api->log(CDH_LOG_WARN, c->acct->name,
 			    "Could not load tags for %s in %s, reason: %s", r->name,
 			    c->acct->address, res->error);
@@ -457,8 +459,9 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
 	if (rc == CDH_OK && c->rejected[0]) {
-		/* Wrong credentials fail every repository alike: one error for
-		 * the agent, the whole cache kept, rather than a "partial". */
+		/* Credentials wrong or not to be had fail every repository
+		 * alike: one error for the agent, the whole cache kept, rather
+		 * than a "partial" and a line per repository. */
 		snprintf(err, errlen, "%s", c->rejected);
 		return CDH_E_TRANSIENT;
 	}

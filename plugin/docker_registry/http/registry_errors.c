@@ -105,7 +105,7 @@ const char *drg_error_class_name(int cls)
 	static const char *const names[] = { "ok",        "auth",
 					     "not found", "rate limited",
 					     "transient", "fatal",
-					     "credentials rejected" };
+					     "credentials" };
 
 	return cls >= 0 && cls <= DRG_ERR_CREDENTIALS ? names[cls] : "unknown";
 }

@@ -277,8 +277,8 @@ void drg__op_send(struct drg__op *op)
 		rc = drg_auth_basic(reg->auth, authz, sizeof(authz), err,
 				    sizeof(err));
 		op->sent_basic = rc > 0; /* first: the op may end in submit */
-		if (rc < 0)
-			drg__op_fail(op, DRG_ERR_AUTH, "%s", err);
+		if (rc < 0) /* no password file, a failing command... */
+			drg__op_fail(op, DRG_ERR_CREDENTIALS, "%s", err);
 		else
 			drg__op_submit(op, rc ? authz : NULL);
 		memset(authz, 0, sizeof(authz));
