@@ -207,6 +207,9 @@ static const char *const agent_families[] = {
 	"cdhost_refresh_last_success gauge",
 	"cdhost_refresh_runs_total counter",
 	"cdhost_refresh_failures_total counter",
+	/* The time, not 0/1 as cdhost_refresh_last_success (kept for
+	 * dashboards): alerts want "no success for an hour". 0 = never. */
+	"cdhost_refresh_last_success_timestamp_seconds gauge",
 };
 
 static void agent_value(struct cdh_text *out, const struct agent_status *a,
@@ -219,8 +222,10 @@ static void agent_value(struct cdh_text *out, const struct agent_status *a,
 				a->last.result == CDH_OK && !a->last.failed_scopes);
 	else if (family == 2)
 		cdh_text_printf(out, "%llu\n", (unsigned long long)a->runs);
-	else
+	else if (family == 3)
 		cdh_text_printf(out, "%llu\n", (unsigned long long)a->failures);
+	else
+		cdh_text_printf(out, "%lld\n", (long long)a->last_success);
 }
 
 static void request_metrics(struct cdh_text *out, const struct cdh_status *st)

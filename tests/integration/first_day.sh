@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # What a new operator ran into on the first day (#20), checked as they would
-# see it: a disabled provider says so.
+# see it: a disabled provider says so (item 7); each fact once and every line
+# JSON in JSON mode (item 6); the last success as a timestamp and removed
+# accounts named on reload (item 10).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cdh() { "$CDHOST" --config "$T/cdhost.cfg" --plugin-dir "$CDH_PLUGIN_DIR" "$@"; }
@@ -56,13 +58,39 @@ pass "no log line in account add's output"
 api=$(free_port)
 cat > "$T/cdhost.cfg" <<CFG
 host = { listen = "127.0.0.1:$api"; };
-dockerRegistry = { accounts = (); };
+dockerRegistry = { accounts = (
+  { name = "gone"; address = "$FAKE_URL"; username = "alice"; password = "s3cret";
+    repositories = ["img/plain"]; }
+); };
 CFG
 "$CDHOST" --config "$T/cdhost.cfg" --plugin-dir "$CDH_PLUGIN_DIR" --log-format json run \
     2> "$T/service.json" &
 service_pid=$!
 CLEANUP_PIDS+=("$service_pid")
 wait_http "http://127.0.0.1:$api/health" || fail "service did not start"
+
+# ---- item 10: the last success as a timestamp; a removed account logged ----
+metric='cdhost_refresh_last_success_timestamp_seconds{agent="gone/DockerRegistryImageCachingAgent[1/1]"}'
+stamp=0
+for _ in $(seq 1 100); do
+    stamp=$(curl -fsS "http://127.0.0.1:$api/metrics" | grep -F "$metric" | cut -d' ' -f2) || true
+    [[ ${stamp:-0} != 0 ]] && break
+    sleep 0.1
+done
+now=$(date +%s)
+(( stamp > now - 300 && stamp <= now )) || fail "last success timestamp: [$stamp], now $now"
+pass "last success as a Unix timestamp"
+assert_contains "the 0/1 gauge stays" 'cdhost_refresh_last_success{agent="gone/' "$(curl -fsS "http://127.0.0.1:$api/metrics")"
+cat > "$T/cdhost.cfg" <<CFG
+host = { listen = "127.0.0.1:$api"; };
+dockerRegistry = { accounts = (); };
+CFG
+kill -HUP "$service_pid"
+for _ in $(seq 1 100); do
+    grep -q '"account":"gone","message":"account removed"' "$T/service.json" && break
+    sleep 0.1
+done
+assert_contains "a reload names the account it removed" '"account":"gone","message":"account removed"' "$(< "$T/service.json")"
 cat > "$T/cdhost.cfg" <<CFG
 host = { listen = "127.0.0.1:$api"; };
 dockerRegistry = { accounts = ( { name = "Bad_Name"; address = "$FAKE_URL"; } ); };
