@@ -84,7 +84,12 @@ void cdh_status_record_run(struct cdh_status *st, const char *account,
 	pthread_mutex_lock(&st->lock);
 	a = find_or_add(st, account, s->agent);
 	if (a) {
+		size_t served = a->last.records;
+
 		a->last = *s;
+		/* A failed run stores nothing: what it had is still served. */
+		if (s->result != CDH_OK)
+			a->last.records = served;
 		a->runs++;
 		for (i = 0; i < CDH_STATUS_CLASSES; i++)
 			a->requests_by_class[i] += s->requests_by_class[i];

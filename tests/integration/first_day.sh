@@ -21,6 +21,7 @@ assert_contains "says the section is disabled, at file:line" \
 
 # ---- item 6: each fact once; every line JSON in JSON mode ----
 start_fake basic --mode negotiate-basic
+fake_pid=${CLEANUP_PIDS[-1]}
 cat > "$T/cdhost.cfg" <<CFG
 dockerRegistry = { accounts = (
   { name = "nofile"; address = "$FAKE_URL"; username = "alice";
@@ -59,10 +60,12 @@ api=$(free_port)
 cat > "$T/cdhost.cfg" <<CFG
 host = { listen = "127.0.0.1:$api"; };
 dockerRegistry = { accounts = (
-  { name = "gone"; address = "$FAKE_URL"; username = "alice"; password = "s3cret";
-    repositories = ["img/plain"]; }
+  { name = "gone"; address = "$FAKE_URL"; username = "alice";
+    passwordFile = "$T/gone-password"; cacheIntervalSeconds = 1; }
 ); };
 CFG
+printf 's3cret' > "$T/gone-password"
+chmod 0600 "$T/gone-password"
 "$CDHOST" --config "$T/cdhost.cfg" --plugin-dir "$CDH_PLUGIN_DIR" --log-format json run \
     2> "$T/service.json" &
 service_pid=$!
@@ -81,6 +84,18 @@ now=$(date +%s)
 (( stamp > now - 300 && stamp <= now )) || fail "last success timestamp: [$stamp], now $now"
 pass "last success as a Unix timestamp"
 assert_contains "the 0/1 gauge stays" 'cdhost_refresh_last_success{agent="gone/' "$(curl -fsS "http://127.0.0.1:$api/metrics")"
+# A failed refresh stores nothing: /health's records say what is served.
+records=$(curl -fsS "http://127.0.0.1:$api/health" | jq -r '.accounts.gone[0].records')
+(( records > 0 )) || fail "no records after a good refresh: $records"
+kill "$fake_pid"
+health=""
+for _ in $(seq 1 100); do
+    health=$(curl -fsS "http://127.0.0.1:$api/health")
+    [[ $(jq -r '.accounts.gone[0].lastErrorMessage // ""' <<< "$health") == *catalog* ]] && break
+    sleep 0.1
+done
+assert_contains "the refresh failed" "catalog" "$(jq -r '.accounts.gone[0].lastErrorMessage' <<< "$health")"
+assert_eq "records still served after the failure" "$records" "$(jq -r '.accounts.gone[0].records' <<< "$health")"
 cat > "$T/cdhost.cfg" <<CFG
 host = { listen = "127.0.0.1:$api"; };
 dockerRegistry = { accounts = (); };
