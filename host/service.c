@@ -103,8 +103,11 @@ static void on_retired(void *ctx, struct cdh_account *acct)
 		if (cdh_store_forget_agent(sv->start->store, name, err, sizeof(err)) != 0)
 			cdh_log(CDH_LOG_ERROR, acct->name, "%s", err);
 	}
-	if (!sv->stopping && !cdh_accounts_find(&sv->accounts, acct->name))
+	if (!sv->stopping && !cdh_accounts_find(&sv->accounts, acct->name)) {
 		cdh_status_forget_account(sv->status, acct->name);
+		/* The counterpart of "account started": a reload removed it. */
+		cdh_log(CDH_LOG_INFO, acct->name, "account removed");
+	}
 	cdh_account_free(acct);
 }
 

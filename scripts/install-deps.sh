@@ -9,7 +9,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config clang llvm libclang-rt-14-dev
   libcurl4-openssl-dev libjson-c-dev libconfig-dev libsqlite3-dev
-  libmicrohttpd-dev libcmocka-dev libssl-dev libhiredis-dev
+  libmicrohttpd-dev libcmocka-dev libssl-dev libhiredis-dev libpcre2-dev
   docker-registry skopeo curl jq openssl apache2-utils sqlite3 redis-server
   python3 binutils
   libsystemd-dev                # sd_notify: the unit is Type=notify

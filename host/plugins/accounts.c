@@ -84,6 +84,19 @@ static void check_section_keys(const struct cdh_config_node *section)
 	}
 }
 
+/* `enabled = false` would otherwise make `run --once` do nothing, silently. */
+static void disabled_warning(const struct cdh_plugin_slot *slot,
+			     const struct cdh_config_node *section)
+{
+	const struct cdh_config_node *flag = cdh_cfg_member(section, "enabled");
+	int32_t enabled = 1;
+
+	if (flag && cdh_cfg_bool(flag, &enabled) == CDH_OK && !enabled)
+		cdh_cfg_diag(flag, CDH_LOG_WARN,
+			     "%s is disabled (enabled = false): its accounts are "
+			     "not refreshed or served", slot->desc.config_section);
+}
+
 static void validate_plugin(const struct cdh_plugin_slot *slot,
 			    const struct cdh_config *config)
 {
@@ -102,6 +115,7 @@ static void validate_plugin(const struct cdh_plugin_slot *slot,
 	}
 	check_section_keys(section);
 	list = accounts_of(section);
+	disabled_warning(slot, section);
 	check_unique_names(list);
 	count = cdh_cfg_count(list);
 	for (i = 0; i < count; i++)

@@ -25,23 +25,51 @@ static const char *incomplete_note(const struct cdh_run_summary *s, char *buf,
 	return buf;
 }
 
+/*
+ * What a plugin dropped this cycle, for the summary line: each gauge named
+ * *_dropped with a value, as ", 3 invalid names dropped". The host only
+ * knows the naming convention, not what was dropped.
+ */
+static void dropped_counts(const struct cdh_run_summary *s, char *out,
+			   size_t outlen)
+{
+	size_t i, o = 0, len;
+	int n;
+
+	out[0] = '\0';
+	for (i = 0; i < s->gauge_count && o < outlen; i++) {
+		const char *name = s->gauges[i].name;
+
+		len = strlen(name);
+		if (s->gauges[i].value <= 0 || len <= 8 ||
+		    strcmp(name + len - 8, "_dropped") != 0)
+			continue;
+		n = snprintf(out + o, outlen - o, ", %lld ",
+			     (long long)s->gauges[i].value);
+		for (o += n > 0 ? (size_t)n : 0; *name && o + 1 < outlen; name++)
+			out[o++] = *name == '_' ? ' ' : *name;
+		out[o < outlen ? o : outlen - 1] = '\0';
+	}
+}
+
 static void log_summary(const struct cdh_account *account,
 			const struct cdh_run_summary *s)
 {
-	char note[64];
+	char note[64], dropped[160];
 
+	dropped_counts(s, dropped, sizeof(dropped));
 	if (cdh_run_summary_clean(s))
 		cdh_log(CDH_LOG_INFO, account->name,
-			"%s: ok: %zu repositories, %zu records, %llu requests, %.3f s",
+			"%s: ok: %zu repositories, %zu records, %llu requests, %.3f s%s",
 			s->agent, s->scopes, s->records,
-			(unsigned long long)s->requests, s->seconds);
+			(unsigned long long)s->requests, s->seconds, dropped);
 	else if (s->result == CDH_OK)
 		cdh_log(CDH_LOG_WARN, account->name,
 			"%s: partial: %zu repositories (%zu failed, kept)%s, %zu records, "
-			"%llu requests, %.3f s%s%s",
+			"%llu requests, %.3f s%s%s%s",
 			s->agent, s->scopes, s->failed_scopes,
 			incomplete_note(s, note, sizeof(note)), s->records,
-			(unsigned long long)s->requests, s->seconds,
+			(unsigned long long)s->requests, s->seconds, dropped,
 			s->problem[0] ? "; first problem: " : "", s->problem);
 	else
 		cdh_log(CDH_LOG_ERROR, account->name,

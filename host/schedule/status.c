@@ -91,6 +91,9 @@ void cdh_status_record_run(struct cdh_status *st, const char *account,
 			memcpy(a->last.stored, before.stored, sizeof(before.stored));
 			a->last.stored_types = before.stored_types;
 		}
+		/* A failed run stores nothing: what it had is still served. */
+		if (s->result != CDH_OK)
+			a->last.records = before.records;
 		a->runs++;
 		for (i = 0; i < CDH_STATUS_CLASSES; i++)
 			a->requests_by_class[i] += s->requests_by_class[i];
@@ -223,6 +226,9 @@ static const char *const agent_families[] = {
 	"cdhost_refresh_last_success gauge",
 	"cdhost_refresh_runs_total counter",
 	"cdhost_refresh_failures_total counter",
+	/* The time, not 0/1 as cdhost_refresh_last_success (kept for
+	 * dashboards): alerts want "no success for an hour". 0 = never. */
+	"cdhost_refresh_last_success_timestamp_seconds gauge",
 };
 
 static void agent_value(struct cdh_text *out, const struct agent_status *a,
@@ -235,8 +241,10 @@ static void agent_value(struct cdh_text *out, const struct agent_status *a,
 				cdh_run_summary_clean(&a->last));
 	else if (family == 2)
 		cdh_text_printf(out, "%llu\n", (unsigned long long)a->runs);
-	else
+	else if (family == 3)
 		cdh_text_printf(out, "%llu\n", (unsigned long long)a->failures);
+	else
+		cdh_text_printf(out, "%lld\n", (long long)a->last_success);
 }
 
 static void request_metrics(struct cdh_text *out, const struct cdh_status *st)

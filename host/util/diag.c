@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "util/log.h"
+
 static struct cdh_diag *current;
 static int quiet;
 
@@ -36,15 +38,19 @@ void cdh_diag_vreport(const char *file, int line, int32_t level,
 	else
 		where[0] = '\0';
 	vsnprintf(msg, sizeof(msg), fmt, ap);
+	/* In JSON mode a diagnostic (a refused reload's) is a log line too. */
+	if (!quiet && cdh_log_is_json())
+		cdh_log(level <= CDH_LOG_ERROR ? CDH_LOG_ERROR : CDH_LOG_WARN,
+			NULL, "%s%s", where, msg);
 	if (level <= CDH_LOG_ERROR) {
-		if (!quiet)
+		if (!quiet && !cdh_log_is_json())
 			fprintf(stderr, "cdhost: %s%s\n", where, msg);
 		if (current && current->errors++ == 0)
 			snprintf(current->first_error,
 				 sizeof(current->first_error), "%s%s", where,
 				 msg);
 	} else {
-		if (!quiet)
+		if (!quiet && !cdh_log_is_json())
 			fprintf(stderr, "cdhost: warning: %s%s\n", where, msg);
 		if (current)
 			current->warnings++;

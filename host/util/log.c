@@ -23,6 +23,11 @@ void cdh_log_set_json(int json)
 	as_json = json;
 }
 
+int cdh_log_is_json(void)
+{
+	return as_json;
+}
+
 static void format_time(char *buf, size_t len)
 {
 	struct timespec ts;

@@ -14,6 +14,8 @@
 void cdh_log_set_level(int32_t level);
 /* 1: one JSON object per line; 0: plain text (the default). */
 void cdh_log_set_json(int json);
+/* 1 when --log-format json is on: every stderr line must then be JSON. */
+int cdh_log_is_json(void);
 
 void cdh_log(int32_t level, const char *who, const char *fmt, ...)
 	CDH_PRINTF(3, 4);

@@ -24,6 +24,11 @@ struct verify {
 	int nomem;
 };
 
+/* What to check when the registry refused the credentials we sent. */
+#define CREDENTIALS_HINT                                                     \
+	"Check the username and the password (--username, and --password, "  \
+	"--password-file or --password-command)."
+
 /* One listing's outcome, kept so findings come out in the config's order. */
 struct listing {
 	struct verify *v;
@@ -214,7 +219,8 @@ static void on_listing(void *ud, const char *repository,
 /* Notes what a failed listing says about the registry as a whole. */
 static void note_failure(struct verify *v, const struct listing *l)
 {
-	if (l->error_class == DRG_ERR_AUTH)
+	if (l->error_class == DRG_ERR_AUTH ||
+	    l->error_class == DRG_ERR_CREDENTIALS)
 		v->auth_failed = 1;
 	/* Network trouble, 5xx, 429: it may work later; not the config's fault.
 	 */
@@ -258,7 +264,10 @@ static void check_repositories(struct verify *v)
 		note_failure(v, &ls[i]);
 		finding(
 		    v, CDH_LOG_ERROR,
-		    "Can the provided user access this repository?",
+		    ls[i].error_class == DRG_ERR_CREDENTIALS
+			? "Can the provided user access this repository? "
+			  CREDENTIALS_HINT
+			: "Can the provided user access this repository?",
 		    "Unable to fetch tags from the docker repository: %s, %s",
 		    ls[i].repository, error_of(&ls[i]));
 	}
@@ -327,7 +336,8 @@ static void check_catalog(struct verify *v)
 		    "%s",
 		    "The GCR service requires the Resource Manager API to be "
 		    "enabled for the catalog endpoint to work.");
-	finding(v, CDH_LOG_ERROR, NULL,
+	finding(v, CDH_LOG_ERROR,
+		l.error_class == DRG_ERR_CREDENTIALS ? CREDENTIALS_HINT : NULL,
 		"Unable to connect the registries catalog endpoint: %s.",
 		error_of(&l));
 	free(l.error);

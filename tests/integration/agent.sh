@@ -2,7 +2,7 @@
 # The caching agent against a real registry, checked the way a user would,
 # through `cdhost images find|tags`: digests equal what was pushed, tags
 # sorted by the images' creation dates, labels behind includeDetails, the
-# catalog over several pages with skip and repositoriesRegex, catalogFile,
+# catalog over several pages with skip and repositoriesRegex (Java syntax), catalogFile,
 # cacheThreads partitioning, a second cycle that fetches no config twice, and
 # a repository that fails keeping its tags while the others refresh.
 # Usage: agent.sh CDHOST PLUGIN_DIR
@@ -39,6 +39,7 @@ dockerRegistry = { accounts = (
     trackDigests = true; sortTagsByDate = true; inspectDigests = true; },
   { name = "catalog"; address = "$REGISTRY_URL"; paginateSize = 1; skip = ["skip/me"]; },
   { name = "regex"; address = "$REGISTRY_URL"; repositoriesRegex = "team/.*"; },
+  { name = "javare"; address = "$REGISTRY_URL"; repositoriesRegex = "^team/(?!web).*$"; },
   { name = "file"; address = "$REGISTRY_URL"; catalogFile = "$work/catalog.json"; },
   { name = "threads"; address = "$REGISTRY_URL"; cacheThreads = 3; }
 ); };
@@ -79,6 +80,7 @@ expect_eq "date attribute" "$date_11" '{"epochSecond":1654086600,"nano":50000000
 # Catalog over seven pages, skip applied; the regex; the catalog file.
 expect_eq "catalog with skip" "$(repos_of catalog)" "library/nginx other/x team/app team/web"
 expect_eq "repositoriesRegex" "$(repos_of regex)" "team/app team/web"
+expect_eq "Java regex syntax (lookahead)" "$(repos_of javare)" "team/app"
 expect_eq "catalogFile" "$(repos_of file)" "other/x team/web"
 
 # cacheThreads = 3: every repository cached by exactly one of three agents.
@@ -111,7 +113,7 @@ expect_eq "catalogFile edited" "$(repos_of file)" "other/x"
 
 # One repository fails: it keeps its tags, the other refreshes, exit 1.
 python3 "$here/failing_registry.py" "$work/fail" > "$work/fake.port" & fake_pid=$!
-wait_for 5 test -s "$work/fake.port" || fail "fake registry did not start"
+wait_for 30 test -s "$work/fake.port" || fail "fake registry did not start"
 cat > "$cfg" <<CFG
 dockerRegistry = { accounts = (
   { name = "flaky"; address = "http://127.0.0.1:$(cat "$work/fake.port")"; repositories = ["good", "bad"]; }

@@ -49,6 +49,8 @@ Repositories (tags/list unless said otherwise):
   manifest (file says "manifest") or image config blob ("config") answers 500
 --catalog-status N answers /v2/_catalog with N: 404 as a registry without a
 catalog, another code with an UNSUPPORTED error body.
+--bad-names: the catalog (one page) is BAD_CATALOG, names outside
+distribution's grammar among good ones, and bad/tags lists odd tags (#19.5).
 --base PATH serves everything under PATH and writes Links without it (#17).
 --realm URL announces another token realm; --tls-cert/--tls-key serve HTTPS.
 Every request is appended to --log (method, path, auth kind, User-Agent with
@@ -126,6 +128,11 @@ PAGES = {  # repository -> pages of tags
     "pages/empty": [[]],
 }
 
+# Raw bytes: invalid UTF-8 cannot be written through json.dumps.
+BAD_CATALOG = (b'{"repositories": ["bad/tags", "Upper/Case", "a b", "../../x", '
+               b'"x?y=1", "ok\xffno", "odd/unsorted"]}')
+BAD_TAGS = (b'{"name": "bad/tags", "tags": ["1.0", "bad tag", "a:b", "\xc3\x28", '
+            b'"-lead", "good_2", "' + b"x" * 129 + b'"]}')
 CATALOG = ["img/plain", "odd/blobsonly", "odd/null", "pages/exact", "team/x"]
 OPAQUE = ["", "abc%2Fdef%3D", "ghi%2Bjk%3D%3D"]  # raw next_page tokens (#16)
 DIGEST_TAG = "sha256:" + "0" * 64
@@ -331,6 +338,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # ---- listings ----
     def catalog(self, url):
+        if self.server.args.bad_names:
+            return self.send(200, BAD_CATALOG)
         q = parse_qs(url.query)
         start = int(q.get("page", ["0"])[0])
         names = CATALOG[start:start + 2]
@@ -384,6 +393,8 @@ class Handler(BaseHTTPRequestHandler):
     def tags(self, name, _arg, url, head):
         if name.startswith("links/"):
             return self.link_pages(name, url, head)
+        if name == "bad/tags" and self.server.args.bad_names:
+            return self.send(200, BAD_TAGS, head=head)
         if name in PAGES:
             return self.static_pages(name, url, head)
         ok = lambda tags: self.send(200, json.dumps({"name": name, "tags": tags}).encode(), head=head)
@@ -509,6 +520,7 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--mode", default="none")
     p.add_argument("--base", default="")
+    p.add_argument("--bad-names", action="store_true")
     p.add_argument("--port-file", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--info")

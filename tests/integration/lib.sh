@@ -97,7 +97,7 @@ start_fake() {
     python3 "$CDH_SOURCE_DIR/tests/integration/fake_registry.py" --port-file "$T/$name.port" \
         --log "$FAKE_LOG" --info "$FAKE_INFO" "$@" &
     CLEANUP_PIDS+=("$!")
-    for i in $(seq 1 100); do
+    for i in $(seq 1 300); do   # 30 s: python starts slowly on a loaded machine
         [[ -s $T/$name.port ]] && break
         sleep 0.1
     done

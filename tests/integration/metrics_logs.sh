@@ -13,7 +13,7 @@ fake_pid=
 trap 'service_stop; [ -n "$fake_pid" ] && kill "$fake_pid"; rm -rf "$work"' EXIT
 
 python3 "$here/fake_registry.py" --port-file "$work/port" --log "$work/fake.log" & fake_pid=$!
-wait_for 5 test -s "$work/port" || { echo "fake registry did not start" >&2; exit 1; }
+wait_for 30 test -s "$work/port" || { echo "fake registry did not start" >&2; exit 1; }
 port=$(free_port)
 cat > "$work/cdhost.cfg" <<CFG
 host = { listen = "127.0.0.1:$port"; };

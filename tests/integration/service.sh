@@ -99,7 +99,7 @@ cp "$plugin_so" "$work/plugins/docker_registry.so"
 service_stop
 expect_eq "exit code after SIGTERM" "$SERVICE_RC" 0
 python3 "$here/slow_registry.py" 30 > "$work/slow.port" & slow_pid=$!
-wait_for 5 test -s "$work/slow.port" || fail "slow registry did not start"
+wait_for 30 test -s "$work/slow.port" || fail "slow registry did not start"
 write_config "$(account one "http://127.0.0.1:$(cat "$work/slow.port")" library/nginx)"
 service_start "$cdhost" "$cfg" "$work/plugins" "$log"
 wait_for 10 tags_are one library/nginx '["1.25"]' || fail "restart did not serve the stored cache"

@@ -63,7 +63,7 @@ probe --insecure --user alice "$url" catalog
 assert_eq "insecure skips verification" 0 "$PROBE_RC"
 
 DRG_PROBE_PASSWORD=wrong probe --stats --ca "$tls/ca.crt" --user alice "$url" tags team/app
-assert_contains "wrong password is an auth error" "error auth 401: tags of team/app: HTTP 401 UNAUTHORIZED" "$PROBE_OUT"
+assert_contains "wrong password: the credentials were rejected" "error credentials 401: tags of team/app: HTTP 401 UNAUTHORIZED (authentication required): registry rejected the credentials for user alice" "$PROBE_OUT"
 # ping 401, request 401, one retry with renewed credentials 401, stop.
 assert_contains "one renewal, then stop (no loop)" "requests=3 credentials=2 renews=1 401=3 " "$PROBE_ERR"
 

@@ -46,7 +46,7 @@ team/app 1.1.0" "$PROBE_OUT"
 assert_contains "one renewal" "renews=1" "$PROBE_ERR"
 
 DRG_PROBE_PASSWORD=wrong probe --stats --user alice "$url" tags team/app
-assert_contains "a wrong password is an auth error" "error auth" "$PROBE_OUT"
+assert_contains "a wrong password: the credentials were rejected" "error credentials 0: tags of team/app: token request: HTTP 401: registry rejected the credentials for user alice" "$PROBE_OUT"
 assert_contains "token request refused, no loop" "requests=3 " "$PROBE_ERR"
 
 # A token that dies while the listing runs: valid 2 s at the registry, but

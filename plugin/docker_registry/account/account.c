@@ -445,10 +445,7 @@ void drg_account_free(struct drg_account *account)
 	for (i = 0; i < account->repository_count; i++)
 		free(account->repositories[i]);
 	free(account->repositories);
-	if (account->repositories_re) {
-		regfree(account->repositories_re);
-		free(account->repositories_re);
-	}
+	pcre2_code_free(account->repositories_re);
 	drg_strvec_release(&account->skip);
 	drg_strvec_release(&account->required_group_membership);
 	for (i = 0; i < DRG_AUTH_COUNT; i++)
@@ -472,6 +469,19 @@ void drg_account_free(struct drg_account *account)
 	free(account);
 }
 
+/* A match data block per call: agents may ask from several threads. */
+static int regex_matches(const pcre2_code *re, const char *subject)
+{
+	pcre2_match_data *md = pcre2_match_data_create_from_pattern(re, NULL);
+	int rc;
+
+	if (!md)
+		return 0;
+	rc = pcre2_match(re, (PCRE2_SPTR)subject, strlen(subject), 0, 0, md, NULL);
+	pcre2_match_data_free(md);
+	return rc >= 0;
+}
+
 int drg_account_wants_repository(const struct drg_account *account,
 				 const char *repository)
 {
@@ -481,7 +491,6 @@ int drg_account_wants_repository(const struct drg_account *account,
 		if (strcmp(account->skip.items[i], repository) == 0)
 			return 0;
 	if (account->repositories_re)
-		return regexec(account->repositories_re, repository, 0, NULL,
-			       0) == 0;
+		return regex_matches(account->repositories_re, repository);
 	return 1;
 }

@@ -20,9 +20,13 @@
 #ifndef DRG_ACCOUNT_H
 #define DRG_ACCOUNT_H
 
-#include <regex.h>
 #include <stddef.h>
 #include <stdint.h>
+
+#ifndef PCRE2_CODE_UNIT_WIDTH
+#define PCRE2_CODE_UNIT_WIDTH 8
+#endif
+#include <pcre2.h>
 
 #include "cdh_plugin.h"
 #include "util/strvec.h"
@@ -78,7 +82,7 @@ struct drg_account {
 	size_t repository_count;
 	char *catalog_file;       /* path */
 	char *repositories_regex; /* as written (shown in describe) */
-	regex_t *repositories_re; /* compiled, anchored: full-string match */
+	pcre2_code *repositories_re; /* PCRE2, anchored: full-string match */
 	struct drg_strvec skip;   /* exact names, "library/" as above */
 
 	/* how */

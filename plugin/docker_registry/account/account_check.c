@@ -15,6 +15,7 @@
 
 #include "account/account.h"
 #include "account/account_internal.h"
+#include "util/names.h"
 
 /* Halyard's DockerRegistryAccountValidator pattern. */
 #define NAME_PATTERN "^[a-z0-9]+([-a-z0-9]*[a-z0-9])?$"
@@ -273,36 +274,30 @@ static void check_credentials(struct drg_account__parse *st)
 		check_file(st, "dockerconfigFile", acct->dockerconfig_file, 1);
 }
 
+/* Clouddriver filters with Java's Pattern.matches(): Java syntax (lookahead,
+ * \\d, possessive quantifiers) and a whole-name match, hence PCRE2 anchored at
+ * both ends rather than POSIX ERE. */
 static void compile_regex(struct drg_account__parse *st)
 {
 	struct drg_account *acct = st->account;
-	size_t len = strlen(acct->repositories_regex) + sizeof("^()$");
-	char *anchored = malloc(len), why[256];
-	regex_t *re = calloc(1, sizeof(*re));
-	int rc = -1;
+	PCRE2_UCHAR why[256];
+	PCRE2_SIZE offset = 0;
+	int rc = 0;
 
-	if (anchored && re) {
-		/* Java's Pattern.matches(): the whole name must match. */
-		snprintf(anchored, len, "^(%s)$", acct->repositories_regex);
-		rc = regcomp(re, anchored, REG_EXTENDED | REG_NOSUB);
-	}
-	if (rc == 0) {
-		acct->repositories_re = re;
-		re = NULL;
-	} else {
-		if (re && anchored)
-			regerror(rc, re, why, sizeof(why));
-		else
-			snprintf(why, sizeof(why), "out of memory");
-		drg_account__diag(st, member(st, "repositoriesRegex"), CDH_LOG_ERROR,
-				  "repositoriesRegex",
-				  "The string provided in repositoriesRegex for account \"%s\" "
-				  "could not compile (%s). The repositoriesRegex must be a "
-				  "valid (POSIX extended) Regular Expression.",
-				  drg_account__label(st), why);
-	}
-	free(re);
-	free(anchored);
+	acct->repositories_re = pcre2_compile(
+		(PCRE2_SPTR)acct->repositories_regex, PCRE2_ZERO_TERMINATED,
+		PCRE2_ANCHORED | PCRE2_ENDANCHORED | PCRE2_UTF | PCRE2_MATCH_INVALID_UTF,
+		&rc, &offset, NULL);
+	if (acct->repositories_re)
+		return;
+	if (pcre2_get_error_message(rc, why, sizeof(why)) < 0)
+		snprintf((char *)why, sizeof(why), "error %d", rc);
+	drg_account__diag(st, member(st, "repositoriesRegex"), CDH_LOG_ERROR,
+			  "repositoriesRegex",
+			  "The string provided in repositoriesRegex for account \"%s\" "
+			  "could not compile (%s at offset %zu). The repositoriesRegex "
+			  "must be a valid Regular Expression.",
+			  drg_account__label(st), (const char *)why, (size_t)offset);
 }
 
 /* Docker Hub's official images live under library/ ("nginx"). */
@@ -323,6 +318,27 @@ static int hub_library(char **name)
 	return 0;
 }
 
+/* Each listed repository in distribution's grammar, before any request:
+ * "a b" or "Team/App" would otherwise fail in curl or as a bare 404. */
+static void check_repository_names(struct drg_account__parse *st)
+{
+	struct drg_account *acct = st->account;
+	char shown[96];
+	size_t i;
+
+	for (i = 0; i < acct->repository_count; i++) {
+		if (drg_name_valid_repository(acct->repositories[i]))
+			continue;
+		drg_name_quote(acct->repositories[i], shown, sizeof(shown));
+		drg_account__diag(st, member(st, "repositories"), CDH_LOG_ERROR,
+				  "repositories",
+				  "\"%s\" is not a valid repository name: lower-case "
+				  "letters, digits and separators (. _ __ -) between them, "
+				  "path components joined by /, at most %d characters",
+				  shown, DRG_NAME_MAX);
+	}
+}
+
 static int check_sources(struct drg_account__parse *st)
 {
 	struct drg_account *acct = st->account;
@@ -339,6 +355,7 @@ static int check_sources(struct drg_account__parse *st)
 				  "than repositories or catalogFile.");
 	else if (acct->repositories_regex)
 		compile_regex(st);
+	check_repository_names(st);
 	if (acct->catalog_file)
 		check_file(st, "catalogFile", acct->catalog_file, 0);
 	if (!acct->docker_hub)

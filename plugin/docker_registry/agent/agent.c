@@ -19,6 +19,7 @@
 #include "agent/records.h"
 #include "agent/repositories.h"
 #include "agent/stored.h"
+#include "util/names.h"
 #include "util/strvec.h"
 
 #define KEY_MAX 4096
@@ -81,7 +82,12 @@ struct cycle {
 	size_t in_flight, window;
 	int feeding;                 /* feed() is on the stack */
 	int nomem;
+	size_t invalid_names;        /* catalog entries and tags dropped */
+	char rejected[ERR_MAX];      /* no usable credentials: account-wide */
 };
+
+/* Warnings of invalid names one cycle writes; the summary counts them all. */
+#define INVALID_WARN_MAX 10
 
 static void feed(struct cycle *c);
 
@@ -97,6 +103,9 @@ static void fail_repo(struct repo_state *r, const struct drg_result *res)
 	if (!r->failed)
 		snprintf(r->error, sizeof(r->error), "%s", res->error);
 	r->failed = 1;
+	if (res->error_class == DRG_ERR_CREDENTIALS && !r->cycle->rejected[0])
+		snprintf(r->cycle->rejected, sizeof(r->cycle->rejected), "%s",
+			 res->error);
 	if (res->code == CDH_E_NOMEM)
 		r->cycle->nomem = 1;
 }
@@ -192,6 +201,29 @@ static int wants_manifest(const struct drg_account *acct)
 	return acct->track_digests || wants_config(acct);
 }
 
+/*
+ * A name outside distribution's grammar (registry-protocol.md §3.1) never
+ * goes into a request, a record or JSON: one odd tag must not fail its
+ * repository every cycle, and invalid UTF-8 must not break a client's parse.
+ */
+static void drop_invalid(struct cycle *c, const char *repository,
+			 const char *tag)
+{
+	char shown[96];
+
+	if (c->invalid_names++ >= INVALID_WARN_MAX)
+		return;
+	drg_name_quote(tag ? tag : repository, shown, sizeof(shown));
+	if (tag)
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Invalid tag \"%s\" in %s dropped (tags are "
+			 "[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})", shown, repository);
+	else
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Invalid repository name \"%s\" in the catalog dropped",
+			 shown);
+}
+
 static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 {
 	struct cycle *c = r->cycle;
@@ -205,6 +237,10 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 			cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
 				 "Empty tag encountered for %s/%s, not caching",
 				 c->acct->name, r->name);
+			continue;
+		}
+		if (!drg_name_valid_tag(names->items[i])) {
+			drop_invalid(c, r->name, names->items[i]);
 			continue;
 		}
 		r->tags[r->tag_count].repo = r;
@@ -222,7 +258,9 @@ static void on_tags(void *ud, const char *repository,
 	struct cycle *c = r->cycle;
 
 	(void)repository;
-	if (res->code != CDH_OK) {
+	if (res->code != CDH_OK && res->error_class == DRG_ERR_CREDENTIALS) {
+		fail_repo(r, res); /* the agent's error says it, once */
+	} else if (res->code != CDH_OK) {
 		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
 			 "Could not load tags for %s in %s, reason: %s", r->name,
 			 c->acct->address, res->error);
@@ -482,11 +520,15 @@ static void release_cycle(struct cycle *c)
 	drg_image_configs_free(c->configs);
 }
 
-/* Docker Hub's RateLimit-Remaining, for /metrics, when the registry sent it. */
-static void report_rate_limit(const struct cycle *c)
+/* Docker Hub's RateLimit-Remaining, for /metrics, when the registry sent it;
+ * the invalid names dropped, for /metrics and the cycle's summary line. */
+static void report_gauges(const struct cycle *c)
 {
 	struct drg_rate_limit rl;
 
+	if (CDH_HOST_HAS(c->api, gauge))
+		c->api->gauge(c->refresh, "invalid_names_dropped",
+			      (int64_t)c->invalid_names);
 	drg_registry_rate_limit(c->reg, &rl);
 	if (rl.remaining >= 0 && CDH_HOST_HAS(c->api, gauge))
 		c->api->gauge(c->refresh, "registry_rate_limit_remaining",
@@ -515,9 +557,16 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	if (c->nomem)
 		return CDH_E_NOMEM;
 	rc = drg_registry_run(c->reg, err, errlen);
-	report_rate_limit(c);
+	report_gauges(c);
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
+	if (rc == CDH_OK && c->rejected[0]) {
+		/* Credentials wrong or not to be had fail every repository
+		 * alike: one error for the agent, the whole cache kept, rather
+		 * than a "partial" and a line per repository. */
+		snprintf(err, errlen, "%s", c->rejected);
+		return CDH_E_TRANSIENT;
+	}
 	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)
 		rc = finish_repo(c, &c->repos[i]);
 	return rc;
@@ -531,11 +580,16 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 {
 	struct cycle c = { .api = api, .acct = account, .reg = reg,
 			   .refresh = refresh, .previous = *memo };
-	struct drg_strvec repos = { 0 };
+	struct drg_strvec repos = { 0 }, invalid = { 0 };
 	struct drg_memo *next, *stored = NULL;
 	int32_t rc;
+	size_t i;
 
-	rc = drg_repositories_owned(account, reg, index, &repos, err, errlen);
+	rc = drg_repositories_owned(account, reg, index, &repos, &invalid, err,
+				    errlen);
+	for (i = 0; i < invalid.count; i++)
+		drop_invalid(&c, invalid.items[i], NULL);
+	drg_strvec_release(&invalid);
 	/* A first cycle (a restart, run --once) starts from what was stored. */
 	if (rc == CDH_OK && drg_memo_count(*memo) == 0 && wants_config(account) &&
 	    (stored = drg_stored_memo(api, account, refresh, &repos)) != NULL)
@@ -603,12 +657,15 @@ int32_t drg_agent_refresh_scope(const struct cdh_host_api *api,
 {
 	struct cycle c = { .api = api, .acct = account, .reg = reg,
 			   .refresh = refresh, .previous = *memo };
-	struct drg_strvec repos = { 0 }, one = { 0 };
+	struct drg_strvec repos = { 0 }, one = { 0 }, invalid = { 0 };
 	struct drg_memo *stored = NULL;
 	int32_t rc;
 
-	/* The account's rules (list, catalog, regex, skip, partition) decide. */
-	rc = drg_repositories_owned(account, reg, index, &repos, err, errlen);
+	/* The account's rules (list, catalog, regex, skip, partition) decide;
+	 * a name outside the grammar is never one of them. */
+	rc = drg_repositories_owned(account, reg, index, &repos, &invalid, err,
+				    errlen);
+	drg_strvec_release(&invalid);
 	if (rc == CDH_OK && !contains(&repos, repository)) {
 		snprintf(err, errlen, "repository %s is not cached by agent %u",
 			 repository, index + 1);

@@ -9,6 +9,7 @@
 
 #include "agent/partition.h"
 #include "util/buf.h"
+#include "util/names.h"
 #include "registry/listing.h"
 #include "util/regular_file.h"
 
@@ -89,7 +90,8 @@ static int32_t all_repositories(const struct drg_account *acct,
 
 int32_t drg_repositories_owned(const struct drg_account *acct,
 			       struct drg_registry *reg, uint32_t index,
-			       struct drg_strvec *out, char *err, size_t errlen)
+			       struct drg_strvec *out, struct drg_strvec *invalid,
+			       char *err, size_t errlen)
 {
 	struct drg_strvec all = { 0 };
 	int32_t rc = all_repositories(acct, reg, &all, err, errlen);
@@ -101,6 +103,11 @@ int32_t drg_repositories_owned(const struct drg_account *acct,
 		if (!drg_account_wants_repository(acct, repo) ||
 		    !drg_partition_owns(repo, index, acct->cache_threads))
 			continue;
+		if (!drg_name_valid_repository(repo)) {
+			if (drg_strvec_push(invalid, repo) != 0)
+				rc = CDH_E_NOMEM;
+			continue;
+		}
 		for (j = 0; j < out->count && strcmp(out->items[j], repo); j++)
 			;
 		if (j == out->count && drg_strvec_push(out, repo) != 0)

@@ -17,14 +17,17 @@
 #include "util/strvec.h"
 
 /*
- * Fills `out` with the repositories agent `index` owns. Returns CDH_OK, or
+ * Fills `out` with the repositories agent `index` owns, and `invalid` with
+ * the catalog's (or catalogFile's) names it would own that are outside
+ * distribution's grammar: those are never requested. Returns CDH_OK, or
  * with `err` set: the registry's error (CDH_E_CONFIG when it has no
  * catalog), CDH_E_TRANSIENT for a catalogFile that cannot be read or parsed
  * (it is read again next cycle), or CDH_E_NOMEM.
  */
 int32_t drg_repositories_owned(const struct drg_account *account,
 			       struct drg_registry *reg, uint32_t index,
-			       struct drg_strvec *out, char *err, size_t errlen);
+			       struct drg_strvec *out, struct drg_strvec *invalid,
+			       char *err, size_t errlen);
 
 /* Reads a catalogFile ({"repositories": [...]}) into `out`. 0, or -1 + err. */
 int drg_repositories_read_catalog_file(const char *path, struct drg_strvec *out,

@@ -169,6 +169,11 @@ void drg_auth_credentials_failed(struct drg_auth *auth)
 	auth->creds_stale = 1;
 }
 
+const char *drg_auth_user(const struct drg_auth *auth)
+{
+	return auth->user;
+}
+
 void drg_auth_reset_renewals(struct drg_auth *auth)
 {
 	auth->renewals = 1;

@@ -62,6 +62,8 @@ int drg_auth_may_send_credentials(const struct drg_auth *auth,
 /* After a 401 that credentials caused: the next use asks the callback for
  * fresh ones (once per drg_auth_reset_renewals). */
 void drg_auth_credentials_failed(struct drg_auth *auth);
+/* The username last loaded ("" before any): not a secret, for messages. */
+const char *drg_auth_user(const struct drg_auth *auth);
 void drg_auth_reset_renewals(struct drg_auth *auth);
 
 /*

@@ -459,6 +459,7 @@ struct drg_credentials *drg_credentials_new(const struct drg_account *account,
 					    const struct cdh_host_api *api)
 {
 	struct drg_credentials *c = calloc(1, sizeof(*c));
+	struct stat sb;
 
 	if (!c)
 		return NULL;
@@ -482,6 +483,10 @@ struct drg_credentials *drg_credentials_new(const struct drg_account *account,
 		drg_credentials_free(c);
 		return NULL;
 	}
+	/* The config check warned of a file open to others already: say it
+	 * again only if it becomes so later. */
+	c->warned_mode = c->path[0] && stat(c->path, &sb) == 0 &&
+			 (sb.st_mode & (S_IRGRP | S_IROTH)) != 0;
 	return c;
 }
 

@@ -104,7 +104,8 @@ const char *drg_error_class_name(int cls)
 {
 	static const char *const names[] = { "ok",        "auth",
 					     "not found", "rate limited",
-					     "transient", "fatal" };
+					     "transient", "fatal",
+					     "credentials" };
 
-	return cls >= 0 && cls <= DRG_ERR_FATAL ? names[cls] : "unknown";
+	return cls >= 0 && cls <= DRG_ERR_CREDENTIALS ? names[cls] : "unknown";
 }

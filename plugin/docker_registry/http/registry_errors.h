@@ -20,6 +20,9 @@
 #define DRG_ERR_RATE_LIMITED 3 /* 429 (or TOOMANYREQUESTS) after retries */
 #define DRG_ERR_TRANSIENT 4    /* network, 5xx, timeouts: try next cycle */
 #define DRG_ERR_FATAL 5        /* the answer is unusable: a bug or misconfig */
+#define DRG_ERR_CREDENTIALS 6  /* the account's credentials: could not be had
+				  (password file, command), or a 401/403 to
+				  them after renewing once (wrong password) */
 
 struct drg_registry_error {
 	char code[64];     /* first errors[].code, "" when none */

@@ -206,8 +206,16 @@ void drg__op_fail_http(struct drg__op *op, const struct drg_http_response *r)
 	if (cls == DRG_ERR_AUTH && op->auth_retried) {
 		size_t len = strlen(err);
 
-		snprintf(err + len, sizeof(err) - len, "%s",
-			 ": not found or not authorized");
+		/* Fresh Basic credentials refused too: they are wrong. */
+		if (op->sent_basic)
+			cls = DRG_ERR_CREDENTIALS;
+		if (op->sent_basic)
+			snprintf(err + len, sizeof(err) - len,
+				 ": registry rejected the credentials for user %s",
+				 drg_auth_user(op->reg->auth));
+		else
+			snprintf(err + len, sizeof(err) - len, "%s",
+				 ": not found or not authorized");
 	}
 	drg__op_finish(op, drg_error_class_cdh(cls), cls, r->status, err);
 }
@@ -265,6 +273,7 @@ void drg__op_send(struct drg__op *op)
 			drg__start_ping(reg);
 		return;
 	}
+	op->sent_basic = 0;
 	switch (drg_auth_mode(reg->auth)) {
 	case DRG_AUTH_MODE_BEARER:
 		drg__send_bearer(op);
@@ -272,8 +281,9 @@ void drg__op_send(struct drg__op *op)
 	case DRG_AUTH_MODE_BASIC:
 		rc = drg_auth_basic(reg->auth, authz, sizeof(authz), err,
 				    sizeof(err));
-		if (rc < 0)
-			drg__op_fail(op, DRG_ERR_AUTH, "%s", err);
+		op->sent_basic = rc > 0; /* first: the op may end in submit */
+		if (rc < 0) /* no password file, a failing command... */
+			drg__op_fail(op, DRG_ERR_CREDENTIALS, "%s", err);
 		else
 			drg__op_submit(op, rc ? authz : NULL);
 		memset(authz, 0, sizeof(authz));

@@ -174,7 +174,7 @@ static void on_token(struct drg_http_request *req, void *ud)
 	const struct drg_http_response *r = drg_http_request_response(req);
 	char err[DRG__ERR_MAX] = "", *token = NULL;
 	int64_t expires_in;
-	int cls = DRG_ERR_AUTH;
+	int cls = DRG_ERR_AUTH, rc;
 
 	if (drg_http_response_cancelled(r)) {
 		cls = DRG_ERR_NONE;
@@ -193,8 +193,17 @@ static void on_token(struct drg_http_request *req, void *ud)
 		/* Ask the credentials callback for fresh ones, once. */
 		drg_auth_credentials_failed(reg->auth);
 		tf->renewed = 1;
-		if (submit_fetch(tf, err, sizeof(err)) == 0)
+		rc = submit_fetch(tf, err, sizeof(err));
+		if (rc == 0)
 			return;
+		if (rc == -2)
+			cls = DRG_ERR_CREDENTIALS;
+	} else if ((r->status == 401 || r->status == 403) &&
+		   tf->sent_credentials) {
+		cls = DRG_ERR_CREDENTIALS;
+		snprintf(err, sizeof(err),
+			 "token request: HTTP %ld: registry rejected the "
+			 "credentials for user %s", r->status, drg_auth_user(reg->auth));
 	} else if (r->status) {
 		cls = drg_error_classify(r->status, NULL);
 		snprintf(err, sizeof(err), "token request: HTTP %ld", r->status);
@@ -225,7 +234,7 @@ static int submit_fetch(struct token_fetch *tf, char *err, size_t errlen)
 	if (drg_auth_may_send_credentials(reg->auth, url)) {
 		basic = drg_auth_basic(reg->auth, authz, sizeof(authz), err, errlen);
 		if (basic < 0)
-			return -1;
+			return -2; /* the credentials could not be had */
 	}
 	req = drg_http_request_new(url, 0, NULL, basic ? authz : NULL,
 				   TOKEN_BODY_CAP);
@@ -244,6 +253,7 @@ static int start_fetch(struct drg_registry *reg, const char *key, char *err,
 		       size_t errlen)
 {
 	struct token_fetch *tf;
+	int rc;
 
 	if (is_fetching(reg, key))
 		return 0;
@@ -257,13 +267,13 @@ static int start_fetch(struct drg_registry *reg, const char *key, char *err,
 		return -1;
 	}
 	tf->reg = reg;
-	if (submit_fetch(tf, err, errlen) != 0) {
+	rc = submit_fetch(tf, err, errlen);
+	if (rc != 0) {
 		unregister_fetch(reg, key);
 		free(tf->key);
 		free(tf);
-		return -1;
 	}
-	return 0;
+	return rc;
 }
 
 /* The cache key of op's token: its scope plus any scope a challenge asked
@@ -280,6 +290,7 @@ void drg__send_bearer(struct drg__op *op)
 	struct drg_registry *reg = op->reg;
 	char key[2 * DRG__SCOPE_MAX + 2], authz[DRG__AUTHZ_MAX], err[DRG__ERR_MAX];
 	const char *token;
+	int rc;
 
 	if (!op->scope[0]) { /* drg_token_scope_repository refused the name */
 		drg__op_fail(op, DRG_ERR_NOT_FOUND, "%s",
@@ -290,8 +301,10 @@ void drg__send_bearer(struct drg__op *op)
 	token = drg_token_cache_get(drg_auth_tokens(reg->auth), key,
 				    drg_transport_now_ns());
 	if (!token) {
-		if (start_fetch(reg, key, err, sizeof(err)) != 0)
-			drg__op_fail(op, DRG_ERR_AUTH, "%s", err);
+		rc = start_fetch(reg, key, err, sizeof(err));
+		if (rc != 0)
+			drg__op_fail(op, rc == -2 ? DRG_ERR_CREDENTIALS : DRG_ERR_AUTH,
+				     "%s", err);
 		else
 			drg__park(op, DRG__WAIT_TOKEN, key);
 		return;

@@ -50,6 +50,7 @@ struct drg__op {
 	size_t cap;
 	int compress;
 	int auth_retried; /* one fresh credential per request, never a loop */
+	int sent_basic;   /* this request carried our Basic credentials */
 	int redirects;
 	int foreign;      /* redirected off the registry's origin: no auth */
 

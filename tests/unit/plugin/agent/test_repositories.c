@@ -53,11 +53,16 @@ static int teardown(void **state)
 
 static int32_t owned(struct fixture *f)
 {
+	struct drg_strvec invalid = { 0 };
+	int32_t rc;
+
 	drg_strvec_release(&f->out);
 	memset(&f->out, 0, sizeof(f->out));
 	f->err[0] = '\0';
-	return drg_repositories_owned(&f->acct, NULL, 0, &f->out, f->err,
-				      sizeof(f->err));
+	rc = drg_repositories_owned(&f->acct, NULL, 0, &f->out, &invalid,
+				    f->err, sizeof(f->err));
+	drg_strvec_release(&invalid);
+	return rc;
 }
 
 static void a_readable_catalog_file_lists_the_repositories(void **state)

@@ -255,6 +255,8 @@ static void gcr_json_key_from_a_file(void **state)
 	drg_credentials_free(c);
 }
 
+/* A file open to others when the account is made was warned of by the
+ * config check (account_check.c): the credentials say nothing more. */
 static void readable_password_file_is_warned_once(void **state)
 {
 	struct drg_credentials *c;
@@ -263,9 +265,26 @@ static void readable_password_file_is_warned_once(void **state)
 	write_file("pw", "s\n", 0644);
 	c = file_creds("u");
 	expect(c, 0, "u", "s");
+	expect(c, 1, "u", "s");
+	assert_int_equal(log_lines, 0);
+	drg_credentials_free(c);
+}
+
+/* A file that becomes readable by others later is warned of, once. */
+static void password_file_opened_later_is_warned_once(void **state)
+{
+	struct drg_credentials *c;
+
+	(void)state;
+	write_file("pw", "s\n", 0600);
+	c = file_creds("u");
+	expect(c, 0, "u", "s");
+	assert_int_equal(log_lines, 0);
+	write_file("pw", "t\n", 0644);
+	expect(c, 1, "u", "t");
 	assert_int_equal(log_lines, 1);
 	assert_non_null(strstr(logged, "can be read by group or others (mode 0644)"));
-	expect(c, 1, "u", "s");
+	expect(c, 1, "u", "t");
 	assert_int_equal(log_lines, 1);
 	drg_credentials_free(c);
 }
@@ -569,6 +588,7 @@ int main(void)
 		T(missing_password_file_is_an_error),
 		T(gcr_json_key_from_a_file),
 		T(readable_password_file_is_warned_once),
+		T(password_file_opened_later_is_warned_once),
 		T(command_output_is_trimmed_and_cached),
 		T(command_is_run_again_on_renew_once),
 		T(command_result_expires_after_five_minutes),

@@ -1,0 +1,124 @@
+#!/usr/bin/env bash
+# What a new operator ran into on the first day (#20), checked as they would
+# see it: a disabled provider says so (item 7); each fact once and every line
+# JSON in JSON mode (item 6); the last success as a timestamp and removed
+# accounts named on reload (item 10).
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cdh() { "$CDHOST" --config "$T/cdhost.cfg" --plugin-dir "$CDH_PLUGIN_DIR" "$@"; }
+
+# ---- item 7: a disabled provider is not silent ----
+cat > "$T/cdhost.cfg" <<CFG
+dockerRegistry = {
+  enabled = false;
+  accounts = ( { name = "off"; address = "http://127.0.0.1:1"; } );
+};
+CFG
+rc=0; cdh run --once 2> "$T/err" || rc=$?
+assert_eq "run --once of a disabled provider still succeeds" 0 "$rc"
+assert_contains "says the section is disabled, at file:line" \
+    "cdhost.cfg:2: dockerRegistry is disabled (enabled = false)" "$(< "$T/err")"
+
+# ---- item 6: each fact once; every line JSON in JSON mode ----
+start_fake basic --mode negotiate-basic
+fake_pid=${CLEANUP_PIDS[-1]}
+cat > "$T/cdhost.cfg" <<CFG
+dockerRegistry = { accounts = (
+  { name = "nofile"; address = "$FAKE_URL"; username = "alice";
+    passwordFile = "$T/missing"; repositories = ["img/plain", "odd/unsorted"]; }
+); };
+CFG
+rc=0; cdh run --once 2> "$T/err" || rc=$?
+assert_eq "missing password file: the refresh fails" 1 "$rc"
+assert_eq "missing password file: the config check, then the agent's failure, no line per repository" \
+    2 "$(grep -c "$T/missing" "$T/err")"
+assert_contains "the failure says it" "failed (transient failure): tags of img/plain: passwordFile $T/missing: cannot read" "$(< "$T/err")"
+
+printf 's3cret' > "$T/open-password"
+chmod 0644 "$T/open-password"
+cat > "$T/cdhost.cfg" <<CFG
+dockerRegistry = { accounts = (
+  { name = "open"; address = "$FAKE_URL"; username = "alice";
+    passwordFile = "$T/open-password"; repositories = ["img/plain"]; }
+); };
+CFG
+rc=0; cdh run --once 2> "$T/err" || rc=$?
+assert_eq "0644 password file: the refresh works" 0 "$rc"
+assert_eq "0644 password file: warned once" 1 "$(grep -c "can be read by group or others" "$T/err")"
+echo 'dockerRegistry = { enabled = true; accounts = (); };' > "$T/cdhost.cfg"
+rc=0; cdh config provider docker-registry account add open --address "$FAKE_URL" \
+    --username alice --password-file "$T/open-password" > "$T/out" 2>&1 || rc=$?
+assert_eq "account add with a 0644 password file" 0 "$rc"
+assert_eq "account add: warned once" 1 "$(grep -c "can be read by group or others" "$T/out")"
+if grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$T/out"; then
+    fail "a log line in account add's output: $(< "$T/out")"
+fi
+pass "no log line in account add's output"
+
+# A refused reload in --log-format json: still only JSON lines.
+api=$(free_port)
+cat > "$T/cdhost.cfg" <<CFG
+host = { listen = "127.0.0.1:$api"; };
+dockerRegistry = { accounts = (
+  { name = "gone"; address = "$FAKE_URL"; username = "alice";
+    passwordFile = "$T/gone-password"; cacheIntervalSeconds = 1; }
+); };
+CFG
+printf 's3cret' > "$T/gone-password"
+chmod 0600 "$T/gone-password"
+"$CDHOST" --config "$T/cdhost.cfg" --plugin-dir "$CDH_PLUGIN_DIR" --log-format json run \
+    2> "$T/service.json" &
+service_pid=$!
+CLEANUP_PIDS+=("$service_pid")
+wait_http "http://127.0.0.1:$api/health" || fail "service did not start"
+
+# ---- item 10: the last success as a timestamp; a removed account logged ----
+metric='cdhost_refresh_last_success_timestamp_seconds{agent="gone/DockerRegistryImageCachingAgent[1/1]"}'
+stamp=0
+for _ in $(seq 1 100); do
+    stamp=$(curl -fsS "http://127.0.0.1:$api/metrics" | grep -F "$metric" | cut -d' ' -f2) || true
+    [[ ${stamp:-0} != 0 ]] && break
+    sleep 0.1
+done
+now=$(date +%s)
+(( stamp > now - 300 && stamp <= now )) || fail "last success timestamp: [$stamp], now $now"
+pass "last success as a Unix timestamp"
+assert_contains "the 0/1 gauge stays" 'cdhost_refresh_last_success{agent="gone/' "$(curl -fsS "http://127.0.0.1:$api/metrics")"
+# A failed refresh stores nothing: /health's records say what is served.
+records=$(curl -fsS "http://127.0.0.1:$api/health" | jq -r '.accounts.gone[0].records')
+(( records > 0 )) || fail "no records after a good refresh: $records"
+kill "$fake_pid"
+health=""
+for _ in $(seq 1 100); do
+    health=$(curl -fsS "http://127.0.0.1:$api/health")
+    [[ $(jq -r '.accounts.gone[0].lastErrorMessage // ""' <<< "$health") == *catalog* ]] && break
+    sleep 0.1
+done
+assert_contains "the refresh failed" "catalog" "$(jq -r '.accounts.gone[0].lastErrorMessage' <<< "$health")"
+assert_eq "records still served after the failure" "$records" "$(jq -r '.accounts.gone[0].records' <<< "$health")"
+cat > "$T/cdhost.cfg" <<CFG
+host = { listen = "127.0.0.1:$api"; };
+dockerRegistry = { accounts = (); };
+CFG
+kill -HUP "$service_pid"
+for _ in $(seq 1 100); do
+    grep -q '"account":"gone","message":"account removed"' "$T/service.json" && break
+    sleep 0.1
+done
+assert_contains "a reload names the account it removed" '"account":"gone","message":"account removed"' "$(< "$T/service.json")"
+cat > "$T/cdhost.cfg" <<CFG
+host = { listen = "127.0.0.1:$api"; };
+dockerRegistry = { accounts = ( { name = "Bad_Name"; address = "$FAKE_URL"; } ); };
+CFG
+kill -HUP "$service_pid"
+for _ in $(seq 1 100); do
+    curl -fsS "http://127.0.0.1:$api/health" | jq -e '.reload.ok == false' > /dev/null && break
+    sleep 0.1
+done
+assert_contains "the reload was refused" "Bad_Name" "$(curl -fsS "http://127.0.0.1:$api/health")"
+kill -TERM "$service_pid"
+wait "$service_pid" || true
+while IFS= read -r line; do
+    jq -e . <<< "$line" > /dev/null 2>&1 || fail "not JSON: $line"
+done < "$T/service.json"
+assert_contains "the refusal is a JSON log line" '"message":"' "$(grep 'Account name must match' "$T/service.json")"
