@@ -7,34 +7,7 @@
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-seed_storage "$T/seed" || fail "seeding"
-tls=$T/tls
-mkdir -p "$tls"
-(
-    cd "$tls"
-    openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 -subj /CN=test-ca
-    openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj /CN=localhost
-    printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\nextendedKeyUsage=serverAuth\n' > ext.cnf
-    openssl x509 -req -in server.csr -CA ca.crt -CAkey ca.key -CAcreateserial -out server.crt -days 3650 -extfile ext.cnf
-) > "$T/openssl.log" 2>&1 || { cat "$T/openssl.log"; fail "openssl"; }
-htpasswd -Bbn alice s3cret > "$T/htpasswd"
-
-port=$(free_port)
-mkdir -p "$T/reg"
-cat > "$T/reg/config.yml" <<CFG
-version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage: {filesystem: {rootdirectory: $T/seed/data}}
-http:
-  addr: 127.0.0.1:$port
-  secret: fixed-test-secret
-  tls: {certificate: $tls/server.crt, key: $tls/server.key}
-auth:
-  htpasswd: {realm: basic-realm, path: $T/htpasswd}
-CFG
-start_registry_config "$T/reg"
-url=https://127.0.0.1:$port
-wait_http "$url/v2/" --cacert "$tls/ca.crt" || fail "TLS registry did not start"
+tls_htpasswd_registry_start
 
 assert_eq "#2 the registry speaks HTTP/2 over TLS (lower-case headers)" 2 \
     "$(curl -s -o /dev/null -w '%{http_version}' --cacert "$tls/ca.crt" "$url/v2/")"
