@@ -7,7 +7,9 @@
  * (image_configs.c, seeded from last cycle's memo). After the run each
  * repository hands its records and scope result to the host, and what was
  * learnt becomes the next memo: this cycle's config facts, plus last
- * cycle's for the repositories that failed now.
+ * cycle's for the repositories that failed now. When the tag list carries
+ * GCR's "manifest" map, its digests replace the manifest HEADs and, for
+ * sortTagsByDate alone, its non-zero timeCreatedMs the config (issue #21).
  */
 #include "agent/agent.h"
 
@@ -19,6 +21,7 @@
 #include "agent/records.h"
 #include "agent/repositories.h"
 #include "agent/stored.h"
+#include "util/map.h"
 #include "util/strvec.h"
 
 #define KEY_MAX 4096
@@ -219,26 +222,37 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 	return 0;
 }
 
-/* GCR's map gives tags their digest (and date) without a request. */
+/* GCR's map gives tags their digest (and date) without a request. A hash
+ * of the tags: GCR repositories may hold many thousands. */
 static void apply_known(struct repo_state *r,
 			const struct drg_tag_manifests *known)
 {
-	size_t i, j;
+	struct drg_map *by_tag;
+	size_t i;
 
+	if (!known->count)
+		return;
+	by_tag = drg_map_new();
+	for (i = 0; by_tag && i < r->tag_count; i++)
+		if (!drg_map_get(by_tag, r->tags[i].tag) &&
+		    drg_map_put(by_tag, r->tags[i].tag, &r->tags[i], NULL) != 0)
+			break;
+	if (!by_tag || i < r->tag_count) {
+		r->cycle->nomem = 1;
+		goto out;
+	}
 	for (i = 0; i < known->count; i++) {
 		const struct drg_tag_manifest *m = &known->items[i];
+		struct tag_state *t = drg_map_get(by_tag, m->tag);
 
-		for (j = 0; j < r->tag_count; j++) {
-			struct tag_state *t = &r->tags[j];
-
-			if (t->listed || strcmp(t->tag, m->tag) != 0)
-				continue;
-			t->facts.digest = strdup_or_flag(m->digest, r->cycle);
-			t->listed = t->facts.digest != NULL;
-			t->created_ms = m->created_ms;
-			break;
-		}
+		if (!t || t->listed)
+			continue;
+		t->facts.digest = strdup_or_flag(m->digest, r->cycle);
+		t->listed = t->facts.digest != NULL;
+		t->created_ms = m->created_ms;
 	}
+out:
+	drg_map_free(by_tag);
 }
 
 static void on_tags(void *ud, const char *repository,
