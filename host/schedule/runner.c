@@ -52,24 +52,41 @@ static void dropped_counts(const struct cdh_run_summary *s, char *out,
 	}
 }
 
+/* " (N saved)" when the plugin reported a `requests_saved` gauge: requests
+ * it did without (what the registry already told it), else "". */
+static const char *saved_note(const struct cdh_run_summary *s, char *buf,
+			      size_t len)
+{
+	size_t i;
+
+	buf[0] = '\0';
+	for (i = 0; i < s->gauge_count; i++)
+		if (strcmp(s->gauges[i].name, "requests_saved") == 0)
+			snprintf(buf, len, " (%lld saved)",
+				 (long long)s->gauges[i].value);
+	return buf;
+}
+
 static void log_summary(const struct cdh_account *account,
 			const struct cdh_run_summary *s)
 {
-	char note[64], dropped[160];
+	char note[64], dropped[160], saved[48];
 
 	dropped_counts(s, dropped, sizeof(dropped));
 	if (cdh_run_summary_clean(s))
 		cdh_log(CDH_LOG_INFO, account->name,
-			"%s: ok: %zu repositories, %zu records, %llu requests, %.3f s%s",
+			"%s: ok: %zu repositories, %zu records, %llu requests%s, %.3f s%s",
 			s->agent, s->scopes, s->records,
-			(unsigned long long)s->requests, s->seconds, dropped);
+			(unsigned long long)s->requests,
+			saved_note(s, saved, sizeof(saved)), s->seconds, dropped);
 	else if (s->result == CDH_OK)
 		cdh_log(CDH_LOG_WARN, account->name,
 			"%s: partial: %zu repositories (%zu failed, kept)%s, %zu records, "
-			"%llu requests, %.3f s%s%s%s",
+			"%llu requests%s, %.3f s%s%s%s",
 			s->agent, s->scopes, s->failed_scopes,
 			incomplete_note(s, note, sizeof(note)), s->records,
-			(unsigned long long)s->requests, s->seconds, dropped,
+			(unsigned long long)s->requests,
+			saved_note(s, saved, sizeof(saved)), s->seconds, dropped,
 			s->problem[0] ? "; first problem: " : "", s->problem);
 	else
 		cdh_log(CDH_LOG_ERROR, account->name,

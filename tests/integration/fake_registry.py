@@ -45,6 +45,10 @@ Repositories (tags/list unless said otherwise):
   #26), img/nohead:1 (HEAD 405: #27), img/ratelimit:1 (RateLimit headers:
   #33), img/ratelimit-empty:1, img/redirect:1 (config blob 307 to
   localhost: Authorization must not follow)
+  gcr/app          GCR / Artifact Registry format (#21): tags/list carries a
+                   "manifest" map: v1 and latest (one image, timeCreatedMs
+                   1700000000123), old (another image, timeCreatedMs "0"),
+                   multi (an OCI index, timeCreatedMs 1600000000000)
   img/flaky:1, img/flaky:2 (two images): while the --fail-file exists, tag 2's
   manifest (file says "manifest") or image config blob ("config") answers 500
 --catalog-status N answers /v2/_catalog with N: 404 as a registry without a
@@ -119,6 +123,24 @@ class Store:
         for (repo, _), found in list(self.manifests.items()):  # by digest too
             self.manifests.setdefault((repo, sha(found[1])), found)
         self.info["img/multi:amd64-config"] = json.loads(amd[1])["config"]["digest"]
+        self.gcr(plain, other, index)
+
+    def gcr(self, plain, other, index):
+        """gcr/app: its images and the "manifest" map of its tags/list."""
+        images = ((plain, ["v1", "latest"], "1700000000123"), (other, ["old"], "0"),
+                  ((OCI_INDEX, index), ["multi"], 1600000000000))
+        self.gcr_map = {}
+        for (mt, body), tags, created in images:
+            self.gcr_map[sha(body)] = {"imageSizeBytes": "0", "layerId": "", "mediaType": mt,
+                                       "tag": tags, "timeCreatedMs": created,
+                                       "timeUploadedMs": "1700000009000"}
+            self.manifests[("gcr/app", sha(body))] = (mt, body)
+            for tag in tags:
+                self.manifests[("gcr/app", tag)] = (mt, body)
+                self.info["gcr/app:" + tag] = sha(body)
+        for key, found in list(self.manifests.items()):  # the index's children
+            if key[0] == "img/multi":
+                self.manifests.setdefault(("gcr/app", key[1]), found)
 
 
 PAGES = {  # repository -> pages of tags
@@ -412,6 +434,12 @@ class Handler(BaseHTTPRequestHandler):
                   "odd/mixed": [None, "a", 1, DIGEST_TAG, "b", {}]}
         if name in simple:
             return ok(simple[name])
+        if name == "gcr/app":  # GCR's order: tags sorted, untagged digests in the map too
+            gcr = dict(self.server.store.gcr_map)
+            gcr["sha256:" + "0" * 64] = {"mediaType": DOCKER_V2, "tag": [], "timeCreatedMs": "1"}
+            tags = sorted(t for e in gcr.values() for t in e["tag"])
+            return self.send(200, json.dumps({"child": [], "manifest": gcr, "name": name,
+                                              "tags": tags}).encode(), head=head)
         if name == "odd/null":
             return ok(None)
         if name in ("odd/textplain", "odd/iso"):  # ECR's and Artifactory's types (#24)

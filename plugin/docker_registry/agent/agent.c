@@ -7,7 +7,9 @@
  * (image_configs.c, seeded from last cycle's memo). After the run each
  * repository hands its records and scope result to the host, and what was
  * learnt becomes the next memo: this cycle's config facts, plus last
- * cycle's for the repositories that failed now.
+ * cycle's for the repositories that failed now. When the tag list carries
+ * GCR's "manifest" map, its digests replace the manifest HEADs and, for
+ * sortTagsByDate alone, its non-zero timeCreatedMs the config (issue #21).
  */
 #include "agent/agent.h"
 
@@ -19,6 +21,7 @@
 #include "agent/records.h"
 #include "agent/repositories.h"
 #include "agent/stored.h"
+#include "util/map.h"
 #include "util/names.h"
 #include "util/strvec.h"
 
@@ -47,6 +50,9 @@ struct tag_state {
 	struct drg_memo_entry facts; /* key NULL; strings owned */
 	int dropped;                 /* gone between the listing and its manifest */
 	int failed;                  /* its manifest or config could not be had */
+	int listed;                  /* digest from the listing's map: no HEAD */
+	int64_t created_ms;          /* the map's timeCreatedMs, 0 when none */
+	int dated;                   /* date from created_ms: no config */
 };
 
 struct repo_state {
@@ -84,6 +90,7 @@ struct cycle {
 	int nomem;
 	size_t invalid_names;        /* catalog entries and tags dropped */
 	char rejected[ERR_MAX];      /* no usable credentials: account-wide */
+	size_t heads_saved;          /* manifest HEADs the map made useless */
 };
 
 /* Warnings of invalid names one cycle writes; the summary counts them all. */
@@ -251,8 +258,43 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 	return 0;
 }
 
+/* GCR's map gives tags their digest (and date) without a request. A hash
+ * of the tags: GCR repositories may hold many thousands. */
+static void apply_known(struct repo_state *r,
+			const struct drg_tag_manifests *known)
+{
+	struct drg_map *by_tag;
+	size_t i;
+
+	if (!known->count)
+		return;
+	by_tag = drg_map_new();
+	for (i = 0; by_tag && i < r->tag_count; i++)
+		if (!drg_map_get(by_tag, r->tags[i].tag) &&
+		    drg_map_put(by_tag, r->tags[i].tag, &r->tags[i], NULL) != 0)
+			break;
+	if (!by_tag || i < r->tag_count) {
+		r->cycle->nomem = 1;
+		goto out;
+	}
+	for (i = 0; i < known->count; i++) {
+		const struct drg_tag_manifest *m = &known->items[i];
+		struct tag_state *t = drg_map_get(by_tag, m->tag);
+
+		if (!t || t->listed)
+			continue;
+		t->facts.digest = strdup_or_flag(m->digest, r->cycle);
+		t->listed = t->facts.digest != NULL;
+		t->created_ms = m->created_ms;
+	}
+out:
+	drg_map_free(by_tag);
+}
+
 static void on_tags(void *ud, const char *repository,
-		    const struct drg_strvec *names, const struct drg_result *res)
+		    const struct drg_strvec *names,
+		    const struct drg_tag_manifests *known,
+		    const struct drg_result *res)
 {
 	struct repo_state *r = ud;
 	struct cycle *c = r->cycle;
@@ -271,6 +313,7 @@ static void on_tags(void *ud, const char *repository,
 	} else if (add_tags(r, names) != 0) {
 		c->nomem = 1;
 	} else if (wants_manifest(c->acct) && r->tag_count) {
+		apply_known(r, known);
 		if (c->listed_tail)
 			c->listed_tail->next_listed = r;
 		else
@@ -278,6 +321,32 @@ static void on_tags(void *ud, const char *repository,
 		c->listed_tail = r;
 	}
 	op_done(c);
+}
+
+/*
+ * A tag whose digest the listing gave: no HEAD; with sortTagsByDate alone
+ * and a timeCreatedMs, no config either. Returns 1 when a config fetch was
+ * started (it holds a slot of the window).
+ */
+static int known_manifest(struct cycle *c, struct tag_state *t)
+{
+	int rc;
+
+	c->heads_saved++;
+	if (!wants_config(c->acct))
+		return 0;
+	if (c->acct->sort_tags_by_date && !c->acct->inspect_digests &&
+	    t->created_ms > 0) {
+		t->dated = 1;
+		t->facts.has_date = 1;
+		t->facts.epoch_second = t->created_ms / 1000;
+		t->facts.nano = (int32_t)(t->created_ms % 1000) * 1000000;
+		return 0;
+	}
+	rc = drg_image_configs_want(c->configs, t->repo->name, t->facts.digest);
+	if (rc < 0)
+		c->nomem = 1;
+	return rc == 1;
 }
 
 /* Asks for the next manifest of the first listed repository; 0 when none. */
@@ -295,6 +364,11 @@ static int submit_next_manifest(struct cycle *c)
 			c->listed_tail = NULL;
 	}
 	c->in_flight++; /* first: a failure may call back before submit returns */
+	if (t->listed) {
+		if (!known_manifest(c, t))
+			c->in_flight--;
+		return !c->nomem; /* on to the next tag */
+	}
 	if (drg_registry_submit_manifest(c->reg, r->name, t->tag, on_manifest,
 					 t) == CDH_OK)
 		return 1;
@@ -312,7 +386,7 @@ static int submit_next_list(struct cycle *c)
 		return 0;
 	r = &c->repos[c->next_repo++];
 	c->in_flight++;
-	if (drg_registry_submit_tags(c->reg, r->name, on_tags, r) == CDH_OK)
+	if (drg_registry_submit_tags_known(c->reg, r->name, on_tags, r) == CDH_OK)
 		return 1;
 	c->in_flight--;
 	c->nomem = 1;
@@ -347,7 +421,7 @@ static void attach_configs(struct cycle *c, struct repo_state *r)
 	for (i = 0; !r->failed && i < r->tag_count; i++) {
 		struct tag_state *t = &r->tags[i];
 
-		if (t->dropped || t->failed || !t->facts.digest)
+		if (t->dropped || t->failed || t->dated || !t->facts.digest)
 			continue;
 		got = drg_image_configs_get(c->configs, t->facts.digest, &t->facts, &error);
 		if (got < 0)
@@ -535,6 +609,18 @@ static void report_gauges(const struct cycle *c)
 			      rl.remaining);
 }
 
+/* Requests this cycle did without: a manifest HEAD per tag whose digest
+ * the listing gave, a manifest GET and a config blob per digest whose config
+ * last cycle (or the store) already knew. */
+static void report_saved(const struct cycle *c)
+{
+	int64_t saved = (int64_t)c->heads_saved +
+			2 * (int64_t)drg_image_configs_reused(c->configs);
+
+	if (saved > 0 && CDH_HOST_HAS(c->api, gauge))
+		c->api->gauge(c->refresh, "requests_saved", saved);
+}
+
 static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 			 char *err, size_t errlen)
 {
@@ -558,6 +644,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 		return CDH_E_NOMEM;
 	rc = drg_registry_run(c->reg, err, errlen);
 	report_gauges(c);
+	report_saved(c);
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
 	if (rc == CDH_OK && c->rejected[0]) {

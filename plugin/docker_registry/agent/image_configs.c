@@ -25,6 +25,7 @@ struct drg_image_configs {
 	void (*fetched)(void *ctx);
 	void *ctx;
 	struct drg_map *slots;
+	size_t reused; /* digests whose config last cycle already knew */
 };
 
 static void free_facts(struct drg_memo_entry *f)
@@ -172,6 +173,10 @@ int drg_image_configs_want(struct drg_image_configs *t, const char *repository,
 
 	if (!slot)
 		return -1;
+	if (slot->state == DRG_CONFIG_KNOWN && !slot->facts.key) {
+		slot->facts.key = slot->digest; /* counted once a digest */
+		t->reused++;
+	}
 	if (slot->state != STATE_PENDING || slot->facts.key)
 		return 0; /* known, or already on its way */
 	/* facts.key marks "submitted" (it is otherwise unused here). */
@@ -198,4 +203,9 @@ int drg_image_configs_get(const struct drg_image_configs *t, const char *digest,
 	if (slot->state != DRG_CONFIG_KNOWN)
 		return slot->state;
 	return copy_facts(facts, &slot->facts) == 0 ? DRG_CONFIG_KNOWN : -1;
+}
+
+size_t drg_image_configs_reused(const struct drg_image_configs *t)
+{
+	return t->reused;
 }

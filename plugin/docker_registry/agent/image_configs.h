@@ -45,4 +45,8 @@ int drg_image_configs_want(struct drg_image_configs *configs, const char *reposi
 int drg_image_configs_get(const struct drg_image_configs *configs, const char *digest,
 		    struct drg_memo_entry *facts, const char **error);
 
+/* How many digests wanted this cycle had their config from last cycle's
+ * memo (or the stored records): each saved a manifest GET and a blob GET. */
+size_t drg_image_configs_reused(const struct drg_image_configs *configs);
+
 #endif

@@ -134,6 +134,12 @@ static void note_rate_limit(struct drg_registry *reg,
 
 static void op_free(struct drg__op *op)
 {
+	for (size_t i = 0; i < op->known.count; i++) {
+		free(op->known.items[i].tag);
+		free(op->known.items[i].digest);
+		free(op->known.items[i].media_type);
+	}
+	free(op->known.items);
 	drg_strvec_release(&op->names);
 	drg_strvec_release(&op->seen_urls);
 	free(op->repository);
@@ -160,7 +166,9 @@ void drg__op_finish(struct drg__op *op, int32_t code, int cls, long status,
 		or_null(op->labels),
 	};
 
-	if (op->kind == DRG__OP_LIST)
+	if (op->kind == DRG__OP_LIST && op->tags_cb)
+		op->tags_cb(op->ud, op->repository, &op->names, &op->known, &res);
+	else if (op->kind == DRG__OP_LIST)
 		op->list_cb(op->ud, op->repository, &op->names, &res);
 	else
 		op->manifest_cb(op->ud, &info, &res);

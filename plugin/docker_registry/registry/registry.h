@@ -77,6 +77,28 @@ typedef void (*drg_list_done_fn)(void *ud, const char *repository,
 				 const struct drg_strvec *names,
 				 const struct drg_result *res);
 
+/*
+ * What a tag listing said of its tags' manifests (GCR and Artifact
+ * Registry's "manifest" map, issue #21): empty for other registries.
+ */
+struct drg_tag_manifest {
+	char *tag;
+	char *digest;
+	char *media_type; /* "" when the map did not say */
+	int64_t created_ms; /* timeCreatedMs, 0 when unknown */
+};
+
+struct drg_tag_manifests {
+	struct drg_tag_manifest *items;
+	size_t count, cap;
+};
+
+/* drg_list_done_fn with the map; `known` borrowed for the call. */
+typedef void (*drg_tags_done_fn)(void *ud, const char *repository,
+				 const struct drg_strvec *names,
+				 const struct drg_tag_manifests *known,
+				 const struct drg_result *res);
+
 /* One tag's manifest; strings borrowed for the callback, NULL when unknown. */
 struct drg_manifest_info {
 	const char *repository;
@@ -104,6 +126,10 @@ typedef void (*drg_manifest_done_fn)(void *ud,
 int32_t drg_registry_submit_tags(struct drg_registry *reg,
 				 const char *repository, drg_list_done_fn cb,
 				 void *ud);
+/* drg_registry_submit_tags that also hands over the "manifest" map. */
+int32_t drg_registry_submit_tags_known(struct drg_registry *reg,
+				       const char *repository,
+				       drg_tags_done_fn cb, void *ud);
 /* Every repository of _catalog, across all pages. */
 int32_t drg_registry_submit_catalog(struct drg_registry *reg,
 				    drg_list_done_fn cb, void *ud);

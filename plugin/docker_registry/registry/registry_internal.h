@@ -66,6 +66,8 @@ struct drg__op {
 	drg_name_fn page_fn;         /* sync wrappers: per name, as pages come */
 	void *page_data;
 	drg_list_done_fn list_cb;
+	drg_tags_done_fn tags_cb;    /* instead of list_cb: with the map */
+	struct drg_tag_manifests known;
 
 	/* Manifests. */
 	char digest[DRG_DIGEST_MAX];

@@ -52,8 +52,8 @@ static void op_discard(struct drg__op *op)
 /* ---- listings ---- */
 
 static int32_t submit_listing(struct drg_registry *reg, const char *repository,
-			      drg_list_done_fn cb, void *ud, drg_name_fn fn,
-			      void *data)
+			      drg_list_done_fn cb, drg_tags_done_fn tcb,
+			      void *ud, drg_name_fn fn, void *data)
 {
 	struct drg__op *op = op_new(reg, DRG__OP_LIST, repository, NULL);
 	const char *addr = drg__registry_address(reg);
@@ -63,6 +63,7 @@ static int32_t submit_listing(struct drg_registry *reg, const char *repository,
 	if (!op)
 		return CDH_E_NOMEM;
 	op->list_cb = cb;
+	op->tags_cb = tcb;
 	op->ud = ud;
 	op->page_fn = fn;
 	op->page_data = data;
@@ -95,13 +96,44 @@ int32_t drg_registry_submit_tags(struct drg_registry *reg,
 				 const char *repository, drg_list_done_fn cb,
 				 void *ud)
 {
-	return submit_listing(reg, repository, cb, ud, NULL, NULL);
+	return submit_listing(reg, repository, cb, NULL, ud, NULL, NULL);
+}
+
+int32_t drg_registry_submit_tags_known(struct drg_registry *reg,
+				       const char *repository,
+				       drg_tags_done_fn cb, void *ud)
+{
+	return submit_listing(reg, repository, NULL, cb, ud, NULL, NULL);
 }
 
 int32_t drg_registry_submit_catalog(struct drg_registry *reg,
 				    drg_list_done_fn cb, void *ud)
 {
-	return submit_listing(reg, NULL, cb, ud, NULL, NULL);
+	return submit_listing(reg, NULL, cb, NULL, ud, NULL, NULL);
+}
+
+/* A tag of GCR's "manifest" map, kept for a drg_tags_done_fn. */
+static int collect_known(const struct drg_listing_manifest *m, void *data)
+{
+	struct drg_tag_manifests *k = &((struct drg__op *)data)->known;
+	struct drg_tag_manifest *e;
+
+	if (k->count == k->cap) {
+		size_t cap = k->cap ? 2 * k->cap : 16;
+		void *items = realloc(k->items, cap * sizeof(*k->items));
+
+		if (!items)
+			return 3;
+		k->items = items;
+		k->cap = cap;
+	}
+	e = &k->items[k->count];
+	e->tag = strdup(m->tag);
+	e->digest = strdup(m->digest);
+	e->media_type = strdup(m->media_type);
+	e->created_ms = m->created_ms;
+	k->count++; /* freed with the op even when a copy failed */
+	return e->tag && e->digest && e->media_type ? 0 : 3;
 }
 
 static int collect(const char *name, void *data)
@@ -148,8 +180,12 @@ static void next_page(struct drg__op *op, const struct drg_http_response *r)
 static void on_page(struct drg__op *op, const struct drg_http_response *r)
 {
 	char err[256];
-	int rc = drg_listing_parse(r->body.data ? r->body.data : "", r->body.len,
-				   op->listing, collect, op, err, sizeof(err));
+	const char *body = r->body.data ? r->body.data : "";
+	int rc = op->tags_cb
+			 ? drg_listing_parse_tags(body, r->body.len, collect,
+						  collect_known, op, err, sizeof(err))
+			 : drg_listing_parse(body, r->body.len, op->listing,
+					     collect, op, err, sizeof(err));
 
 	if (rc == 0)
 		next_page(op, r);
@@ -384,7 +420,8 @@ static int32_t list_sync(struct drg_registry *reg, const char *repository,
 {
 	struct sync_result s = { CDH_E_FATAL, err, errlen, 0 };
 	char run_err[256];
-	int32_t rc = submit_listing(reg, repository, sync_done, &s, fn, data);
+	int32_t rc = submit_listing(reg, repository, sync_done, NULL, &s, fn,
+				    data);
 
 	if (rc != CDH_OK) {
 		if (errlen)

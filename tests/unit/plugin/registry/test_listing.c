@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <stdio.h>
 
 #include "registry/listing.h"
 
@@ -65,6 +66,85 @@ static void gcr_extra_fields_ignored(void **state)
 	assert_string_equal(seen, "x,");
 }
 
+#define D1 "sha256:1111111111111111111111111111111111111111111111111111111111111111"
+#define D2 "sha256:2222222222222222222222222222222222222222222222222222222222222222"
+
+static char mseen[1024];
+
+static int collect_manifest(const struct drg_listing_manifest *m, void *data)
+{
+	char line[256];
+
+	(void)data;
+	snprintf(line, sizeof(line), "%s=%.15s/%s/%lld,", m->tag, m->digest,
+		 m->media_type, (long long)m->created_ms);
+	strncat(mseen, line, sizeof(mseen) - strlen(mseen) - 1);
+	return --stop_after == 0;
+}
+
+static int parse_gcr(const char *body)
+{
+	char err[64];
+
+	seen[0] = mseen[0] = '\0';
+	stop_after = -1;
+	return drg_listing_parse_tags(body, strlen(body), collect,
+				      collect_manifest, NULL, err, sizeof(err));
+}
+
+/* GCR's map: every tag of every digest, dates as strings or numbers. */
+static void gcr_manifest_map(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_gcr("{\"child\":[],\"manifest\":{"
+		"\"" D1 "\":{\"imageSizeBytes\":\"1\",\"layerId\":\"\","
+		"\"mediaType\":\"application/vnd.docker.distribution.manifest.v2+json\","
+		"\"tag\":[\"v1\",\"latest\"],\"timeCreatedMs\":\"1700000000123\","
+		"\"timeUploadedMs\":\"1700000001000\"},"
+		"\"" D2 "\":{\"mediaType\":\"application/vnd.oci.image.index.v1+json\","
+		"\"tag\":[\"multi\"],\"timeCreatedMs\":0}},"
+		"\"name\":\"p/i\",\"tags\":[\"latest\",\"multi\",\"v1\"]}"), 0);
+	assert_string_equal(seen, "latest,multi,v1,");
+	assert_non_null(strstr(mseen, "v1=sha256:11111111/application/vnd.docker.distribution.manifest.v2+json/1700000000123,"));
+	assert_non_null(strstr(mseen, "latest=sha256:11111111/application/vnd.docker.distribution.manifest.v2+json/1700000000123,"));
+	assert_non_null(strstr(mseen, "multi=sha256:22222222/application/vnd.oci.image.index.v1+json/0,"));
+}
+
+/* Untagged digests, odd keys and odd values are skipped or read as 0. */
+static void gcr_odd_entries(void **state)
+{
+	(void)state;
+	assert_int_equal(parse_gcr("{\"manifest\":{\"sha256:x\":{\"tag\":[\"bad\"]},"
+		"\"" D1 "\":{\"tag\":[],\"timeCreatedMs\":\"5\"},"
+		"\"" D2 "\":{\"tag\":[null,\"a\"],\"timeCreatedMs\":\"12x\"}},"
+		"\"tags\":[\"a\"]}"), 0);
+	assert_string_equal(mseen, "a=sha256:22222222//0,");
+	assert_int_equal(parse_gcr("{\"manifest\":[],\"tags\":[\"a\"]}"), 0);
+	assert_string_equal(mseen, "");
+	assert_int_equal(parse_gcr("{\"manifest\":{\"" D1 "\":\"x\",\"" D2 "\":"
+		"{\"tag\":\"a\",\"timeCreatedMs\":-4}}}"), 0);
+	assert_string_equal(mseen, "");
+	assert_int_equal(parse_gcr("{\"manifest\":{\"" D2 "\":"
+		"{\"tag\":[\"a\"],\"timeCreatedMs\":-4,\"mediaType\":3}}}"), 0);
+	assert_string_equal(mseen, "a=sha256:22222222//0,");
+	/* Plain drg_listing_parse never reads the map. */
+	assert_int_equal(parse("{\"manifest\":{\"" D1 "\":{\"tag\":[\"a\"]}}}",
+			       DRG_LISTING_TAGS), 0);
+}
+
+static void gcr_stop(void **state)
+{
+	char err[64];
+
+	(void)state;
+	seen[0] = mseen[0] = '\0';
+	stop_after = 2; /* one name, then the first tag of the map */
+	assert_int_equal(drg_listing_parse_tags(S("{\"tags\":[\"a\"],\"manifest\":{\"" D1
+		"\":{\"tag\":[\"a\",\"b\"]}}}"), collect, collect_manifest, NULL, err,
+		sizeof(err)), 1);
+	assert_string_equal(mseen, "a=sha256:11111111//0,");
+}
+
 static void not_json_and_stop(void **state)
 {
 	char err[64] = "";
@@ -98,6 +178,9 @@ int main(void)
 		cmocka_unit_test(plain_pages),
 		cmocka_unit_test(null_missing_and_odd_entries),
 		cmocka_unit_test(gcr_extra_fields_ignored),
+		cmocka_unit_test(gcr_manifest_map),
+		cmocka_unit_test(gcr_odd_entries),
+		cmocka_unit_test(gcr_stop),
 		cmocka_unit_test(not_json_and_stop),
 		cmocka_unit_test(digests),
 	};
