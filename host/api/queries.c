@@ -30,11 +30,15 @@ static const char *q_param(const struct cdh_query *q, const char *name)
 	return req->param && name ? req->param(req->param_ctx, name) : NULL;
 }
 
-/* Every account may be read until the authz issue gives users rights. */
+/* Fiat's READ for the request's user (host.authz; see authz.h). */
 static int32_t q_can_read(const struct cdh_query *q, const char *account)
 {
-	(void)q, (void)account;
-	return 1;
+	const struct run *r = run_of(q);
+	const struct cdh_directory_entry *e =
+		account ? cdh_directory_find(r->dir, account) : NULL;
+
+	return cdh_authz_can_read(&r->dir->authz, r->request->user,
+				  r->request->admin, e ? &e->authz : NULL);
 }
 
 static const char *q_account(const struct cdh_query *q, const char *name)
