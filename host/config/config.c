@@ -184,8 +184,7 @@ static int read_names(const struct cdh_config_node *node, const char *what,
 	size_t i, count = cdh_cfg_count(node);
 	const char *value;
 
-	if (cdh_cfg_type(node) != CDH_CFG_LIST &&
-	    cdh_cfg_type(node) != CDH_CFG_GROUP /* [] parses as () */) {
+	if (cdh_cfg_type(node) != CDH_CFG_LIST) {
 		cdh_cfg_diag(node, CDH_LOG_ERROR,
 			     "%s must be a list of strings [\"a\", \"b\"]", what);
 		return 0;
