@@ -54,11 +54,13 @@ static void on_result(void *ctx, const struct cdh_account *account,
 	cdh_status_record_run(sv->status, account->name, summary);
 }
 
-static void publish_directory(const struct service *sv)
+static void publish_directory(const struct service *sv,
+			      const struct cdh_config *config)
 {
 	struct cdh_directory *dir = cdh_directory_build(&sv->accounts);
 
-	if (dir && cdh_directory_add_providers(dir, sv->start->loader) != 0) {
+	if (dir && (cdh_directory_add_providers(dir, sv->start->loader) != 0 ||
+		    cdh_directory_set_authz(dir, &config->authz) != 0)) {
 		cdh_directory_release(dir);
 		dir = NULL;
 	}
@@ -172,7 +174,7 @@ static int apply_generation(struct service *sv, const struct cdh_config *config,
 			cdh_scheduler_retire(sv->sched, old.items[i], on_retired, sv);
 	free(old.items);
 	free(before);
-	publish_directory(sv);
+	publish_directory(sv, config);
 	/* A reload is what re-enables agents a CDH_E_FATAL disabled. */
 	if (cdh_scheduler_revive(sv->sched, cdh_monotonic_ns()))
 		cdh_log(CDH_LOG_INFO, NULL, "reload: disabled agents run again");

@@ -9,7 +9,7 @@
 
 static pthread_mutex_t publish_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct cdh_directory *current;
-static struct cdh_directory empty = { NULL, 0, NULL, 0, 1 };
+static struct cdh_directory empty = { .refs = 1 };
 
 static void free_directory(struct cdh_directory *dir)
 {
@@ -21,11 +21,13 @@ static void free_directory(struct cdh_directory *dir)
 		free(dir->entries[i].summary_json);
 		free(dir->entries[i].expanded_json);
 		free(dir->entries[i].registry);
+		cdh_authz_account_release(&dir->entries[i].authz);
 	}
 	free(dir->entries);
 	for (i = 0; i < dir->provider_count; i++)
 		free(dir->providers[i].section);
 	free(dir->providers);
+	cdh_authz_config_release(&dir->authz);
 	free(dir);
 }
 
@@ -81,7 +83,7 @@ static int fill_entry(struct cdh_directory_entry *e, const struct cdh_account *a
 	e->track_digests = json_flag(expanded, "trackDigests");
 	e->sort_tags_by_date = json_flag(expanded, "sortTagsByDate");
 	json_object_put(expanded);
-	return 0;
+	return cdh_authz_account_parse(acct->summary_json, &e->authz);
 }
 
 struct cdh_directory *cdh_directory_build(const struct cdh_accounts *accounts)
@@ -131,6 +133,13 @@ int cdh_directory_add_providers(struct cdh_directory *dir,
 		dir->provider_count++;
 	}
 	return 0;
+}
+
+int cdh_directory_set_authz(struct cdh_directory *dir,
+			    const struct cdh_authz_config *authz)
+{
+	cdh_authz_config_release(&dir->authz);
+	return cdh_authz_config_copy(&dir->authz, authz);
 }
 
 const struct cdh_directory_provider *

@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "api/authz.h"
 #include "plugins/accounts.h"
 
 struct cdh_directory_entry {
@@ -20,6 +21,7 @@ struct cdh_directory_entry {
 	char *registry;      /* from the expanded JSON, or NULL */
 	int track_digests;
 	int sort_tags_by_date;
+	struct cdh_authz_account authz; /* its roles, from summary_json */
 };
 
 /* A ready plugin as the API routes to it (plugin code stays mapped). */
@@ -33,6 +35,7 @@ struct cdh_directory {
 	size_t count;
 	struct cdh_directory_provider *providers;
 	size_t provider_count;
+	struct cdh_authz_config authz; /* host.authz when built; off by default */
 	int refs; /* guarded by the publishing lock */
 };
 
@@ -42,6 +45,10 @@ struct cdh_directory *cdh_directory_build(const struct cdh_accounts *accounts);
 /* Adds the ready plugins of `loader` as providers. 0 ok, -1 out of memory. */
 int cdh_directory_add_providers(struct cdh_directory *dir,
 				const struct cdh_loader *loader);
+
+/* Copies host.authz into `dir`. 0 ok, -1 out of memory. */
+int cdh_directory_set_authz(struct cdh_directory *dir,
+			    const struct cdh_authz_config *authz);
 
 /* The provider whose config section is `section` (`len` bytes), or NULL. */
 const struct cdh_directory_provider *

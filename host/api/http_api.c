@@ -4,9 +4,11 @@
 
 #include <microhttpd.h>
 #include <netdb.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "api/cache_route.h"
 #include "api/credentials_json.h"
@@ -15,6 +17,7 @@
 #include "api/queries.h"
 #include "schedule/status.h"
 #include "util/json_out.h"
+#include "util/log.h"
 #include "util/text.h"
 
 #define JSON_TYPE "application/json"
@@ -213,6 +216,18 @@ static enum MHD_Result reply(struct MHD_Connection *conn, int status,
 	return rc;
 }
 
+/* X-SPINNAKER-* headers (user, request id, execution...) into the debug
+ * log, to follow a request from Gate or Orca through cdhost. */
+static enum MHD_Result log_spinnaker_header(void *cls, enum MHD_ValueKind kind,
+					   const char *key, const char *value)
+{
+	(void)kind;
+	if (key && strncasecmp(key, "X-SPINNAKER-", 12) == 0)
+		cdh_log(CDH_LOG_DEBUG, NULL, "%s %s: %s", (const char *)cls, key,
+			value ? value : "");
+	return MHD_YES;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -234,6 +249,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		*req_ctx = conn;
 		return MHD_YES;
 	}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, log_spinnaker_header,
+				  (void *)(uintptr_t)url);
 	dir = cdh_directory_current();
 	if (find_route(dir, url, &route))
 		return cdh_http_stream(conn, method, url, api->store, dir, &route);

@@ -3,6 +3,8 @@
  */
 #include "api/queries.h"
 
+#include "api/fiat.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -30,11 +32,20 @@ static const char *q_param(const struct cdh_query *q, const char *name)
 	return req->param && name ? req->param(req->param_ctx, name) : NULL;
 }
 
-/* Every account may be read until the authz issue gives users rights. */
+/* Fiat's READ for the request's user: Fiat itself when host.authz names
+ * it, else the static table (see authz.h). */
 static int32_t q_can_read(const struct cdh_query *q, const char *account)
 {
-	(void)q, (void)account;
-	return 1;
+	const struct run *r = run_of(q);
+	const struct cdh_authz_config *authz = &r->dir->authz;
+	const struct cdh_directory_entry *e;
+
+	if (authz->enabled && authz->fiat_base_url && !r->request->admin)
+		return cdh_fiat_can_read(authz->fiat_base_url, r->request->user,
+					 authz->unknown_anonymous, account);
+	e = account ? cdh_directory_find(r->dir, account) : NULL;
+	return cdh_authz_can_read(authz, r->request->user, r->request->admin,
+				  e ? &e->authz : NULL);
 }
 
 static const char *q_account(const struct cdh_query *q, const char *name)

@@ -1,5 +1,6 @@
 #include "config/config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <libconfig.h>
 #include <libgen.h>
@@ -18,7 +19,9 @@
 #define MAX_WORKERS 64
 
 static const char *const host_keys[] = { "listen", "pluginDir", "cache",
-					  "workers", NULL };
+					  "workers", "authz", NULL };
+static const char *const authz_keys[] = { "enabled", "admins", "users",
+					   "unknownUser", "fiatBaseUrl", NULL };
 static const char *const cache_keys[] = { "backend", "path", "url",
 					   "passwordFile", NULL };
 #define DEFAULT_REDIS_URL "redis://127.0.0.1:6379/0"
@@ -139,6 +142,203 @@ static void read_workers(struct cdh_config *config,
 	config->workers = (unsigned)n;
 }
 
+/* A copy of `name` lower-cased, as Fiat keeps users and roles. */
+static char *lower_dup(const char *name)
+{
+	char *out = strdup(name);
+	char *c;
+
+	for (c = out; c && *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	return out;
+}
+
+static void names_release(struct cdh_names *names)
+{
+	size_t i;
+
+	for (i = 0; i < names->count; i++)
+		free(names->items[i]);
+	free(names->items);
+	names->items = NULL, names->count = 0;
+}
+
+static int names_add(struct cdh_names *names, const char *name)
+{
+	char **grown = realloc(names->items,
+			       (names->count + 1) * sizeof(*names->items));
+
+	if (!grown)
+		return -1;
+	names->items = grown;
+	if (!(grown[names->count] = lower_dup(name)))
+		return -1;
+	names->count++;
+	return 0;
+}
+
+/* `node` as a list of strings into `names`; a wrong type is an error. */
+static int read_names(const struct cdh_config_node *node, const char *what,
+		      struct cdh_names *names)
+{
+	size_t i, count = cdh_cfg_count(node);
+	const char *value;
+
+	if (cdh_cfg_type(node) != CDH_CFG_LIST) {
+		cdh_cfg_diag(node, CDH_LOG_ERROR,
+			     "%s must be a list of strings [\"a\", \"b\"]", what);
+		return 0;
+	}
+	for (i = 0; i < count; i++) {
+		const struct cdh_config_node *item = cdh_cfg_at(node, i);
+
+		if (cdh_cfg_string(item, &value) != CDH_OK || !*value)
+			cdh_cfg_diag(item, CDH_LOG_ERROR,
+				     "%s must hold non-empty strings", what);
+		else if (names_add(names, value) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* host.authz.users = { name = ["role", ...]; ... } */
+static int read_users(struct cdh_authz_config *authz,
+		      const struct cdh_config_node *users)
+{
+	size_t i, count = cdh_cfg_count(users);
+	char what[300];
+
+	if (cdh_cfg_type(users) != CDH_CFG_GROUP) {
+		cdh_cfg_diag(users, CDH_LOG_ERROR,
+			     "host.authz.users must be a group { name = [\"role\"]; }");
+		return 0;
+	}
+	authz->users = calloc(count ? count : 1, sizeof(*authz->users));
+	if (!authz->users)
+		return -1;
+	for (i = 0; i < count; i++) {
+		const struct cdh_config_node *user = cdh_cfg_at(users, i);
+		struct cdh_authz_user *u = &authz->users[authz->user_count++];
+
+		snprintf(what, sizeof(what), "host.authz.users.%s",
+			 cdh_cfg_name(user));
+		if (!(u->name = lower_dup(cdh_cfg_name(user))) ||
+		    read_names(user, what, &u->roles) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+static void read_unknown_user(struct cdh_authz_config *authz,
+			      const struct cdh_config_node *group)
+{
+	const char *unknown = string_member(group, "unknownUser", "deny");
+
+	if (strcmp(unknown, "anonymous") == 0)
+		authz->unknown_anonymous = 1;
+	else if (strcmp(unknown, "deny") != 0)
+		cdh_cfg_diag(cdh_cfg_member(group, "unknownUser"), CDH_LOG_ERROR,
+			     "host.authz.unknownUser must be \"deny\" or \"anonymous\", not \"%s\"",
+			     unknown);
+}
+
+static int read_fiat_url(struct cdh_authz_config *authz,
+			 const struct cdh_config_node *group)
+{
+	const char *url = string_member(group, "fiatBaseUrl", NULL);
+
+	if (!url)
+		return 0;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		cdh_cfg_diag(cdh_cfg_member(group, "fiatBaseUrl"), CDH_LOG_ERROR,
+			     "host.authz.fiatBaseUrl must be an http:// or https:// URL");
+	authz->fiat_base_url = strdup(url);
+	return authz->fiat_base_url ? 0 : -1;
+}
+
+/* host.authz: enabled, admins, users, unknownUser, fiatBaseUrl. */
+static int read_authz(struct cdh_config *config,
+		      const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *group = cdh_cfg_member(host, "authz");
+	const struct cdh_config_node *node;
+	struct cdh_authz_config *authz = &config->authz;
+	int32_t enabled = 1;
+
+	if (!group)
+		return 0;
+	if (cdh_cfg_type(group) != CDH_CFG_GROUP) {
+		cdh_cfg_diag(group, CDH_LOG_ERROR,
+			     "host.authz must be a group { enabled = true; ... }");
+		return 0;
+	}
+	warn_unknown(group, authz_keys, "host.authz");
+	node = cdh_cfg_member(group, "enabled");
+	if (node && cdh_cfg_bool(node, &enabled) != CDH_OK)
+		cdh_cfg_diag(node, CDH_LOG_ERROR,
+			     "host.authz.enabled must be true or false");
+	authz->enabled = enabled != 0;
+	read_unknown_user(authz, group);
+	node = cdh_cfg_member(group, "admins");
+	if (node && read_names(node, "host.authz.admins", &authz->admins) != 0)
+		return -1;
+	node = cdh_cfg_member(group, "users");
+	if (node && read_users(authz, node) != 0)
+		return -1;
+	return read_fiat_url(authz, group);
+}
+
+void cdh_authz_config_release(struct cdh_authz_config *authz)
+{
+	size_t i;
+
+	for (i = 0; i < authz->user_count; i++) {
+		free(authz->users[i].name);
+		names_release(&authz->users[i].roles);
+	}
+	free(authz->users);
+	names_release(&authz->admins);
+	free(authz->fiat_base_url);
+	memset(authz, 0, sizeof(*authz));
+}
+
+static int names_copy(struct cdh_names *to, const struct cdh_names *from)
+{
+	size_t i;
+
+	for (i = 0; i < from->count; i++)
+		if (names_add(to, from->items[i]) != 0)
+			return -1;
+	return 0;
+}
+
+int cdh_authz_config_copy(struct cdh_authz_config *to,
+			  const struct cdh_authz_config *from)
+{
+	size_t i;
+
+	memset(to, 0, sizeof(*to));
+	to->enabled = from->enabled;
+	to->unknown_anonymous = from->unknown_anonymous;
+	if ((from->fiat_base_url &&
+	     !(to->fiat_base_url = strdup(from->fiat_base_url))) ||
+	    names_copy(&to->admins, &from->admins) != 0 ||
+	    !(to->users = calloc(from->user_count ? from->user_count : 1,
+				 sizeof(*to->users))))
+		goto fail;
+	for (i = 0; i < from->user_count; i++) {
+		struct cdh_authz_user *u = &to->users[to->user_count++];
+
+		if (!(u->name = strdup(from->users[i].name)) ||
+		    names_copy(&u->roles, &from->users[i].roles) != 0)
+			goto fail;
+	}
+	return 0;
+fail:
+	cdh_authz_config_release(to);
+	return -1;
+}
+
 static int read_host(struct cdh_config *config)
 {
 	const struct cdh_config_node *host =
@@ -158,6 +358,8 @@ static int read_host(struct cdh_config *config)
 		if (!config->plugin_dir)
 			return -1;
 	}
+	if (read_authz(config, host) != 0)
+		return -1;
 	return read_cache(config, host);
 }
 
@@ -246,6 +448,7 @@ void cdh_config_free(struct cdh_config *config)
 	free(config->cache_path);
 	free(config->cache_url);
 	free(config->cache_password_file);
+	cdh_authz_config_release(&config->authz);
 	free(config);
 }
 

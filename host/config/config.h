@@ -12,6 +12,28 @@
 
 #include "cdh_plugin.h"
 
+/* A list of names, lower-cased (Fiat compares users and roles so). */
+struct cdh_names {
+	char **items;
+	size_t count;
+};
+
+/* One user of host.authz.users and its roles. */
+struct cdh_authz_user {
+	char *name;
+	struct cdh_names roles;
+};
+
+/* host.authz: who may read which account (Fiat's rules, DESIGN 9.5). */
+struct cdh_authz_config {
+	int enabled;           /* off: everyone reads everything */
+	int unknown_anonymous; /* unknownUser = "anonymous" (default "deny") */
+	char *fiat_base_url;   /* or NULL: the static table below */
+	struct cdh_names admins;
+	struct cdh_authz_user *users;
+	size_t user_count;
+};
+
 struct cdh_config {
 	char *path;       /* the file, as given */
 	char *dir;        /* its directory */
@@ -23,6 +45,7 @@ struct cdh_config {
 	char *cache_url;  /* host.cache.url (redis), checked; may hold a password */
 	char *cache_password_file; /* host.cache.passwordFile made absolute, or NULL */
 	unsigned workers; /* host.workers: refresh threads, 4 by default */
+	struct cdh_authz_config authz; /* host.authz */
 	void *libconfig;  /* the parsed config_t, private to config*.c */
 };
 
@@ -33,6 +56,12 @@ struct cdh_config {
  */
 struct cdh_config *cdh_config_load(const char *path, char *err, size_t errlen);
 void cdh_config_free(struct cdh_config *config);
+
+/* A deep copy of `from` into `to` (zeroed first). 0, or -1 out of memory
+ * (`to` then released). */
+int cdh_authz_config_copy(struct cdh_authz_config *to,
+			  const struct cdh_authz_config *from);
+void cdh_authz_config_release(struct cdh_authz_config *authz);
 
 /* The top-level section `name` (borrowed, lives as long as config), or NULL. */
 const struct cdh_config_node *cdh_config_section(const struct cdh_config *config,

@@ -466,6 +466,85 @@ static void a_fingerprint_ignores_the_order_of_settings(void **state)
 	free(d);
 }
 
+/* ---- host.authz ---- */
+
+static void authz_reads_admins_users_and_lowercases_them(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_config *config = load(
+	    f, "host = { authz = {\n"
+	       "  enabled = true;\n"
+	       "  admins = [\"Alice\"];\n"
+	       "  users = { Bob = [\"Dev\", \"ops\"]; carol = []; };\n"
+	       "  unknownUser = \"anonymous\";\n"
+	       "}; };\n");
+
+	assert_non_null(config);
+	assert_true(config->authz.enabled);
+	assert_true(config->authz.unknown_anonymous);
+	assert_null(config->authz.fiat_base_url);
+	assert_int_equal(config->authz.admins.count, 1);
+	assert_string_equal(config->authz.admins.items[0], "alice");
+	assert_int_equal(config->authz.user_count, 2);
+	assert_string_equal(config->authz.users[0].name, "bob");
+	assert_int_equal(config->authz.users[0].roles.count, 2);
+	assert_string_equal(config->authz.users[0].roles.items[0], "dev");
+	assert_string_equal(config->authz.users[1].name, "carol");
+	assert_int_equal(config->authz.users[1].roles.count, 0);
+}
+
+static void authz_is_off_without_the_group_and_deny_by_default(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_non_null(load(f, ""));
+	assert_false(f->config->authz.enabled);
+	assert_non_null(load(f, "host = { authz = { admins = []; }; };\n"));
+	assert_true(f->config->authz.enabled);
+	assert_false(f->config->authz.unknown_anonymous);
+	assert_non_null(load(f, "host = { authz = { enabled = false; }; };\n"));
+	assert_false(f->config->authz.enabled);
+}
+
+static void authz_errors_name_file_and_line(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_refused(f, "host = { authz = {\n  unknownUser = \"allow\";\n}; };\n",
+		       2, "host.authz.unknownUser must be \"deny\" or \"anonymous\", not \"allow\"");
+	expect_refused(f, "host = { authz = {\n  admins = \"alice\";\n}; };\n",
+		       2, "host.authz.admins must be a list of strings [\"a\", \"b\"]");
+	expect_refused(f, "host = { authz = {\n  users = {\n    bob = [1];\n  };\n}; };\n",
+		       3, "host.authz.users.bob must hold non-empty strings");
+	expect_refused(f, "host = { authz = {\n  users = [\"bob\"];\n}; };\n",
+		       2, "host.authz.users must be a group { name = [\"role\"]; }");
+	expect_refused(f, "host = { authz = {\n  enabled = \"yes\";\n}; };\n",
+		       2, "host.authz.enabled must be true or false");
+	expect_refused(f, "host = {\n  authz = 1;\n};\n",
+		       2, "host.authz must be a group { enabled = true; ... }");
+	expect_refused(f, "host = { authz = {\n  fiatBaseUrl = \"fiat:7003\";\n}; };\n",
+		       2, "host.authz.fiatBaseUrl must be an http:// or https:// URL");
+}
+
+static void authz_config_copies_deeply(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_authz_config copy;
+
+	assert_non_null(load(f, "host = { authz = { admins = [\"a\"];\n"
+				"  users = { b = [\"r\"]; };\n"
+				"  fiatBaseUrl = \"http://127.0.0.1:1\"; }; };\n"));
+	assert_int_equal(cdh_authz_config_copy(&copy, &f->config->authz), 0);
+	cdh_config_free(f->config);
+	f->config = NULL;
+	assert_true(copy.enabled);
+	assert_string_equal(copy.admins.items[0], "a");
+	assert_string_equal(copy.users[0].name, "b");
+	assert_string_equal(copy.users[0].roles.items[0], "r");
+	assert_string_equal(copy.fiat_base_url, "http://127.0.0.1:1");
+	cdh_authz_config_release(&copy);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -491,6 +570,10 @@ int main(void)
 	    T(a_host_given_as_a_list_is_an_error_not_a_crash),
 	    T(a_cache_given_as_a_list_is_an_error_not_a_crash),
 	    T(a_fingerprint_ignores_the_order_of_settings),
+	    T(authz_reads_admins_users_and_lowercases_them),
+	    T(authz_is_off_without_the_group_and_deny_by_default),
+	    T(authz_errors_name_file_and_line),
+	    T(authz_config_copies_deeply),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
