@@ -473,7 +473,8 @@ static int list_dir(const char *dir, char ***names, size_t *count)
 		(*count)++;
 	}
 	closedir(d);
-	qsort(*names, *count, sizeof(char *), by_name);
+	if (*count > 1) /* qsort(NULL, 0) is undefined behaviour (UBSan) */
+		qsort(*names, *count, sizeof(char *), by_name);
 	return 0;
 }
 

@@ -89,5 +89,13 @@ rc=$?
 grep -qF "$work/bad.cfg:2: fixture account needs a name" "$work/bad.log" \
   || fail "no file:line error: $(cat "$work/bad.log")"
 
+# An empty plugin directory is no plugin, not a crash (it once handed
+# qsort a NULL array: undefined behaviour that UBSan stops on).
+mkdir -p "$work/empty"
+out=$("$cdhost" --plugin-dir "$work/empty" plugins 2>&1)
+rc=$?
+[ "$rc" -eq 0 ] || fail "plugins on an empty directory exited $rc: $out"
+grep -q 'runtime error' <<<"$out" && fail "plugins on an empty directory: $out"
+
 [ "$failures" -eq 0 ] && echo "ok: conformance" && exit 0
 exit 1
