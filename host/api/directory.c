@@ -23,8 +23,10 @@ static void free_directory(struct cdh_directory *dir)
 		free(dir->entries[i].registry);
 	}
 	free(dir->entries);
-	for (i = 0; i < dir->provider_count; i++)
+	for (i = 0; i < dir->provider_count; i++) {
 		free(dir->providers[i].section);
+		free(dir->providers[i].cli_name);
+	}
 	free(dir->providers);
 	free(dir);
 }
@@ -129,6 +131,9 @@ int cdh_directory_add_providers(struct cdh_directory *dir,
 			return -1;
 		p->query = slot->ops.query;
 		dir->provider_count++;
+		if (slot->desc.cli_name &&
+		    !(p->cli_name = strdup(slot->desc.cli_name)))
+			return -1;
 	}
 	return 0;
 }
