@@ -225,23 +225,36 @@ struct post {
 
 #define WEBHOOKS "/webhooks/"
 
-/* The provider whose CLI name ends `path` (/webhooks/<cli_name>), or NULL. */
+/*
+ * The plugin a POST goes to: /webhooks/<cli_name> by its CLI name, or
+ * /cache/<section>/... (Clouddriver's on-demand refresh) by its config
+ * section; NULL when none (or it has no query op).
+ */
 static const struct cdh_directory_provider *
-webhook_provider(const struct cdh_directory *dir, const char *path)
+post_provider(const struct cdh_directory *dir, const char *path)
 {
-	const char *name = path + strlen(WEBHOOKS);
+	const struct cdh_directory_provider *p;
+	const char *name, *slash;
 	size_t i;
 
+	if (strncmp(path, CDH_CACHE_ROUTE, strlen(CDH_CACHE_ROUTE)) == 0) {
+		name = path + strlen(CDH_CACHE_ROUTE);
+		slash = strchr(name, '/');
+		p = slash ? cdh_directory_provider(dir, name,
+						   (size_t)(slash - name))
+			  : NULL;
+		return p && p->query ? p : NULL;
+	}
+	name = path + strlen(WEBHOOKS);
 	for (i = 0; i < dir->provider_count; i++) {
-		const struct cdh_directory_provider *p = &dir->providers[i];
-
+		p = &dir->providers[i];
 		if (p->query && p->cli_name && strcmp(p->cli_name, name) == 0)
 			return p;
 	}
 	return NULL;
 }
 
-/* Runs a webhook's query over the whole body; the plugin answers (202). */
+/* Runs a POST's query over the whole body; the plugin answers (202). */
 static int route_webhook(struct cdh_http_api *api, const char *path,
 			 const struct post *post, char **body)
 {
@@ -252,11 +265,11 @@ static int route_webhook(struct cdh_http_api *api, const char *path,
 	struct cdh_query_sink sink = { gather_start, gather_write, gather_fail,
 				       &g };
 	struct cdh_directory *dir = cdh_directory_current();
-	const struct cdh_directory_provider *p = webhook_provider(dir, path);
+	const struct cdh_directory_provider *p = post_provider(dir, path);
 
 	if (!p) {
 		cdh_directory_release(dir);
-		*body = cdh_json_error(404, "Not Found", "no such webhook");
+		*body = cdh_json_error(404, "Not Found", "no such endpoint");
 		return 404;
 	}
 	cdh_query_run(p, api->store, dir, &req, &sink);
@@ -321,7 +334,8 @@ static int webhook_auth(const struct cdh_http_api *api,
 	return ok ? 0 : 401;
 }
 
-/* POST /webhooks/<cli_name>: gathers the body, then hands it over. */
+/* POST /webhooks/<cli_name> and /cache/<section>/...: gathers the body,
+ * then hands it to the plugin. */
 static enum MHD_Result handle_post(struct cdh_http_api *api,
 				   struct MHD_Connection *conn,
 				   const char *url, const char *upload_data,
@@ -332,11 +346,14 @@ static enum MHD_Result handle_post(struct cdh_http_api *api,
 	int status;
 
 	if (!post) {
-		if (strncmp(url, WEBHOOKS, strlen(WEBHOOKS)) != 0)
+		int hook = strncmp(url, WEBHOOKS, strlen(WEBHOOKS)) == 0;
+
+		if (!hook && strncmp(url, CDH_CACHE_ROUTE,
+				     strlen(CDH_CACHE_ROUTE)) != 0)
 			return reply(conn, 405, JSON_TYPE,
 				     cdh_json_error(405, "Method Not Allowed",
 						    "GET only"));
-		status = webhook_auth(api, conn);
+		status = hook ? webhook_auth(api, conn) : 0;
 		if (status == 401)
 			return reply(conn, 401, JSON_TYPE,
 				     cdh_json_error(401, "Unauthorized",

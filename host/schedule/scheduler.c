@@ -28,6 +28,13 @@ struct scope_req {
 
 /* Inbox entries at most: a flood beyond is refused (the cycle catches up). */
 #define INBOX_MAX 4096
+/*
+ * A pushed scope waits this long before its refresh: distribution sends a
+ * manifest push's event before the tag is readable by name (the tag is
+ * linked after the manifest is stored), and the pushes of a burst that
+ * come meanwhile join the same refresh.
+ */
+#define SETTLE_NS (250 * NS_PER_MS)
 
 struct agent {
 	struct cdh_account *account;
@@ -42,6 +49,7 @@ struct agent {
 	struct cdh_run_summary summary; /* of the last run, filled by a worker */
 	struct agent *next_done;
 	struct scope_req *pending; /* control thread: scopes asked for */
+	uint64_t pending_due_ns;   /* when they run (SETTLE_NS after the first) */
 	struct scope_req *taken;   /* the scope job's, while it runs */
 	int scope_job;             /* queued for `taken`, not a cycle */
 };
@@ -410,8 +418,11 @@ int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
 		if (a->running || a->retired)
 			continue;
 		/* A push is served before the cycle: it is what is fresh. */
-		if (a->pending && start_scopes(s, a) == 0)
+		if (a->pending && a->pending_due_ns <= now &&
+		    start_scopes(s, a) == 0)
 			continue;
+		if (a->pending && a->pending_due_ns < next)
+			next = a->pending_due_ns;
 		if (a->due_ns <= now && enqueue(s, a) == 0) {
 			a->running = 1;
 			s->running++;
@@ -533,6 +544,8 @@ static void deliver(struct cdh_scheduler *s, const struct scope_req *req)
 				"out of memory: push for %s dropped", req->scope);
 			continue;
 		}
+		if (!a->pending)
+			a->pending_due_ns = cdh_monotonic_ns() + SETTLE_NS;
 		r->next = a->pending;
 		a->pending = r;
 	}

@@ -64,7 +64,8 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *sched, uint64_t now_ns);
 
 /* Readable when finished runs wait for cdh_scheduler_reap. */
 /*
- * A push: refresh `scope` of the account named `account` soon, through
+ * A push: refresh `scope` of the account named `account` soon (250 ms
+ * later, so that a burst joins one refresh), through
  * refresh_scope on each of its agents (before their next cycle). Any
  * thread; returns at once. A scope already waiting for its agent is not
  * queued twice, so a burst costs a few refreshes. 0 queued (or waiting

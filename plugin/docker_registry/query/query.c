@@ -15,6 +15,7 @@
 #define ROUTE_FIND "/dockerRegistry/images/find"
 /* The host routes POST /webhooks/<cli_name> here (DRG_CLI_NAME). */
 #define ROUTE_WEBHOOK "/webhooks/docker-registry"
+#define ROUTE_ON_DEMAND "/cache/dockerRegistry/taggedImage"
 
 static int is_true(const char *v)
 {
@@ -164,6 +165,9 @@ int32_t drg_query(const struct cdh_host_api *host, struct cdh_query *q)
 	if (q->path && q->method && strcmp(q->method, "POST") == 0 &&
 	    strcmp(q->path, ROUTE_WEBHOOK) == 0)
 		return drg_webhook(q);
+	if (q->path && q->method && strcmp(q->method, "POST") == 0 &&
+	    strcmp(q->path, ROUTE_ON_DEMAND) == 0)
+		return drg_on_demand(q);
 	q->fail(q, 404, "no such endpoint");
 	return CDH_OK;
 }

@@ -150,3 +150,37 @@ int32_t drg_webhook(struct cdh_query *q)
 	q->write(q, answer, strlen(answer));
 	return CDH_OK;
 }
+
+int32_t drg_on_demand(struct cdh_query *q)
+{
+	json_object *root;
+	const char *account, *repository;
+	char answer[512];
+	int32_t rc;
+
+	if (q->struct_size < offsetof(struct cdh_query, request_refresh) +
+				     sizeof(q->request_refresh)) {
+		q->fail(q, 404, "no such endpoint");
+		return CDH_OK;
+	}
+	root = q->body ? json_tokener_parse(q->body) : NULL;
+	account = str_at(root, "account");
+	repository = str_at(root, "repository");
+	if (!account || !repository || !*repository) {
+		json_object_put(root);
+		q->fail(q, 400, "want {\"account\":...,\"repository\":...}");
+		return CDH_OK;
+	}
+	rc = q->request_refresh(q, account, repository);
+	if (rc == CDH_E_CONFIG) {
+		snprintf(answer, sizeof(answer), "no such account: %s", account);
+		q->fail(q, 404, answer);
+	} else if (rc != CDH_OK) {
+		q->fail(q, 503, "refresh queue full, try again");
+	} else {
+		q->set_status(q, 202);
+		q->write(q, "{\"status\":\"queued\"}", 19);
+	}
+	json_object_put(root);
+	return CDH_OK;
+}
