@@ -417,8 +417,9 @@ struct cdh_query {
 	 * --- added during 1.1 (before its release; read only when struct_size
 	 * covers them): push notifications (POST /webhooks/<cli_name>). ---
 	 */
-	const char *body;  /* the request's body (POST), else NULL; not
-			      NUL-terminated past body_len; the host caps it */
+	const char *body;  /* the request's body (POST): body_len bytes and a
+			      NUL after them; else NULL. The host caps it
+			      (cdhost: 1 MiB, larger is 413) */
 	size_t body_len;
 	/* The name of this plugin's account number `index` (0...), NULL past
 	 * the last. Borrowed for the call. */
@@ -507,7 +508,10 @@ struct cdh_plugin_ops {
 
 	/*
 	 * Since 1.1, optional: serves the plugin's own HTTP routes under
-	 * /<config_section>/... and its CLI commands (see struct cdh_query),
+	 * /<config_section>/... (GET), POST /webhooks/<cli_name> (behind the
+	 * host's bearer token, host.webhooks.tokenFile) and POST
+	 * /cache/<config_section>/... (on-demand refresh), with the body in
+	 * struct cdh_query, and its CLI commands (see struct cdh_query),
 	 * reading through the host table's cache_* functions. Called on the
 	 * host's HTTP threads (several at once) or the CLI's: touch no
 	 * instance, only `q` and the cache. Returns CDH_OK when answered (an

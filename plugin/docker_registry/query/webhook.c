@@ -10,6 +10,7 @@
 
 #include <json-c/json.h>
 #include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,23 @@ static int seen_before(const char *id)
 	}
 	pthread_mutex_unlock(&seen_lock);
 	return found;
+}
+
+/* The request's body as JSON (length-aware: a NUL inside ends nothing). */
+static json_object *parse_body(const struct cdh_query *q)
+{
+	struct json_tokener *tok;
+	json_object *obj;
+
+	if (!q->body || q->body_len > INT32_MAX || !(tok = json_tokener_new()))
+		return NULL;
+	obj = json_tokener_parse_ex(tok, q->body, (int)q->body_len);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
 }
 
 static const char *str_at(json_object *obj, const char *key)
@@ -132,7 +150,7 @@ int32_t drg_webhook(struct cdh_query *q)
 		q->fail(q, 404, "no such endpoint");
 		return CDH_OK;
 	}
-	root = q->body ? json_tokener_parse(q->body) : NULL;
+	root = parse_body(q);
 	if (!root || !json_object_object_get_ex(root, "events", &events) ||
 	    !json_object_is_type(events, json_type_array)) {
 		json_object_put(root);
@@ -163,7 +181,7 @@ int32_t drg_on_demand(struct cdh_query *q)
 		q->fail(q, 404, "no such endpoint");
 		return CDH_OK;
 	}
-	root = q->body ? json_tokener_parse(q->body) : NULL;
+	root = parse_body(q);
 	account = str_at(root, "account");
 	repository = str_at(root, "repository");
 	if (!account || !repository || !*repository) {
