@@ -412,6 +412,28 @@ struct cdh_query {
 	 * usage for 400). Only before the first write.
 	 */
 	void (*fail)(struct cdh_query *q, int32_t status, const char *message);
+
+	/*
+	 * --- added during 1.1 (before its release; read only when struct_size
+	 * covers them): push notifications (POST /webhooks/<cli_name>). ---
+	 */
+	const char *body;  /* the request's body (POST): body_len bytes and a
+			      NUL after them; else NULL. The host caps it
+			      (cdhost: 1 MiB, larger is 413) */
+	size_t body_len;
+	/* The name of this plugin's account number `index` (0...), NULL past
+	 * the last. Borrowed for the call. */
+	const char *(*account_name)(const struct cdh_query *q, size_t index);
+	/*
+	 * Asks the host to refresh `scope` of `account` (one of this plugin's)
+	 * soon, on its workers, through refresh_scope on each of the account's
+	 * agents (an agent that does not cache it answers CDH_E_CONFIG and
+	 * nothing changes). Returns at once: CDH_OK when queued or already
+	 * waiting (bursts coalesce), CDH_E_CONFIG for an unknown account,
+	 * CDH_E_TRANSIENT when the host's queue is full or it runs none.
+	 */
+	int32_t (*request_refresh)(struct cdh_query *q, const char *account,
+				   const char *scope);
 };
 
 /* describe() detail levels (int32_t). */
@@ -486,7 +508,10 @@ struct cdh_plugin_ops {
 
 	/*
 	 * Since 1.1, optional: serves the plugin's own HTTP routes under
-	 * /<config_section>/... and its CLI commands (see struct cdh_query),
+	 * /<config_section>/... (GET), POST /webhooks/<cli_name> (behind the
+	 * host's bearer token, host.webhooks.tokenFile) and POST
+	 * /cache/<config_section>/... (on-demand refresh), with the body in
+	 * struct cdh_query, and its CLI commands (see struct cdh_query),
 	 * reading through the host table's cache_* functions. Called on the
 	 * host's HTTP threads (several at once) or the CLI's: touch no
 	 * instance, only `q` and the cache. Returns CDH_OK when answered (an

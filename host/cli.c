@@ -519,7 +519,7 @@ static int run_plugin_command(struct session *s, struct cdh_directory *dir,
 			      int argc, char **argv)
 {
 	struct cdh_query_request req = { "CLI", NULL, NULL, 1, argc,
-					 (const char *const *)argv, NULL, NULL };
+					 (const char *const *)argv, NULL, NULL, NULL, 0 };
 	size_t i;
 
 	for (i = 0; i < dir->provider_count; i++) {

@@ -17,6 +17,7 @@
 #include "plugins/accounts.h"
 #include "api/directory.h"
 #include "api/http_api.h"
+#include "api/queries.h"
 #include "util/log.h"
 #include "store/refresh.h"
 #include "schedule/scheduler.h"
@@ -425,6 +426,11 @@ static void event_loop(struct service *sv)
 	}
 }
 
+static int request_scope(void *sched, const char *account, const char *scope)
+{
+	return cdh_scheduler_request_scope(sched, account, scope);
+}
+
 static int start(struct service *sv)
 {
 	struct cdh_scheduler_options opts = {
@@ -443,14 +449,21 @@ static int start(struct service *sv)
 		cdh_log(CDH_LOG_ERROR, NULL, "out of memory");
 		return -1;
 	}
+	/* The scheduler first: the API's webhooks queue pushes into it. */
+	sv->sched = cdh_scheduler_new(&opts, err, sizeof(err));
+	if (!sv->sched) {
+		cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
+		return -1;
+	}
+	cdh_query_set_refresh(request_scope, sv->sched);
 	sv->http = cdh_http_api_start(sv->config->listen, sv->start->store,
-				      sv->status, err, sizeof(err));
+				      sv->status, sv->config->webhook_token_file,
+				      err, sizeof(err));
 	if (!sv->http) {
 		cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
 		return -1;
 	}
-	sv->sched = cdh_scheduler_new(&opts, err, sizeof(err));
-	if (!sv->sched || apply_generation(sv, sv->config, err, sizeof(err)) != 0) {
+	if (apply_generation(sv, sv->config, err, sizeof(err)) != 0) {
 		cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
 		return -1;
 	}

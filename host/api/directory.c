@@ -24,8 +24,10 @@ static void free_directory(struct cdh_directory *dir)
 		cdh_authz_account_release(&dir->entries[i].authz);
 	}
 	free(dir->entries);
-	for (i = 0; i < dir->provider_count; i++)
+	for (i = 0; i < dir->provider_count; i++) {
 		free(dir->providers[i].section);
+		free(dir->providers[i].cli_name);
+	}
 	free(dir->providers);
 	cdh_authz_config_release(&dir->authz);
 	free(dir);
@@ -131,6 +133,9 @@ int cdh_directory_add_providers(struct cdh_directory *dir,
 			return -1;
 		p->query = slot->ops.query;
 		dir->provider_count++;
+		if (slot->desc.cli_name &&
+		    !(p->cli_name = strdup(slot->desc.cli_name)))
+			return -1;
 	}
 	return 0;
 }

@@ -28,6 +28,7 @@ struct cdh_directory_entry {
 struct cdh_directory_provider {
 	char *section;                          /* its config section */
 	int32_t (*query)(struct cdh_query *q); /* or NULL: /cache routes only */
+	char *cli_name; /* its CLI name ("docker-registry"): POST /webhooks/<it> */
 };
 
 struct cdh_directory {

@@ -23,12 +23,15 @@
 #define JSON_TYPE "application/json"
 #define METRICS_TYPE "text/plain; version=0.0.4"
 #define THREADS 2
+/* A notification envelope is a few KiB; distribution batches up to ~100. */
+#define CDH_WEBHOOK_BODY_MAX (1024 * 1024)
 
 struct cdh_http_api {
 	struct MHD_Daemon *daemon;
 	struct cdh_store *store;
 	struct cdh_status *status;
 	struct addrinfo *addr;
+	char *token_file; /* host.webhooks.tokenFile, or NULL */
 };
 
 static int is_true(const char *v)
@@ -116,7 +119,8 @@ static int route_query(const struct cdh_directory_provider *route,
 		       char **body)
 {
 	struct gathered g = { 200, CDH_TEXT_INIT, NULL };
-	struct cdh_query_request req = { "GET", path, NULL, 0, 0, NULL, arg, ctx };
+	struct cdh_query_request req = { "GET", path, NULL, 0, 0, NULL, arg, ctx,
+					 NULL, 0 };
 	struct cdh_query_sink sink = { gather_start, gather_write, gather_fail,
 				       &g };
 
@@ -228,6 +232,187 @@ static enum MHD_Result log_spinnaker_header(void *cls, enum MHD_ValueKind kind,
 	return MHD_YES;
 }
 
+/* A POST's body, gathered across MHD's calls (capped). */
+struct post {
+	struct cdh_text body;
+	int too_big;
+};
+
+#define WEBHOOKS "/webhooks/"
+
+/*
+ * The plugin a POST goes to: /webhooks/<cli_name> by its CLI name, or
+ * /cache/<section>/... (Clouddriver's on-demand refresh) by its config
+ * section; NULL when none (or it has no query op).
+ */
+static const struct cdh_directory_provider *
+post_provider(const struct cdh_directory *dir, const char *path)
+{
+	const struct cdh_directory_provider *p;
+	const char *name, *slash;
+	size_t i;
+
+	if (strncmp(path, CDH_CACHE_ROUTE, strlen(CDH_CACHE_ROUTE)) == 0) {
+		name = path + strlen(CDH_CACHE_ROUTE);
+		slash = strchr(name, '/');
+		p = slash ? cdh_directory_provider(dir, name,
+						   (size_t)(slash - name))
+			  : NULL;
+		return p && p->query ? p : NULL;
+	}
+	name = path + strlen(WEBHOOKS);
+	for (i = 0; i < dir->provider_count; i++) {
+		p = &dir->providers[i];
+		if (p->query && p->cli_name && strcmp(p->cli_name, name) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* Runs a POST's query over the whole body; the plugin answers (202). */
+static int route_webhook(struct cdh_http_api *api, const char *path,
+			 const struct post *post, char **body)
+{
+	struct gathered g = { 200, CDH_TEXT_INIT, NULL };
+	struct cdh_query_request req = { "POST", path, NULL, 0, 0, NULL, NULL,
+					 NULL, post->body.data,
+					 post->body.len };
+	struct cdh_query_sink sink = { gather_start, gather_write, gather_fail,
+				       &g };
+	struct cdh_directory *dir = cdh_directory_current();
+	const struct cdh_directory_provider *p = post_provider(dir, path);
+
+	if (!p) {
+		cdh_directory_release(dir);
+		*body = cdh_json_error(404, "Not Found", "no such endpoint");
+		return 404;
+	}
+	cdh_query_run(p, api->store, dir, &req, &sink);
+	cdh_directory_release(dir);
+	if (g.error) {
+		cdh_text_release(&g.body);
+		*body = g.error;
+	} else {
+		cdh_text_puts(&g.body, "");
+		*body = cdh_text_take(&g.body);
+	}
+	return g.status;
+}
+
+/* Equal secrets, in a time that depends only on the expected one's length. */
+static int same_secret(const char *given, const char *expected)
+{
+	size_t glen = strlen(given), elen = strlen(expected), i;
+	volatile unsigned char diff = glen != elen;
+
+	for (i = 0; i < elen; i++)
+		diff |= (unsigned char)(given[i < glen ? i : 0] ^ expected[i]);
+	return diff == 0;
+}
+
+/* The token in `file`, trailing newline and blanks cut; -1 unreadable. */
+static int read_token(const char *file, char *out, size_t outlen)
+{
+	FILE *f = fopen(file, "re");
+	size_t n;
+
+	if (!f)
+		return -1;
+	n = fread(out, 1, outlen - 1, f);
+	fclose(f);
+	while (n && strchr(" \t\r\n", out[n - 1]))
+		n--;
+	out[n] = '\0';
+	return n ? 0 : -1;
+}
+
+/*
+ * 0 when the request may post: no token configured, or it carries
+ * `Authorization: Bearer <token>`. The file is read on every request, so
+ * a rotated token takes effect at once. Else the status to answer.
+ */
+static int webhook_auth(const struct cdh_http_api *api,
+			struct MHD_Connection *conn)
+{
+	const char *header = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+							 "Authorization");
+	char token[4096];
+	int ok;
+
+	if (!api->token_file)
+		return 0;
+	if (read_token(api->token_file, token, sizeof(token)) != 0)
+		return 503;
+	ok = header && strncmp(header, "Bearer ", 7) == 0 &&
+	     same_secret(header + 7, token);
+	explicit_bzero(token, sizeof(token));
+	return ok ? 0 : 401;
+}
+
+/* POST /webhooks/<cli_name> and /cache/<section>/...: gathers the body,
+ * then hands it to the plugin. */
+static enum MHD_Result handle_post(struct cdh_http_api *api,
+				   struct MHD_Connection *conn,
+				   const char *url, const char *upload_data,
+				   size_t *upload_size, void **req_ctx)
+{
+	struct post *post = *req_ctx;
+	char *body = NULL;
+	int status;
+
+	if (!post) {
+		int hook = strncmp(url, WEBHOOKS, strlen(WEBHOOKS)) == 0;
+
+		if (!hook && strncmp(url, CDH_CACHE_ROUTE,
+				     strlen(CDH_CACHE_ROUTE)) != 0)
+			return reply(conn, 405, JSON_TYPE,
+				     cdh_json_error(405, "Method Not Allowed",
+						    "GET only"));
+		status = hook ? webhook_auth(api, conn) : 0;
+		if (status == 401)
+			return reply(conn, 401, JSON_TYPE,
+				     cdh_json_error(401, "Unauthorized",
+						    "a valid bearer token is required"));
+		if (status)
+			return reply(conn, 503, JSON_TYPE,
+				     cdh_json_error(503, "Service Unavailable",
+						    "webhook token file unreadable"));
+		if (!(post = calloc(1, sizeof(*post))))
+			return MHD_NO;
+		*req_ctx = post;
+		return MHD_YES;
+	}
+	if (*upload_size) {
+		if (post->body.len + *upload_size > CDH_WEBHOOK_BODY_MAX)
+			post->too_big = 1;
+		else
+			cdh_text_append(&post->body, upload_data, *upload_size);
+		*upload_size = 0;
+		return MHD_YES;
+	}
+	if (post->too_big) {
+		return reply(conn, 413, JSON_TYPE,
+			     cdh_json_error(413, "Payload Too Large",
+					    "body over 1 MiB"));
+	}
+	status = route_webhook(api, url, post, &body);
+	return reply(conn, status, JSON_TYPE, body);
+}
+
+/* Frees a POST's gathered body once MHD is done with the request. */
+static void completed(void *cls, struct MHD_Connection *conn, void **req_ctx,
+		      enum MHD_RequestTerminationCode code)
+{
+	struct post *post = *req_ctx;
+
+	(void)cls, (void)code;
+	if (post && (void *)post != (void *)conn) {
+		cdh_text_release(&post->body);
+		free(post);
+	}
+	*req_ctx = NULL;
+}
+
 static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 			      const char *url, const char *method,
 			      const char *version, const char *upload_data,
@@ -240,7 +425,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	char *body = NULL;
 	int status;
 
-	(void)version, (void)upload_data;
+	(void)version;
+	if (strcmp(method, "POST") == 0)
+		return handle_post(api, conn, url, upload_data, upload_size,
+				   req_ctx);
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return reply(conn, 405, JSON_TYPE,
 			     cdh_json_error(405, "Method Not Allowed", "GET only"));
@@ -290,7 +478,8 @@ static int resolve(const char *listen, struct addrinfo **out, char *err,
 
 struct cdh_http_api *cdh_http_api_start(const char *listen,
 					struct cdh_store *store,
-					struct cdh_status *status, char *err,
+					struct cdh_status *status,
+					const char *token_file, char *err,
 					size_t errlen)
 {
 	struct cdh_http_api *api = calloc(1, sizeof(*api));
@@ -302,6 +491,11 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 	}
 	api->store = store;
 	api->status = status;
+	if (token_file && !(api->token_file = strdup(token_file))) {
+		snprintf(err, errlen, "out of memory");
+		free(api);
+		return NULL;
+	}
 	if (resolve(listen, &api->addr, err, errlen) != 0) {
 		free(api);
 		return NULL;
@@ -311,10 +505,12 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 	api->daemon = MHD_start_daemon(
 		flags, 0, NULL, NULL, handle, api, MHD_OPTION_SOCK_ADDR,
 		api->addr->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30, MHD_OPTION_END);
+		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
 	if (!api->daemon) {
 		snprintf(err, errlen, "cannot listen on %s (address in use?)", listen);
 		freeaddrinfo(api->addr);
+		free(api->token_file);
 		free(api);
 		return NULL;
 	}
@@ -328,5 +524,6 @@ void cdh_http_api_stop(struct cdh_http_api *api)
 	MHD_stop_daemon(api->daemon);
 	cdh_http_stream_drain(); /* queries still writing read the store */
 	freeaddrinfo(api->addr);
+	free(api->token_file);
 	free(api);
 }

@@ -19,11 +19,14 @@ struct cdh_http_api;
 /*
  * Listens on `listen` ("host:port", "[v6]:port") and serves from `store`,
  * /health and /metrics from `status` (both borrowed; they must outlive the
- * server). NULL with err on failure.
+ * server). POST /webhooks/<cli_name> needs the bearer token held in
+ * `token_file` (host.webhooks.tokenFile, re-read per request) unless it is
+ * NULL. NULL with err on failure.
  */
 struct cdh_http_api *cdh_http_api_start(const char *listen,
 					struct cdh_store *store,
-					struct cdh_status *status, char *err,
+					struct cdh_status *status,
+					const char *token_file, char *err,
 					size_t errlen);
 /* Stops accepting, finishes requests in progress, frees. */
 void cdh_http_api_stop(struct cdh_http_api *api);

@@ -169,7 +169,7 @@ static void *run_query(void *arg)
 {
 	struct stream *s = arg;
 	struct cdh_query_request req = { s->method, s->path, s->user, 0, 0,
-					 NULL, lookup, s };
+					 NULL, lookup, s, NULL, 0 };
 	struct cdh_query_sink sink = { on_start, on_write, on_fail, s };
 	sigset_t pipe_only;
 

@@ -61,6 +61,41 @@ static const char *q_account(const struct cdh_query *q, const char *name)
 	return e->expanded_json;
 }
 
+static const char *q_account_name(const struct cdh_query *q, size_t index)
+{
+	const struct run *r = run_of(q);
+	size_t i;
+
+	for (i = 0; i < r->dir->count; i++) {
+		const struct cdh_directory_entry *e = &r->dir->entries[i];
+
+		if (!e->section || strcmp(e->section, r->provider->section) != 0)
+			continue;
+		if (index-- == 0)
+			return e->name;
+	}
+	return NULL;
+}
+
+static cdh_query_refresh_fn refresh_fn;
+static void *refresh_ctx;
+
+void cdh_query_set_refresh(cdh_query_refresh_fn fn, void *ctx)
+{
+	refresh_fn = fn;
+	refresh_ctx = ctx;
+}
+
+static int32_t q_request_refresh(struct cdh_query *q, const char *account,
+				 const char *scope)
+{
+	if (!scope || !*scope || !q_account(q, account))
+		return CDH_E_CONFIG;
+	if (!refresh_fn || refresh_fn(refresh_ctx, account, scope) != 0)
+		return CDH_E_TRANSIENT;
+	return CDH_OK;
+}
+
 static void q_set_status(struct cdh_query *q, int32_t status)
 {
 	if (status >= 100 && status <= 599)
@@ -150,6 +185,10 @@ int32_t cdh_query_run(const struct cdh_directory_provider *provider,
 	r.q.set_content_type = q_set_content_type;
 	r.q.write = q_write;
 	r.q.fail = q_fail;
+	r.q.body = request->body;
+	r.q.body_len = request->body_len;
+	r.q.account_name = q_account_name;
+	r.q.request_refresh = q_request_refresh;
 	r.provider = provider, r.dir = dir, r.request = request, r.sink = sink;
 	r.status = 200;
 	snprintf(r.content_type, sizeof(r.content_type), "application/json");

@@ -27,6 +27,8 @@ struct cdh_query_request {
 	const char *const *argv;
 	cdh_query_param_fn param; /* may be NULL */
 	void *param_ctx;
+	const char *body;         /* POST body, or NULL */
+	size_t body_len;
 };
 
 /*
@@ -50,6 +52,15 @@ int32_t cdh_query_run(const struct cdh_directory_provider *provider,
 		      struct cdh_store *store, const struct cdh_directory *dir,
 		      const struct cdh_query_request *request,
 		      const struct cdh_query_sink *sink);
+
+/*
+ * Where a query's request_refresh goes (the scheduler; any thread): 0
+ * queued or already waiting, -1 full. Unset, request_refresh answers
+ * CDH_E_TRANSIENT. Set once before the HTTP API starts.
+ */
+typedef int (*cdh_query_refresh_fn)(void *ctx, const char *account,
+				    const char *scope);
+void cdh_query_set_refresh(cdh_query_refresh_fn fn, void *ctx);
 
 /* Spring's reason phrase of an HTTP status ("Bad Request"...). */
 const char *cdh_query_reason(int status);

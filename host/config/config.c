@@ -19,9 +19,10 @@
 #define MAX_WORKERS 64
 
 static const char *const host_keys[] = { "listen", "pluginDir", "cache",
-					  "workers", "authz", NULL };
+					  "workers", "authz", "webhooks", NULL };
 static const char *const authz_keys[] = { "enabled", "admins", "users",
 					   "unknownUser", "fiatBaseUrl", NULL };
+static const char *const webhooks_keys[] = { "tokenFile", NULL };
 static const char *const cache_keys[] = { "backend", "path", "url",
 					   "passwordFile", NULL };
 #define DEFAULT_REDIS_URL "redis://127.0.0.1:6379/0"
@@ -339,6 +340,24 @@ fail:
 	return -1;
 }
 
+/* host.webhooks.tokenFile: the bearer token push notifications carry. */
+static int read_webhooks(struct cdh_config *config,
+			 const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *hooks = cdh_cfg_member(host, "webhooks");
+	const char *file = string_member(hooks, "tokenFile", NULL);
+
+	if (hooks && cdh_cfg_type(hooks) != CDH_CFG_GROUP)
+		cdh_cfg_diag(hooks, CDH_LOG_ERROR,
+			     "host.webhooks must be a group { tokenFile = ...; }");
+	if (hooks)
+		warn_unknown(hooks, webhooks_keys, "host.webhooks");
+	if (!file)
+		return 0;
+	config->webhook_token_file = relative_to(config->dir, file);
+	return config->webhook_token_file ? 0 : -1;
+}
+
 static int read_host(struct cdh_config *config)
 {
 	const struct cdh_config_node *host =
@@ -358,7 +377,7 @@ static int read_host(struct cdh_config *config)
 		if (!config->plugin_dir)
 			return -1;
 	}
-	if (read_authz(config, host) != 0)
+	if (read_authz(config, host) != 0 || read_webhooks(config, host) != 0)
 		return -1;
 	return read_cache(config, host);
 }
@@ -449,6 +468,7 @@ void cdh_config_free(struct cdh_config *config)
 	free(config->cache_url);
 	free(config->cache_password_file);
 	cdh_authz_config_release(&config->authz);
+	free(config->webhook_token_file);
 	free(config);
 }
 

@@ -46,6 +46,8 @@ struct cdh_config {
 	char *cache_password_file; /* host.cache.passwordFile made absolute, or NULL */
 	unsigned workers; /* host.workers: refresh threads, 4 by default */
 	struct cdh_authz_config authz; /* host.authz */
+	/* host.webhooks.tokenFile made absolute, or NULL: webhooks open */
+	char *webhook_token_file;
 	void *libconfig;  /* the parsed config_t, private to config*.c */
 };
 

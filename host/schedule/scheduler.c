@@ -19,6 +19,23 @@
 #define DEADLINE_INTERVALS 10
 #define DEADLINE_MIN_NS (600 * NS_PER_S)
 
+/* A scope to refresh now (a push), in an agent's list or the inbox. */
+struct scope_req {
+	char *account; /* inbox only */
+	char *scope;
+	struct scope_req *next;
+};
+
+/* Inbox entries at most: a flood beyond is refused (the cycle catches up). */
+#define INBOX_MAX 4096
+/*
+ * A pushed scope waits this long before its refresh: distribution sends a
+ * manifest push's event before the tag is readable by name (the tag is
+ * linked after the manifest is stored), and the pushes of a burst that
+ * come meanwhile join the same refresh.
+ */
+#define SETTLE_NS (250 * NS_PER_MS)
+
 struct agent {
 	struct cdh_account *account;
 	uint32_t index;
@@ -31,6 +48,10 @@ struct agent {
 	atomic_int cancel;      /* set to stop its run in flight */
 	struct cdh_run_summary summary; /* of the last run, filled by a worker */
 	struct agent *next_done;
+	struct scope_req *pending; /* control thread: scopes asked for */
+	uint64_t pending_due_ns;   /* when they run (SETTLE_NS after the first) */
+	struct scope_req *taken;   /* the scope job's, while it runs */
+	int scope_job;             /* queued for `taken`, not a cycle */
 };
 
 struct retirement {
@@ -55,9 +76,30 @@ struct cdh_scheduler {
 	size_t queue_head, queue_len, queue_cap;
 	struct agent *done;
 	int stopping;
+	struct scope_req *inbox; /* from any thread, under lock */
+	size_t inbox_len;
 };
 
 static void finish_retirements(struct cdh_scheduler *s);
+
+static void free_reqs(struct scope_req *r)
+{
+	while (r) {
+		struct scope_req *next = r->next;
+
+		free(r->account);
+		free(r->scope);
+		free(r);
+		r = next;
+	}
+}
+
+static void free_agent(struct agent *a)
+{
+	free_reqs(a->pending);
+	free_reqs(a->taken);
+	free(a);
+}
 
 static uint64_t jitter(const struct cdh_scheduler *s)
 {
@@ -88,6 +130,18 @@ static uint64_t deadline_for(const struct agent *a, uint64_t now)
 	return now + (span > DEADLINE_MIN_NS ? span : DEADLINE_MIN_NS);
 }
 
+/* A scope job: each scope asked for, as a partial refresh. */
+static void run_scopes(struct cdh_scheduler *s, struct agent *a)
+{
+	const struct scope_req *r;
+
+	for (r = a->taken; r; r = r->next)
+		cdh_runner_refresh_scope(a->account, a->index, r->scope,
+					 s->opts.store,
+					 deadline_for(a, cdh_monotonic_ns()),
+					 &a->cancel, &a->summary);
+}
+
 static void *worker_main(void *arg)
 {
 	struct cdh_scheduler *s = arg;
@@ -95,9 +149,12 @@ static void *worker_main(void *arg)
 	uint64_t one = 1;
 
 	while ((a = next_job(s)) != NULL) {
-		cdh_runner_refresh(a->account, a->index, s->opts.store,
-				   deadline_for(a, cdh_monotonic_ns()), &a->cancel,
-				   &a->summary);
+		if (a->scope_job)
+			run_scopes(s, a);
+		else
+			cdh_runner_refresh(a->account, a->index, s->opts.store,
+					   deadline_for(a, cdh_monotonic_ns()),
+					   &a->cancel, &a->summary);
 		pthread_mutex_lock(&s->lock);
 		a->next_done = s->done;
 		s->done = a;
@@ -184,7 +241,8 @@ void cdh_scheduler_free(struct cdh_scheduler *s)
 	}
 	finish_retirements(s);
 	for (i = 0; i < s->count; i++)
-		free(s->agents[i]);
+		free_agent(s->agents[i]);
+	free_reqs(s->inbox);
 	free(s->agents);
 	free(s->queue);
 	free(s->threads);
@@ -251,7 +309,7 @@ static void drop_agents(struct cdh_scheduler *s, const struct cdh_account *accou
 
 	for (i = 0; i < s->count; i++) {
 		if (s->agents[i]->account == account)
-			free(s->agents[i]);
+			free_agent(s->agents[i]);
 		else
 			s->agents[kept++] = s->agents[i];
 	}
@@ -331,6 +389,24 @@ static int enqueue(struct cdh_scheduler *s, struct agent *a)
 	return 0;
 }
 
+/* Queues the scopes pushed for `a` as one job; 0 queued. */
+static int start_scopes(struct cdh_scheduler *s, struct agent *a)
+{
+	a->taken = a->pending;
+	a->pending = NULL;
+	a->scope_job = 1;
+	if (enqueue(s, a) != 0) {
+		a->pending = a->taken;
+		a->taken = NULL;
+		a->scope_job = 0;
+		return -1;
+	}
+	a->running = 1;
+	s->running++;
+	atomic_store(&a->cancel, 0);
+	return 0;
+}
+
 int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
 {
 	uint64_t next = UINT64_MAX;
@@ -341,6 +417,12 @@ int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
 
 		if (a->running || a->retired)
 			continue;
+		/* A push is served before the cycle: it is what is fresh. */
+		if (a->pending && a->pending_due_ns <= now &&
+		    start_scopes(s, a) == 0)
+			continue;
+		if (a->pending && a->pending_due_ns < next)
+			next = a->pending_due_ns;
 		if (a->due_ns <= now && enqueue(s, a) == 0) {
 			a->running = 1;
 			s->running++;
@@ -434,6 +516,89 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *s, uint64_t now)
 	return revived;
 }
 
+/* 1 when `scope` is in the list `r`. */
+static int has_scope(const struct scope_req *r, const char *scope)
+{
+	for (; r; r = r->next)
+		if (strcmp(r->scope, scope) == 0)
+			return 1;
+	return 0;
+}
+
+/* Hands `req`'s scope to each agent of its account (once per agent). */
+static void deliver(struct cdh_scheduler *s, const struct scope_req *req)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++) {
+		struct agent *a = s->agents[i];
+		struct scope_req *r;
+
+		if (a->retired || strcmp(a->account->name, req->account) != 0 ||
+		    has_scope(a->pending, req->scope))
+			continue;
+		r = calloc(1, sizeof(*r));
+		if (!r || !(r->scope = strdup(req->scope))) {
+			free(r);
+			cdh_log(CDH_LOG_WARN, req->account,
+				"out of memory: push for %s dropped", req->scope);
+			continue;
+		}
+		if (!a->pending)
+			a->pending_due_ns = cdh_monotonic_ns() + SETTLE_NS;
+		r->next = a->pending;
+		a->pending = r;
+	}
+}
+
+static void take_inbox(struct cdh_scheduler *s)
+{
+	struct scope_req *inbox, *r;
+
+	pthread_mutex_lock(&s->lock);
+	inbox = s->inbox;
+	s->inbox = NULL;
+	s->inbox_len = 0;
+	pthread_mutex_unlock(&s->lock);
+	for (r = inbox; r; r = r->next)
+		deliver(s, r);
+	free_reqs(inbox);
+}
+
+int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,
+				const char *scope)
+{
+	struct scope_req *r;
+	uint64_t one = 1;
+	int rc = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (r = s->inbox; r; r = r->next)
+		if (strcmp(r->account, account) == 0 &&
+		    strcmp(r->scope, scope) == 0)
+			break;
+	if (!r && s->inbox_len >= INBOX_MAX)
+		rc = -1;
+	else if (!r && (r = calloc(1, sizeof(*r))) != NULL) {
+		r->account = strdup(account);
+		r->scope = strdup(scope);
+		if (!r->account || !r->scope) {
+			free_reqs(r);
+			rc = -1;
+		} else {
+			r->next = s->inbox;
+			s->inbox = r;
+			s->inbox_len++;
+		}
+	} else if (!r)
+		rc = -1;
+	pthread_mutex_unlock(&s->lock);
+	if (rc == 0 && write(s->event_fd, &one, sizeof(one)) < 0 &&
+	    errno != EAGAIN)
+		rc = -1;
+	return rc;
+}
+
 void cdh_scheduler_reap(struct cdh_scheduler *s)
 {
 	struct agent *done;
@@ -451,12 +616,19 @@ void cdh_scheduler_reap(struct cdh_scheduler *s)
 		done = a->next_done;
 		a->running = 0;
 		s->running--;
+		if (a->scope_job) { /* not a cycle: the plan stays */
+			a->scope_job = 0;
+			free_reqs(a->taken);
+			a->taken = NULL;
+			continue;
+		}
 		if (a->retired)
 			continue;
 		plan_next(s, a, cdh_monotonic_ns());
 		if (s->opts.on_result)
 			s->opts.on_result(s->opts.ctx, a->account, &a->summary);
 	}
+	take_inbox(s);
 	finish_retirements(s);
 }
 

@@ -63,6 +63,17 @@ int64_t cdh_scheduler_dispatch(struct cdh_scheduler *sched, uint64_t now_ns);
 size_t cdh_scheduler_revive(struct cdh_scheduler *sched, uint64_t now_ns);
 
 /* Readable when finished runs wait for cdh_scheduler_reap. */
+/*
+ * A push: refresh `scope` of the account named `account` soon (250 ms
+ * later, so that a burst joins one refresh), through
+ * refresh_scope on each of its agents (before their next cycle). Any
+ * thread; returns at once. A scope already waiting for its agent is not
+ * queued twice, so a burst costs a few refreshes. 0 queued (or waiting
+ * already), -1 when the queue is full or out of memory.
+ */
+int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,
+				const char *scope);
+
 int cdh_scheduler_fd(const struct cdh_scheduler *sched);
 /* Handles finished runs: on_result, next due time, retire callbacks. */
 void cdh_scheduler_reap(struct cdh_scheduler *sched);

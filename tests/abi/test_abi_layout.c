@@ -90,7 +90,12 @@ AT(cdh_query, set_status, 88);
 AT(cdh_query, set_content_type, 96);
 AT(cdh_query, write, 104);
 AT(cdh_query, fail, 112);
-SIZE(cdh_query, 120);
+/* Added during 1.1, before its release (push notifications, #15). */
+AT(cdh_query, body, 120);
+AT(cdh_query, body_len, 128);
+AT(cdh_query, account_name, 136);
+AT(cdh_query, request_refresh, 144);
+SIZE(cdh_query, 152);
 
 AT(cdh_plugin_desc, magic, 4);
 AT(cdh_plugin_desc, name, 8);

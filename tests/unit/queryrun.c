@@ -53,9 +53,10 @@ int queryrun_get(struct cdh_store *store, struct cdh_directory *dir,
 		 const char *path, const char *const *args,
 		 struct queryrun *out)
 {
-	struct cdh_directory_provider provider = { "dockerRegistry", queryrun_op };
+	struct cdh_directory_provider provider = { "dockerRegistry", queryrun_op,
+						   NULL };
 	struct cdh_query_request req = { "GET", path, NULL, 0, 0, NULL, arg,
-					 (void *)(uintptr_t)args };
+					 (void *)(uintptr_t)args, NULL, 0 };
 	struct gathered g = { out, CDH_TEXT_INIT };
 	struct cdh_query_sink sink = { start, write_bytes, fail, &g };
 	size_t i;

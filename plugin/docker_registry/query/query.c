@@ -9,9 +9,13 @@
 #include <string.h>
 
 #include "query/images.h"
+#include "query/webhook.h"
 
 #define ROUTE_TAGS "/dockerRegistry/images/tags"
 #define ROUTE_FIND "/dockerRegistry/images/find"
+/* The host routes POST /webhooks/<cli_name> here (DRG_CLI_NAME). */
+#define ROUTE_WEBHOOK "/webhooks/docker-registry"
+#define ROUTE_ON_DEMAND "/cache/dockerRegistry/taggedImage"
 
 static int is_true(const char *v)
 {
@@ -158,6 +162,12 @@ int32_t drg_query(const struct cdh_host_api *host, struct cdh_query *q)
 		return http_tags(host, q);
 	if (q->path && strcmp(q->path, ROUTE_FIND) == 0)
 		return http_find(host, q);
+	if (q->path && q->method && strcmp(q->method, "POST") == 0 &&
+	    strcmp(q->path, ROUTE_WEBHOOK) == 0)
+		return drg_webhook(q);
+	if (q->path && q->method && strcmp(q->method, "POST") == 0 &&
+	    strcmp(q->path, ROUTE_ON_DEMAND) == 0)
+		return drg_on_demand(q);
 	q->fail(q, 404, "no such endpoint");
 	return CDH_OK;
 }

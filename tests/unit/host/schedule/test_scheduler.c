@@ -43,6 +43,8 @@ struct fake {
 	atomic_int hold;       /* set: refresh waits for release or cancel */
 	atomic_int saw_cancel; /* a refresh stopped because it was cancelled */
 	atomic_int result;     /* what refresh returns when not cancelled */
+	atomic_int app_scopes; /* refresh_scope calls for "app" */
+	atomic_int web_scopes; /* and for "web" */
 };
 
 struct fixture {
@@ -125,6 +127,21 @@ static int32_t fake_refresh(void *instance, uint32_t index,
 	return rc;
 }
 
+static int32_t fake_refresh_scope(void *instance, uint32_t index,
+				  const char *scope,
+				  struct cdh_refresh *refresh, char *errbuf,
+				  size_t errlen)
+{
+	struct fake *fk = instance;
+
+	(void)index, (void)refresh, (void)errbuf, (void)errlen;
+	if (strcmp(scope, "app") == 0)
+		atomic_fetch_add(&fk->app_scopes, 1);
+	else if (strcmp(scope, "web") == 0)
+		atomic_fetch_add(&fk->web_scopes, 1);
+	return CDH_OK;
+}
+
 static void fake_destroy(void *instance)
 {
 	(void)instance;
@@ -159,6 +176,8 @@ static void fake_init(struct fake *fk)
 	atomic_init(&fk->hold, 0);
 	atomic_init(&fk->saw_cancel, 0);
 	atomic_init(&fk->result, CDH_OK);
+	atomic_init(&fk->app_scopes, 0);
+	atomic_init(&fk->web_scopes, 0);
 }
 
 static int start_scheduler(struct fixture *f)
@@ -189,6 +208,7 @@ static int setup(void **state)
 	f.slot.ops.agent_name = fake_agent_name;
 	f.slot.ops.refresh = fake_refresh;
 	f.slot.ops.destroy = fake_destroy;
+	f.slot.ops.refresh_scope = fake_refresh_scope;
 	snprintf(f.name, sizeof(f.name), "hub");
 	f.account.plugin = &f.slot;
 	f.account.name = f.name;
@@ -630,6 +650,58 @@ static void free_cancels_and_joins_runs_in_flight(void **state)
 	assert_int_equal(atomic_load(&f->fake.calls), 2);
 }
 
+/* ---- pushed scopes (request_scope) ---- */
+
+/* Waits until refresh_scope was called `n` times in all. */
+static void wait_scopes(struct fixture *f, int n)
+{
+	uint64_t end = now_ns() + WAIT_MS * NS_PER_MS;
+
+	while (atomic_load(&f->fake.app_scopes) +
+		       atomic_load(&f->fake.web_scopes) < n &&
+	       now_ns() < end) {
+		pump(f, 10);
+		cdh_scheduler_dispatch(f->sched, now_ns() + 1000 * NS_PER_MS);
+	}
+}
+
+static void a_burst_of_pushes_costs_one_refresh_per_scope(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	add(f, 0, 1);
+	run_once(f); /* the cycle: next due in a minute */
+	for (i = 0; i < 20; i++)
+		assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "web"), 0);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "nobody", "x"), 0);
+	wait_scopes(f, 2);
+	pump(f, 50); /* whatever else would have run had time to */
+	cdh_scheduler_dispatch(f->sched, now_ns() + 1000 * NS_PER_MS);
+	pump(f, 50);
+	assert_int_equal(atomic_load(&f->fake.app_scopes), 1);
+	assert_int_equal(atomic_load(&f->fake.web_scopes), 1);
+	/* Not a cycle: no on_result, no extra refresh, the plan is kept. */
+	assert_int_equal(f->results, 1);
+	assert_int_equal(atomic_load(&f->fake.calls), 1);
+	assert_in_range(cdh_scheduler_dispatch(f->sched, now_ns()), 58000, 60000);
+}
+
+static void a_pushed_scope_waits_for_its_settle_time(void **state)
+{
+	struct fixture *f = *state;
+
+	add(f, 0, 1);
+	run_once(f);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	pump(f, 1000); /* the inbox reaches the agent */
+	/* Due in at most 250 ms, not the cycle's minute; not run before. */
+	assert_in_range(cdh_scheduler_dispatch(f->sched, now_ns()), 0, 250);
+	wait_scopes(f, 1);
+	assert_int_equal(atomic_load(&f->fake.app_scopes), 1);
+}
+
 static void free_gives_a_retired_running_account_its_on_idle(void **state)
 {
 	struct fixture *f = *state;
@@ -672,6 +744,8 @@ int main(void)
 	    T(drain_returns_what_still_runs_on_timeout),
 	    T(free_cancels_and_joins_runs_in_flight),
 	    T(free_gives_a_retired_running_account_its_on_idle),
+	    T(a_burst_of_pushes_costs_one_refresh_per_scope),
+	    T(a_pushed_scope_waits_for_its_settle_time),
 	};
 
 	/* Every run logs a line; the assertions say what matters. */

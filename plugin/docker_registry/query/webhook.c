@@ -1,0 +1,204 @@
+/*
+ * webhook - POST /webhooks/docker-registry: distribution's notification
+ * envelope (clouddriver-cluster.md §5). Each manifest push with a tag, and
+ * each delete, asks the host to refresh that repository on every account
+ * whose registry is the event's; the host's refresh_scope then applies the
+ * account's repository rules. Answers 202 once the refreshes are queued:
+ * the registry's notifier must not wait for registry round trips.
+ */
+#include "query/webhook.h"
+
+#include <json-c/json.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/*
+ * Event ids seen lately: distribution retries a batch until it gets a 2xx,
+ * so the same event may come twice. A ring of the last SEEN_MAX ids.
+ */
+#define SEEN_MAX 4096
+#define ID_MAX 128
+static char seen[SEEN_MAX][ID_MAX];
+static size_t seen_next;
+static pthread_mutex_t seen_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* 1 when `id` was seen before (and remembers it otherwise). */
+static int seen_before(const char *id)
+{
+	size_t i;
+	int found = 0;
+
+	if (!id || !*id || strlen(id) >= ID_MAX)
+		return 0; /* cannot tell: act (a refresh more is harmless) */
+	pthread_mutex_lock(&seen_lock);
+	for (i = 0; i < SEEN_MAX && !found; i++)
+		found = strcmp(seen[i], id) == 0;
+	if (!found) {
+		snprintf(seen[seen_next], ID_MAX, "%s", id);
+		seen_next = (seen_next + 1) % SEEN_MAX;
+	}
+	pthread_mutex_unlock(&seen_lock);
+	return found;
+}
+
+/* The request's body as JSON (length-aware: a NUL inside ends nothing). */
+static json_object *parse_body(const struct cdh_query *q)
+{
+	struct json_tokener *tok;
+	json_object *obj;
+
+	if (!q->body || q->body_len > INT32_MAX || !(tok = json_tokener_new()))
+		return NULL;
+	obj = json_tokener_parse_ex(tok, q->body, (int)q->body_len);
+	if (json_tokener_get_error(tok) != json_tokener_success) {
+		json_object_put(obj);
+		obj = NULL;
+	}
+	json_tokener_free(tok);
+	return obj;
+}
+
+static const char *str_at(json_object *obj, const char *key)
+{
+	json_object *v;
+
+	if (!obj || !json_object_object_get_ex(obj, key, &v) ||
+	    !json_object_is_type(v, json_type_string))
+		return NULL;
+	return json_object_get_string(v);
+}
+
+/* The host[:port] of a URL ("http://h:5000/v2/..." -> "h:5000"), into out. */
+static void authority(const char *url, char *out, size_t outlen)
+{
+	const char *start = url ? strstr(url, "://") : NULL;
+	size_t len;
+
+	out[0] = '\0';
+	if (!start)
+		return;
+	start += 3;
+	len = strcspn(start, "/?#");
+	if (len < outlen)
+		snprintf(out, outlen, "%.*s", (int)len, start);
+}
+
+/* 1 when the account's registry is the event's (its URL or request host). */
+static int same_registry(struct cdh_query *q, const char *account,
+			 const char *url_host, const char *req_host)
+{
+	const char *described = q->account(q, account);
+	json_object *root = described ? json_tokener_parse(described) : NULL;
+	char host[256];
+	int same;
+
+	authority(str_at(root, "address"), host, sizeof(host));
+	same = host[0] && ((url_host[0] && strcmp(host, url_host) == 0) ||
+			   (req_host && strcmp(host, req_host) == 0));
+	json_object_put(root);
+	return same;
+}
+
+/* 1 for the events that change a repository's tags: a manifest pushed by
+ * tag, and any delete. Pulls, mounts and blob pushes change none. */
+static int changes_tags(const char *action, json_object *target)
+{
+	const char *type = str_at(target, "mediaType");
+
+	if (!action)
+		return 0;
+	if (strcmp(action, "delete") == 0)
+		return 1;
+	if (strcmp(action, "push") != 0 || !str_at(target, "tag"))
+		return 0;
+	return !type || strcmp(type, "application/octet-stream") != 0;
+}
+
+/* Queues the event's repository on each matching account; returns how many. */
+static size_t handle_event(struct cdh_query *q, json_object *event)
+{
+	json_object *target = NULL, *request = NULL;
+	const char *repository, *name;
+	char url_host[256];
+	size_t i, queued = 0;
+
+	json_object_object_get_ex(event, "target", &target);
+	json_object_object_get_ex(event, "request", &request);
+	repository = str_at(target, "repository");
+	if (!repository || !changes_tags(str_at(event, "action"), target) ||
+	    seen_before(str_at(event, "id")))
+		return 0;
+	authority(str_at(target, "url"), url_host, sizeof(url_host));
+	for (i = 0; (name = q->account_name(q, i)) != NULL; i++)
+		if (same_registry(q, name, url_host, str_at(request, "host")) &&
+		    q->request_refresh(q, name, repository) == CDH_OK)
+			queued++;
+	return queued;
+}
+
+int32_t drg_webhook(struct cdh_query *q)
+{
+	json_object *root, *events;
+	size_t i, n, queued = 0;
+	char answer[128];
+
+	if (q->struct_size < offsetof(struct cdh_query, request_refresh) +
+				     sizeof(q->request_refresh)) {
+		q->fail(q, 404, "no such endpoint");
+		return CDH_OK;
+	}
+	root = parse_body(q);
+	if (!root || !json_object_object_get_ex(root, "events", &events) ||
+	    !json_object_is_type(events, json_type_array)) {
+		json_object_put(root);
+		q->fail(q, 400, "want distribution's notification envelope: "
+				"{\"events\":[...]}");
+		return CDH_OK;
+	}
+	n = json_object_array_length(events);
+	for (i = 0; i < n; i++)
+		queued += handle_event(q, json_object_array_get_idx(events, i));
+	json_object_put(root);
+	snprintf(answer, sizeof(answer), "{\"events\":%zu,\"refreshes\":%zu}",
+		 n, queued);
+	q->set_status(q, 202);
+	q->write(q, answer, strlen(answer));
+	return CDH_OK;
+}
+
+int32_t drg_on_demand(struct cdh_query *q)
+{
+	json_object *root;
+	const char *account, *repository;
+	char answer[512];
+	int32_t rc;
+
+	if (q->struct_size < offsetof(struct cdh_query, request_refresh) +
+				     sizeof(q->request_refresh)) {
+		q->fail(q, 404, "no such endpoint");
+		return CDH_OK;
+	}
+	root = parse_body(q);
+	account = str_at(root, "account");
+	repository = str_at(root, "repository");
+	if (!account || !repository || !*repository) {
+		json_object_put(root);
+		q->fail(q, 400, "want {\"account\":...,\"repository\":...}");
+		return CDH_OK;
+	}
+	rc = q->request_refresh(q, account, repository);
+	if (rc == CDH_E_CONFIG) {
+		snprintf(answer, sizeof(answer), "no such account: %s", account);
+		q->fail(q, 404, answer);
+	} else if (rc != CDH_OK) {
+		q->fail(q, 503, "refresh queue full, try again");
+	} else {
+		q->set_status(q, 202);
+		q->write(q, "{\"status\":\"queued\"}", 19);
+	}
+	json_object_put(root);
+	return CDH_OK;
+}

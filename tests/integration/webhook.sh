@@ -1,0 +1,148 @@
+#!/usr/bin/env bash
+# Push notifications (#15) against a real docker-registry 2.8 whose
+# `notifications:` endpoint is cdhost's POST /webhooks/docker-registry.
+# cacheIntervalSeconds = 3600, so after the first cycle only a notification
+# can explain a fresh tag: a push shows in /find, a delete disappears, a
+# repository the account does not cache stays out; hand-made envelopes
+# check the 202, the 400 on a malformed body, de-duplication by event id,
+# bursts coalescing and the bearer token.
+# Usage: webhook.sh CDHOST PLUGIN_SO
+set -uo pipefail
+cdhost=$1 plugin_so=$2
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=../../scripts/lib/registry.sh
+source "$here/../../scripts/lib/registry.sh"
+# shellcheck source=lib/common.sh
+source "$here/lib/common.sh"
+work=$(mktemp -d)
+trap 'service_stop; registry_stop "$work/reg"; rm -rf "$work"' EXIT
+
+port=$(free_port)
+api=http://127.0.0.1:$port
+token=webhook-test-token-$RANDOM$RANDOM
+printf '%s\n' "$token" > "$work/token"
+chmod 600 "$work/token"
+notifications="notifications:
+  endpoints:
+    - name: cdhost
+      url: $api/webhooks/docker-registry
+      headers:
+        Authorization: [Bearer $token]
+      timeout: 2s
+      threshold: 3
+      backoff: 1s"
+registry_start "$work/reg" "$notifications" >/dev/null ||
+  { echo "cannot start registry" >&2; exit 1; }
+registry_push_image "$REGISTRY_URL" team/app 1.0 2021-01-01T00:00:00Z >/dev/null || fail "push 1.0"
+registry_push_image "$REGISTRY_URL" team/web 1 2021-01-01T00:00:00Z >/dev/null || fail "push web"
+mkdir -p "$work/plugins" && cp "$plugin_so" "$work/plugins/"
+cfg=$work/cdhost.cfg log=$work/cdhost.log
+cat > "$cfg" <<CFG
+host = { listen = "127.0.0.1:$port"; workers = 2;
+         webhooks = { tokenFile = "$work/token"; }; };
+dockerRegistry = { accounts = (
+  { name = "acct"; address = "$REGISTRY_URL"; repositories = ["team/app", "team/web"];
+    sortTagsByDate = true; cacheIntervalSeconds = 3600; },
+  # The same registry by another name: its events do not match this account.
+  { name = "byname"; address = "http://localhost:${REGISTRY_HOSTPORT#*:}"; repositories = ["team/app"];
+    sortTagsByDate = true; cacheIntervalSeconds = 3600; }
+); };
+CFG
+tags() { curl -fsS "$api/dockerRegistry/images/tags?account=${account:-acct}&repository=$1"; }
+tags_are() { [ "$(tags "$1")" = "$2" ]; }
+byname_is() { [ "$(account=byname tags team/app)" = "$1" ]; }
+find_has() { curl -fsS "$api/dockerRegistry/images/find?q=$1" | grep -qF -- "$2"; }
+scope_runs() { grep -c 'acct/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories' "$log"; }
+# post BODY [CURL_ARGS...]: prints "STATUS BODY".
+post() {
+  local body=$1; shift
+  curl -sS -o "$work/answer" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    "$@" --data-binary "$body" "$api/webhooks/docker-registry"
+  printf ' %s' "$(cat "$work/answer")"
+}
+auth=(-H "Authorization: Bearer $token")
+event() { # ID ACTION REPOSITORY [TAG]
+  printf '{"id":"%s","action":"%s","target":{"mediaType":"application/vnd.docker.distribution.manifest.v2+json","repository":"%s","url":"%s/v2/%s/manifests/sha256:00"%s},"request":{"host":"%s"}}' \
+    "$1" "$2" "$3" "$REGISTRY_URL" "$3" "${4:+,\"tag\":\"$4\"}" "$REGISTRY_HOSTPORT"
+}
+
+service_start "$cdhost" "$cfg" "$work/plugins" "$log"
+wait_for 20 tags_are team/app '["1.0"]' || fail "first cycle not served: $(cat "$log")"
+wait_for 20 byname_is '["1.0"]' || fail "first cycle of byname not served"
+
+# A push through the registry: only its notification can explain 2.0.
+d20=$(registry_push_image "$REGISTRY_URL" team/app 2.0 2023-01-01T00:00:00Z) || fail "push 2.0"
+wait_for 20 find_has team/app '"tag":"2.0"' || fail "pushed tag not in /find: $(tail -5 "$log")"
+expect_eq "push refreshed the tags" "$(tags team/app)" '["2.0","1.0"]'
+expect_eq "an account of another host is not refreshed" "$(account=byname tags team/app)" '["1.0"]'
+
+# A delete through the registry: the tag goes.
+registry_delete_tag "$REGISTRY_URL" team/app "$d20" || fail "delete 2.0"
+wait_for 20 tags_are team/app '["1.0"]' || fail "deleted tag still served: $(tags team/app)"
+
+# A repository the account does not cache: nothing stored for it.
+registry_push_image "$REGISTRY_URL" other/x 1 >/dev/null || fail "push other/x"
+wait_for 20 grep -q 'repository other/x is not cached' "$log" ||
+  fail "other/x not refused: $(tail -5 "$log")"
+expect_eq "other/x not served" "$(curl -fsS "$api/dockerRegistry/images/find?q=other/x")" '[]'
+
+# Hand-made envelopes: 202 at once, what was queued in the answer.
+e1=$(event "ev-$RANDOM-1" push team/web 1)
+expect_eq "push event" "$(post "{\"events\":[$e1]}" "${auth[@]}")" '202 {"events":1,"refreshes":1}'
+expect_eq "duplicate id ignored" "$(post "{\"events\":[$e1]}" "${auth[@]}")" '202 {"events":1,"refreshes":0}'
+e2=$(event "ev-$RANDOM-2" pull team/web 1)
+e3=$(event "ev-$RANDOM-3" push team/web)
+e4=$(event "ev-$RANDOM-4" mount team/web)
+expect_eq "pull, untagged push, mount ignored" \
+  "$(post "{\"events\":[$e2,$e3,$e4]}" "${auth[@]}")" '202 {"events":3,"refreshes":0}'
+other=$(event "ev-$RANDOM-5" push team/web 1 | sed "s/$REGISTRY_HOSTPORT/127.0.0.2:1/g")
+expect_eq "another registry ignored" "$(post "{\"events\":[$other]}" "${auth[@]}")" \
+  '202 {"events":1,"refreshes":0}'
+status=$(post '{"events":[' "${auth[@]}")
+case $status in "400 "*'"status":400'*) ;; *) fail "malformed JSON: $status" ;; esac
+status=$(post '{"no":"events"}' "${auth[@]}")
+case $status in "400 "*) ;; *) fail "no events array: $status" ;; esac
+
+# A burst of 50 pushes to one repository costs a few refreshes, not 50.
+before=$(scope_runs)
+burst=""
+for i in $(seq 1 50); do burst+="${burst:+,}$(event "burst-$RANDOM-$i" push team/web 1)"; done
+expect_eq "burst accepted" "$(post "{\"events\":[$burst]}" "${auth[@]}")" '202 {"events":50,"refreshes":50}'
+more_runs() { [ "$(scope_runs)" -gt "$before" ]; }
+wait_for 20 more_runs || fail "burst refreshed nothing"
+sleep 1
+runs=$(( $(scope_runs) - before ))
+[ "$runs" -le 10 ] || fail "burst of 50 cost $runs refreshes"
+
+# On demand (Clouddriver's POST /cache/dockerRegistry/taggedImage), no token.
+ondemand() {
+  curl -sS -o "$work/answer" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    --data-binary "$1" "$api/cache/dockerRegistry/taggedImage"
+  printf ' %s' "$(cat "$work/answer")"
+}
+registry_push_image "$REGISTRY_URL" team/app 3.0 2024-01-01T00:00:00Z >/dev/null || fail "push 3.0"
+wait_for 20 tags_are team/app '["3.0","1.0"]' || fail "3.0 not served"
+expect_eq "byname still without 3.0" "$(account=byname tags team/app)" '["1.0"]'
+expect_eq "on-demand queued" "$(ondemand '{"account":"byname","repository":"team/app"}')" \
+  '202 {"status":"queued"}'
+wait_for 20 byname_is '["3.0","1.0"]' || fail "on-demand not served: $(account=byname tags team/app)"
+status=$(ondemand '{"account":"nobody","repository":"team/app"}')
+case $status in "404 "*) ;; *) fail "on-demand unknown account: $status" ;; esac
+status=$(ondemand '{"account":"byname"}')
+case $status in "400 "*) ;; *) fail "on-demand without repository: $status" ;; esac
+
+# The bearer token (host.webhooks.tokenFile): missing or wrong -> 401.
+e5=$(event "ev-$RANDOM-6" push team/web 1)
+status=$(post "{\"events\":[$e5]}")
+case $status in "401 "*) ;; *) fail "no token: $status" ;; esac
+status=$(post "{\"events\":[$e5]}" -H "Authorization: Bearer ${token}x")
+case $status in "401 "*) ;; *) fail "wrong token: $status" ;; esac
+status=$(post "{\"events\":[$e5]}" -H "Authorization: Bearer ${token:0:5}")
+case $status in "401 "*) ;; *) fail "token prefix: $status" ;; esac
+grep -qF -- "$token" "$log" && fail "the token reached the log"
+
+service_stop
+expect_eq "service exit" "$SERVICE_RC" 0
+grep -q 'Sanitizer' "$log" && fail "sanitizer report: $(grep -A20 Sanitizer "$log")"
+
+finish "webhook"
