@@ -17,22 +17,6 @@ mkdir -p "$HOME"
 CFG=$T/conf/cdhost.cfg
 export CDHOST_CONFIG=$CFG
 
-run_hal() {
-    HAL_RC=0
-    HAL_OUT=$("$CDHOST" --plugin-dir "$CDH_PLUGIN_DIR" config provider docker-registry "$@" \
-        2> "$T/hal.err") || HAL_RC=$?
-    HAL_ERR=$(< "$T/hal.err")
-}
-expect_refused() {
-    local what=$1 want_rc=$2
-    shift 2
-    cp "$CFG" "$T/before"
-    run_hal "$@"
-    assert_eq "$what: exit $want_rc ($HAL_ERR)" "$want_rc" "$HAL_RC"
-    cmp -s "$T/before" "$CFG" || fail "$what: the file changed"
-    pass "$what: the file is unchanged"
-}
-field() { grep -E "^ *$1 = " "$CFG" | head -n 1 | sed -E 's/^ *[A-Za-z]+ = (.*);$/\1/'; }
 
 # ---- a registry with htpasswd over TLS, signed by our own CA ----
 tls_htpasswd_registry_start

@@ -185,3 +185,25 @@ CFG
     url=https://127.0.0.1:$port
     wait_http "$url/v2/" --cacert "$tls/ca.crt" || fail "TLS registry did not start"
 }
+
+# Halyard-style commands against the config file $CFG (set by the test):
+# run_hal ARGS... runs `cdhost config provider docker-registry ARGS...`
+# into HAL_OUT, HAL_ERR and HAL_RC; expect_refused WHAT RC ARGS... checks
+# the command exits RC and leaves $CFG as it was; field NAME prints the
+# first `NAME = value;` of $CFG.
+run_hal() {
+    HAL_RC=0
+    HAL_OUT=$("$CDHOST" --plugin-dir "$CDH_PLUGIN_DIR" config provider docker-registry "$@" \
+        2> "$T/hal.err") || HAL_RC=$?
+    HAL_ERR=$(< "$T/hal.err")
+}
+expect_refused() {
+    local what=$1 want_rc=$2
+    shift 2
+    cp "$CFG" "$T/before"
+    run_hal "$@"
+    assert_eq "$what: exit $want_rc ($HAL_ERR)" "$want_rc" "$HAL_RC"
+    cmp -s "$T/before" "$CFG" || fail "$what: the file changed"
+    pass "$what: the file is unchanged"
+}
+field() { grep -E "^ *$1 = " "$CFG" | head -n 1 | sed -E 's/^ *[A-Za-z]+ = (.*);$/\1/'; }
