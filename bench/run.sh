@@ -15,9 +15,9 @@ root=$(dirname "$here")
 source "$root/scripts/lib/registry.sh"
 
 repos=50 tags=20 rounds=3 wrk_seconds=10 concurrency=16
-rtt_ms=20 latency_repos=10 skopeo_repos=3 skopeo_tags=5
+rtt_ms=20 latency_repos=10 latency_cs="1,16" skopeo_repos=3 skopeo_tags=5
 build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3
-work="" proxy_pid="" registry_dir=""
+work="" proxy_pid="" registry_dir="" only="throughput,peer,latency"
 
 usage() {
   cat <<EOF
@@ -28,12 +28,16 @@ usage: bench/run.sh [options]
   --wrk-seconds S how long each wrk ceiling run lasts (default $wrk_seconds)
   --rtt-ms MS     latency mode round trip (default $rtt_ms; 0 skips it)
   --latency-repos N  repositories refreshed in latency mode (default $latency_repos)
+  --latency-concurrency LIST  maxConcurrentRequests of the latency runs
+                  (default $latency_cs)
   --skopeo R,T    peer sample: R repositories x T tags (default $skopeo_repos,$skopeo_tags; 0,0 skips)
   --build DIR     cdhost build directory (default build-rel; built if missing)
   --data DIR      registry storage, reused when already seeded with R x T
                   (default \${TMPDIR:-/tmp}/cdhost-bench/rR-tT)
   --fresh         seed again even if DIR is seeded
   --no-setup      do not run bench/setup.sh (apt-get of wrk, time, skopeo)
+  --only LIST     the parts to run, comma-separated, of: throughput, peer,
+                  latency, configs, gcr (default: throughput,peer,latency)
 EOF
 }
 
@@ -45,6 +49,8 @@ now_ns() { date +%s%N; }
 calc() {
   awk "BEGIN { x = $1; printf (x >= 1000 || x <= -1000) ? \"%.0f\" : \"%.4g\", x }"
 }
+# wanted PART: whether --only names PART.
+wanted() { [[ ,$only, == *,$1,* ]]; }
 # median V...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
 
@@ -57,11 +63,13 @@ parse_args() {
       --wrk-seconds) wrk_seconds=$2; shift ;;
       --rtt-ms) rtt_ms=$2; shift ;;
       --latency-repos) latency_repos=$2; shift ;;
+      --latency-concurrency) latency_cs=$2; shift ;;
       --skopeo) skopeo_repos=${2%,*}; skopeo_tags=${2#*,}; shift ;;
       --build) build=$2; shift ;;
       --data) data=$2; shift ;;
       --fresh) fresh=1 ;;
       --no-setup) setup=0 ;;
+      --only) only=$2; shift ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; exit 2 ;;
     esac
@@ -80,6 +88,10 @@ cleanup() {
   if [ -n "$proxy_pid" ]; then
     kill "$proxy_pid" 2>/dev/null || true
     wait "$proxy_pid" 2>/dev/null || true
+  fi
+  if [ -n "${gcr_pids[0]:-}" ]; then
+    kill "${gcr_pids[@]}" 2>/dev/null || true
+    wait "${gcr_pids[@]}" 2>/dev/null || true
   fi
   if [ -n "$registry_dir" ]; then registry_stop "$registry_dir"; fi
   if [ -n "$work" ]; then rm -rf "$work"; fi
@@ -146,7 +158,7 @@ EOF
 refresh() {
   local cfg=$1 dir t0 t1 summary
   dir=$(dirname "$cfg")
-  rm -f "$dir"/cache.db*
+  [ "${keep_cache:-0}" = 1 ] || rm -f "$dir"/cache.db*
   t0=$(now_ns)
   timeout 1800 /usr/bin/time -v -o "$dir/time.txt" "$build/cdhost" --config "$cfg" \
     --plugin-dir "$build/plugins" run --once 2>"$dir/run.log" \
@@ -215,13 +227,13 @@ peer() {
   p_sample="$n_list list-tags + $n_inspect inspect"
 }
 
-# start_proxy STATS_FILE: the delay proxy in front of the registry; sets
-# proxy_pid and bench_address.
+# start_proxy STATS_FILE RTT_MS: the delay proxy in front of the registry;
+# sets proxy_pid and bench_address.
 start_proxy() {
   local i port=""
   rm -f "$work/proxy.port"
   "$python" "$here/delay_proxy.py" "${REGISTRY_HOSTPORT##*:}" \
-    "$(calc "$rtt_ms / 2")" 3600 "$1" > "$work/proxy.port" &
+    "$(calc "$2 / 2")" 3600 "$1" > "$work/proxy.port" &
   proxy_pid=$!
   for (( i = 0; i < 50; i++ )); do
     [ -s "$work/proxy.port" ] && break
@@ -241,20 +253,19 @@ stop_proxy() {
 # proxy_stat FILE NAME FIELD: one figure of the proxy's statistics.
 proxy_stat() { jq -r ".$2.$3 // 0" "$1"; }
 
-# latency_run CONCURRENCY: one refresh of the first L repositories through
-# the delay proxy. Sets l_wall, l_requests, l_floor, l_rtt (what the proxy
-# really added), l_floor_eff (the floor at that RTT), l_registry and
-# l_client (median seconds the registry took to answer, and the client
-# to send its next request on a connection).
+# latency_run CONCURRENCY [RTT_MS]: one refresh of the first L repositories
+# through the delay proxy (RTT_MS defaults to --rtt-ms). Sets l_wall,
+# l_requests, l_floor, l_rtt (what the proxy really added), l_floor_eff (the
+# floor at that RTT), l_registry and l_client (median seconds the registry
+# took to answer, and the client to send its next request on a connection),
+# l_busy (the share of the slots' time a request was out: 1 - the sum of
+# the client's gaps / (concurrency x the agent's time)).
 latency_run() {
-  local c=$1 list="" i dir=$work/latency-$1 stats
+  local c=$1 rtt=${2:-$rtt_ms} dir=$work/latency-$1-${2:-$rtt_ms} stats
   mkdir -p "$dir"
   stats=$dir/proxy.json
-  for (( i = 0; i < latency_count; i++ )); do
-    list+=$(printf '"bench/r%04d", ' "$i")
-  done
-  start_proxy "$stats"
-  write_config "$dir/cdhost.cfg" "repositories = [${list%, }];" \
+  start_proxy "$stats" "$rtt"
+  write_config "$dir/cdhost.cfg" "repositories = [$(latency_list)];" \
     "maxConcurrentRequests = $c;"
   refresh "$dir/cdhost.cfg"
   stop_proxy
@@ -262,20 +273,106 @@ latency_run() {
   l_rtt=$(calc "$(proxy_stat "$stats" added_to_upstream mean) + $(proxy_stat "$stats" added_to_client mean)")
   l_registry=$(calc "$(proxy_stat "$stats" registry median)")
   l_client=$(calc "$(proxy_stat "$stats" client median)")
-  l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt_ms / 1000")
+  l_busy=$(calc "1 - $(proxy_stat "$stats" client mean) * $(proxy_stat "$stats" client count) / ($c * $r_agent_s)")
+  l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt / 1000")
   l_floor_eff=$(calc "int(($r_requests + $c - 1) / $c) * $l_rtt")
-  log "latency, concurrency $c: $r_requests requests in $r_wall s" \
+  log "latency $rtt ms, concurrency $c: $r_requests requests in $r_wall s" \
       "(agent $r_agent_s s); floor $l_floor s ($l_floor_eff s at the" \
-      "proxy's real RTT $l_rtt s); median registry $l_registry s, client $l_client s"
+      "proxy's real RTT $l_rtt s); registry median $l_registry s" \
+      "mean $(proxy_stat "$stats" registry mean) s; client median $l_client s" \
+      "mean $(proxy_stat "$stats" client mean) s; slots busy $l_busy"
+}
+
+# The first L repositories, as a configuration list.
+latency_list() {
+  local i list=""
+  for (( i = 0; i < latency_count; i++ )); do
+    list+=$(printf '"bench/r%04d", ' "$i")
+  done
+  echo "${list%, }"
 }
 
 latency() {
+  local c direct
   (( rtt_ms > 0 )) || return 0
   latency_count=$(( latency_repos < repos ? latency_repos : repos ))
-  latency_run 1
-  lat1=("$l_wall" "$l_requests" "$l_floor" "$l_floor_eff" "$l_rtt" "$l_registry" "$l_client")
-  latency_run "$concurrency"
-  latc=("$l_wall" "$l_requests" "$l_floor" "$l_floor_eff" "$l_rtt" "$l_registry" "$l_client")
+  IFS=, read -r -a cs <<<"$latency_cs"
+  for c in "${cs[@]}"; do
+    latency_run "$c"
+    lat_rows+=("$(latency_row "$c")")
+  done
+  # The proxy's own cost: the same refresh straight to the registry and
+  # through the proxy adding nothing.
+  c=${cs[${#cs[@]}-1]}
+  bench_address=$REGISTRY_URL
+  write_config "$work/direct.cfg" "repositories = [$(latency_list)];" \
+    "maxConcurrentRequests = $c;"
+  refresh "$work/direct.cfg"
+  direct=$r_wall
+  latency_run "$c" 0
+  lat_rows+=("| proxy's own cost, $latency_count x $tags, concurrency $c | direct $direct s, through the proxy adding 0 ms $l_wall s: $(calc "$l_wall - $direct") s more, $(calc "($l_wall - $direct) / int(($l_requests + $c - 1) / $c) * 1000") ms a round of $c requests; median registry $(calc "$l_registry * 1000") ms, client $(calc "$l_client * 1000") ms |")
+}
+
+# start_gcr NAME [--plain]: bench/gcr_registry.py with R x T; sets
+# gcr_pid_NAME's PID in gcr_pids and gcr_url.
+start_gcr() {
+  local name=$1 i port=""
+  shift
+  rm -f "$work/$name.port"
+  "$python" "$here/gcr_registry.py" "$repos" "$tags" "$@" > "$work/$name.port" &
+  gcr_pids+=("$!")
+  for (( i = 0; i < 600; i++ )); do
+    [ -s "$work/$name.port" ] && break
+    sleep 0.1
+  done
+  port=$(cat "$work/$name.port")
+  [ -n "$port" ] || die "gcr_registry.py did not start"
+  gcr_url=http://127.0.0.1:$port
+}
+
+# gcr_counts URL: the requests the fake served since the last call, as
+# "N (kind n, ...)".
+gcr_counts() {
+  curl -sf "$1/stats?reset" \
+    | jq -r '"\([.[]] | add) (" + (to_entries | map("\(.key) \(.value)") | join(", ")) + ")"'
+}
+
+# The GCR format: the same R x T (every tag its own image) listed with
+# GCR's manifest map and as distribution lists it; requests counted by the
+# fake, the summary's "saved" figure beside them. Requests, not time: the
+# fake is a Python server.
+gcr() {
+  local map plain list="" i settings row s dir=$work/gcr
+  mkdir -p "$dir"
+  gcr_pids=()
+  start_gcr map; map=$gcr_url
+  start_gcr plain --plain; plain=$gcr_url
+  for (( i = 0; i < repos; i++ )); do list+=$(printf '"bench/r%04d", ' "$i"); done
+  settings=("trackDigests = true;" "sortTagsByDate = true;"
+            "sortTagsByDate = true; inspectDigests = true;")
+  for s in "${settings[@]}"; do
+    row="| GCR format, $repos x $tags, ${s//;/} |"
+    for bench_address in "$map" "$plain"; do
+      cat > "$dir/cdhost.cfg" <<EOF
+host = { cache = { backend = "sqlite"; path = "cache.db"; }; };
+dockerRegistry = { accounts = (
+  { name = "bench"; address = "$bench_address"; repositories = [${list%, }]; $s }
+); };
+EOF
+      refresh "$dir/cdhost.cfg"
+      row+=" $([ "$bench_address" = "$map" ] && echo "with the map" || echo "without"):"
+      row+=" $(gcr_counts "$bench_address"), summary \"$(grep -oE '[0-9]+ requests( \([0-9]+ saved\))?' "$dir/run.log")\";"
+      if [[ $s == *inspectDigests* ]]; then
+        keep_cache=1 refresh "$dir/cdhost.cfg"
+        row+=" second cycle $(gcr_counts "$bench_address");"
+      fi
+    done
+    gcr_rows+=("${row%;} |")
+    log "${row}"
+  done
+  kill "${gcr_pids[@]}" 2>/dev/null || true
+  wait "${gcr_pids[@]}" 2>/dev/null || true
+  gcr_pids=()
 }
 
 machine() {
@@ -288,17 +385,26 @@ machine() {
 }
 
 report() {
-  local tag_count=$(( repos * tags )) rss
-  rss=$(median "${t_rss[@]}")
   echo
   echo "Machine: $(machine)"
-  echo "Run: bench/run.sh -r $repos -t $tags -n $rounds" \
-       "(medians of $rounds rounds; the machine is shared, timings are noisy)"
+  echo "Run: bench/run.sh -r $repos -t $tags -n $rounds --only $only" \
+       "(medians of $rounds rounds; the machine is shared, timings are noisy);" \
+       "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| measure | value |"
   echo "| --- | --- |"
-  echo "| repositories x tags | $repos x $tags = $tag_count |"
+  echo "| repositories x tags | $repos x $tags = $(( repos * tags )) |"
   [ -n "${seed_s:-}" ] && echo "| seeding (mounts + manifest PUTs) | $seed_s s |"
+  report_throughput
+  report_peer
+  report_latency
+  [ -z "${gcr_rows[0]:-}" ] || printf '%s\n' "${gcr_rows[@]}"
+}
+
+report_throughput() {
+  local tag_count=$(( repos * tags )) rss
+  [ -n "${t_wall[0]:-}" ] || return 0
+  rss=$(median "${t_rss[@]}")
   echo "| registry ceiling (wrk -t1 -c$concurrency, same endpoints, before and after each refresh) | $(median "${t_ceil[@]}") req/s |"
   echo "| cdhost run --once wall time | $(median "${t_wall[@]}") s (agent $(median "${t_agent[@]}") s) |"
   echo "| requests made | $t_requests |"
@@ -307,8 +413,6 @@ report() {
   echo "| CPU seconds (user + sys) | $(median "${t_cpu[@]}") |"
   echo "| peak RSS | $(calc "$rss / 1024") MiB |"
   echo "| RSS per cached tag | $(calc "$rss * 1024 / $tag_count") bytes |"
-  report_peer
-  report_latency
 }
 
 report_peer() {
@@ -319,17 +423,17 @@ report_peer() {
 }
 
 report_latency() {
-  [ -n "${lat1[0]:-}" ] || return 0
-  latency_row 1 "${lat1[@]}"
-  latency_row "$concurrency" "${latc[@]}"
+  [ -n "${lat_rows[0]:-}" ] || return 0
+  printf '%s\n' "${lat_rows[@]}"
 }
 
-# latency_row C WALL REQUESTS FLOOR FLOOR_EFF RTT REGISTRY CLIENT
+# latency_row C: the table row of the latency_run just made.
 latency_row() {
   echo "| latency $rtt_ms ms RTT, $latency_count x $tags, concurrency $1 |" \
-       "$2 s for $3 requests; floor $4 s: $(calc "$2 / $4")x" \
-       "(proxy's real RTT $(calc "$6 * 1000") ms: floor $5 s, $(calc "$2 / $5")x);" \
-       "median registry $(calc "$7 * 1000") ms, client $(calc "$8 * 1000") ms per request |"
+       "$l_wall s for $l_requests requests; floor $l_floor s: $(calc "$l_wall / $l_floor")x" \
+       "(proxy's real RTT $(calc "$l_rtt * 1000") ms: floor $l_floor_eff s, $(calc "$l_wall / $l_floor_eff")x);" \
+       "median registry $(calc "$l_registry * 1000") ms, client $(calc "$l_client * 1000") ms per request;" \
+       "slots busy $l_busy |"
 }
 
 main() {
@@ -339,10 +443,13 @@ main() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/cdhost-bench-run.XXXXXX")
   trap cleanup EXIT
   t_ceil=() t_wall=() t_rate=() t_cpu=() t_rss=() t_ratio=() t_agent=()
-  start_registry
-  throughput
-  peer
-  latency
+  lat_rows=() gcr_rows=() gcr_pids=()
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  if wanted throughput || wanted peer || wanted latency; then start_registry; fi
+  if wanted throughput; then throughput; fi
+  if wanted peer; then peer; fi
+  if wanted latency; then latency; fi
+  if wanted gcr; then gcr; fi
   report
 }
 
