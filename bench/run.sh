@@ -106,22 +106,53 @@ build_cdhost() {
   fi
 }
 
-# Starts the registry on $data, seeding it unless it already holds R x T.
+# start_registry [DIR [--distinct]]: starts the registry on DIR (default
+# $data), seeding it unless it already holds R x T; --distinct gives every
+# tag its own image (bench/seed.py).
 start_registry() {
-  local marker=$data/seeded t0
-  [ "$fresh" = 1 ] && rm -rf "$data"
-  [ -f "$marker" ] || rm -rf "$data"
-  mkdir -p "$data"
-  registry_dir=$data
-  registry_start "$data" || die "cannot start docker-registry"
+  local dir=${1:-$data} marker t0
+  marker=$dir/seeded
+  [ "$fresh" = 1 ] && rm -rf "$dir"
+  [ -f "$marker" ] || rm -rf "$dir"
+  mkdir -p "$dir"
+  registry_dir=$dir
+  registry_start "$dir" || die "cannot start docker-registry"
   if [ ! -f "$marker" ]; then
-    log "seeding $repos x $tags tags into $data"
+    log "seeding $repos x $tags tags into $dir"
     t0=$(now_ns)
     timeout 3600 "$python" "$here/seed.py" "$REGISTRY_URL" "$repos" "$tags" 8 \
-      >"$work/digest" || die "seeding failed"
+      ${2:-} >"$work/digest" || die "seeding failed"
     seed_s=$(calc "($(now_ns) - $t0) / 1e9")
     log "seeded in $seed_s s"
     echo "$repos $tags" > "$marker"
+  fi
+}
+
+# Image configs inside the timed window: every tag its own image, a fresh
+# cache, sortTagsByDate + inspectDigests (a manifest HEAD, GET and config
+# blob per tag), straight to the registry; then the same cache again (the
+# configs are reused), then through the delay proxy at the last latency
+# concurrency.
+configs() {
+  local dir=$work/configs c=${latency_cs##*,} extra
+  mkdir -p "$dir"
+  if [ -n "$registry_dir" ]; then registry_stop "$registry_dir"; fi
+  start_registry "$data-images" --distinct
+  bench_address=$REGISTRY_URL
+  extra="sortTagsByDate = true; inspectDigests = true;"
+  write_config "$dir/cdhost.cfg" "$extra"
+  refresh "$dir/cdhost.cfg"
+  [ "$r_records" = $(( 2 * repos * tags )) ] \
+    || die "expected $(( 2 * repos * tags )) records, got $r_records"
+  cfg_rows+=("| sortTagsByDate + inspectDigests, $repos x $tags distinct images, first cycle | $r_wall s (agent $r_agent_s s), $r_requests requests, $(calc "$r_requests / $r_wall") req/s, CPU $r_cpu s, peak RSS $(calc "$r_rss_kb / 1024") MiB |")
+  log "${cfg_rows[-1]}"
+  keep_cache=1 refresh "$dir/cdhost.cfg"
+  cfg_rows+=("| the same, second cycle (configs reused) | $r_wall s (agent $r_agent_s s), $r_requests requests |")
+  log "${cfg_rows[-1]}"
+  if (( rtt_ms > 0 )); then
+    latency_count=$(( latency_repos < repos ? latency_repos : repos ))
+    extra_settings=$extra latency_run "$c"
+    cfg_rows+=("$(latency_row "$c" | sed 's/^| latency/| sortTagsByDate + inspectDigests, latency/')")
   fi
 }
 
@@ -266,7 +297,7 @@ latency_run() {
   stats=$dir/proxy.json
   start_proxy "$stats" "$rtt"
   write_config "$dir/cdhost.cfg" "repositories = [$(latency_list)];" \
-    "maxConcurrentRequests = $c;"
+    "maxConcurrentRequests = $c; ${extra_settings:-}"
   refresh "$dir/cdhost.cfg"
   stop_proxy
   l_wall=$r_wall l_requests=$r_requests
@@ -398,6 +429,7 @@ report() {
   report_throughput
   report_peer
   report_latency
+  [ -z "${cfg_rows[0]:-}" ] || printf '%s\n' "${cfg_rows[@]}"
   [ -z "${gcr_rows[0]:-}" ] || printf '%s\n' "${gcr_rows[@]}"
 }
 
@@ -443,12 +475,13 @@ main() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/cdhost-bench-run.XXXXXX")
   trap cleanup EXIT
   t_ceil=() t_wall=() t_rate=() t_cpu=() t_rss=() t_ratio=() t_agent=()
-  lat_rows=() gcr_rows=() gcr_pids=()
+  lat_rows=() gcr_rows=() gcr_pids=() cfg_rows=()
   load_before=$(cut -d' ' -f1-3 /proc/loadavg)
   if wanted throughput || wanted peer || wanted latency; then start_registry; fi
   if wanted throughput; then throughput; fi
   if wanted peer; then peer; fi
   if wanted latency; then latency; fi
+  if wanted configs; then configs; fi
   if wanted gcr; then gcr; fi
   report
 }
