@@ -16,7 +16,7 @@ source "$root/scripts/lib/registry.sh"
 
 repos=50 tags=20 rounds=3 wrk_seconds=10 concurrency=16
 rtt_ms=20 latency_repos=10 latency_cs="1,16" skopeo_repos=3 skopeo_tags=5
-build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3
+build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3 proxy=c
 work="" proxy_pid="" registry_dir="" only="throughput,peer,latency"
 
 usage() {
@@ -36,6 +36,7 @@ usage: bench/run.sh [options]
                   (default \${TMPDIR:-/tmp}/cdhost-bench/rR-tT)
   --fresh         seed again even if DIR is seeded
   --no-setup      do not run bench/setup.sh (apt-get of wrk, time, skopeo)
+  --proxy c|python  the delay proxy: bench/delay_proxy.c (default) or .py
   --only LIST     the parts to run, comma-separated, of: throughput, peer,
                   latency, configs, gcr (default: throughput,peer,latency)
 EOF
@@ -70,6 +71,7 @@ parse_args() {
       --fresh) fresh=1 ;;
       --no-setup) setup=0 ;;
       --only) only=$2; shift ;;
+      --proxy) proxy=$2; shift ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; exit 2 ;;
     esac
@@ -82,6 +84,7 @@ parse_args() {
   (( repos >= 1 && repos <= 9999 && tags >= 1 && tags <= 9999 && rounds >= 1 )) \
     || die "need 1 <= REPOS, TAGS <= 9999 and at least one round"
   data=${data:-${TMPDIR:-/tmp}/cdhost-bench/r$repos-t$tags}
+  [[ $proxy == c || $proxy == python ]] || die "--proxy is c or python"
 }
 
 cleanup() {
@@ -98,11 +101,12 @@ cleanup() {
 }
 
 build_cdhost() {
-  if [ ! -x "$build/cdhost" ] || [ ! -f "$build/plugins/docker_registry.so" ]; then
+  if [ ! -x "$build/cdhost" ] || [ ! -f "$build/plugins/docker_registry.so" ] ||
+     [ ! -x "$build/bench/delay_proxy" ]; then
     log "building cdhost in $build"
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCDH_FUZZ_SMOKE=OFF >/dev/null
-    cmake --build "$build" -j2 --target cdhost docker_registry >/dev/null
+    cmake --build "$build" -j2 --target cdhost docker_registry delay_proxy >/dev/null
   fi
 }
 
@@ -261,10 +265,11 @@ peer() {
 # start_proxy STATS_FILE RTT_MS: the delay proxy in front of the registry;
 # sets proxy_pid and bench_address.
 start_proxy() {
-  local i port=""
+  local i port="" cmd=("$build/bench/delay_proxy")
+  [ "$proxy" = c ] || cmd=("$python" "$here/delay_proxy.py")
   rm -f "$work/proxy.port"
-  "$python" "$here/delay_proxy.py" "${REGISTRY_HOSTPORT##*:}" \
-    "$(calc "$2 / 2")" 3600 "$1" > "$work/proxy.port" &
+  "${cmd[@]}" "${REGISTRY_HOSTPORT##*:}" "$(calc "$2 / 2")" 3600 "$1" \
+    > "$work/proxy.port" &
   proxy_pid=$!
   for (( i = 0; i < 50; i++ )); do
     [ -s "$work/proxy.port" ] && break
