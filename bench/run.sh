@@ -329,28 +329,31 @@ latency_list() {
 }
 
 latency() {
-  local c direct
+  local c last
   (( rtt_ms > 0 )) || return 0
   latency_count=$(( latency_repos < repos ? latency_repos : repos ))
   IFS=, read -r -a cs <<<"$latency_cs"
-  for c in "${cs[@]}"; do
-    latency_run "$c"
-    lat_rows+=("$(latency_row "$c")")
-  done
-  # The proxy's own cost: the same refresh straight to the registry and
-  # through the proxy adding nothing.
-  c=${cs[${#cs[@]}-1]}
+  last=${cs[${#cs[@]}-1]}
+  # First what the registry and the machine allow without any RTT, at the
+  # last concurrency: straight to the registry, then through the proxy
+  # adding 0 ms. When the registry cannot serve c requests per RTT (its CPU,
+  # the other load), that time, not the floor, bounds the refresh.
   bench_address=$REGISTRY_URL
   write_config "$work/direct.cfg" "repositories = [$(latency_list)];" \
-    "maxConcurrentRequests = $c;"
+    "maxConcurrentRequests = $last;"
   refresh "$work/direct.cfg"
-  direct=$r_wall
-  latency_run "$c" 0
-  lat_rows+=("| proxy's own cost, $latency_count x $tags, concurrency $c | direct $direct s, through the proxy adding 0 ms $l_wall s: $(calc "$l_wall - $direct") s more, $(calc "($l_wall - $direct) / int(($l_requests + $c - 1) / $c) * 1000") ms a round of $c requests; median registry $(calc "$l_registry * 1000") ms, client $(calc "$l_client * 1000") ms |")
+  l_direct=$r_wall
+  latency_run "$last" 0
+  l_zero=$l_wall
+  lat_rows+=("| no RTT, $latency_count x $tags, concurrency $last | straight to the registry $l_direct s; through the $proxy proxy adding 0 ms $l_zero s ($(calc "$l_requests / $l_zero") req/s; median registry $(calc "$l_registry * 1000") ms, client $(calc "$l_client * 1000") ms; slots busy $l_busy) |")
+  for c in "${cs[@]}"; do
+    latency_run "$c"
+    lat_rows+=("$(latency_row "$c" "$([ "$c" = "$last" ] && echo "$l_zero")")")
+  done
 }
 
-# start_gcr NAME [--plain]: bench/gcr_registry.py with R x T; sets
-# gcr_pid_NAME's PID in gcr_pids and gcr_url.
+# start_gcr NAME [--plain]: bench/gcr_registry.py with R x T; appends its
+# PID to gcr_pids and sets gcr_url.
 start_gcr() {
   local name=$1 i port=""
   shift
@@ -464,11 +467,17 @@ report_latency() {
   printf '%s\n' "${lat_rows[@]}"
 }
 
-# latency_row C: the table row of the latency_run just made.
+# latency_row C [NO_RTT_S]: the table row of the latency_run just made; with
+# the no-RTT time also the ratio to max(floor, that time).
 latency_row() {
+  local bound=""
+  if [ -n "${2:-}" ]; then
+    bound="; to max(floor, no-RTT time) = $(calc "($l_floor > $2) ? $l_floor : $2") s:"
+    bound+=" $(calc "$l_wall / (($l_floor > $2) ? $l_floor : $2)")x"
+  fi
   echo "| latency $rtt_ms ms RTT, $latency_count x $tags, concurrency $1 |" \
-       "$l_wall s for $l_requests requests; floor $l_floor s: $(calc "$l_wall / $l_floor")x" \
-       "(proxy's real RTT $(calc "$l_rtt * 1000") ms: floor $l_floor_eff s, $(calc "$l_wall / $l_floor_eff")x);" \
+       "$l_wall s for $l_requests requests; floor $l_floor s: **$(calc "$l_wall / $l_floor")x**" \
+       "(proxy's real RTT $(calc "$l_rtt * 1000") ms: floor $l_floor_eff s, $(calc "$l_wall / $l_floor_eff")x)$bound;" \
        "median registry $(calc "$l_registry * 1000") ms, client $(calc "$l_client * 1000") ms per request;" \
        "slots busy $l_busy |"
 }
