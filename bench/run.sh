@@ -16,7 +16,7 @@ source "$root/scripts/lib/registry.sh"
 
 repos=50 tags=20 rounds=3 wrk_seconds=10 concurrency=16
 rtt_ms=20 latency_repos=10 latency_cs="1,16" skopeo_repos=3 skopeo_tags=5
-build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3 proxy=c
+build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3 proxy=python
 work="" proxy_pid="" registry_dir="" only="throughput,peer,latency"
 
 usage() {
@@ -36,7 +36,7 @@ usage: bench/run.sh [options]
                   (default \${TMPDIR:-/tmp}/cdhost-bench/rR-tT)
   --fresh         seed again even if DIR is seeded
   --no-setup      do not run bench/setup.sh (apt-get of wrk, time, skopeo)
-  --proxy c|python  the delay proxy: bench/delay_proxy.c (default) or .py
+  --proxy python|c  the delay proxy: bench/delay_proxy.py (default) or .c
   --only LIST     the parts to run, comma-separated, of: throughput, peer,
                   latency, configs, gcr (default: throughput,peer,latency)
 EOF
