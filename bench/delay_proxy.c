@@ -4,9 +4,11 @@
  * read, in order, so a request and its answer cost one round trip of
  * 2 x ONE_WAY_MS more than without the proxy. Same arguments, output and
  * statistics file as the Python one (bench/README.md, latency mode), but
- * one thread on epoll: under load the Python proxy's threads wait for the
- * GIL and a core, and that wait lands in the "registry" and "client"
- * figures. Numbers, not a test.
+ * one thread on epoll with nanosecond timers and no GIL, for a machine of
+ * its own (`bench/run.sh --proxy c`). On a loaded shared machine one niced
+ * thread waits longer for a core than the Python proxy's many threads and
+ * overshoots more: each run reports the RTT really added. Numbers, not a
+ * test.
  *
  * Usage: delay_proxy UPSTREAM_PORT ONE_WAY_MS LIFETIME_S [STATS_FILE]
  */
