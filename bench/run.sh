@@ -125,7 +125,7 @@ start_registry() {
     log "seeding $repos x $tags tags into $dir"
     t0=$(now_ns)
     timeout 3600 "$python" "$here/seed.py" "$REGISTRY_URL" "$repos" "$tags" 8 \
-      ${2:-} >"$work/digest" || die "seeding failed"
+      ${2:+"$2"} >"$work/digest" || die "seeding failed"
     seed_s=$(calc "($(now_ns) - $t0) / 1e9")
     log "seeded in $seed_s s"
     echo "$repos $tags" > "$marker"
