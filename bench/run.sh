@@ -15,9 +15,9 @@ root=$(dirname "$here")
 source "$root/scripts/lib/registry.sh"
 
 repos=50 tags=20 rounds=3 wrk_seconds=10 concurrency=16
-rtt_ms=20 latency_repos=10 skopeo_repos=3 skopeo_tags=5
-build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3
-work="" proxy_pid="" registry_dir=""
+rtt_ms=20 latency_repos=10 latency_cs="1,16" skopeo_repos=3 skopeo_tags=5
+build=$root/build-rel data="" fresh=0 setup=1 python=/usr/bin/python3 proxy=python
+work="" proxy_pid="" registry_dir="" only="throughput,peer,latency"
 
 usage() {
   cat <<EOF
@@ -28,12 +28,17 @@ usage: bench/run.sh [options]
   --wrk-seconds S how long each wrk ceiling run lasts (default $wrk_seconds)
   --rtt-ms MS     latency mode round trip (default $rtt_ms; 0 skips it)
   --latency-repos N  repositories refreshed in latency mode (default $latency_repos)
+  --latency-concurrency LIST  maxConcurrentRequests of the latency runs
+                  (default $latency_cs)
   --skopeo R,T    peer sample: R repositories x T tags (default $skopeo_repos,$skopeo_tags; 0,0 skips)
   --build DIR     cdhost build directory (default build-rel; built if missing)
   --data DIR      registry storage, reused when already seeded with R x T
                   (default \${TMPDIR:-/tmp}/cdhost-bench/rR-tT)
   --fresh         seed again even if DIR is seeded
   --no-setup      do not run bench/setup.sh (apt-get of wrk, time, skopeo)
+  --proxy python|c  the delay proxy: bench/delay_proxy.py (default) or .c
+  --only LIST     the parts to run, comma-separated, of: throughput, peer,
+                  latency, configs, gcr (default: throughput,peer,latency)
 EOF
 }
 
@@ -45,6 +50,8 @@ now_ns() { date +%s%N; }
 calc() {
   awk "BEGIN { x = $1; printf (x >= 1000 || x <= -1000) ? \"%.0f\" : \"%.4g\", x }"
 }
+# wanted PART: whether --only names PART.
+wanted() { [[ ,$only, == *,$1,* ]]; }
 # median V...: the middle value (the lower middle for an even count).
 median() { printf '%s\n' "$@" | sort -g | sed -n "$(( ($# + 1) / 2 ))p"; }
 
@@ -57,11 +64,14 @@ parse_args() {
       --wrk-seconds) wrk_seconds=$2; shift ;;
       --rtt-ms) rtt_ms=$2; shift ;;
       --latency-repos) latency_repos=$2; shift ;;
+      --latency-concurrency) latency_cs=$2; shift ;;
       --skopeo) skopeo_repos=${2%,*}; skopeo_tags=${2#*,}; shift ;;
       --build) build=$2; shift ;;
       --data) data=$2; shift ;;
       --fresh) fresh=1 ;;
       --no-setup) setup=0 ;;
+      --only) only=$2; shift ;;
+      --proxy) proxy=$2; shift ;;
       -h|--help) usage; exit 0 ;;
       *) usage >&2; exit 2 ;;
     esac
@@ -74,6 +84,7 @@ parse_args() {
   (( repos >= 1 && repos <= 9999 && tags >= 1 && tags <= 9999 && rounds >= 1 )) \
     || die "need 1 <= REPOS, TAGS <= 9999 and at least one round"
   data=${data:-${TMPDIR:-/tmp}/cdhost-bench/r$repos-t$tags}
+  [[ $proxy == c || $proxy == python ]] || die "--proxy is c or python"
 }
 
 cleanup() {
@@ -81,35 +92,71 @@ cleanup() {
     kill "$proxy_pid" 2>/dev/null || true
     wait "$proxy_pid" 2>/dev/null || true
   fi
+  if [ -n "${gcr_pids[0]:-}" ]; then
+    kill "${gcr_pids[@]}" 2>/dev/null || true
+    wait "${gcr_pids[@]}" 2>/dev/null || true
+  fi
   if [ -n "$registry_dir" ]; then registry_stop "$registry_dir"; fi
   if [ -n "$work" ]; then rm -rf "$work"; fi
 }
 
 build_cdhost() {
-  if [ ! -x "$build/cdhost" ] || [ ! -f "$build/plugins/docker_registry.so" ]; then
+  if [ ! -x "$build/cdhost" ] || [ ! -f "$build/plugins/docker_registry.so" ] ||
+     [ ! -x "$build/bench/delay_proxy" ]; then
     log "building cdhost in $build"
     cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCDH_FUZZ_SMOKE=OFF >/dev/null
-    cmake --build "$build" -j2 --target cdhost docker_registry >/dev/null
+    cmake --build "$build" -j2 --target cdhost docker_registry delay_proxy >/dev/null
   fi
 }
 
-# Starts the registry on $data, seeding it unless it already holds R x T.
+# start_registry [DIR [--distinct]]: starts the registry on DIR (default
+# $data), seeding it unless it already holds R x T; --distinct gives every
+# tag its own image (bench/seed.py).
 start_registry() {
-  local marker=$data/seeded t0
-  [ "$fresh" = 1 ] && rm -rf "$data"
-  [ -f "$marker" ] || rm -rf "$data"
-  mkdir -p "$data"
-  registry_dir=$data
-  registry_start "$data" || die "cannot start docker-registry"
+  local dir=${1:-$data} marker t0
+  marker=$dir/seeded
+  [ "$fresh" = 1 ] && rm -rf "$dir"
+  [ -f "$marker" ] || rm -rf "$dir"
+  mkdir -p "$dir"
+  registry_dir=$dir
+  registry_start "$dir" || die "cannot start docker-registry"
   if [ ! -f "$marker" ]; then
-    log "seeding $repos x $tags tags into $data"
+    log "seeding $repos x $tags tags into $dir"
     t0=$(now_ns)
     timeout 3600 "$python" "$here/seed.py" "$REGISTRY_URL" "$repos" "$tags" 8 \
-      >"$work/digest" || die "seeding failed"
+      ${2:+"$2"} >"$work/digest" || die "seeding failed"
     seed_s=$(calc "($(now_ns) - $t0) / 1e9")
     log "seeded in $seed_s s"
     echo "$repos $tags" > "$marker"
+  fi
+}
+
+# Image configs inside the timed window: every tag its own image, a fresh
+# cache, sortTagsByDate + inspectDigests (a manifest HEAD, GET and config
+# blob per tag), straight to the registry; then the same cache again (the
+# configs are reused), then through the delay proxy at the last latency
+# concurrency.
+configs() {
+  local dir=$work/configs c=${latency_cs##*,} extra
+  mkdir -p "$dir"
+  if [ -n "$registry_dir" ]; then registry_stop "$registry_dir"; fi
+  start_registry "$data-images" --distinct
+  bench_address=$REGISTRY_URL
+  extra="sortTagsByDate = true; inspectDigests = true;"
+  write_config "$dir/cdhost.cfg" "$extra"
+  refresh "$dir/cdhost.cfg"
+  [ "$r_records" = $(( 2 * repos * tags )) ] \
+    || die "expected $(( 2 * repos * tags )) records, got $r_records"
+  cfg_rows+=("| sortTagsByDate + inspectDigests, $repos x $tags distinct images, first cycle | $r_wall s (agent $r_agent_s s), $r_requests requests, $(calc "$r_requests / $r_wall") req/s, CPU $r_cpu s, peak RSS $(calc "$r_rss_kb / 1024") MiB |")
+  log "${cfg_rows[-1]}"
+  keep_cache=1 refresh "$dir/cdhost.cfg"
+  cfg_rows+=("| the same, second cycle (configs reused) | $r_wall s (agent $r_agent_s s), $r_requests requests |")
+  log "${cfg_rows[-1]}"
+  if (( rtt_ms > 0 )); then
+    latency_count=$(( latency_repos < repos ? latency_repos : repos ))
+    extra_settings=$extra latency_run "$c"
+    cfg_rows+=("$(latency_row "$c" | sed 's/^| latency/| sortTagsByDate + inspectDigests, latency/')")
   fi
 }
 
@@ -146,7 +193,7 @@ EOF
 refresh() {
   local cfg=$1 dir t0 t1 summary
   dir=$(dirname "$cfg")
-  rm -f "$dir"/cache.db*
+  [ "${keep_cache:-0}" = 1 ] || rm -f "$dir"/cache.db*
   t0=$(now_ns)
   timeout 1800 /usr/bin/time -v -o "$dir/time.txt" "$build/cdhost" --config "$cfg" \
     --plugin-dir "$build/plugins" run --once 2>"$dir/run.log" \
@@ -215,13 +262,14 @@ peer() {
   p_sample="$n_list list-tags + $n_inspect inspect"
 }
 
-# start_proxy STATS_FILE: the delay proxy in front of the registry; sets
-# proxy_pid and bench_address.
+# start_proxy STATS_FILE RTT_MS: the delay proxy in front of the registry;
+# sets proxy_pid and bench_address.
 start_proxy() {
-  local i port=""
+  local i port="" cmd=("$build/bench/delay_proxy")
+  [ "$proxy" = c ] || cmd=("$python" "$here/delay_proxy.py")
   rm -f "$work/proxy.port"
-  "$python" "$here/delay_proxy.py" "${REGISTRY_HOSTPORT##*:}" \
-    "$(calc "$rtt_ms / 2")" 3600 "$1" > "$work/proxy.port" &
+  "${cmd[@]}" "${REGISTRY_HOSTPORT##*:}" "$(calc "$2 / 2")" 3600 "$1" \
+    > "$work/proxy.port" &
   proxy_pid=$!
   for (( i = 0; i < 50; i++ )); do
     [ -s "$work/proxy.port" ] && break
@@ -241,41 +289,129 @@ stop_proxy() {
 # proxy_stat FILE NAME FIELD: one figure of the proxy's statistics.
 proxy_stat() { jq -r ".$2.$3 // 0" "$1"; }
 
-# latency_run CONCURRENCY: one refresh of the first L repositories through
-# the delay proxy. Sets l_wall, l_requests, l_floor, l_rtt (what the proxy
-# really added), l_floor_eff (the floor at that RTT), l_registry and
-# l_client (median seconds the registry took to answer, and the client
-# to send its next request on a connection).
+# latency_run CONCURRENCY [RTT_MS]: one refresh of the first L repositories
+# through the delay proxy (RTT_MS defaults to --rtt-ms). Sets l_wall,
+# l_requests, l_floor, l_rtt (what the proxy really added), l_floor_eff (the
+# floor at that RTT), l_registry and l_client (median seconds the registry
+# took to answer, and the client to send its next request on a connection),
+# l_busy (the share of the slots' time a request was out: 1 - the sum of
+# the client's gaps / (concurrency x the agent's time)).
 latency_run() {
-  local c=$1 list="" i dir=$work/latency-$1 stats
+  local c=$1 rtt=${2:-$rtt_ms} dir=$work/latency-$1-${2:-$rtt_ms} stats
   mkdir -p "$dir"
   stats=$dir/proxy.json
-  for (( i = 0; i < latency_count; i++ )); do
-    list+=$(printf '"bench/r%04d", ' "$i")
-  done
-  start_proxy "$stats"
-  write_config "$dir/cdhost.cfg" "repositories = [${list%, }];" \
-    "maxConcurrentRequests = $c;"
+  start_proxy "$stats" "$rtt"
+  write_config "$dir/cdhost.cfg" "repositories = [$(latency_list)];" \
+    "maxConcurrentRequests = $c; ${extra_settings:-}"
   refresh "$dir/cdhost.cfg"
   stop_proxy
   l_wall=$r_wall l_requests=$r_requests
   l_rtt=$(calc "$(proxy_stat "$stats" added_to_upstream mean) + $(proxy_stat "$stats" added_to_client mean)")
   l_registry=$(calc "$(proxy_stat "$stats" registry median)")
   l_client=$(calc "$(proxy_stat "$stats" client median)")
-  l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt_ms / 1000")
+  l_busy=$(calc "1 - $(proxy_stat "$stats" client mean) * $(proxy_stat "$stats" client count) / ($c * $r_agent_s)")
+  l_floor=$(calc "int(($r_requests + $c - 1) / $c) * $rtt / 1000")
   l_floor_eff=$(calc "int(($r_requests + $c - 1) / $c) * $l_rtt")
-  log "latency, concurrency $c: $r_requests requests in $r_wall s" \
+  log "latency $rtt ms, concurrency $c: $r_requests requests in $r_wall s" \
       "(agent $r_agent_s s); floor $l_floor s ($l_floor_eff s at the" \
-      "proxy's real RTT $l_rtt s); median registry $l_registry s, client $l_client s"
+      "proxy's real RTT $l_rtt s); registry median $l_registry s" \
+      "mean $(proxy_stat "$stats" registry mean) s; client median $l_client s" \
+      "mean $(proxy_stat "$stats" client mean) s; slots busy $l_busy"
+}
+
+# The first L repositories, as a configuration list.
+latency_list() {
+  local i list=""
+  for (( i = 0; i < latency_count; i++ )); do
+    list+=$(printf '"bench/r%04d", ' "$i")
+  done
+  echo "${list%, }"
 }
 
 latency() {
+  local c last
   (( rtt_ms > 0 )) || return 0
   latency_count=$(( latency_repos < repos ? latency_repos : repos ))
-  latency_run 1
-  lat1=("$l_wall" "$l_requests" "$l_floor" "$l_floor_eff" "$l_rtt" "$l_registry" "$l_client")
-  latency_run "$concurrency"
-  latc=("$l_wall" "$l_requests" "$l_floor" "$l_floor_eff" "$l_rtt" "$l_registry" "$l_client")
+  IFS=, read -r -a cs <<<"$latency_cs"
+  last=${cs[${#cs[@]}-1]}
+  # First what the registry and the machine allow without any RTT, at the
+  # last concurrency: straight to the registry, then through the proxy
+  # adding 0 ms. When the registry cannot serve c requests per RTT (its CPU,
+  # the other load), that time, not the floor, bounds the refresh.
+  bench_address=$REGISTRY_URL
+  write_config "$work/direct.cfg" "repositories = [$(latency_list)];" \
+    "maxConcurrentRequests = $last;"
+  refresh "$work/direct.cfg"
+  l_direct=$r_wall
+  latency_run "$last" 0
+  l_zero=$l_wall
+  lat_rows+=("| no RTT, $latency_count x $tags, concurrency $last | straight to the registry $l_direct s; through the $proxy proxy adding 0 ms $l_zero s ($(calc "$l_requests / $l_zero") req/s; median registry $(calc "$l_registry * 1000") ms, client $(calc "$l_client * 1000") ms; slots busy $l_busy) |")
+  for c in "${cs[@]}"; do
+    latency_run "$c"
+    lat_rows+=("$(latency_row "$c" "$([ "$c" = "$last" ] && echo "$l_zero")")")
+  done
+}
+
+# start_gcr NAME [--plain]: bench/gcr_registry.py with R x T; appends its
+# PID to gcr_pids and sets gcr_url.
+start_gcr() {
+  local name=$1 i port=""
+  shift
+  rm -f "$work/$name.port"
+  "$python" "$here/gcr_registry.py" "$repos" "$tags" "$@" > "$work/$name.port" &
+  gcr_pids+=("$!")
+  for (( i = 0; i < 600; i++ )); do
+    [ -s "$work/$name.port" ] && break
+    sleep 0.1
+  done
+  port=$(cat "$work/$name.port")
+  [ -n "$port" ] || die "gcr_registry.py did not start"
+  gcr_url=http://127.0.0.1:$port
+}
+
+# gcr_counts URL: the requests the fake served since the last call, as
+# "N (kind n, ...)".
+gcr_counts() {
+  curl -sf "$1/stats?reset" \
+    | jq -r '"\([.[]] | add) (" + (to_entries | map("\(.key) \(.value)") | join(", ")) + ")"'
+}
+
+# The GCR format: the same R x T (every tag its own image) listed with
+# GCR's manifest map and as distribution lists it; requests counted by the
+# fake, the summary's "saved" figure beside them. Requests, not time: the
+# fake is a Python server.
+gcr() {
+  local map plain list="" i settings row s dir=$work/gcr
+  mkdir -p "$dir"
+  gcr_pids=()
+  start_gcr map; map=$gcr_url
+  start_gcr plain --plain; plain=$gcr_url
+  for (( i = 0; i < repos; i++ )); do list+=$(printf '"bench/r%04d", ' "$i"); done
+  settings=("trackDigests = true;" "sortTagsByDate = true;"
+            "sortTagsByDate = true; inspectDigests = true;")
+  for s in "${settings[@]}"; do
+    row="| GCR format, $repos x $tags, ${s//;/} |"
+    for bench_address in "$map" "$plain"; do
+      cat > "$dir/cdhost.cfg" <<EOF
+host = { cache = { backend = "sqlite"; path = "cache.db"; }; };
+dockerRegistry = { accounts = (
+  { name = "bench"; address = "$bench_address"; repositories = [${list%, }]; $s }
+); };
+EOF
+      refresh "$dir/cdhost.cfg"
+      row+=" $([ "$bench_address" = "$map" ] && echo "with the map" || echo "without"):"
+      row+=" $(gcr_counts "$bench_address"), summary \"$(grep -oE '[0-9]+ requests( \([0-9]+ saved\))?' "$dir/run.log")\";"
+      if [[ $s == *inspectDigests* ]]; then
+        keep_cache=1 refresh "$dir/cdhost.cfg"
+        row+=" second cycle $(gcr_counts "$bench_address");"
+      fi
+    done
+    gcr_rows+=("${row%;} |")
+    log "${row}"
+  done
+  kill "${gcr_pids[@]}" 2>/dev/null || true
+  wait "${gcr_pids[@]}" 2>/dev/null || true
+  gcr_pids=()
 }
 
 machine() {
@@ -288,17 +424,27 @@ machine() {
 }
 
 report() {
-  local tag_count=$(( repos * tags )) rss
-  rss=$(median "${t_rss[@]}")
   echo
   echo "Machine: $(machine)"
-  echo "Run: bench/run.sh -r $repos -t $tags -n $rounds" \
-       "(medians of $rounds rounds; the machine is shared, timings are noisy)"
+  echo "Run: bench/run.sh -r $repos -t $tags -n $rounds --only $only" \
+       "(medians of $rounds rounds; the machine is shared, timings are noisy);" \
+       "load average before: $load_before, after: $(cut -d' ' -f1-3 /proc/loadavg)"
   echo
   echo "| measure | value |"
   echo "| --- | --- |"
-  echo "| repositories x tags | $repos x $tags = $tag_count |"
+  echo "| repositories x tags | $repos x $tags = $(( repos * tags )) |"
   [ -n "${seed_s:-}" ] && echo "| seeding (mounts + manifest PUTs) | $seed_s s |"
+  report_throughput
+  report_peer
+  report_latency
+  [ -z "${cfg_rows[0]:-}" ] || printf '%s\n' "${cfg_rows[@]}"
+  [ -z "${gcr_rows[0]:-}" ] || printf '%s\n' "${gcr_rows[@]}"
+}
+
+report_throughput() {
+  local tag_count=$(( repos * tags )) rss
+  [ -n "${t_wall[0]:-}" ] || return 0
+  rss=$(median "${t_rss[@]}")
   echo "| registry ceiling (wrk -t1 -c$concurrency, same endpoints, before and after each refresh) | $(median "${t_ceil[@]}") req/s |"
   echo "| cdhost run --once wall time | $(median "${t_wall[@]}") s (agent $(median "${t_agent[@]}") s) |"
   echo "| requests made | $t_requests |"
@@ -307,8 +453,6 @@ report() {
   echo "| CPU seconds (user + sys) | $(median "${t_cpu[@]}") |"
   echo "| peak RSS | $(calc "$rss / 1024") MiB |"
   echo "| RSS per cached tag | $(calc "$rss * 1024 / $tag_count") bytes |"
-  report_peer
-  report_latency
 }
 
 report_peer() {
@@ -319,17 +463,23 @@ report_peer() {
 }
 
 report_latency() {
-  [ -n "${lat1[0]:-}" ] || return 0
-  latency_row 1 "${lat1[@]}"
-  latency_row "$concurrency" "${latc[@]}"
+  [ -n "${lat_rows[0]:-}" ] || return 0
+  printf '%s\n' "${lat_rows[@]}"
 }
 
-# latency_row C WALL REQUESTS FLOOR FLOOR_EFF RTT REGISTRY CLIENT
+# latency_row C [NO_RTT_S]: the table row of the latency_run just made; with
+# the no-RTT time also the ratio to max(floor, that time).
 latency_row() {
+  local bound=""
+  if [ -n "${2:-}" ]; then
+    bound="; to max(floor, no-RTT time) = $(calc "($l_floor > $2) ? $l_floor : $2") s:"
+    bound+=" $(calc "$l_wall / (($l_floor > $2) ? $l_floor : $2)")x"
+  fi
   echo "| latency $rtt_ms ms RTT, $latency_count x $tags, concurrency $1 |" \
-       "$2 s for $3 requests; floor $4 s: $(calc "$2 / $4")x" \
-       "(proxy's real RTT $(calc "$6 * 1000") ms: floor $5 s, $(calc "$2 / $5")x);" \
-       "median registry $(calc "$7 * 1000") ms, client $(calc "$8 * 1000") ms per request |"
+       "$l_wall s for $l_requests requests; floor $l_floor s: **$(calc "$l_wall / $l_floor")x**" \
+       "(proxy's real RTT $(calc "$l_rtt * 1000") ms: floor $l_floor_eff s, $(calc "$l_wall / $l_floor_eff")x)$bound;" \
+       "median registry $(calc "$l_registry * 1000") ms, client $(calc "$l_client * 1000") ms per request;" \
+       "slots busy $l_busy |"
 }
 
 main() {
@@ -339,10 +489,14 @@ main() {
   work=$(mktemp -d "${TMPDIR:-/tmp}/cdhost-bench-run.XXXXXX")
   trap cleanup EXIT
   t_ceil=() t_wall=() t_rate=() t_cpu=() t_rss=() t_ratio=() t_agent=()
-  start_registry
-  throughput
-  peer
-  latency
+  lat_rows=() gcr_rows=() gcr_pids=() cfg_rows=()
+  load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+  if wanted throughput || wanted peer || wanted latency; then start_registry; fi
+  if wanted throughput; then throughput; fi
+  if wanted peer; then peer; fi
+  if wanted latency; then latency; fi
+  if wanted configs; then configs; fi
+  if wanted gcr; then gcr; fi
   report
 }
 

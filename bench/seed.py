@@ -10,6 +10,7 @@ spread over worker threads, each with its own keep-alive connection.
 Usage: seed.py URL REPOS TAGS [WORKERS]
 Repositories are bench/r0000..., tags t0000...; prints the manifest digest.
 """
+import calendar
 import concurrent.futures
 import gzip
 import hashlib
@@ -19,6 +20,7 @@ import json
 import sys
 import tarfile
 import threading
+import time
 import urllib.parse
 
 MT_MANIFEST = "application/vnd.docker.distribution.manifest.v2+json"
@@ -39,8 +41,36 @@ def digest(data):
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
+def make_config(raw, created, labels):
+    return json.dumps({
+        "architecture": "amd64", "os": "linux", "created": created,
+        "config": {"Labels": labels},
+        "rootfs": {"type": "layers", "diff_ids": [digest(raw)]},
+        "history": [{"created": created}],
+    }, separators=(",", ":")).encode()
+
+
+def make_manifest(layer, config):
+    return json.dumps({
+        "schemaVersion": 2, "mediaType": MT_MANIFEST,
+        "config": {"mediaType": MT_CONFIG, "size": len(config),
+                   "digest": digest(config)},
+        "layers": [{"mediaType": MT_LAYER, "size": len(layer),
+                    "digest": digest(layer)}],
+    }, separators=(",", ":")).encode()
+
+
+def distinct_image(layer, raw, n):
+    """(config, manifest) of image number n: created CREATED + n seconds."""
+    created = time.strftime("%Y-%m-%dT%H:%M:%SZ",
+                            time.gmtime(calendar.timegm(time.strptime(
+                                CREATED, "%Y-%m-%dT%H:%M:%SZ")) + n))
+    config = make_config(raw, created, {"bench": "1", "image": str(n)})
+    return config, make_manifest(layer, config)
+
+
 def make_image():
-    """(layer, config, manifest) bytes of one tiny image."""
+    """(layer, config, manifest, raw tar) bytes of one tiny image."""
     raw = io.BytesIO()
     with tarfile.open(fileobj=raw, mode="w") as tar:
         body = b"cdhost refresh benchmark\n"
@@ -48,20 +78,8 @@ def make_image():
         info.size = len(body)
         tar.addfile(info, io.BytesIO(body))
     layer = gzip.compress(raw.getvalue(), mtime=0)
-    config = json.dumps({
-        "architecture": "amd64", "os": "linux", "created": CREATED,
-        "config": {"Labels": {"bench": "1"}},
-        "rootfs": {"type": "layers", "diff_ids": [digest(raw.getvalue())]},
-        "history": [{"created": CREATED}],
-    }, separators=(",", ":")).encode()
-    manifest = json.dumps({
-        "schemaVersion": 2, "mediaType": MT_MANIFEST,
-        "config": {"mediaType": MT_CONFIG, "size": len(config),
-                   "digest": digest(config)},
-        "layers": [{"mediaType": MT_LAYER, "size": len(layer),
-                    "digest": digest(layer)}],
-    }, separators=(",", ":")).encode()
-    return layer, config, manifest
+    config = make_config(raw.getvalue(), CREATED, {"bench": "1"})
+    return layer, config, make_manifest(layer, config), raw.getvalue()
 
 
 class Client:
@@ -96,31 +114,36 @@ class Client:
                      {"Content-Type": MT_MANIFEST})
 
 
-def seed_repo(local, hostport, i, tags, image):
+def seed_repo(local, hostport, i, tags, image, distinct):
     if not hasattr(local, "client"):
         local.client = Client(hostport)
-    layer, config, manifest = image
+    layer, config, manifest, raw = image
     repo = repo_name(i)
     if i > 0:
         for blob in (layer, config):
             local.client.mount(repo, digest(blob), repo_name(0))
     for j in range(tags):
+        if distinct:
+            config, manifest = distinct_image(layer, raw, i * tags + j)
+            local.client.upload(repo, config)
         local.client.put_manifest(repo, tag_name(j), manifest)
 
 
 def main():
-    if len(sys.argv) not in (4, 5):
+    distinct = "--distinct" in sys.argv
+    argv = [a for a in sys.argv if a != "--distinct"]
+    if len(argv) not in (4, 5):
         sys.exit(__doc__)
-    url = urllib.parse.urlsplit(sys.argv[1])
-    repos, tags = int(sys.argv[2]), int(sys.argv[3])
-    workers = int(sys.argv[4]) if len(sys.argv) == 5 else 8
+    url = urllib.parse.urlsplit(argv[1])
+    repos, tags = int(argv[2]), int(argv[3])
+    workers = int(argv[4]) if len(argv) == 5 else 8
     image = make_image()
     first = Client(url.netloc)
     first.upload(repo_name(0), image[0])
     first.upload(repo_name(0), image[1])
     local = threading.local()
     with concurrent.futures.ThreadPoolExecutor(workers) as pool:
-        jobs = [pool.submit(seed_repo, local, url.netloc, i, tags, image)
+        jobs = [pool.submit(seed_repo, local, url.netloc, i, tags, image, distinct)
                 for i in range(repos)]
         for job in jobs:
             job.result()

@@ -49,6 +49,8 @@ Repositories (tags/list unless said otherwise):
                    "manifest" map: v1 and latest (one image, timeCreatedMs
                    1700000000123), old (another image, timeCreatedMs "0"),
                    multi (an OCI index, timeCreatedMs 1600000000000)
+  gcr/partial      the same format, but tag extra is listed and not in the map,
+                   and idx0 (the index) has timeCreatedMs "0"
   img/flaky:1, img/flaky:2 (two images): while the --fail-file exists, tag 2's
   manifest (file says "manifest") or image config blob ("config") answers 500
 --catalog-status N answers /v2/_catalog with N: 404 as a registry without a
@@ -138,9 +140,17 @@ class Store:
             for tag in tags:
                 self.manifests[("gcr/app", tag)] = (mt, body)
                 self.info["gcr/app:" + tag] = sha(body)
+        # gcr/partial: "extra" is listed but missing from the map; the
+        # index "idx0" has timeCreatedMs 0.
+        self.gcr_partial = {sha(plain[1]): dict(self.gcr_map[sha(plain[1])], tag=["v1"]),
+                            sha(index): dict(self.gcr_map[sha(index)], tag=["idx0"], timeCreatedMs="0")}
+        for tag, (mt, body) in (("v1", plain), ("extra", other), ("idx0", (OCI_INDEX, index))):
+            self.manifests[("gcr/partial", tag)] = self.manifests[("gcr/partial", sha(body))] = (mt, body)
+            self.info["gcr/partial:" + tag] = sha(body)
         for key, found in list(self.manifests.items()):  # the index's children
             if key[0] == "img/multi":
                 self.manifests.setdefault(("gcr/app", key[1]), found)
+                self.manifests.setdefault(("gcr/partial", key[1]), found)
 
 
 PAGES = {  # repository -> pages of tags
@@ -440,6 +450,10 @@ class Handler(BaseHTTPRequestHandler):
             tags = sorted(t for e in gcr.values() for t in e["tag"])
             return self.send(200, json.dumps({"child": [], "manifest": gcr, "name": name,
                                               "tags": tags}).encode(), head=head)
+        if name == "gcr/partial":
+            return self.send(200, json.dumps({"child": [], "manifest": self.server.store.gcr_partial,
+                                              "name": name, "tags": ["extra", "idx0", "v1"]}).encode(),
+                             head=head)
         if name == "odd/null":
             return ok(None)
         if name in ("odd/textplain", "odd/iso"):  # ECR's and Artifactory's types (#24)

@@ -73,4 +73,25 @@ assert_eq "second cycle: tags/list only" "1 0 0 0" \
     "$(requests GET tags/list) $(requests HEAD manifests/) $(requests GET manifests/) $(requests GET blobs/)"
 assert_eq "second cycle keeps the labels" '"amd64"' "$(attr multi .labels.arch)"
 assert_contains "summary: 4 HEADs + 3 configs x 2 saved" "2 requests (10 saved)," "$SUMMARY"
+# A tag the map leaves out gets its HEAD (only it); an index whose
+# timeCreatedMs is 0 is dated by its amd64 image's config.
+rm -f "$T/cache.db"
+config "sortTagsByDate = true;"
+sed -i 's|"gcr/app"|"gcr/partial"|' "$T/cdhost.cfg"
+once
+partial() { grep -c " $1 /v2/gcr/partial/$2" "$FAKE_LOG" || true; } # METHOD WHAT
+pattr() { # TAG JQ
+    sqlite3 "$T/cache.db" "select attributes from records where id='dockerRegistry:taggedImage:g:gcr/partial:$1'" | jq -c "$2"
+}
+assert_eq "partial: one HEAD, the tag outside the map" "1 1" \
+    "$(partial HEAD manifests/) $(partial HEAD manifests/extra)"
+assert_eq "partial: configs of extra and of the index's amd64 image" 2 "$(partial GET blobs/)"
+assert_eq "digest of extra from its HEAD" "\"$(info gcr/partial:extra)\"" "$(pattr extra .digest)"
+assert_eq "digest of v1 from the map" "\"$(info gcr/partial:v1)\"" "$(pattr v1 .digest)"
+assert_eq "digest of the index from the map" "\"$(info gcr/partial:idx0)\"" "$(pattr idx0 .digest)"
+assert_eq "date of extra from its config" '{"epochSecond":1643760000,"nano":0}' "$(pattr extra .date)"
+assert_eq "date of the index (timeCreatedMs 0) from its amd64 config" \
+    '{"epochSecond":1672628645,"nano":0}' "$(pattr idx0 .date)"
+assert_eq "date of v1 from timeCreatedMs" '{"epochSecond":1700000000,"nano":123000000}' "$(pattr v1 .date)"
+assert_contains "summary: 2 HEADs saved" "(2 saved)," "$SUMMARY"
 echo "gcr_listing: all passed"
