@@ -91,16 +91,18 @@ void cdh_events_from_changes(struct cdh_echo *echo,
 
 	if (!changes->count || !account->plugin->ops.describe_change)
 		return;
+	/* Igor: no events for an account it never saw (a first poll, a
+	 * flushed Redis): they would trigger every pipeline at once. Not even
+	 * described: a first fill may be a whole registry. */
+	if (changes->first_fill) {
+		cdh_log(CDH_LOG_INFO, account->name,
+			"%s: first fill: %zu records stored, no events sent to Echo",
+			agent, changes->count);
+		return;
+	}
 	describe_all(account, changes, &ev);
 	threshold = threshold_of(echo, account);
-	if (changes->first_fill) {
-		/* Igor: no events for an account it never saw (a first poll, a
-		 * flushed Redis): they would trigger every pipeline at once. */
-		if (ev.count)
-			cdh_log(CDH_LOG_INFO, account->name,
-				"%s: first fill: %zu events not sent to Echo",
-				agent, ev.count);
-	} else if ((int64_t)ev.count > threshold) {
+	if ((int64_t)ev.count > threshold) {
 		cdh_log(CDH_LOG_ERROR, account->name,
 			"%s: %zu events exceed the item upper threshold (%lld): "
 			"none sent to Echo (Igor's safeguard)",
