@@ -531,6 +531,29 @@ struct cdh_plugin_ops {
 	int32_t (*refresh_scope)(void *instance, uint32_t index,
 				 const char *scope, struct cdh_refresh *refresh,
 				 char *errbuf, size_t errlen);
+
+	/*
+	 * Since 1.1 (added before its release), optional: events for
+	 * Spinnaker's Echo (DESIGN 9.4). After a refresh of one of the
+	 * instance's agents was stored, the host calls this once per record
+	 * the store changed: `old_attributes` NULL when the record is new. The
+	 * plugin hands `sink` the event's JSON object once (for Docker: Igor's
+	 * docker event), or nothing when the change is no event (another type,
+	 * a digest the account does not track...). The host sends none for an
+	 * agent's first fill, nor any of one store whose events outnumber
+	 * event_threshold. Worker thread, within the agent's run: never at
+	 * once with reconfigure or destroy. CDH_OK, or an error (skipped).
+	 */
+	int32_t (*describe_change)(const void *instance, const char *type,
+				   const char *id, const char *old_attributes,
+				   const char *new_attributes,
+				   cdh_json_sink_fn sink, void *sink_ctx);
+	/*
+	 * Since 1.1, optional: the most events one store of the instance may
+	 * send (Igor's per-account itemUpperThreshold); 0 or NULL: the host's
+	 * (host.echo.itemUpperThreshold). Same thread rules as describe_change.
+	 */
+	int64_t (*event_threshold)(const void *instance);
 };
 
 /*

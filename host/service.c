@@ -18,6 +18,8 @@
 #include "api/directory.h"
 #include "api/http_api.h"
 #include "api/queries.h"
+#include "echo/echo.h"
+#include "echo/events.h"
 #include "util/log.h"
 #include "store/refresh.h"
 #include "schedule/scheduler.h"
@@ -37,6 +39,8 @@ struct service {
 	struct cdh_scheduler *sched;
 	struct cdh_http_api *http;
 	struct cdh_status *status;   /* what /health and /metrics report */
+	struct cdh_echo *echo;       /* events to Echo (host.echo) */
+	struct cdh_runner_events events; /* the runner's hook into echo */
 	struct cdh_accounts accounts; /* the running generation */
 	int signal_fd, inotify_fd;
 	char config_dir[PATH_MAX], config_name[NAME_MAX + 1];
@@ -53,6 +57,37 @@ static void on_result(void *ctx, const struct cdh_account *account,
 	struct service *sv = ctx;
 
 	cdh_status_record_run(sv->status, account->name, summary);
+}
+
+/* ---- events to Echo (DESIGN 9.4) ---- */
+
+static int events_wanted(void *ctx, const struct cdh_account *account)
+{
+	return cdh_events_wanted(ctx, account);
+}
+
+static void events_changed(void *ctx, const struct cdh_account *account,
+			   const char *agent,
+			   const struct cdh_store_changes *changes)
+{
+	cdh_events_from_changes(ctx, account, agent, changes);
+}
+
+static void echo_metrics(void *ctx, struct cdh_text *out)
+{
+	cdh_echo_metrics(ctx, out);
+}
+
+/* host.echo of `config`, at start and on each reload. */
+static void configure_echo(struct service *sv, const struct cdh_config *config)
+{
+	if (cdh_echo_configure(sv->echo, config->echo_base_url,
+			       config->echo_threshold) != 0)
+		cdh_log(CDH_LOG_ERROR, NULL, "host.echo: out of memory");
+	else if (config->echo_base_url)
+		cdh_log(CDH_LOG_INFO, NULL,
+			"host.echo: events go to %s (itemUpperThreshold %lld)",
+			config->echo_base_url, (long long)config->echo_threshold);
 }
 
 static void publish_directory(const struct service *sv,
@@ -176,6 +211,7 @@ static int apply_generation(struct service *sv, const struct cdh_config *config,
 	free(old.items);
 	free(before);
 	publish_directory(sv, config);
+	configure_echo(sv, config);
 	/* A reload is what re-enables agents a CDH_E_FATAL disabled. */
 	if (cdh_scheduler_revive(sv->sched, cdh_monotonic_ns()))
 		cdh_log(CDH_LOG_INFO, NULL, "reload: disabled agents run again");
@@ -449,6 +485,15 @@ static int start(struct service *sv)
 		cdh_log(CDH_LOG_ERROR, NULL, "out of memory");
 		return -1;
 	}
+	sv->echo = cdh_echo_new(err, sizeof(err));
+	if (!sv->echo) {
+		cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
+		return -1;
+	}
+	sv->events = (struct cdh_runner_events){ events_wanted, events_changed,
+						 sv->echo };
+	cdh_runner_set_events(&sv->events);
+	cdh_status_set_extra_metrics(sv->status, echo_metrics, sv->echo);
 	/* The scheduler first: the API's webhooks queue pushes into it. */
 	sv->sched = cdh_scheduler_new(&opts, err, sizeof(err));
 	if (!sv->sched) {
@@ -495,10 +540,13 @@ static void stop(struct service *sv)
 	if (sv->sched)
 		memset(sv->accounts.items, 0, sv->accounts.count * sizeof(void *));
 	cdh_scheduler_free(sv->sched);
+	/* No run is left to post: the queue's events go with it. */
+	cdh_runner_set_events(NULL);
 	cdh_accounts_release(&sv->accounts);
 	cdh_directory_publish(NULL);
 	/* Last: the HTTP threads and the scheduler's callbacks are gone. */
 	cdh_status_free(sv->status);
+	cdh_echo_free(sv->echo);
 	if (sv->signal_fd >= 0)
 		close(sv->signal_fd);
 	if (sv->inotify_fd >= 0)

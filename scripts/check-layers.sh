@@ -20,7 +20,7 @@ declare -A allowed=(
   [plugin/docker_registry/agent]="registry auth credentials account http util"
   [plugin/docker_registry/query]="agent registry auth credentials account http util"
   # host: util <- config <- plugins <- schedule <- api; store on util only;
-  #       halyard on plugins and config
+  #       halyard and echo on plugins and config
   [host/util]=""
   [host/config]="util"
   [host/store]="util"
@@ -28,6 +28,8 @@ declare -A allowed=(
   [host/schedule]="plugins config store util"
   [host/api]="schedule plugins config store util"
   [host/halyard]="plugins config store util"
+  # echo: events to Echo (delivery, Igor's rules over the store's changes)
+  [host/echo]="plugins config store util"
 )
 
 status=0

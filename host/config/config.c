@@ -19,10 +19,15 @@
 #define MAX_WORKERS 64
 
 static const char *const host_keys[] = { "listen", "pluginDir", "cache",
-					  "workers", "authz", "webhooks", NULL };
+					  "workers", "authz", "webhooks", "echo",
+					  NULL };
 static const char *const authz_keys[] = { "enabled", "admins", "users",
 					   "unknownUser", "fiatBaseUrl", NULL };
 static const char *const webhooks_keys[] = { "tokenFile", NULL };
+static const char *const echo_keys[] = { "baseUrl", "itemUpperThreshold",
+					  NULL };
+/* Igor's spinnaker.pollingSafeguard.itemUpperThreshold default. */
+#define DEFAULT_ECHO_THRESHOLD 1000
 static const char *const cache_keys[] = { "backend", "path", "url",
 					   "passwordFile", NULL };
 #define DEFAULT_REDIS_URL "redis://127.0.0.1:6379/0"
@@ -358,6 +363,47 @@ static int read_webhooks(struct cdh_config *config,
 	return config->webhook_token_file ? 0 : -1;
 }
 
+static void read_echo_threshold(struct cdh_config *config,
+				const struct cdh_config_node *echo)
+{
+	const struct cdh_config_node *node =
+		cdh_cfg_member(echo, "itemUpperThreshold");
+	int64_t n = DEFAULT_ECHO_THRESHOLD;
+
+	if (node && (cdh_cfg_int(node, &n) != CDH_OK || n < 1)) {
+		cdh_cfg_diag(node, CDH_LOG_ERROR,
+			     "host.echo.itemUpperThreshold must be a positive integer");
+		n = DEFAULT_ECHO_THRESHOLD;
+	}
+	config->echo_threshold = n;
+}
+
+/* host.echo: where Igor's docker events go (DESIGN 9.4). */
+static int read_echo(struct cdh_config *config,
+		     const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *echo = cdh_cfg_member(host, "echo");
+	const char *url = string_member(echo, "baseUrl", NULL);
+
+	config->echo_threshold = DEFAULT_ECHO_THRESHOLD;
+	if (!echo)
+		return 0;
+	if (cdh_cfg_type(echo) != CDH_CFG_GROUP) {
+		cdh_cfg_diag(echo, CDH_LOG_ERROR,
+			     "host.echo must be a group { baseUrl = \"http://echo:8089\"; }");
+		return 0;
+	}
+	warn_unknown(echo, echo_keys, "host.echo");
+	read_echo_threshold(config, echo);
+	if (!url)
+		return 0;
+	if (strncmp(url, "http://", 7) != 0 && strncmp(url, "https://", 8) != 0)
+		cdh_cfg_diag(cdh_cfg_member(echo, "baseUrl"), CDH_LOG_ERROR,
+			     "host.echo.baseUrl must be an http:// or https:// URL");
+	config->echo_base_url = strdup(url);
+	return config->echo_base_url ? 0 : -1;
+}
+
 static int read_host(struct cdh_config *config)
 {
 	const struct cdh_config_node *host =
@@ -377,7 +423,8 @@ static int read_host(struct cdh_config *config)
 		if (!config->plugin_dir)
 			return -1;
 	}
-	if (read_authz(config, host) != 0 || read_webhooks(config, host) != 0)
+	if (read_authz(config, host) != 0 || read_webhooks(config, host) != 0 ||
+	    read_echo(config, host) != 0)
 		return -1;
 	return read_cache(config, host);
 }
@@ -469,6 +516,7 @@ void cdh_config_free(struct cdh_config *config)
 	free(config->cache_password_file);
 	cdh_authz_config_release(&config->authz);
 	free(config->webhook_token_file);
+	free(config->echo_base_url);
 	free(config);
 }
 

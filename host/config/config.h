@@ -9,6 +9,7 @@
 #define CDH_CONFIG_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cdh_plugin.h"
 
@@ -48,6 +49,9 @@ struct cdh_config {
 	struct cdh_authz_config authz; /* host.authz */
 	/* host.webhooks.tokenFile made absolute, or NULL: webhooks open */
 	char *webhook_token_file;
+	/* host.echo (DESIGN 9.4): Echo's base URL, or NULL: no events sent */
+	char *echo_base_url;
+	int64_t echo_threshold; /* host.echo.itemUpperThreshold, 1000 default */
 	void *libconfig;  /* the parsed config_t, private to config*.c */
 };
 

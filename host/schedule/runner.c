@@ -1,11 +1,40 @@
 #include "schedule/runner.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "plugins/host_table.h"
 #include "util/log.h"
 #include "store/refresh.h"
+
+static const struct cdh_runner_events *_Atomic events_hook;
+
+void cdh_runner_set_events(const struct cdh_runner_events *events)
+{
+	atomic_store(&events_hook, events);
+}
+
+/* Stores the refresh, noting its changes for the events hook if wanted. */
+static int store_apply(const struct cdh_account *account,
+		       struct cdh_store *store, struct cdh_refresh *refresh,
+		       char *err, size_t errlen)
+{
+	const struct cdh_runner_events *ev = atomic_load(&events_hook);
+	struct cdh_store_changes changes = { 0 };
+	int rc;
+
+	if (ev && ev->wanted(ev->ctx, account))
+		refresh->changes = &changes;
+	rc = cdh_store_apply(store, refresh, err, errlen);
+	/* Even after a failure: a Redis apply may have stored some scopes,
+	 * and what it noted was stored. */
+	if (refresh->changes && changes.count)
+		ev->changed(ev->ctx, account, refresh->agent, &changes);
+	refresh->changes = NULL;
+	cdh_store_changes_release(&changes);
+	return rc;
+}
 
 const char *cdh_agent_state_name(int state)
 {
@@ -191,7 +220,7 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	 * host's and may pass: transient, never a reason to disable the plugin's
 	 * agent. Nothing was half-applied. */
 	if (rc == CDH_OK &&
-	    cdh_store_apply(store, refresh, s->error, sizeof(s->error)) != 0)
+	    store_apply(account, store, refresh, s->error, sizeof(s->error)) != 0)
 		rc = CDH_E_TRANSIENT;
 	if (rc == CDH_OK && !refresh->partial) /* partial: the rest is unknown */
 		count_stored(refresh, store, s);

@@ -84,6 +84,23 @@ int32_t cdh_runner_refresh_scope(const struct cdh_account *account,
 				 const atomic_int *cancel,
 				 struct cdh_run_summary *summary);
 
+/*
+ * Events (DESIGN 9.4): `wanted` says whether the store should note what a
+ * run of `account` changes (refresh->changes); `changed` gets what it
+ * noted, on the worker thread, once the run was stored.
+ */
+struct cdh_runner_events {
+	int (*wanted)(void *ctx, const struct cdh_account *account);
+	void (*changed)(void *ctx, const struct cdh_account *account,
+			const char *agent,
+			const struct cdh_store_changes *changes);
+	void *ctx;
+};
+
+/* Sets (NULL: clears) the events hook of every run: before the workers
+ * start and after they stopped; `events` must outlive its use. */
+void cdh_runner_set_events(const struct cdh_runner_events *events);
+
 /* Refreshes every agent of every account once; 0 all ok, 1 some failed. */
 int cdh_runner_run_all(const struct cdh_accounts *accounts,
 		       struct cdh_store *store);

@@ -26,7 +26,19 @@ struct cdh_status {
 	int reload_ok;
 	time_t reload_time;
 	char reload_error[1024];
+	void (*extra)(void *ctx, struct cdh_text *out);
+	void *extra_ctx;
 };
+
+void cdh_status_set_extra_metrics(struct cdh_status *st,
+				  void (*fn)(void *ctx, struct cdh_text *out),
+				  void *ctx)
+{
+	pthread_mutex_lock(&st->lock);
+	st->extra = fn;
+	st->extra_ctx = ctx;
+	pthread_mutex_unlock(&st->lock);
+}
 
 struct cdh_status *cdh_status_new(void)
 {
@@ -395,6 +407,8 @@ char *cdh_status_metrics_text(struct cdh_status *st, struct cdh_store *store)
 		record_metrics(&out, st);
 	cdh_text_printf(&out, "# TYPE cdhost_reload_ok gauge\ncdhost_reload_ok %d\n",
 			st->reload_ok);
+	if (st->extra)
+		st->extra(st->extra_ctx, &out);
 	pthread_mutex_unlock(&st->lock);
 	return cdh_text_take(&out);
 }

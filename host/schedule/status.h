@@ -13,6 +13,8 @@
 #include "schedule/runner.h"
 #include "store/store.h"
 
+struct cdh_text;
+
 struct cdh_status;
 
 /* An empty status (no run yet, last reload ok), or NULL when out of memory.
@@ -33,6 +35,12 @@ char *cdh_status_health_json(struct cdh_status *status);
 /* /metrics: Prometheus text format; with a `store`, the records each
  * account has stored per type (cdhost_cached_records{account,type}).
  * Caller frees; NULL when out of memory. */
+/* Metrics of another module (Echo's), appended to /metrics' text under the
+ * status' lock; set once before the API serves. fn NULL: none. */
+void cdh_status_set_extra_metrics(struct cdh_status *status,
+				  void (*fn)(void *ctx, struct cdh_text *out),
+				  void *ctx);
+
 char *cdh_status_metrics_text(struct cdh_status *status, struct cdh_store *store);
 
 #endif

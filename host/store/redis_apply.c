@@ -275,6 +275,9 @@ static int load_state(struct cdh__redis_apply *a)
 	a->old_scopes = cdh__redis_pipe_call(&a->pipe, &a->cmd);
 	if (!a->old_scopes || a->old_scopes->type != REDIS_REPLY_ARRAY)
 		return -1;
+	/* Sticky: a retried apply keeps what the first attempt saw. */
+	if (a->refresh->changes)
+		a->refresh->changes->first_fill |= a->old_scopes->elements == 0;
 	if (list_scopes(a) != 0 || gather_records(a) != 0)
 		return a->nomem = 1, -1;
 	assign_records(a);
@@ -671,19 +674,105 @@ void cdh__redis_send_simple(struct cdh__redis_apply *a, const char *verb)
 #define REC_TID(r) ((r)->tid)
 #define STR_TID(t) (t)
 
+/* ---- noting changes (events, DESIGN 9.4) ---- */
+
+/*
+ * Run first in a scope's MULTI: for each record (KEYS: its type's hashes
+ * key, its attributes key; ARGV: its new hash), whether the stored hash
+ * still differs, with the stored attributes ("" when none). Inside the
+ * transaction, so of several nodes writing the same change only the first
+ * sees it differ: that node alone reports it.
+ */
+static const char claim_script[] =
+	"local out = {} "
+	"for i = 1, #ARGV do "
+	"if redis.call('HGET', KEYS[2*i-1], KEYS[2*i]) ~= ARGV[i] then "
+	"out[#out+1] = i "
+	"out[#out+1] = redis.call('GET', KEYS[2*i]) or '' "
+	"end end "
+	"return out";
+
+/* Queues the claim of the scope's changed records into `claimed`; count. */
+static size_t send_claim(struct cdh__redis_apply *a, const struct cdh__redis_scope *s,
+			 struct cdh__redis_rec **claimed)
+{
+	char numkeys[24];
+	size_t i, n = 0;
+
+	for (i = 0; i < s->rec_count; i++)
+		if (s->recs[i]->changed)
+			claimed[n++] = s->recs[i];
+	if (!n)
+		return 0;
+	snprintf(numkeys, sizeof(numkeys), "%zu", 2 * n);
+	cdh__redis_cmd_str(&a->cmd, "EVAL");
+	cdh__redis_cmd_str(&a->cmd, claim_script);
+	cdh__redis_cmd_str(&a->cmd, numkeys);
+	for (i = 0; i < n; i++) {
+		cdh__redis_key_of(a, claimed[i]->tid,
+				  cdh__redis_type_len(claimed[i]->tid), ":hashes");
+		attributes_key(a, claimed[i]->tid);
+	}
+	for (i = 0; i < n; i++)
+		cdh__redis_cmd_str(&a->cmd, claimed[i]->hash);
+	cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	return n;
+}
+
+/* EXEC, noting what the claim (the first queued command) found changed. */
+static int exec_claimed(struct cdh__redis_apply *a, struct cdh__redis_rec **claimed,
+			size_t n)
+{
+	struct cdh_store_changes *changes = a->refresh->changes;
+	redisReply *r, *list;
+	size_t i;
+
+	cdh__redis_cmd_str(&a->cmd, "EXEC");
+	r = cdh__redis_pipe_call(&a->pipe, &a->cmd);
+	if (!r)
+		return -1;
+	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
+		if (r->element[i]->type == REDIS_REPLY_ERROR && !a->pipe.failed) {
+			a->pipe.failed = -1;
+			snprintf(a->pipe.err, sizeof(a->pipe.err), "%s",
+				 r->element[i]->str);
+		}
+	list = r->type == REDIS_REPLY_ARRAY && r->elements ? r->element[0] : NULL;
+	for (i = 0; !a->pipe.failed && list && list->type == REDIS_REPLY_ARRAY &&
+		    i + 1 < list->elements; i += 2) {
+		const redisReply *at = list->element[i], *old = list->element[i + 1];
+		const struct cdh__redis_rec *rec;
+
+		if (at->type != REDIS_REPLY_INTEGER || at->integer < 1 ||
+		    (size_t)at->integer > n || old->type != REDIS_REPLY_STRING)
+			continue;
+		rec = claimed[at->integer - 1];
+		cdh_store_changes_add(changes, rec->type, rec->id,
+				      old->len ? old->str : NULL, rec->attributes);
+	}
+	freeReplyObject(r);
+	return a->pipe.failed ? -1 : 0;
+}
+
 /* One scope's changes in one MULTI/EXEC (nothing sent when none). Its
  * hashes were compared already (check_hashes). */
 static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 {
 	const char **stale = malloc((2 * s->prev_count + 1) * sizeof(*stale));
 	const char **evicted = stale + s->prev_count;
-	size_t n, stale_count;
+	struct cdh__redis_rec **claimed = NULL;
+	size_t n, stale_count, claims = 0;
 
-	if (!stale)
+	if (!stale || (a->refresh->changes &&
+		       !(claimed = malloc((s->rec_count + 1) * sizeof(*claimed))))) {
+		free(stale);
 		return a->nomem = 1, -1;
+	}
 	evictions(a, s, stale, &stale_count, evicted, &n);
 	if (needs_writing(s, stale_count)) {
 		cdh__redis_send_simple(a, "MULTI");
+		if (claimed)
+			claims = send_claim(a, s, claimed);
 		FOR_TYPE_GROUPS(s->recs, s->rec_count, REC_TID, write_group);
 		FOR_TYPE_GROUPS(evicted, n, STR_TID, evict_group);
 		if (s->result == CDH__REDIS_UNMENTIONED) {
@@ -699,8 +788,12 @@ static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 			update_scope_set(a, s, stale, stale_count);
 		}
 		/* Replies are checked by the batch: each scope is still whole. */
-		cdh__redis_send_simple(a, "EXEC");
+		if (claims)
+			exec_claimed(a, claimed, claims);
+		else
+			cdh__redis_send_simple(a, "EXEC");
 	}
+	free(claimed);
 	free(stale);
 	return a->pipe.failed ? -1 : 0;
 }
@@ -725,6 +818,8 @@ static void apply_release(struct cdh__redis_apply *a)
 	cdh__redis_cmd_release(&a->cmd);
 }
 
+void (*cdh__redis_between_hook)(void);
+
 int cdh__redis_apply(struct cdh__store_impl *impl,
 		     const struct cdh_refresh *refresh, const char *provider,
 		     char *err, size_t errlen)
@@ -738,6 +833,12 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 	cdh__redis_pipe_init(&a.pipe, impl->writer);
 	if (load_state(&a) != 0 || note_written(&a) != 0 || check_hashes(&a) != 0)
 		rc = -1;
+	if (rc == 0 && cdh__redis_between_hook) {
+		void (*hook)(void) = cdh__redis_between_hook;
+
+		cdh__redis_between_hook = NULL;
+		hook();
+	}
 	for (i = 0; rc == 0 && i < a.scope_count; i++)
 		if (a.scopes[i].result != CDH_SCOPE_FAILED)
 			rc = write_scope(&a, &a.scopes[i]);

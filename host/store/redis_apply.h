@@ -65,6 +65,12 @@ void cdh__redis_members_add_head(struct cdh__redis_apply *a, const void *ctx);
 /* Sends a command without arguments (MULTI, EXEC). */
 void cdh__redis_send_simple(struct cdh__redis_apply *a, const char *verb);
 
+/*
+ * Tests only: called (then cleared) between reading the stored hashes and
+ * writing, so a test can let another node write in between. NULL normally.
+ */
+extern void (*cdh__redis_between_hook)(void);
+
 /* Writes the agent's changed _ALL_ items in one MULTI/EXEC. 0, -1. */
 int cdh__redis_write_all(struct cdh__redis_apply *a);
 

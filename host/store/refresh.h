@@ -49,6 +49,7 @@ struct cdh_gauge {
 };
 
 struct cdh_store;
+struct cdh_store_changes;
 
 struct cdh_refresh {
 	char *agent;          /* the agent's name: the store's ownership key */
@@ -74,6 +75,9 @@ struct cdh_refresh {
 	uint64_t requests[CDH_STATUS_CLASSES];
 	struct cdh_gauge gauges[CDH_GAUGES_MAX];
 	size_t gauge_count;
+	/* Set by the caller of cdh_store_apply (events, DESIGN 9.4), or NULL:
+	 * the store notes there the records this apply changed (store.h). */
+	struct cdh_store_changes *changes;
 };
 
 /*

@@ -156,3 +156,54 @@ int cdh_store_match(struct cdh_store *store, const char *type,
 	free(prefix);
 	return rc;
 }
+
+static void change_free(struct cdh_store_change *item)
+{
+	free(item->type);
+	free(item->id);
+	free(item->new_attributes);
+	free(item->old_attributes);
+}
+
+int cdh_store_changes_add(struct cdh_store_changes *changes, const char *type,
+			  const char *id, const char *old_attributes,
+			  const char *new_attributes)
+{
+	struct cdh_store_change *item;
+
+	if (changes->count == changes->alloc) {
+		size_t alloc = changes->alloc ? 2 * changes->alloc : 16;
+		void *grown = realloc(changes->items, alloc * sizeof(*item));
+
+		if (!grown)
+			return changes->nomem = 1, -1;
+		changes->items = grown;
+		changes->alloc = alloc;
+	}
+	item = &changes->items[changes->count];
+	memset(item, 0, sizeof(*item));
+	if (!(item->type = strdup(type)) || !(item->id = strdup(id)) ||
+	    !(item->new_attributes = strdup(new_attributes)) ||
+	    (old_attributes && !(item->old_attributes = strdup(old_attributes)))) {
+		change_free(item);
+		return changes->nomem = 1, -1;
+	}
+	changes->count++;
+	return 0;
+}
+
+void cdh_store_changes_clear(struct cdh_store_changes *changes)
+{
+	size_t i;
+
+	for (i = 0; i < changes->count; i++)
+		change_free(&changes->items[i]);
+	changes->count = 0;
+}
+
+void cdh_store_changes_release(struct cdh_store_changes *changes)
+{
+	cdh_store_changes_clear(changes);
+	free(changes->items);
+	memset(changes, 0, sizeof(*changes));
+}

@@ -54,6 +54,38 @@ int cdh_store_health(struct cdh_store *store, char *why, size_t whylen);
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen);
 
+/*
+ * What one apply changed, for events (DESIGN 9.4): set refresh->changes to a
+ * zeroed struct before cdh_store_apply and each backend notes there, where
+ * it compares old and new, every record whose attributes it changed: new
+ * (old_attributes NULL) or different. Removals are not noted (Igor never
+ * forgets an image). Only what was committed is noted: a failed SQLite or
+ * memory apply notes nothing; a Redis apply notes the scopes committed
+ * before a failure. With Redis, the comparison runs inside each scope's
+ * transaction, so when several nodes apply the same change only the one
+ * whose write changed the record notes it.
+ */
+struct cdh_store_change { /* copies, owned by the struct */
+	char *type, *id, *new_attributes;
+	char *old_attributes; /* NULL: the record is new */
+};
+
+struct cdh_store_changes {
+	int first_fill; /* the agent held no record before this apply */
+	int nomem;      /* a change could not be noted */
+	struct cdh_store_change *items;
+	size_t count, alloc;
+};
+
+/* Notes one change (copied; old may be NULL). 0, or -1 out of memory. */
+int cdh_store_changes_add(struct cdh_store_changes *changes, const char *type,
+			  const char *id, const char *old_attributes,
+			  const char *new_attributes);
+/* Forgets every noted change (a rolled back apply); keeps first_fill. */
+void cdh_store_changes_clear(struct cdh_store_changes *changes);
+/* Frees what the struct holds, zeroing it. */
+void cdh_store_changes_release(struct cdh_store_changes *changes);
+
 /* Deletes every record `agent` owns (an agent that no longer exists). 0 or -1. */
 int cdh_store_forget_agent(struct cdh_store *store, const char *agent,
 			   char *err, size_t errlen);

@@ -210,6 +210,48 @@ static struct cdh_refresh_scope *sorted_scopes(const struct cdh_refresh *refresh
 	return scopes;
 }
 
+static size_t lower_bound(const struct cdh__store_impl *impl, const char *type,
+			  const char *id);
+
+/* Whether `agent` owns any record now (else this apply is its first fill). */
+static int agent_has_records(const struct cdh__store_impl *impl,
+			     const char *agent)
+{
+	size_t i;
+
+	for (i = 0; i < impl->count; i++)
+		if (strcmp(impl->records[i]->agent, agent) == 0)
+			return 1;
+	return 0;
+}
+
+/*
+ * Notes the records of `next` (sorted, unique) that are new or differ from
+ * the current array: those not carried over from it. Before install.
+ */
+static void note_changes(const struct cdh__store_impl *impl,
+			 const struct cdh_refresh *refresh,
+			 struct record *const *next, size_t n)
+{
+	struct cdh_store_changes *changes = refresh->changes;
+	size_t i, at;
+
+	changes->first_fill = !agent_has_records(impl, refresh->agent);
+	for (i = 0; i < n; i++) {
+		const struct record *r = next[i], *old = NULL;
+
+		at = lower_bound(impl, r->type, r->id);
+		if (at < impl->count &&
+		    key_cmp(impl->records[at]->type, impl->records[at]->id,
+			    r->type, r->id) == 0)
+			old = impl->records[at];
+		if (old == r || (old && strcmp(old->attributes, r->attributes) == 0))
+			continue;
+		cdh_store_changes_add(changes, r->type, r->id,
+				      old ? old->attributes : NULL, r->attributes);
+	}
+}
+
 /* Swaps `next` in and frees the old records that did not survive. */
 static void install(struct cdh__store_impl *impl, struct record **next,
 		    size_t n)
@@ -249,8 +291,12 @@ static int memory_apply(struct cdh__store_impl *impl,
 		n = gather(impl, refresh, scopes, next, &failed);
 		if (failed)
 			free_fresh(next, n);
-		else
-			install(impl, next, sort_unique(next, n));
+		else {
+			n = sort_unique(next, n);
+			if (refresh->changes)
+				note_changes(impl, refresh, next, n);
+			install(impl, next, n);
+		}
 	}
 	if (failed) {
 		free(next);

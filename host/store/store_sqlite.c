@@ -272,6 +272,67 @@ replace:
 	return insert_records(db, refresh);
 }
 
+/* Whether `agent` owns any record now (else this apply is its first fill). */
+static int agent_has_records(sqlite3 *db, const char *agent)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM records WHERE agent = ?1 LIMIT 1",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Notes one record the cycle writes if it is new or differs. */
+static int note_record(sqlite3_stmt *stmt, const struct cdh_refresh_record *r,
+		       struct cdh_store_changes *changes)
+{
+	const char *old = NULL;
+	int rc;
+
+	sqlite3_bind_text(stmt, 1, r->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, r->id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW)
+		old = (const char *)sqlite3_column_text(stmt, 0);
+	else if (rc != SQLITE_DONE)
+		return -1;
+	if (!old || strcmp(old, r->attributes) != 0)
+		cdh_store_changes_add(changes, r->type, r->id, old, r->attributes);
+	sqlite3_reset(stmt);
+	return 0;
+}
+
+/*
+ * Compares what the cycle writes with what is stored, inside the apply's
+ * transaction (BEGIN IMMEDIATE: no other writer between), into
+ * refresh->changes.
+ */
+static int note_changes(sqlite3 *db, const struct cdh_refresh *refresh)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int had = agent_has_records(db, refresh->agent), rc = 0;
+
+	if (had < 0 ||
+	    sqlite3_prepare_v2(db,
+			       "SELECT attributes FROM records WHERE type = ?1 AND id = ?2",
+			       -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	refresh->changes->first_fill = !had;
+	for (i = 0; rc == 0 && i < refresh->record_count; i++)
+		if (!refresh->failed_scopes ||
+		    !scope_failed(refresh, refresh->records[i].scope))
+			rc = note_record(stmt, &refresh->records[i],
+					 refresh->changes);
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
 static int sqlite_apply(struct cdh__store_impl *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen)
 {
@@ -280,7 +341,8 @@ static int sqlite_apply(struct cdh__store_impl *store, const struct cdh_refresh 
 	pthread_mutex_lock(&store->write_lock);
 	if (exec(store->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto out;
-	if (apply_in_transaction(store->db, refresh) != 0) {
+	if ((refresh->changes && note_changes(store->db, refresh) != 0) ||
+	    apply_in_transaction(store->db, refresh) != 0) {
 		fail(store->db, "applying a refresh", err, errlen);
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
@@ -289,6 +351,8 @@ static int sqlite_apply(struct cdh__store_impl *store, const struct cdh_refresh 
 	if (rc != 0)
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 out:
+	if (rc != 0 && refresh->changes) /* nothing was stored */
+		cdh_store_changes_clear(refresh->changes);
 	pthread_mutex_unlock(&store->write_lock);
 	return rc;
 }

@@ -7,6 +7,7 @@
 
 #include "account/account.h"
 #include "agent/agent.h"
+#include "agent/event.h"
 #include "cdh_plugin.h"
 #include "credentials/credentials.h"
 #include "account/describe.h"
@@ -251,6 +252,29 @@ static int32_t plugin_query(struct cdh_query *q)
 	return drg_query(host, q);
 }
 
+/* Igor's docker event for a change the host stored (agent/event.h). */
+static int32_t plugin_describe_change(const void *opaque, const char *type,
+				      const char *id, const char *old_attributes,
+				      const char *new_attributes,
+				      cdh_json_sink_fn sink, void *sink_ctx)
+{
+	const struct instance *inst = opaque;
+	char *event = drg_event_describe(inst->account, type, id,
+					 old_attributes, new_attributes);
+
+	if (event)
+		sink(sink_ctx, event);
+	free(event);
+	return CDH_OK;
+}
+
+static int64_t plugin_event_threshold(const void *opaque)
+{
+	const struct instance *inst = opaque;
+
+	return inst->account->item_upper_threshold;
+}
+
 static const struct cdh_plugin_ops ops = {
 	.struct_size = sizeof(struct cdh_plugin_ops),
 	.init = plugin_init,
@@ -265,6 +289,8 @@ static const struct cdh_plugin_ops ops = {
 	.verify = plugin_verify,
 	.query = plugin_query,
 	.refresh_scope = plugin_refresh_scope,
+	.describe_change = plugin_describe_change,
+	.event_threshold = plugin_event_threshold,
 };
 
 static const struct cdh_plugin_desc descriptor = {

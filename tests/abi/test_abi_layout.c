@@ -72,7 +72,10 @@ AT(cdh_plugin_ops, verify, 80);
 /* since 1.1 */
 AT(cdh_plugin_ops, query, 88);
 AT(cdh_plugin_ops, refresh_scope, 96);
-SIZE(cdh_plugin_ops, 104);
+/* Added during 1.1, before its release (events to Echo, #16). */
+AT(cdh_plugin_ops, describe_change, 104);
+AT(cdh_plugin_ops, event_threshold, 112);
+SIZE(cdh_plugin_ops, 120);
 
 /* since 1.1 */
 AT(cdh_query, method, 8);

@@ -57,6 +57,8 @@ static const struct field fields[] = {
 	{ "caCertFile", K_PATH, AT(ca_cert_file), 0, 0 },
 	{ "passwordCommandTimeoutSeconds", K_INT64,
 	  AT(password_command_timeout_s), 1, 3600 },
+	{ "itemUpperThreshold", K_INT64, AT(item_upper_threshold), 1,
+	  1000000000 },
 };
 
 #define FIELD_COUNT (sizeof(fields) / sizeof(fields[0]))

@@ -97,6 +97,7 @@ struct drg_account {
 	char *ca_cert_file;       /* ours: PEM bundle trusted for this account */
 	uint32_t max_concurrent_requests; /* ours: in flight at once, 1..1024 */
 	int64_t requests_per_second;      /* ours: 0 = unlimited */
+	int64_t item_upper_threshold; /* Igor's: events per store; 0 = host's */
 
 	/* authorization, reported by describe (the host enforces nothing yet) */
 	struct drg_strvec permissions[DRG_AUTH_COUNT]; /* trimmed, lower-case */

@@ -80,6 +80,7 @@ static int same_numbers(const struct drg_account *a, const struct drg_account *b
 	       a->insecure_registry == b->insecure_registry &&
 	       a->max_concurrent_requests == b->max_concurrent_requests &&
 	       a->requests_per_second == b->requests_per_second &&
+	       a->item_upper_threshold == b->item_upper_threshold &&
 	       a->permissions_set == b->permissions_set;
 }
 

@@ -88,6 +88,10 @@ static void add_expanded(json_object *obj, const struct drg_account *acct)
 	add(obj, "requestsPerSecond",
 	    json_object_new_int64(acct->requests_per_second));
 	add_string(obj, "caCertFile", acct->ca_cert_file);
+	/* Igor reads it from /credentials/<name> (its safeguard). */
+	if (acct->item_upper_threshold)
+		add(obj, "itemUpperThreshold",
+		    json_object_new_int64(acct->item_upper_threshold));
 }
 
 char *drg_describe_account(const struct drg_account *account, int32_t detail)

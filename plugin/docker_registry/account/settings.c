@@ -206,6 +206,11 @@ const struct cdh_setting drg_account_settings[DRG_ACCOUNT_SETTING_COUNT] = {
 		RANGE(1, 3600),
 		.help = "How many seconds the password command may run before it "
 			"is killed."),
+	SETTING(.type = CDH_SETTING_INT, .name = "itemUpperThreshold",
+		RANGE(1, 1000000000), .flags = CDH_SETTING_NO_FLAG,
+		.help = "At most this many events to Echo for one refresh of the "
+			"account (Igor's safeguard); more are not sent. Unset: "
+			"host.echo.itemUpperThreshold."),
 };
 
 /* A row added without raising DRG_ACCOUNT_SETTING_COUNT fails to compile

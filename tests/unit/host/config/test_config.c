@@ -466,6 +466,39 @@ static void a_fingerprint_ignores_the_order_of_settings(void **state)
 	free(d);
 }
 
+/* ---- host.echo ---- */
+
+static void echo_reads_base_url_and_threshold(void **state)
+{
+	struct fixture *f = *state;
+
+	assert_non_null(load(f, ""));
+	assert_null(f->config->echo_base_url);
+	assert_int_equal(f->config->echo_threshold, 1000);
+	assert_non_null(load(f, "host = { echo = { baseUrl = \"http://echo:8089\";\n"
+				"  itemUpperThreshold = 50; }; };\n"));
+	assert_string_equal(f->config->echo_base_url, "http://echo:8089");
+	assert_int_equal(f->config->echo_threshold, 50);
+	assert_non_null(load(f, "host = { echo = { baseUrl = \"https://e\"; }; };\n"));
+	assert_int_equal(f->config->echo_threshold, 1000);
+}
+
+static void echo_errors_name_file_and_line(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_refused(f, "host = { echo = {\n  baseUrl = \"echo:8089\";\n}; };\n",
+		       2, "host.echo.baseUrl must be an http:// or https:// URL");
+	expect_refused(f, "host = { echo = {\n  baseUrl = 8089;\n}; };\n",
+		       2, "baseUrl must be a string");
+	expect_refused(f, "host = { echo = { baseUrl = \"http://e\";\n  itemUpperThreshold = 0;\n}; };\n",
+		       2, "host.echo.itemUpperThreshold must be a positive integer");
+	expect_refused(f, "host = { echo = {\n  itemUpperThreshold = \"many\";\n}; };\n",
+		       2, "host.echo.itemUpperThreshold must be a positive integer");
+	expect_refused(f, "host = {\n  echo = \"http://e\";\n};\n",
+		       2, "host.echo must be a group { baseUrl = \"http://echo:8089\"; }");
+}
+
 /* ---- host.authz ---- */
 
 static void authz_reads_admins_users_and_lowercases_them(void **state)
@@ -572,6 +605,8 @@ int main(void)
 	    T(a_fingerprint_ignores_the_order_of_settings),
 	    T(authz_reads_admins_users_and_lowercases_them),
 	    T(authz_is_off_without_the_group_and_deny_by_default),
+	    T(echo_reads_base_url_and_threshold),
+	    T(echo_errors_name_file_and_line),
 	    T(authz_errors_name_file_and_line),
 	    T(authz_config_copies_deeply),
 	};

@@ -25,6 +25,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "store/redis_apply.h"
 #include "store/store.h"
 #include "testdir.h"
 
@@ -952,6 +953,162 @@ static void scope_records_are_what_the_scope_holds(void **state)
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+/* ---- changes noted for events (DESIGN 9.4) ---- */
+
+static struct cdh_store_changes changes;
+
+static void cycle_apply_noting(struct fixture *f, struct cdh_store *store)
+{
+	cdh_store_changes_release(&changes);
+	f->refresh.changes = &changes;
+	assert_int_equal(cdh_refresh_finish(&f->refresh), 0);
+	assert_int_equal(
+	    cdh_store_apply(store, &f->refresh, f->err, sizeof(f->err)), 0);
+	cdh_refresh_release(&f->refresh);
+}
+
+/* "id=old>new" per noted change, sorted by id, space-separated. */
+static const char *noted(struct fixture *f)
+{
+	size_t i, j, len;
+
+	for (i = 1; i < changes.count; i++)
+		for (j = i; j > 0 && strcmp(changes.items[j - 1].id,
+					    changes.items[j].id) > 0; j--) {
+			struct cdh_store_change t = changes.items[j];
+
+			changes.items[j] = changes.items[j - 1];
+			changes.items[j - 1] = t;
+		}
+	f->ids[0] = '\0';
+	for (i = 0; i < changes.count; i++) {
+		len = strlen(f->ids);
+		snprintf(f->ids + len, sizeof(f->ids) - len, "%s%s=%s>%s",
+			 len ? " " : "", changes.items[i].id,
+			 changes.items[i].old_attributes
+				 ? changes.items[i].old_attributes : "NULL",
+			 changes.items[i].new_attributes);
+	}
+	return f->ids;
+}
+
+static void two_tags(struct fixture *f, const char *digest_1)
+{
+	cycle_begin(f, AGENT_A);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:1", digest_1);
+	emit_as(f, "taggedImage", "nginx", "hub:nginx:2", "{\"d\":2}");
+}
+
+static void the_first_fill_is_noted_as_such(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	cycle_apply_noting(f, f->store);
+	assert_int_equal(changes.first_fill, 1);
+	assert_string_equal(noted(f), "hub:nginx:1=NULL>{\"d\":1} "
+				      "hub:nginx:2=NULL>{\"d\":2}");
+	cdh_store_changes_release(&changes);
+}
+
+static void new_and_changed_records_are_noted_with_the_old(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	cycle_apply_noting(f, f->store);
+	two_tags(f, "{\"d\":9}");
+	emit_as(f, "taggedImage", "redis", "hub:redis:7", "{}");
+	cycle_apply_noting(f, f->store);
+	assert_int_equal(changes.first_fill, 0);
+	assert_string_equal(noted(f), "hub:nginx:1={\"d\":1}>{\"d\":9} "
+				      "hub:redis:7=NULL>{}");
+	two_tags(f, "{\"d\":9}");
+	emit_as(f, "taggedImage", "redis", "hub:redis:7", "{}");
+	cycle_apply_noting(f, f->store);
+	assert_string_equal(noted(f), "");
+	cdh_store_changes_release(&changes);
+}
+
+static void a_failed_scope_notes_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	cycle_apply_noting(f, f->store);
+	two_tags(f, "{\"d\":5}");
+	emit_as(f, "taggedImage", "redis", "hub:redis:7", "{}");
+	scope_result(f, "nginx", CDH_SCOPE_FAILED);
+	cycle_apply_noting(f, f->store);
+	assert_string_equal(noted(f), "hub:redis:7=NULL>{}");
+	cdh_store_changes_release(&changes);
+}
+
+static void no_changes_are_noted_unless_asked(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1 hub:nginx:2");
+}
+
+/*
+ * Two nodes on one Redis apply the same change; the second compared the
+ * hashes before the first wrote (the race): only the first notes it.
+ */
+static struct cdh_store *first_node;
+static struct fixture *first_fixture;
+
+static void first_node_writes(void)
+{
+	struct cdh_store_changes mine = { 0 };
+	struct cdh_refresh refresh;
+
+	assert_int_equal(cdh_refresh_init(&refresh, AGENT_A, 0, NULL), 0);
+	assert_int_equal(cdh_refresh_set_provider(&refresh, "dockerRegistry"), 0);
+	{
+		struct cdh_record rec = { sizeof(rec), 0, "nginx", "taggedImage",
+					  "hub:nginx:1", "{\"d\":3}" };
+		struct cdh_record rec2 = { sizeof(rec2), 0, "nginx", "taggedImage",
+					   "hub:nginx:2", "{\"d\":2}" };
+
+		assert_int_equal(cdh_refresh_emit(&refresh, &rec), CDH_OK);
+		assert_int_equal(cdh_refresh_emit(&refresh, &rec2), CDH_OK);
+	}
+	refresh.changes = &mine;
+	assert_int_equal(cdh_refresh_finish(&refresh), 0);
+	assert_int_equal(cdh_store_apply(first_node, &refresh, first_fixture->err,
+					 sizeof(first_fixture->err)),
+			 0);
+	cdh_refresh_release(&refresh);
+	assert_int_equal(mine.count, 1);
+	assert_string_equal(mine.items[0].id, "hub:nginx:1");
+	assert_string_equal(mine.items[0].old_attributes, "{\"d\":1}");
+	cdh_store_changes_release(&mine);
+}
+
+static void of_two_nodes_only_the_writer_notes_a_change(void **state)
+{
+	struct fixture *f = *state;
+	char url[64];
+
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis_port);
+	first_node = cdh_store_open_redis(url, NULL, f->err, sizeof(f->err));
+	assert_non_null(first_node);
+	first_fixture = f;
+	two_tags(f, "{\"d\":1}");
+	cycle_apply_noting(f, f->store);
+	cdh__redis_between_hook = first_node_writes;
+	two_tags(f, "{\"d\":3}");
+	cycle_apply_noting(f, f->store);
+	assert_null(cdh__redis_between_hook); /* it ran */
+	assert_string_equal(noted(f), "");
+	assert_string_equal(tagged(f), "hub:nginx:1 hub:nginx:2");
+	cdh_store_changes_release(&changes);
+	cdh_store_close(first_node);
+}
+
 #define M(fn) cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
 #define R(fn) cmocka_unit_test_setup_teardown(fn, setup_redis, teardown)
 
@@ -976,6 +1133,10 @@ int main(void)
 	    M(scope_records_are_what_the_agent_stored_there_last),
 	    M(scope_records_are_what_the_scope_holds),
 	    M(a_record_that_moves_scope_belongs_to_the_new_one),
+	    M(the_first_fill_is_noted_as_such),
+	    M(new_and_changed_records_are_noted_with_the_old),
+	    M(a_failed_scope_notes_nothing),
+	    M(no_changes_are_noted_unless_asked),
 	};
 	const struct CMUnitTest tests[] = {
 	    T(forgetting_an_agent_drops_only_its_records),
@@ -997,6 +1158,10 @@ int main(void)
 	    T(scope_records_are_what_the_scope_holds),
 	    T(a_record_that_moves_scope_belongs_to_the_new_one),
 	    T(records_survive_closing_and_reopening),
+	    T(the_first_fill_is_noted_as_such),
+	    T(new_and_changed_records_are_noted_with_the_old),
+	    T(a_failed_scope_notes_nothing),
+	    T(no_changes_are_noted_unless_asked),
 	    T(another_schema_version_is_refused),
 	    T(an_unopenable_path_is_an_error_naming_it),
 	};
@@ -1024,6 +1189,11 @@ int main(void)
 	    R(a_failed_scope_keeps_its_ids_in_all),
 	    R(a_type_emptied_gets_an_empty_all_list),
 	    R(a_steady_cycle_writes_nothing),
+	    R(the_first_fill_is_noted_as_such),
+	    R(new_and_changed_records_are_noted_with_the_old),
+	    R(a_failed_scope_notes_nothing),
+	    R(no_changes_are_noted_unless_asked),
+	    R(of_two_nodes_only_the_writer_notes_a_change),
 	    R(a_restarted_empty_redis_is_refilled_by_the_next_apply),
 	    R(redis_down_is_unavailable),
 	    R(a_password_is_never_in_an_error),

@@ -121,6 +121,20 @@ static void expanded_shows_every_setting(void **state)
 		    "\"requestsPerSecond\":10,\"caCertFile\":\"/etc/ca.pem\"}");
 }
 
+/* Igor reads an account's itemUpperThreshold from /credentials/<name>. */
+static void expanded_shows_item_upper_threshold_when_set(void **state)
+{
+	struct drg_account *acct;
+	char *json;
+
+	(void)state;
+	acct = parse_ok("name = \"a\"; address = \"r.io\"; itemUpperThreshold = 7;");
+	json = drg_describe_account(acct, CDH_DESCRIBE_EXPANDED);
+	assert_non_null(strstr(json, ",\"itemUpperThreshold\":7}"));
+	free(json);
+	drg_account_free(acct);
+}
+
 static void no_secret_nor_secret_source_is_shown(void **state)
 {
 	static const char *const bodies[] = {
@@ -178,6 +192,7 @@ int main(void)
 		cmocka_unit_test(summary_with_permissions_and_groups),
 		cmocka_unit_test(expanded_with_defaults),
 		cmocka_unit_test(expanded_shows_every_setting),
+		cmocka_unit_test(expanded_shows_item_upper_threshold_when_set),
 		cmocka_unit_test(no_secret_nor_secret_source_is_shown),
 		cmocka_unit_test(unknown_detail_is_refused),
 	};
