@@ -48,6 +48,9 @@ struct cdh_config {
 	struct cdh_authz_config authz; /* host.authz */
 	/* host.webhooks.tokenFile made absolute, or NULL: webhooks open */
 	char *webhook_token_file;
+	/* host.cluster (several nodes on the Redis store), or NULL: defaults */
+	char *cluster_node_id;         /* nodeId: "<host>:<pid>@<host>" */
+	char *cluster_enabled_pattern; /* enabledPattern, checked: ".*" */
 	void *libconfig;  /* the parsed config_t, private to config*.c */
 };
 
