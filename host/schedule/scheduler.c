@@ -323,7 +323,9 @@ int cdh_scheduler_add(struct cdh_scheduler *s, struct cdh_account *account)
 		a->account = account;
 		a->index = i;
 		a->interval_ns = interval;
-		a->due_ns = now + jitter(s);
+		/* Several nodes: the locks spread the runs, and a recreated
+		 * account (a plugin swap) must not wait beyond its lock. */
+		a->due_ns = now + (s->opts.locks ? 0 : jitter(s));
 		atomic_init(&a->cancel, 0);
 	}
 	return 0;
