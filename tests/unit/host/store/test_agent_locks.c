@@ -75,7 +75,7 @@ static long long pttl(void)
 	char out[64];
 
 	admin_command(out, sizeof(out), "PTTL %s", KEY, NULL);
-	return atoll(out);
+	return strtoll(out, NULL, 10);
 }
 
 static void value(char *out, size_t outlen)
