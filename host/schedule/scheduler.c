@@ -59,7 +59,7 @@ struct agent {
 	uint64_t pending_due_ns;   /* when they run (SETTLE_NS after the first) */
 	struct scope_req *taken;   /* the scope job's, while it runs */
 	int scope_job;             /* queued for `taken`, not a cycle */
-	/* Several nodes (cluster.c part below): */
+	/* Several nodes (the part at the end of this file): */
 	char name[512];            /* the agent type: its lock's key */
 	int locked;                /* its cycle in flight holds the lock */
 	uint64_t lock_ns;          /* when the lock was taken */
