@@ -21,6 +21,7 @@
 #include "echo/echo.h"
 #include "echo/events.h"
 #include "util/log.h"
+#include "store/agent_locks.h"
 #include "store/refresh.h"
 #include "schedule/scheduler.h"
 #include "schedule/status.h"
@@ -41,6 +42,8 @@ struct service {
 	struct cdh_status *status;   /* what /health and /metrics report */
 	struct cdh_echo *echo;       /* events to Echo (host.echo) */
 	struct cdh_runner_events events; /* the runner's hook into echo */
+	struct cdh_agent_locks *locks; /* several nodes (Redis), or NULL */
+	char node_id[512];            /* the locks' value */
 	struct cdh_accounts accounts; /* the running generation */
 	int signal_fd, inotify_fd;
 	char config_dir[PATH_MAX], config_name[NAME_MAX + 1];
@@ -88,6 +91,21 @@ static void configure_echo(struct service *sv, const struct cdh_config *config)
 		cdh_log(CDH_LOG_INFO, NULL,
 			"host.echo: events go to %s (itemUpperThreshold %lld)",
 			config->echo_base_url, (long long)config->echo_threshold);
+}
+
+static void on_cluster(void *ctx, const struct cdh_account *account,
+		       const struct cdh_agent_cluster *info)
+{
+	struct service *sv = ctx;
+
+	cdh_status_record_cluster(sv->status, account->name, info);
+}
+
+static void on_locks(void *ctx, const char *why)
+{
+	struct service *sv = ctx;
+
+	cdh_status_set_cluster(sv->status, sv->node_id, why);
 }
 
 static void publish_directory(const struct service *sv,
@@ -149,6 +167,22 @@ static void on_retired(void *ctx, struct cdh_account *acct)
 	cdh_account_free(acct);
 }
 
+/*
+ * Retires an account of the old generation. With several nodes, one that
+ * is neither removed nor changed (a plugin swapped under it) keeps its
+ * locks, so its schedule stands and it does not run again early; one
+ * removed or changed frees them at once, as Clouddriver's unschedule.
+ */
+static void retire_old(struct service *sv, struct cdh_account *acct)
+{
+	const struct cdh_account *now = cdh_accounts_find(&sv->accounts, acct->name);
+
+	if (now && strcmp(now->fingerprint, acct->fingerprint) == 0)
+		cdh_scheduler_retire_keeping_locks(sv->sched, acct, on_retired, sv);
+	else
+		cdh_scheduler_retire(sv->sched, acct, on_retired, sv);
+}
+
 static int was_running(const struct cdh_account *acct, struct cdh_account **before,
 		       size_t count)
 {
@@ -207,7 +241,7 @@ static int apply_generation(struct service *sv, const struct cdh_config *config,
 		cdh_log(CDH_LOG_ERROR, NULL, "out of memory scheduling accounts");
 	for (i = 0; i < old.count; i++)
 		if (old.items[i])
-			cdh_scheduler_retire(sv->sched, old.items[i], on_retired, sv);
+			retire_old(sv, old.items[i]);
 	free(old.items);
 	free(before);
 	publish_directory(sv, config);
@@ -225,14 +259,22 @@ static void reload_failed(struct service *sv, const char *what, const char *why)
 	cdh_status_set_reload(sv->status, 0, why);
 }
 
+static int same_text(const char *a, const char *b)
+{
+	return a == b || (a && b && strcmp(a, b) == 0);
+}
+
 static void warn_host_changes(const struct cdh_config *old,
 			      const struct cdh_config *next)
 {
 	if (strcmp(old->listen, next->listen) != 0 ||
 	    strcmp(old->cache_path, next->cache_path) != 0 ||
-	    old->workers != next->workers)
+	    old->workers != next->workers ||
+	    !same_text(old->cluster_node_id, next->cluster_node_id) ||
+	    !same_text(old->cluster_enabled_pattern, next->cluster_enabled_pattern))
 		cdh_log(CDH_LOG_WARN, NULL,
-			"host.listen, host.cache and host.workers apply at the next restart");
+			"host.listen, host.cache, host.workers and host.cluster "
+			"apply at the next restart");
 }
 
 /*
@@ -467,11 +509,46 @@ static int request_scope(void *sched, const char *account, const char *scope)
 	return cdh_scheduler_request_scope(sched, account, scope);
 }
 
+/*
+ * The Redis store shares agents with other nodes: Clouddriver's node id
+ * "<hostname>:<pid>@<hostname>" (its JVM runtime name is pid@host) unless
+ * host.cluster.nodeId, and a lock client. 0, or -1 logged.
+ */
+static int setup_cluster(struct service *sv, struct cdh_scheduler_options *opts)
+{
+	char host[256] = "localhost", err[512];
+
+	sv->locks = cdh_agent_locks_open(sv->start->store, err, sizeof(err));
+	if (!sv->locks) {
+		if (err[0])
+			cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
+		return err[0] ? -1 : 0;
+	}
+	if (sv->config->cluster_node_id)
+		snprintf(sv->node_id, sizeof(sv->node_id), "%s",
+			 sv->config->cluster_node_id);
+	else {
+		if (gethostname(host, sizeof(host) - 1) != 0)
+			snprintf(host, sizeof(host), "localhost");
+		snprintf(sv->node_id, sizeof(sv->node_id), "%s:%ld@%s", host,
+			 (long)getpid(), host);
+	}
+	opts->locks = sv->locks;
+	opts->node_id = sv->node_id;
+	opts->enabled_pattern = sv->config->cluster_enabled_pattern;
+	opts->on_cluster = on_cluster;
+	opts->on_locks = on_locks;
+	cdh_status_set_cluster(sv->status, sv->node_id, NULL);
+	cdh_log(CDH_LOG_INFO, NULL,
+		"several nodes: agents run under Redis locks as %s", sv->node_id);
+	return 0;
+}
+
 static int start(struct service *sv)
 {
 	struct cdh_scheduler_options opts = {
 		sv->config->workers, DEFAULT_INTERVAL_NS, BACKOFF_CAP_NS, JITTER_NS,
-		sv->start->store, on_result, sv,
+		sv->start->store, on_result, sv, NULL, NULL, NULL, NULL, NULL,
 	};
 	char err[1024];
 
@@ -494,6 +571,8 @@ static int start(struct service *sv)
 						 sv->echo };
 	cdh_runner_set_events(&sv->events);
 	cdh_status_set_extra_metrics(sv->status, echo_metrics, sv->echo);
+	if (setup_cluster(sv, &opts) != 0)
+		return -1;
 	/* The scheduler first: the API's webhooks queue pushes into it. */
 	sv->sched = cdh_scheduler_new(&opts, err, sizeof(err));
 	if (!sv->sched) {
@@ -533,15 +612,18 @@ static void stop(struct service *sv)
 				STOP_WAIT_MS);
 	}
 	cdh_http_api_stop(sv->http);
+	/* Stopping is not removing: idle agents' locks stay as the schedule
+	 * for the other nodes (cancelled runs freed theirs). */
 	for (i = 0; sv->sched && i < sv->accounts.count; i++)
-		cdh_scheduler_retire(sv->sched, sv->accounts.items[i],
-				     on_retired, sv);
+		cdh_scheduler_retire_keeping_locks(sv->sched, sv->accounts.items[i],
+						   on_retired, sv);
 	/* Retired accounts are freed by on_retired; what is left goes here. */
 	if (sv->sched)
 		memset(sv->accounts.items, 0, sv->accounts.count * sizeof(void *));
 	cdh_scheduler_free(sv->sched);
 	/* No run is left to post: the queue's events go with it. */
 	cdh_runner_set_events(NULL);
+	cdh_agent_locks_close(sv->locks);
 	cdh_accounts_release(&sv->accounts);
 	cdh_directory_publish(NULL);
 	/* Last: the HTTP threads and the scheduler's callbacks are gone. */

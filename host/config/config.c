@@ -9,6 +9,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "config/config_view.h"
 #include "util/diag.h"
 #include "util/redis_url.h"
@@ -20,7 +23,8 @@
 
 static const char *const host_keys[] = { "listen", "pluginDir", "cache",
 					  "workers", "authz", "webhooks", "echo",
-					  NULL };
+					  "cluster", NULL };
+static const char *const cluster_keys[] = { "nodeId", "enabledPattern", NULL };
 static const char *const authz_keys[] = { "enabled", "admins", "users",
 					   "unknownUser", "fiatBaseUrl", NULL };
 static const char *const webhooks_keys[] = { "tokenFile", NULL };
@@ -404,6 +408,57 @@ static int read_echo(struct cdh_config *config,
 	return config->echo_base_url ? 0 : -1;
 }
 
+/* 0 when `pattern` compiles (PCRE2, as the scheduler uses it), else -1. */
+static int pattern_ok(const char *pattern, const struct cdh_config_node *node)
+{
+	PCRE2_UCHAR why[256];
+	PCRE2_SIZE offset;
+	int code;
+	pcre2_code *re = pcre2_compile((PCRE2_SPTR)pattern, PCRE2_ZERO_TERMINATED,
+				       PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code,
+				       &offset, NULL);
+
+	if (re) {
+		pcre2_code_free(re);
+		return 0;
+	}
+	pcre2_get_error_message(code, why, sizeof(why));
+	cdh_cfg_diag(node, CDH_LOG_ERROR,
+		     "host.cluster.enabledPattern: %s at offset %zu",
+		     (const char *)why, (size_t)offset);
+	return -1;
+}
+
+/* host.cluster: this node's lock value and the agents it may run. */
+static int read_cluster(struct cdh_config *config,
+			const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *cluster = cdh_cfg_member(host, "cluster");
+	const char *node = string_member(cluster, "nodeId", NULL);
+	const char *pattern = string_member(cluster, "enabledPattern", NULL);
+
+	if (!cluster)
+		return 0;
+	if (cdh_cfg_type(cluster) != CDH_CFG_GROUP)
+		cdh_cfg_diag(cluster, CDH_LOG_ERROR,
+			     "host.cluster must be a group { nodeId = ...; }");
+	warn_unknown(cluster, cluster_keys, "host.cluster");
+	if (!config->cache_redis)
+		cdh_cfg_diag(cluster, CDH_LOG_WARN,
+			     "host.cluster applies to the redis cache backend only: "
+			     "with another one this node runs every agent");
+	if (node && !node[0])
+		cdh_cfg_diag(cdh_cfg_member(cluster, "nodeId"), CDH_LOG_ERROR,
+			     "host.cluster.nodeId must not be empty");
+	if (pattern)
+		pattern_ok(pattern, cdh_cfg_member(cluster, "enabledPattern"));
+	if (node && !(config->cluster_node_id = strdup(node)))
+		return -1;
+	if (pattern && !(config->cluster_enabled_pattern = strdup(pattern)))
+		return -1;
+	return 0;
+}
+
 static int read_host(struct cdh_config *config)
 {
 	const struct cdh_config_node *host =
@@ -424,9 +479,9 @@ static int read_host(struct cdh_config *config)
 			return -1;
 	}
 	if (read_authz(config, host) != 0 || read_webhooks(config, host) != 0 ||
-	    read_echo(config, host) != 0)
+	    read_echo(config, host) != 0 || read_cache(config, host) != 0)
 		return -1;
-	return read_cache(config, host);
+	return read_cluster(config, host);
 }
 
 static char *directory_of(const char *path)
@@ -517,6 +572,8 @@ void cdh_config_free(struct cdh_config *config)
 	cdh_authz_config_release(&config->authz);
 	free(config->webhook_token_file);
 	free(config->echo_base_url);
+	free(config->cluster_node_id);
+	free(config->cluster_enabled_pattern);
 	free(config);
 }
 

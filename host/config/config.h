@@ -52,6 +52,9 @@ struct cdh_config {
 	/* host.echo (DESIGN 9.4): Echo's base URL, or NULL: no events sent */
 	char *echo_base_url;
 	int64_t echo_threshold; /* host.echo.itemUpperThreshold, 1000 default */
+	/* host.cluster (several nodes on the Redis store), or NULL: defaults */
+	char *cluster_node_id;         /* nodeId: "<host>:<pid>@<host>" */
+	char *cluster_enabled_pattern; /* enabledPattern, checked: ".*" */
 	void *libconfig;  /* the parsed config_t, private to config*.c */
 };
 

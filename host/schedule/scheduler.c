@@ -1,6 +1,8 @@
 #include "schedule/scheduler.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <json-c/json.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -8,9 +10,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <time.h>
 #include <unistd.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "util/log.h"
+#include "store/agent_locks.h"
 #include "store/refresh.h"
 
 #define NS_PER_MS 1000000ull
@@ -52,6 +59,11 @@ struct agent {
 	uint64_t pending_due_ns;   /* when they run (SETTLE_NS after the first) */
 	struct scope_req *taken;   /* the scope job's, while it runs */
 	int scope_job;             /* queued for `taken`, not a cycle */
+	/* Several nodes (the part at the end of this file): */
+	char name[512];            /* the agent type: its lock's key */
+	int locked;                /* its cycle in flight holds the lock */
+	uint64_t lock_ns;          /* when the lock was taken */
+	unsigned won, lost;        /* tries since the last report */
 };
 
 struct retirement {
@@ -78,9 +90,22 @@ struct cdh_scheduler {
 	int stopping;
 	struct scope_req *inbox; /* from any thread, under lock */
 	size_t inbox_len;
+	/* Several nodes: */
+	void *enabled;           /* pcre2_code of enabled_pattern, or NULL */
+	uint64_t next_tick_ns;   /* the next lock round */
+	int locks_state;         /* LOCKS_* */
+	uint64_t grace_until_ns; /* after an outage: no new lock before */
 };
 
 static void finish_retirements(struct cdh_scheduler *s);
+static int cluster_init(struct cdh_scheduler *s, char *err, size_t errlen);
+static void cluster_free(struct cdh_scheduler *s);
+static int cluster_enabled(const struct cdh_scheduler *s, const char *agent);
+static void cluster_tick(struct cdh_scheduler *s, uint64_t now);
+static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
+			     uint64_t now);
+static void cluster_retire_idle(struct cdh_scheduler *s,
+				const struct cdh_account *account);
 
 static void free_reqs(struct scope_req *r)
 {
@@ -205,6 +230,10 @@ struct cdh_scheduler *cdh_scheduler_new(const struct cdh_scheduler_options *opts
 		cdh_scheduler_free(s);
 		return NULL;
 	}
+	if (cluster_init(s, err, errlen) != 0) {
+		cdh_scheduler_free(s);
+		return NULL;
+	}
 	if (start_workers(s, err, errlen) != 0) {
 		cdh_scheduler_free(s);
 		return NULL;
@@ -248,6 +277,7 @@ void cdh_scheduler_free(struct cdh_scheduler *s)
 	free(s->threads);
 	if (s->event_fd >= 0)
 		close(s->event_fd);
+	cluster_free(s);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
 	free(s);
@@ -278,6 +308,14 @@ int cdh_scheduler_add(struct cdh_scheduler *s, struct cdh_account *account)
 	for (i = 0; i < account->agent_count; i++) {
 		struct agent *a = calloc(1, sizeof(*a));
 
+		if (a && account->plugin->ops.agent_name(account->instance, i,
+							 a->name, sizeof(a->name)) != CDH_OK)
+			snprintf(a->name, sizeof(a->name), "%s/agent[%u]",
+				 account->name, i + 1);
+		if (a && !cluster_enabled(s, a->name)) {
+			free(a);
+			continue;
+		}
 		if (!a || push_agent(s, a) != 0) {
 			free(a);
 			return -1;
@@ -285,7 +323,9 @@ int cdh_scheduler_add(struct cdh_scheduler *s, struct cdh_account *account)
 		a->account = account;
 		a->index = i;
 		a->interval_ns = interval;
-		a->due_ns = now + jitter(s);
+		/* Several nodes: the locks spread the runs, and a recreated
+		 * account (a plugin swap) must not wait beyond its lock. */
+		a->due_ns = now + (s->opts.locks ? 0 : jitter(s));
 		atomic_init(&a->cancel, 0);
 	}
 	return 0;
@@ -338,6 +378,18 @@ static void finish_retirements(struct cdh_scheduler *s)
 void cdh_scheduler_retire(struct cdh_scheduler *s, struct cdh_account *account,
 			  void (*on_idle)(void *ctx, struct cdh_account *account),
 			  void *ctx)
+{
+	/* Removed or changed: its idle agents' locks go at once (Clouddriver's
+	 * unschedule), so that the new settings run without waiting. */
+	cluster_retire_idle(s, account);
+	cdh_scheduler_retire_keeping_locks(s, account, on_idle, ctx);
+}
+
+void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *s,
+					struct cdh_account *account,
+					void (*on_idle)(void *ctx,
+							struct cdh_account *account),
+					void *ctx)
 {
 	struct retirement *r = calloc(1, sizeof(*r));
 	size_t i;
@@ -423,6 +475,8 @@ int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
 			continue;
 		if (a->pending && a->pending_due_ns < next)
 			next = a->pending_due_ns;
+		if (s->opts.locks) /* cycles start from cluster_tick */
+			continue;
 		if (a->due_ns <= now && enqueue(s, a) == 0) {
 			a->running = 1;
 			s->running++;
@@ -431,6 +485,12 @@ int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
 		}
 		if (a->due_ns < next)
 			next = a->due_ns;
+	}
+	if (s->opts.locks) {
+		if (now >= s->next_tick_ns)
+			cluster_tick(s, now);
+		if (s->next_tick_ns < next)
+			next = s->next_tick_ns;
 	}
 	if (next == UINT64_MAX)
 		return -1;
@@ -622,9 +682,12 @@ void cdh_scheduler_reap(struct cdh_scheduler *s)
 			a->taken = NULL;
 			continue;
 		}
+		if (a->locked) /* plans too: the lock is the schedule */
+			cluster_finished(s, a, cdh_monotonic_ns());
 		if (a->retired)
 			continue;
-		plan_next(s, a, cdh_monotonic_ns());
+		if (!s->opts.locks)
+			plan_next(s, a, cdh_monotonic_ns());
 		if (s->opts.on_result)
 			s->opts.on_result(s->opts.ctx, a->account, &a->summary);
 	}
@@ -660,4 +723,353 @@ size_t cdh_scheduler_drain(struct cdh_scheduler *s, int timeout_ms)
 			cdh_scheduler_reap(s);
 	}
 	return s->running;
+}
+
+/* ---- several nodes: Clouddriver's agent locks (store/agent_locks.h) ---- */
+
+/* Clouddriver's agent-lock-acquisition-interval-seconds. */
+#define TICK_NS NS_PER_S
+/* After Redis answers again, runs in flight re-assert their locks (a Redis
+ * restarted empty lost them) before any node takes a new one: every node
+ * reconnects within a tick, so two ticks let them all get there first. */
+#define GRACE_NS (2 * TICK_NS)
+#define LOCKS_UNKNOWN 0
+#define LOCKS_UP 1
+#define LOCKS_DOWN 2
+
+static int64_t ms_of(uint64_t ns)
+{
+	return (int64_t)(ns / NS_PER_MS);
+}
+
+static int cluster_init(struct cdh_scheduler *s, char *err, size_t errlen)
+{
+	PCRE2_UCHAR why[256];
+	PCRE2_SIZE offset;
+	int code;
+
+	if (!s->opts.enabled_pattern)
+		return 0;
+	/* Java's matches(): the whole type, so anchored at both ends. */
+	s->enabled = pcre2_compile((PCRE2_SPTR)s->opts.enabled_pattern,
+				   PCRE2_ZERO_TERMINATED,
+				   PCRE2_ANCHORED | PCRE2_ENDANCHORED, &code,
+				   &offset, NULL);
+	if (s->enabled)
+		return 0;
+	pcre2_get_error_message(code, why, sizeof(why));
+	snprintf(err, errlen, "host.cluster.enabledPattern: %s at offset %zu",
+		 (const char *)why, (size_t)offset);
+	return -1;
+}
+
+static void cluster_free(struct cdh_scheduler *s)
+{
+	pcre2_code_free(s->enabled);
+	s->enabled = NULL;
+}
+
+/* redis.agent.enabled-pattern: matched against the lower-cased type. */
+static int cluster_enabled(const struct cdh_scheduler *s, const char *agent)
+{
+	char lower[sizeof(((struct agent *)0)->name)];
+	pcre2_match_data *md;
+	size_t i;
+	int rc;
+
+	if (!s->enabled)
+		return 1;
+	for (i = 0; agent[i] && i + 1 < sizeof(lower); i++)
+		lower[i] = (char)tolower((unsigned char)agent[i]);
+	lower[i] = '\0';
+	md = pcre2_match_data_create_from_pattern(s->enabled, NULL);
+	rc = md ? pcre2_match(s->enabled, (PCRE2_SPTR)lower, i, 0, 0, md, NULL)
+		: -1;
+	pcre2_match_data_free(md);
+	if (rc < 0)
+		cdh_log(CDH_LOG_INFO, NULL,
+			"%s: not run on this node (host.cluster.enabledPattern)",
+			agent);
+	return rc >= 0;
+}
+
+static void locks_down(struct cdh_scheduler *s, const char *err)
+{
+	const char *why = strncmp(err, "cache store: ", 13) == 0 ? err + 13 : err;
+
+	if (s->locks_state == LOCKS_DOWN)
+		return; /* logged once */
+	s->locks_state = LOCKS_DOWN;
+	cdh_log(CDH_LOG_ERROR, NULL,
+		"agent locks: %s: no agent runs until Redis answers", why);
+	if (s->opts.on_locks)
+		s->opts.on_locks(s->opts.ctx, why);
+}
+
+static void locks_up(struct cdh_scheduler *s, uint64_t now)
+{
+	if (s->locks_state == LOCKS_UP)
+		return;
+	if (s->locks_state == LOCKS_DOWN) {
+		s->grace_until_ns = now + GRACE_NS;
+		cdh_log(CDH_LOG_INFO, NULL, "agent locks: Redis answers again");
+	}
+	s->locks_state = LOCKS_UP;
+	if (s->opts.on_locks)
+		s->opts.on_locks(s->opts.ctx, NULL);
+}
+
+/* {"node":..,"time":<Unix ms>,"ok":..}: who ran it last, for /health. */
+static void last_run_json(const struct cdh_scheduler *s, int ok, char *out,
+			  size_t outlen)
+{
+	json_object *o = json_object_new_object();
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	json_object_object_add(o, "node", json_object_new_string(s->opts.node_id));
+	json_object_object_add(o, "time", json_object_new_int64(
+		(int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000));
+	json_object_object_add(o, "ok", json_object_new_boolean(ok));
+	snprintf(out, outlen, "%s",
+		 json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+	json_object_put(o);
+}
+
+/* Leaves the lock of `a` with ttl_ms (0: deletes it) if it is still ours. */
+static void release(struct cdh_scheduler *s, struct agent *a, int64_t ttl_ms,
+		    const char *last_run)
+{
+	char err[512];
+	int rc = cdh_agent_locks_release(s->opts.locks, a->name, s->opts.node_id,
+					 ttl_ms, last_run, err, sizeof(err));
+
+	if (rc < 0)
+		locks_down(s, err);
+	else if (rc == 0 && a->locked)
+		cdh_log(CDH_LOG_WARN, a->account->name,
+			"%s: its lock was not this node's any more when the run "
+			"ended (it ran longer than twice its interval, or Redis "
+			"lost it)", a->name);
+}
+
+/*
+ * A cycle that held the lock ended: plan as on one node, then leave the
+ * lock as the schedule, expiring when the agent is due again (the
+ * interval, or the backoff after a failure, from when it was taken). A
+ * cancelled run, or a retired agent, frees it at once for another node.
+ */
+static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
+			     uint64_t now)
+{
+	char last[768];
+	uint64_t wait = a->interval_ns;
+	int64_t ttl = 0;
+	int ran = !a->retired && a->summary.result != CDH_E_CANCELLED;
+
+	if (!a->retired) {
+		plan_next(s, a, now);
+		if (a->due_ns != PARKED) {
+			wait = a->due_ns - now;
+			a->due_ns = now; /* the lock says when */
+		}
+	}
+	if (ran) {
+		ttl = cdh_agent_lock_ttl(ms_of(a->lock_ns + wait), ms_of(now));
+		last_run_json(s, cdh_run_summary_clean(&a->summary), last,
+			      sizeof(last));
+	}
+	release(s, a, ttl, ran ? last : NULL);
+	a->locked = 0;
+}
+
+static void cluster_retire_idle(struct cdh_scheduler *s,
+				const struct cdh_account *account)
+{
+	size_t i;
+
+	for (i = 0; s->opts.locks && i < s->count; i++) {
+		struct agent *a = s->agents[i];
+
+		/* One running is cancelled and released when it ends. */
+		if (a->account == account && !a->running && !a->retired)
+			release(s, a, 0, NULL);
+	}
+}
+
+/* Whether another agent of the same type runs here (a retired account's
+ * cancelled run that has not ended yet): never two runs of one type. */
+static int twin_running(const struct cdh_scheduler *s, const struct agent *a)
+{
+	size_t i;
+
+	for (i = 0; i < s->count; i++)
+		if (s->agents[i] != a && s->agents[i]->running &&
+		    strcmp(s->agents[i]->name, a->name) == 0)
+			return 1;
+	return 0;
+}
+
+static void start_locked(struct cdh_scheduler *s, struct agent *a,
+			 uint64_t taken_ns)
+{
+	a->locked = 1;
+	a->lock_ns = taken_ns;
+	a->won++;
+	if (enqueue(s, a) != 0) { /* out of memory: let another node run it */
+		release(s, a, 0, NULL);
+		a->locked = 0;
+		return;
+	}
+	a->running = 1;
+	s->running++;
+	atomic_store(&a->cancel, 0);
+}
+
+/* Agents that may start here now, shuffled (Clouddriver shuffles too, so
+ * that no agent always comes last when workers are few). */
+static size_t candidates(const struct cdh_scheduler *s, uint64_t now,
+			 struct agent **out)
+{
+	size_t i, n = 0, retired_running = 0;
+
+	for (i = 0; i < s->count; i++)
+		retired_running += s->agents[i]->retired && s->agents[i]->running;
+	for (i = 0; i < s->count; i++) {
+		struct agent *a = s->agents[i];
+
+		if (a->running || a->retired || a->due_ns > now ||
+		    (retired_running && twin_running(s, a)))
+			continue;
+		out[n++] = a;
+	}
+	for (i = n; i > 1; i--) {
+		size_t j = (size_t)random() % i;
+		struct agent *t = out[i - 1];
+
+		out[i - 1] = out[j];
+		out[j] = t;
+	}
+	return n;
+}
+
+/* Tries the candidates a batch at a time, as many as workers are free. */
+static void cluster_acquire(struct cdh_scheduler *s, uint64_t now,
+			    struct agent **cand, const char **keys,
+			    int64_t *px, int *won)
+{
+	size_t workers = s->opts.workers ? s->opts.workers : 1;
+	size_t free_slots = workers > s->running ? workers - s->running : 0;
+	size_t n = candidates(s, now, cand), i = 0, j, batch;
+	char err[512];
+
+	while (i < n && free_slots) {
+		uint64_t taken = cdh_monotonic_ns();
+
+		batch = n - i < free_slots ? n - i : free_slots;
+		for (j = 0; j < batch; j++) {
+			keys[j] = cand[i + j]->name;
+			/* Clouddriver's timeout for interval-aware agents. */
+			px[j] = 2 * ms_of(cand[i + j]->interval_ns);
+		}
+		if (cdh_agent_locks_acquire(s->opts.locks, keys, batch,
+					    s->opts.node_id, px, won, err,
+					    sizeof(err)) != 0) {
+			locks_down(s, err);
+			return;
+		}
+		for (j = 0; j < batch; j++) {
+			if (won[j]) {
+				start_locked(s, cand[i + j], taken);
+				free_slots--;
+			} else {
+				cand[i + j]->lost++;
+			}
+		}
+		i += batch;
+	}
+}
+
+/* Hands what the cluster says of each agent to on_cluster. */
+static void cluster_report(struct cdh_scheduler *s, struct agent **all,
+			   size_t n, char **owners, char **last_runs)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct agent *a = all[i];
+		struct cdh_agent_cluster info = {
+			a->name, owners[i], last_runs[i], a->won, a->lost,
+		};
+
+		if (a->retired)
+			continue;
+		if (a->locked) /* taken this tick, after the look */
+			info.owner = s->opts.node_id;
+		if (s->opts.on_cluster)
+			s->opts.on_cluster(s->opts.ctx, a->account, &info);
+		a->won = a->lost = 0;
+	}
+}
+
+/* Asks Redis who holds what (re-asserting the locks of runs in flight);
+ * 0 when it answered. */
+static int cluster_look(struct cdh_scheduler *s, uint64_t now,
+			struct agent **all, const char **keys, int64_t *px,
+			char **owners, char **last_runs)
+{
+	char err[512];
+	size_t i;
+	int rc;
+
+	for (i = 0; i < s->count; i++) {
+		struct agent *a = s->agents[i];
+		uint64_t until = a->lock_ns + 2 * a->interval_ns;
+
+		all[i] = a;
+		keys[i] = a->name;
+		px[i] = a->locked && until > now + NS_PER_MS ? ms_of(until - now) : 0;
+	}
+	rc = cdh_agent_locks_look(s->opts.locks, keys, s->count, s->opts.node_id,
+				  px, owners, last_runs, err, sizeof(err));
+	if (rc != 0) {
+		locks_down(s, err);
+		return -1;
+	}
+	if (s->count)
+		locks_up(s, now);
+	return 0;
+}
+
+static void cluster_tick(struct cdh_scheduler *s, uint64_t now)
+{
+	size_t n = s->count ? s->count : 1, i;
+	struct agent **all = calloc(n, sizeof(*all));
+	struct agent **cand = calloc(n, sizeof(*cand));
+	const char **keys = calloc(n, sizeof(*keys));
+	int64_t *px = calloc(n, sizeof(*px));
+	char **owners = calloc(n, sizeof(*owners));
+	char **last_runs = calloc(n, sizeof(*last_runs));
+	int *won = calloc(n, sizeof(*won));
+
+	s->next_tick_ns = now + TICK_NS;
+	if (!all || !cand || !keys || !px || !owners || !last_runs || !won)
+		cdh_log(CDH_LOG_ERROR, NULL, "agent locks: out of memory");
+	else if (cluster_look(s, now, all, keys, px, owners, last_runs) == 0) {
+		n = s->count;
+		if (now >= s->grace_until_ns)
+			cluster_acquire(s, now, cand, keys, px, won);
+		cluster_report(s, all, n, owners, last_runs);
+		for (i = 0; i < n; i++) {
+			free(owners[i]);
+			free(last_runs[i]);
+		}
+	}
+	free(all);
+	free(cand);
+	free(keys);
+	free(px);
+	free(owners);
+	free(last_runs);
+	free(won);
 }

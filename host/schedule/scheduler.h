@@ -6,6 +6,16 @@
  * with CDH_E_CONFIG is parked until its account is replaced (its config
  * changed); one failing with CDH_E_FATAL is parked until the next reload. Everything but the workers' refreshes runs
  * on the control thread that owns the scheduler.
+ *
+ * Several nodes (options.locks set, the Redis store): an agent's cycle runs
+ * only under its Clouddriver agent lock (store/agent_locks.h). Once a
+ * second the agents not running here are shuffled and as many as there are
+ * free workers are tried with SET NX PX 2 x interval; after a run the lock
+ * is left with the rest of the interval (of the backoff after a failure)
+ * as its TTL, so the key is the cluster-wide schedule. A pushed scope takes
+ * no lock. Redis unreachable: no cycle starts until it answers again, and
+ * then, for two seconds, only runs already in flight re-assert their locks
+ * (a Redis restarted empty lost them) before anything new is taken.
  */
 #ifndef CDH_SCHEDULER_H
 #define CDH_SCHEDULER_H
@@ -18,6 +28,15 @@
 #include "store/store.h"
 
 struct cdh_scheduler;
+struct cdh_agent_locks;
+
+/* What the cluster says of one agent, once a second (several nodes only). */
+struct cdh_agent_cluster {
+	const char *agent;    /* the agent type: the lock's key */
+	const char *owner;    /* the lock's value now, NULL: free */
+	const char *last_run; /* {"node":..,"time":ms,"ok":..} or NULL */
+	unsigned won, lost;   /* tries since the last report: taken, refused */
+};
 
 struct cdh_scheduler_options {
 	unsigned workers;              /* worker threads, >= 1 */
@@ -30,6 +49,18 @@ struct cdh_scheduler_options {
 	void (*on_result)(void *ctx, const struct cdh_account *account,
 			  const struct cdh_run_summary *summary);
 	void *ctx;
+	/* Several nodes: NULL runs every agent here on its own schedule. */
+	struct cdh_agent_locks *locks; /* borrowed; outlives the scheduler */
+	const char *node_id;           /* the locks' value; borrowed */
+	/* Agents whose lower-cased type this PCRE2 pattern does not match
+	 * in full are not scheduled here (NULL: all). */
+	const char *enabled_pattern;
+	/* Control thread, once a second per agent; may be NULL. */
+	void (*on_cluster)(void *ctx, const struct cdh_account *account,
+			   const struct cdh_agent_cluster *info);
+	/* Control thread, when the locks' Redis stops or starts answering
+	 * (why: NULL when it answers). May be NULL. */
+	void (*on_locks)(void *ctx, const char *why);
 };
 
 /* Starts the workers. NULL with err on failure. */
@@ -51,6 +82,18 @@ void cdh_scheduler_retire(struct cdh_scheduler *sched,
 			  struct cdh_account *account,
 			  void (*on_idle)(void *ctx, struct cdh_account *account),
 			  void *ctx);
+
+/*
+ * The same, but with several nodes the locks of its idle agents stay as
+ * the schedule (the account is not removed or changed: a plugin swapped,
+ * the node stopping), where cdh_scheduler_retire releases them at once.
+ * Without locks, the same as cdh_scheduler_retire.
+ */
+void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *sched,
+					struct cdh_account *account,
+					void (*on_idle)(void *ctx,
+							struct cdh_account *account),
+					void *ctx);
 
 /* Starts every due agent; returns ms until the next one is due (-1: none). */
 int64_t cdh_scheduler_dispatch(struct cdh_scheduler *sched, uint64_t now_ns);

@@ -17,6 +17,12 @@ struct agent_status {
 	uint64_t requests_by_class[CDH_STATUS_CLASSES];
 	time_t last_success, last_error;
 	char last_error_text[512];
+	/* Several nodes (cdh_status_record_cluster): */
+	char owner[256];     /* the lock's value now, "" when free */
+	char last_node[256]; /* who ran it last, "" unknown */
+	int64_t last_ms;     /* when that run ended (Unix ms) */
+	int last_ok;
+	uint64_t won, lost;
 };
 
 struct cdh_status {
@@ -28,6 +34,8 @@ struct cdh_status {
 	char reload_error[1024];
 	void (*extra)(void *ctx, struct cdh_text *out);
 	void *extra_ctx;
+	char node[256];         /* "" on one node */
+	char locks_error[512];  /* "" while the locks' Redis answers */
 };
 
 void cdh_status_set_extra_metrics(struct cdh_status *st,
@@ -84,6 +92,8 @@ static struct agent_status *find_or_add(struct cdh_status *st, const char *accou
 	st->agents[st->agent_count].account = strdup(account);
 	if (!st->agents[st->agent_count].account)
 		return NULL;
+	snprintf(st->agents[st->agent_count].last.agent,
+		 sizeof(st->agents[st->agent_count].last.agent), "%s", agent);
 	return &st->agents[st->agent_count++];
 }
 
@@ -119,6 +129,49 @@ void cdh_status_record_run(struct cdh_status *st, const char *account,
 				 : s->problem[0] ? s->problem
 						 : "some repositories failed");
 		}
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
+void cdh_status_set_cluster(struct cdh_status *st, const char *node,
+			    const char *why)
+{
+	pthread_mutex_lock(&st->lock);
+	snprintf(st->node, sizeof(st->node), "%s", node ? node : "");
+	snprintf(st->locks_error, sizeof(st->locks_error), "%s", why ? why : "");
+	pthread_mutex_unlock(&st->lock);
+}
+
+/* The last-run JSON the scheduler keeps in Redis ({"node","time","ok"}). */
+static void parse_last_run(struct agent_status *a, const char *text)
+{
+	json_object *o = text ? json_tokener_parse(text) : NULL, *v;
+
+	if (o && json_object_object_get_ex(o, "node", &v) &&
+	    json_object_is_type(v, json_type_string)) {
+		snprintf(a->last_node, sizeof(a->last_node), "%s",
+			 json_object_get_string(v));
+		a->last_ms = json_object_object_get_ex(o, "time", &v)
+				     ? json_object_get_int64(v) : 0;
+		a->last_ok = json_object_object_get_ex(o, "ok", &v) &&
+			     json_object_get_boolean(v);
+	}
+	json_object_put(o);
+}
+
+void cdh_status_record_cluster(struct cdh_status *st, const char *account,
+			       const struct cdh_agent_cluster *info)
+{
+	struct agent_status *a;
+
+	pthread_mutex_lock(&st->lock);
+	a = find_or_add(st, account, info->agent);
+	if (a) {
+		snprintf(a->owner, sizeof(a->owner), "%s",
+			 info->owner ? info->owner : "");
+		parse_last_run(a, info->last_run);
+		a->won += info->won;
+		a->lost += info->lost;
 	}
 	pthread_mutex_unlock(&st->lock);
 }
@@ -160,7 +213,28 @@ static json_object *iso_time(time_t t)
 	return json_object_new_string(buf);
 }
 
-static json_object *agent_json(const struct agent_status *a)
+/* Who ran it last and when, and who holds its lock now. */
+static void agent_cluster_json(json_object *o, const struct agent_status *a)
+{
+	json_object *last = NULL;
+
+	if (a->last_node[0]) {
+		time_t when = (time_t)(a->last_ms / 1000);
+
+		last = json_object_new_object();
+		json_object_object_add(last, "node",
+				       json_object_new_string(a->last_node));
+		json_object_object_add(last, "time", iso_time(when));
+		json_object_object_add(last, "ok",
+				       json_object_new_boolean(a->last_ok));
+	}
+	json_object_object_add(o, "lastRun", last);
+	json_object_object_add(o, "lockOwner", a->owner[0]
+			       ? json_object_new_string(a->owner) : NULL);
+}
+
+static json_object *agent_json(const struct cdh_status *st,
+			       const struct agent_status *a)
 {
 	json_object *o = json_object_new_object();
 
@@ -181,6 +255,8 @@ static json_object *agent_json(const struct agent_status *a)
 	json_object_object_add(o, "lastDurationSeconds",
 			       json_object_new_double(a->last.seconds));
 	json_object_object_add(o, "records", json_object_new_int64((int64_t)a->last.records));
+	if (st->node[0])
+		agent_cluster_json(o, a);
 	return o;
 }
 
@@ -196,7 +272,7 @@ static json_object *accounts_json(const struct cdh_status *st)
 			list = json_object_new_array();
 			json_object_object_add(accounts, account, list);
 		}
-		json_object_array_add(list, agent_json(&st->agents[i]));
+		json_object_array_add(list, agent_json(st, &st->agents[i]));
 	}
 	return accounts;
 }
@@ -215,6 +291,18 @@ char *cdh_status_health_json(struct cdh_status *st)
 		json_object_object_add(reload, "error",
 				       json_object_new_string(st->reload_error));
 	json_object_object_add(root, "reload", reload);
+	if (st->node[0]) {
+		json_object *cluster = json_object_new_object();
+
+		json_object_object_add(cluster, "node",
+				       json_object_new_string(st->node));
+		json_object_object_add(cluster, "locks", json_object_new_string(
+					       st->locks_error[0] ? "DOWN" : "UP"));
+		if (st->locks_error[0])
+			json_object_object_add(cluster, "error",
+					       json_object_new_string(st->locks_error));
+		json_object_object_add(root, "cluster", cluster);
+	}
 	pthread_mutex_unlock(&st->lock);
 	return cdh_json_take_string(root);
 }
@@ -248,9 +336,9 @@ static void agent_value(struct cdh_text *out, const struct agent_status *a,
 {
 	if (family == 0)
 		cdh_text_printf(out, "%.6f\n", a->last.seconds);
-	else if (family == 1)
+	else if (family == 1) /* an agent only other nodes ran: not here */
 		cdh_text_printf(out, "%d\n",
-				cdh_run_summary_clean(&a->last));
+				a->runs && cdh_run_summary_clean(&a->last));
 	else if (family == 2)
 		cdh_text_printf(out, "%llu\n", (unsigned long long)a->runs);
 	else if (family == 3)
@@ -299,6 +387,26 @@ static void agent_metrics(struct cdh_text *out, const struct cdh_status *st)
 		}
 	}
 	request_metrics(out, st);
+}
+
+/* Several nodes: the lock tries each agent won and lost on this node. */
+static void lock_metrics(struct cdh_text *out, const struct cdh_status *st)
+{
+	static const char *const names[] = { "cdhost_agent_locks_won_total",
+					      "cdhost_agent_locks_lost_total" };
+	size_t f, i;
+
+	for (f = 0; f < 2; f++) {
+		cdh_text_printf(out, "# TYPE %s counter\n", names[f]);
+		for (i = 0; i < st->agent_count; i++) {
+			cdh_text_printf(out, "%s{agent=\"", names[f]);
+			label(out, st->agents[i].last.agent);
+			cdh_text_printf(out, "\"} %llu\n", (unsigned long long)
+					(f ? st->agents[i].lost : st->agents[i].won));
+		}
+	}
+	cdh_text_printf(out, "# TYPE cdhost_agent_locks_up gauge\n"
+			     "cdhost_agent_locks_up %d\n", !st->locks_error[0]);
 }
 
 /* Whether gauge `name` was already written (an earlier agent had it). */
@@ -402,6 +510,8 @@ char *cdh_status_metrics_text(struct cdh_status *st, struct cdh_store *store)
 
 	pthread_mutex_lock(&st->lock);
 	agent_metrics(&out, st);
+	if (st->node[0])
+		lock_metrics(&out, st);
 	gauge_metrics(&out, st);
 	if (store) /* a host without a store caches nothing */
 		record_metrics(&out, st);

@@ -11,6 +11,7 @@
 #define CDH_STATUS_H
 
 #include "schedule/runner.h"
+#include "schedule/scheduler.h"
 #include "store/store.h"
 
 struct cdh_text;
@@ -29,6 +30,18 @@ void cdh_status_record_run(struct cdh_status *status, const char *account,
 void cdh_status_forget_account(struct cdh_status *status, const char *account);
 /* The last reload: ok, or the error ("file:line: why") it was refused with. */
 void cdh_status_set_reload(struct cdh_status *status, int ok, const char *error);
+
+/*
+ * Several nodes: this node's id, and whether the agent locks' Redis answers
+ * (`why` NULL when it does). /health then shows "cluster" and, per agent,
+ * its lock's owner and the node and time of its last run; /metrics the
+ * lock tries won and lost per agent.
+ */
+void cdh_status_set_cluster(struct cdh_status *status, const char *node,
+			    const char *why);
+/* What the cluster says of an agent of `account` (once a second). */
+void cdh_status_record_cluster(struct cdh_status *status, const char *account,
+			       const struct cdh_agent_cluster *info);
 
 /* /health: {"status":"UP",...}; caller frees; NULL when out of memory. */
 char *cdh_status_health_json(struct cdh_status *status);

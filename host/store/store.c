@@ -65,6 +65,14 @@ int cdh_store_health(struct cdh_store *store, char *why, size_t whylen)
 	return store->backend->health(store->impl, why, whylen);
 }
 
+int cdh__store_server(const struct cdh_store *store, struct cdh_redis_url *out)
+{
+	if (!store->backend->server)
+		return -1;
+	store->backend->server(store->impl, out);
+	return 0;
+}
+
 void cdh_store_close(struct cdh_store *store)
 {
 	if (!store)

@@ -8,6 +8,7 @@
 #define CDH_STORE_BACKEND_H
 
 #include "store/store.h"
+#include "util/redis_url.h"
 
 struct cdh__store_impl;
 
@@ -28,7 +29,14 @@ struct cdh__store_backend {
 			     void *data, char *err, size_t errlen);
 	/* May be NULL: always healthy. */
 	int (*health)(struct cdh__store_impl *impl, char *why, size_t whylen);
+	/* May be NULL: no server shared with other nodes. Else the server's
+	 * address and credentials (agent_locks.c connects there too). */
+	void (*server)(const struct cdh__store_impl *impl,
+		       struct cdh_redis_url *out);
 };
+
+/* The store's shared server into *out: 0, or -1 when it has none. */
+int cdh__store_server(const struct cdh_store *store, struct cdh_redis_url *out);
 
 /* Backends' constructors: the implementation, or NULL with err. */
 struct cdh__store_impl *cdh__store_sqlite_open(const char *path, char *err,

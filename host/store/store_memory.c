@@ -426,5 +426,5 @@ static int memory_scope_records(struct cdh__store_impl *impl,
 
 const struct cdh__store_backend cdh__store_memory = {
 	"memory", memory_close, memory_apply, memory_forget_agent, memory_scan,
-	memory_get, memory_scope_records, NULL,
+	memory_get, memory_scope_records, NULL, NULL,
 };

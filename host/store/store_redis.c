@@ -187,7 +187,13 @@ static int redis_health(struct cdh__store_impl *impl, char *why, size_t whylen)
 	return cdh__redis_ping(&impl->pool, why, whylen);
 }
 
+static void redis_server(const struct cdh__store_impl *impl,
+			 struct cdh_redis_url *out)
+{
+	*out = impl->pool.url;
+}
+
 const struct cdh__store_backend cdh__store_redis = {
 	"redis", redis_close, redis_apply, redis_forget_agent, cdh__redis_scan,
-	cdh__redis_get, cdh__redis_scope_records, redis_health,
+	cdh__redis_get, cdh__redis_scope_records, redis_health, redis_server,
 };

@@ -503,5 +503,5 @@ static int sqlite_scope_records(struct cdh__store_impl *store,
 
 const struct cdh__store_backend cdh__store_sqlite = {
 	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
-	sqlite_get, sqlite_scope_records, NULL,
+	sqlite_get, sqlite_scope_records, NULL, NULL,
 };

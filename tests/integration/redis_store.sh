@@ -124,8 +124,9 @@ status=$(curl -s -o "$work/health.json" -w '%{http_code}' "http://127.0.0.1:$por
 expect_eq "health while Redis is down" "$status" 503
 expect_eq "health cache" "$(jq -r '.cache.backend + " " + .cache.status' "$work/health.json")" "redis DOWN"
 grep -q "redis 127.0.0.1:$REDIS_PORT" "$work/health.json" || fail "/health does not name Redis: $(cat "$work/health.json")"
-refresh_failed() { grep -q 'failed (.*redis 127.0.0.1' "$work/service.log"; }
-wait_for 20 refresh_failed || fail "no failed refresh while Redis is down: $(tail -5 "$work/service.log")"
+# No refresh starts without its agent lock (#14): said once in the log.
+locks_down() { grep -q "agent locks: redis 127.0.0.1:$REDIS_PORT: .*no agent runs until Redis answers" "$work/service.log"; }
+wait_for 20 locks_down || fail "no word of the agent locks while Redis is down: $(tail -5 "$work/service.log")"
 
 # Redis restarted empty: the next cycles refill it.
 redis_start

@@ -578,6 +578,67 @@ static void authz_config_copies_deeply(void **state)
 	cdh_authz_config_release(&copy);
 }
 
+/* ---- host.cluster (several nodes, #14) ---- */
+
+static void cluster_takes_the_node_id_and_the_pattern(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_config *config = load(
+	    f, "host = { cache = { backend = \"redis\"; };\n"
+	       "  cluster = { nodeId = \"cdhost-a\";\n"
+	       "    enabledPattern = \"(?!skipped/).*\"; }; };\n");
+
+	assert_non_null(config);
+	assert_string_equal(config->cluster_node_id, "cdhost-a");
+	assert_string_equal(config->cluster_enabled_pattern, "(?!skipped/).*");
+}
+
+static void cluster_defaults_to_nothing_set(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_config *config = load(f, "host = { cache = { backend = \"redis\"; }; };\n");
+
+	assert_non_null(config);
+	assert_null(config->cluster_node_id);
+	assert_null(config->cluster_enabled_pattern);
+}
+
+static void a_bad_enabled_pattern_is_refused_at_its_line(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_refused(f,
+		       "host = { cache = { backend = \"redis\"; };\n"
+		       "  cluster = {\n    enabledPattern = \"(abc\"; }; };\n",
+		       3,
+		       "host.cluster.enabledPattern: missing closing parenthesis at offset 4");
+}
+
+static void an_empty_node_id_is_refused_at_its_line(void **state)
+{
+	struct fixture *f = *state;
+
+	expect_refused(f,
+		       "host = { cache = { backend = \"redis\"; };\n"
+		       "  cluster = { nodeId = \"\"; }; };\n",
+		       2, "host.cluster.nodeId must not be empty");
+}
+
+static void cluster_without_redis_is_a_warning(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_config *config = load_capturing_stderr(
+	    f, "host = {\n  cluster = { nodeId = \"n\"; };\n};\n");
+
+	assert_non_null(config);
+	snprintf(f->expect, sizeof(f->expect),
+		 "cdhost: warning: %s:2: host.cluster applies to the redis "
+		 "cache backend only: with another one this node runs every "
+		 "agent\n",
+		 f->cfg_path);
+	assert_string_equal(f->captured, f->expect);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -596,6 +657,11 @@ int main(void)
 	    T(a_host_that_is_not_a_group_is_an_error),
 	    T(plugin_sections_are_left_to_their_plugin),
 	    T(an_unknown_host_key_is_a_warning_and_the_rest_works),
+	    T(cluster_takes_the_node_id_and_the_pattern),
+	    T(cluster_defaults_to_nothing_set),
+	    T(a_bad_enabled_pattern_is_refused_at_its_line),
+	    T(an_empty_node_id_is_refused_at_its_line),
+	    T(cluster_without_redis_is_a_warning),
 	    cmocka_unit_test(the_given_path_wins),
 	    cmocka_unit_test(then_cdhost_config_from_the_environment),
 	    cmocka_unit_test(then_the_file_in_home),
