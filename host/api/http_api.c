@@ -482,8 +482,44 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 					const char *token_file, char *err,
 					size_t errlen)
 {
-	struct cdh_http_api *api = calloc(1, sizeof(*api));
+	return cdh_http_api_start_limited(listen, store, status, token_file,
+					  NULL, err, errlen);
+}
+
+static struct MHD_Daemon *start_daemon(struct cdh_http_api *api,
+				       const struct cdh_http_limits *limits)
+{
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	struct MHD_OptionItem opts[4];
+	size_t n = 0;
+
+	if (api->addr->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* Without a limit, idle connections take every descriptor: /health
+	 * stops answering and a reload cannot open the config file. */
+	if (limits && limits->max_connections)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+			limits->max_connections, NULL };
+	if (limits && limits->max_per_address)
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			limits->max_per_address, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+		limits ? limits->idle_timeout_seconds : 30, NULL };
+	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, api, MHD_OPTION_SOCK_ADDR,
+		api->addr->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_ARRAY,
+		opts, MHD_OPTION_END);
+}
+
+struct cdh_http_api *cdh_http_api_start_limited(
+	const char *listen, struct cdh_store *store, struct cdh_status *status,
+	const char *token_file, const struct cdh_http_limits *limits, char *err,
+	size_t errlen)
+{
+	struct cdh_http_api *api = calloc(1, sizeof(*api));
 
 	if (!api) {
 		snprintf(err, errlen, "out of memory");
@@ -497,16 +533,11 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 		return NULL;
 	}
 	if (resolve(listen, &api->addr, err, errlen) != 0) {
+		free(api->token_file);
 		free(api);
 		return NULL;
 	}
-	if (api->addr->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	api->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, api, MHD_OPTION_SOCK_ADDR,
-		api->addr->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
+	api->daemon = start_daemon(api, limits);
 	if (!api->daemon) {
 		snprintf(err, errlen, "cannot listen on %s (address in use?)", listen);
 		freeaddrinfo(api->addr);

@@ -19,7 +19,10 @@
 #define MAX_WORKERS 64
 
 static const char *const host_keys[] = { "listen", "pluginDir", "cache",
-					  "workers", "authz", "webhooks", NULL };
+					  "workers", "authz", "webhooks",
+					  "maxConnections",
+					  "maxConnectionsPerAddress",
+					  "idleTimeoutSeconds", NULL };
 static const char *const authz_keys[] = { "enabled", "admins", "users",
 					   "unknownUser", "fiatBaseUrl", NULL };
 static const char *const webhooks_keys[] = { "tokenFile", NULL };
@@ -141,6 +144,39 @@ static void read_workers(struct cdh_config *config,
 		n = DEFAULT_WORKERS;
 	}
 	config->workers = (unsigned)n;
+}
+
+/* host.<key>: an integer from `min` to `max`, else `dflt` (an error when
+ * present and out of range). */
+static unsigned read_bounded(const struct cdh_config_node *host,
+			     const char *key, unsigned dflt, unsigned min,
+			     unsigned max)
+{
+	const struct cdh_config_node *node = cdh_cfg_member(host, key);
+	int64_t n = dflt;
+
+	if (node && (cdh_cfg_int(node, &n) != CDH_OK || n < min || n > max)) {
+		cdh_cfg_diag(node, CDH_LOG_ERROR,
+			     "host.%s must be an integer from %u to %u", key, min,
+			     max);
+		n = dflt;
+	}
+	return (unsigned)n;
+}
+
+/* The API's limits (issue #19): 0 connections = derived from the fd limit
+ * at start; 0 per address = no per-address limit. */
+static void read_http_limits(struct cdh_config *config,
+			     const struct cdh_config_node *host)
+{
+	config->max_connections = read_bounded(host, "maxConnections", 0, 0,
+					       1000000);
+	config->max_connections_per_address = read_bounded(
+		host, "maxConnectionsPerAddress",
+		CDH_DEFAULT_CONNECTIONS_PER_ADDRESS, 0, 1000000);
+	config->idle_timeout_seconds = read_bounded(
+		host, "idleTimeoutSeconds", CDH_DEFAULT_IDLE_TIMEOUT_SECONDS, 1,
+		3600);
 }
 
 /* A copy of `name` lower-cased, as Fiat keeps users and roles. */
@@ -369,6 +405,7 @@ static int read_host(struct cdh_config *config)
 	if (host)
 		warn_unknown(host, host_keys, "host");
 	read_workers(config, host);
+	read_http_limits(config, host);
 	config->listen = strdup(string_member(host, "listen", DEFAULT_LISTEN));
 	if (!config->listen)
 		return -1;

@@ -49,7 +49,18 @@ struct cdh_config {
 	/* host.webhooks.tokenFile made absolute, or NULL: webhooks open */
 	char *webhook_token_file;
 	void *libconfig;  /* the parsed config_t, private to config*.c */
+	/* The HTTP API's limits (apply at restart). host.maxConnections, 0
+	 * (default): CDH_DEFAULT_MAX_CONNECTIONS, at most half the descriptors
+	 * the process may open; host.maxConnectionsPerAddress, 0 = unlimited;
+	 * host.idleTimeoutSeconds: an idle connection is closed after it. */
+	unsigned max_connections;
+	unsigned max_connections_per_address;
+	unsigned idle_timeout_seconds;
 };
+
+#define CDH_DEFAULT_MAX_CONNECTIONS 1024
+#define CDH_DEFAULT_CONNECTIONS_PER_ADDRESS 64
+#define CDH_DEFAULT_IDLE_TIMEOUT_SECONDS 10
 
 /*
  * Reads and checks `path`. Syntax and host-section errors are reported as
