@@ -3,7 +3,9 @@
 #include <json-c/json.h>
 
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "api/cache_route.h"
 #include "api/credentials_json.h"
 #include "api/directory.h"
+#include "api/host_check.h"
 #include "api/http_stream.h"
 #include "api/queries.h"
 #include "schedule/status.h"
@@ -32,6 +35,7 @@ struct cdh_http_api {
 	struct cdh_status *status;
 	struct addrinfo *addr;
 	char *token_file; /* host.webhooks.tokenFile, or NULL */
+	struct cdh_host_check hosts; /* the Host headers served */
 };
 
 static int is_true(const char *v)
@@ -426,6 +430,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	int status;
 
 	(void)version;
+	if (!cdh_host_check_allows(&api->hosts, MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+		return reply(conn, 421, JSON_TYPE,
+			     cdh_json_error(421, "Misdirected Request",
+					    "this server does not answer to that "
+					    "Host name (host.allowedHosts)"));
 	if (strcmp(method, "POST") == 0)
 		return handle_post(api, conn, url, upload_data, upload_size,
 				   req_ctx);
@@ -486,6 +496,22 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 					  NULL, err, errlen);
 }
 
+/* Whether the API listens on 127.0.0.0/8 or ::1 only. */
+static int is_loopback(const struct addrinfo *ai)
+{
+	if (ai->ai_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ai->ai_addr;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ai->ai_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ai->ai_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	return 0;
+}
+
 static struct MHD_Daemon *start_daemon(struct cdh_http_api *api,
 				       const struct cdh_http_limits *limits)
 {
@@ -537,9 +563,16 @@ struct cdh_http_api *cdh_http_api_start_limited(
 		free(api);
 		return NULL;
 	}
-	api->daemon = start_daemon(api, limits);
-	if (!api->daemon) {
+	if (cdh_host_check_init(&api->hosts, limits ? limits->allowed_hosts : NULL,
+				limits && limits->allowed_hosts_set,
+				is_loopback(api->addr)) != 0) {
+		snprintf(err, errlen, "out of memory");
+		api->daemon = NULL;
+	} else if (!(api->daemon = start_daemon(api, limits))) {
 		snprintf(err, errlen, "cannot listen on %s (address in use?)", listen);
+	}
+	if (!api->daemon) {
+		cdh_host_check_release(&api->hosts);
 		freeaddrinfo(api->addr);
 		free(api->token_file);
 		free(api);
@@ -556,5 +589,6 @@ void cdh_http_api_stop(struct cdh_http_api *api)
 	cdh_http_stream_drain(); /* queries still writing read the store */
 	freeaddrinfo(api->addr);
 	free(api->token_file);
+	cdh_host_check_release(&api->hosts);
 	free(api);
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "config/config.h"
 #include "schedule/status.h"
 #include "store/store.h"
 
@@ -32,12 +33,16 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
  * The API's limits against descriptor exhaustion (issue #19): connections
  * served at once (0: unlimited by us; libmicrohttpd's own), per client
  * address (0: unlimited), and seconds after which an idle connection is
- * closed (0: never).
+ * closed (0: never). The Host header names served (host_check.h), from
+ * host.allowedHosts: `allowed_hosts` (borrowed, may be NULL) and whether
+ * the key was set.
  */
 struct cdh_http_limits {
 	unsigned max_connections;
 	unsigned max_per_address;
 	unsigned idle_timeout_seconds;
+	const struct cdh_names *allowed_hosts;
+	int allowed_hosts_set;
 };
 
 /* cdh_http_api_start with `limits` (NULL: libmicrohttpd's defaults and a

@@ -46,6 +46,8 @@ void cdh_http_limits_choose(const struct cdh_config *config,
 	out->max_connections = max;
 	out->max_per_address = config->max_connections_per_address;
 	out->idle_timeout_seconds = config->idle_timeout_seconds;
+	out->allowed_hosts = &config->allowed_hosts;
+	out->allowed_hosts_set = config->allowed_hosts_set;
 	cdh_log(CDH_LOG_INFO, NULL,
 		"HTTP API: at most %u connections, %u per address (0: any), "
 		"idle ones closed after %u s; open files limit %llu",

@@ -22,7 +22,8 @@ static const char *const host_keys[] = { "listen", "pluginDir", "cache",
 					  "workers", "authz", "webhooks",
 					  "maxConnections",
 					  "maxConnectionsPerAddress",
-					  "idleTimeoutSeconds", NULL };
+					  "idleTimeoutSeconds", "allowedHosts",
+					  NULL };
 static const char *const authz_keys[] = { "enabled", "admins", "users",
 					   "unknownUser", "fiatBaseUrl", NULL };
 static const char *const webhooks_keys[] = { "tokenFile", NULL };
@@ -376,6 +377,19 @@ fail:
 	return -1;
 }
 
+/* host.allowedHosts: the Host header names the API answers to (DNS
+ * rebinding); absent is not the same as empty (see config.h). */
+static int read_allowed_hosts(struct cdh_config *config,
+			      const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *node = cdh_cfg_member(host, "allowedHosts");
+
+	if (!node)
+		return 0;
+	config->allowed_hosts_set = 1;
+	return read_names(node, "host.allowedHosts", &config->allowed_hosts);
+}
+
 /* host.webhooks.tokenFile: the bearer token push notifications carry. */
 static int read_webhooks(struct cdh_config *config,
 			 const struct cdh_config_node *host)
@@ -406,6 +420,8 @@ static int read_host(struct cdh_config *config)
 		warn_unknown(host, host_keys, "host");
 	read_workers(config, host);
 	read_http_limits(config, host);
+	if (read_allowed_hosts(config, host) != 0)
+		return -1;
 	config->listen = strdup(string_member(host, "listen", DEFAULT_LISTEN));
 	if (!config->listen)
 		return -1;
@@ -505,6 +521,7 @@ void cdh_config_free(struct cdh_config *config)
 	free(config->cache_url);
 	free(config->cache_password_file);
 	cdh_authz_config_release(&config->authz);
+	names_release(&config->allowed_hosts);
 	free(config->webhook_token_file);
 	free(config);
 }

@@ -56,6 +56,13 @@ struct cdh_config {
 	unsigned max_connections;
 	unsigned max_connections_per_address;
 	unsigned idle_timeout_seconds;
+	/* host.allowedHosts (lower-cased): Host header names the API answers
+	 * to besides IP addresses, "localhost" and this machine's name; "*"
+	 * any. Unset: those built-ins when listening on loopback, anything
+	 * otherwise (clients reach a network listener by names we cannot
+	 * know). */
+	struct cdh_names allowed_hosts;
+	int allowed_hosts_set;
 };
 
 #define CDH_DEFAULT_MAX_CONNECTIONS 1024
