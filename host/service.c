@@ -17,6 +17,7 @@
 #include "plugins/accounts.h"
 #include "api/directory.h"
 #include "api/http_api.h"
+#include "api/http_limits.h"
 #include "api/queries.h"
 #include "echo/echo.h"
 #include "echo/events.h"
@@ -33,6 +34,10 @@
 #define BACKOFF_CAP_NS (15ull * 60 * 1000 * NS_PER_MS)
 #define JITTER_NS (1000 * NS_PER_MS)
 #define MAX_PENDING_PLUGINS 16
+/* A reload that failed for want of descriptors or memory is tried again
+ * after 1 s, doubling up to a minute, until it succeeds or another fails. */
+#define RETRY_FIRST_NS (1000 * NS_PER_MS)
+#define RETRY_CAP_NS (60000 * NS_PER_MS)
 
 struct service {
 	struct cdh_service_start *start;
@@ -52,6 +57,8 @@ struct service {
 	char pending[MAX_PENDING_PLUGINS][NAME_MAX + 1];
 	size_t pending_count;
 	int stopping;
+	uint64_t retry_ns;            /* the next transient retry's delay, 0: none */
+	const char *retry_plugin;     /* the plugin file a failed reload was of */
 };
 
 static void on_result(void *ctx, const struct cdh_account *account,
@@ -252,11 +259,48 @@ static int apply_generation(struct service *sv, const struct cdh_config *config,
 	return 0;
 }
 
+static void note_plugin_change(struct service *sv, const char *name);
+
+/*
+ * Whether a reload failed for a reason that passes (out of descriptors or
+ * memory): then it is tried again rather than never. Errors arrive as text
+ * (from libconfig, the plugins' config checks across the ABI), so the
+ * strerror texts are what is compared.
+ */
+static int transient_failure(const char *why)
+{
+	static const int transient[] = { EMFILE, ENFILE, EAGAIN, ENOMEM };
+	size_t i;
+
+	if (strstr(why, "out of memory"))
+		return 1;
+	for (i = 0; i < sizeof(transient) / sizeof(transient[0]); i++)
+		if (strstr(why, strerror(transient[i])))
+			return 1;
+	return 0;
+}
+
 static void reload_failed(struct service *sv, const char *what, const char *why)
 {
-	cdh_log(CDH_LOG_ERROR, NULL, "%s refused, the running configuration stays: %s",
-		what, why);
+	uint64_t delay;
+
 	cdh_status_set_reload(sv->status, 0, why);
+	if (!transient_failure(why)) {
+		cdh_log(CDH_LOG_ERROR, NULL,
+			"%s refused, the running configuration stays: %s", what, why);
+		sv->retry_ns = 0;
+		return;
+	}
+	delay = sv->retry_ns ? sv->retry_ns : RETRY_FIRST_NS;
+	sv->retry_ns = delay * 2 > RETRY_CAP_NS ? RETRY_CAP_NS : delay * 2;
+	cdh_log(CDH_LOG_WARN, NULL, "%s reload failed, retrying in %llu ms: %s",
+		what, (unsigned long long)(delay / NS_PER_MS), why);
+	if (strcmp(what, "plugin") == 0 && sv->retry_plugin) {
+		note_plugin_change(sv, sv->retry_plugin);
+		sv->plugins_due = cdh_monotonic_ns() + delay;
+	} else if (strcmp(what, "plugin") != 0) {
+		sv->config_due = cdh_monotonic_ns() + delay;
+	}
 }
 
 static int same_text(const char *a, const char *b)
@@ -312,6 +356,7 @@ static void reload_config_file(struct service *sv)
 	warn_host_changes(sv->config, next);
 	cdh_config_free(sv->config);
 	sv->config = next;
+	sv->retry_ns = 0;
 	cdh_status_set_reload(sv->status, 1, NULL);
 	cdh_log(CDH_LOG_INFO, NULL, "configuration reloaded: %zu accounts",
 		sv->accounts.count);
@@ -347,6 +392,7 @@ static void reload_plugin_file(struct service *sv, const char *file)
 	}
 	if (replaced && replaced->users == 0)
 		cdh_loader_retire(replaced);
+	sv->retry_ns = 0;
 	cdh_status_set_reload(sv->status, 1, NULL);
 	cdh_log(CDH_LOG_INFO, NULL, "plugin %s %s loaded from %s", slot->desc.name,
 		slot->desc.version, path);
@@ -451,10 +497,18 @@ static void run_due_reloads(struct service *sv, uint64_t now)
 	size_t i;
 
 	if (sv->plugins_due && now >= sv->plugins_due) {
+		/* A copy: a failed reload may queue its file again for a retry. */
+		char files[MAX_PENDING_PLUGINS][NAME_MAX + 1];
+		size_t count = sv->pending_count;
+
+		memcpy(files, sv->pending, count * sizeof(files[0]));
 		sv->plugins_due = 0;
-		for (i = 0; i < sv->pending_count; i++)
-			reload_plugin(sv, sv->pending[i]);
 		sv->pending_count = 0;
+		for (i = 0; i < count; i++) {
+			sv->retry_plugin = files[i];
+			reload_plugin(sv, files[i]);
+		}
+		sv->retry_plugin = NULL;
 	}
 	if (sv->config_due && now >= sv->config_due) {
 		sv->config_due = 0;
@@ -550,6 +604,7 @@ static int start(struct service *sv)
 		sv->config->workers, DEFAULT_INTERVAL_NS, BACKOFF_CAP_NS, JITTER_NS,
 		sv->start->store, on_result, sv, NULL, NULL, NULL, NULL, NULL,
 	};
+	struct cdh_http_limits limits;
 	char err[1024];
 
 	if (setup_signals(sv) != 0 || setup_watches(sv) != 0) {
@@ -580,9 +635,10 @@ static int start(struct service *sv)
 		return -1;
 	}
 	cdh_query_set_refresh(request_scope, sv->sched);
-	sv->http = cdh_http_api_start(sv->config->listen, sv->start->store,
-				      sv->status, sv->config->webhook_token_file,
-				      err, sizeof(err));
+	cdh_http_limits_choose(sv->config, &limits);
+	sv->http = cdh_http_api_start_limited(
+		sv->config->listen, sv->start->store, sv->status,
+		sv->config->webhook_token_file, &limits, err, sizeof(err));
 	if (!sv->http) {
 		cdh_log(CDH_LOG_ERROR, NULL, "%s", err);
 		return -1;

@@ -3,7 +3,9 @@
 #include <json-c/json.h>
 
 #include <microhttpd.h>
+#include <arpa/inet.h>
 #include <netdb.h>
+#include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +15,7 @@
 #include "api/cache_route.h"
 #include "api/credentials_json.h"
 #include "api/directory.h"
+#include "api/host_check.h"
 #include "api/http_stream.h"
 #include "api/queries.h"
 #include "schedule/status.h"
@@ -32,6 +35,7 @@ struct cdh_http_api {
 	struct cdh_status *status;
 	struct addrinfo *addr;
 	char *token_file; /* host.webhooks.tokenFile, or NULL */
+	struct cdh_host_check hosts; /* the Host headers served */
 };
 
 static int is_true(const char *v)
@@ -426,6 +430,12 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 	int status;
 
 	(void)version;
+	if (!cdh_host_check_allows(&api->hosts, MHD_lookup_connection_value(
+			conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_HOST)))
+		return reply(conn, 421, JSON_TYPE,
+			     cdh_json_error(421, "Misdirected Request",
+					    "this server does not answer to that "
+					    "Host name (host.allowedHosts)"));
 	if (strcmp(method, "POST") == 0)
 		return handle_post(api, conn, url, upload_data, upload_size,
 				   req_ctx);
@@ -482,8 +492,60 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 					const char *token_file, char *err,
 					size_t errlen)
 {
-	struct cdh_http_api *api = calloc(1, sizeof(*api));
+	return cdh_http_api_start_limited(listen, store, status, token_file,
+					  NULL, err, errlen);
+}
+
+/* Whether the API listens on 127.0.0.0/8 or ::1 only. */
+static int is_loopback(const struct addrinfo *ai)
+{
+	if (ai->ai_family == AF_INET) {
+		const struct sockaddr_in *in = (const void *)ai->ai_addr;
+
+		return (ntohl(in->sin_addr.s_addr) >> 24) == 127;
+	}
+	if (ai->ai_family == AF_INET6) {
+		const struct sockaddr_in6 *in6 = (const void *)ai->ai_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(&in6->sin6_addr);
+	}
+	return 0;
+}
+
+static struct MHD_Daemon *start_daemon(struct cdh_http_api *api,
+				       const struct cdh_http_limits *limits)
+{
 	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	struct MHD_OptionItem opts[4];
+	size_t n = 0;
+
+	if (api->addr->ai_family == AF_INET6)
+		flags |= MHD_USE_IPv6;
+	/* Without a limit, idle connections take every descriptor: /health
+	 * stops answering and a reload cannot open the config file. */
+	if (limits && limits->max_connections)
+		opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_LIMIT,
+			limits->max_connections, NULL };
+	if (limits && limits->max_per_address)
+		opts[n++] = (struct MHD_OptionItem){
+			MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+			limits->max_per_address, NULL };
+	opts[n++] = (struct MHD_OptionItem){ MHD_OPTION_CONNECTION_TIMEOUT,
+		limits ? limits->idle_timeout_seconds : 30, NULL };
+	opts[n] = (struct MHD_OptionItem){ MHD_OPTION_END, 0, NULL };
+	return MHD_start_daemon(
+		flags, 0, NULL, NULL, handle, api, MHD_OPTION_SOCK_ADDR,
+		api->addr->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
+		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_ARRAY,
+		opts, MHD_OPTION_END);
+}
+
+struct cdh_http_api *cdh_http_api_start_limited(
+	const char *listen, struct cdh_store *store, struct cdh_status *status,
+	const char *token_file, const struct cdh_http_limits *limits, char *err,
+	size_t errlen)
+{
+	struct cdh_http_api *api = calloc(1, sizeof(*api));
 
 	if (!api) {
 		snprintf(err, errlen, "out of memory");
@@ -497,18 +559,20 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 		return NULL;
 	}
 	if (resolve(listen, &api->addr, err, errlen) != 0) {
+		free(api->token_file);
 		free(api);
 		return NULL;
 	}
-	if (api->addr->ai_family == AF_INET6)
-		flags |= MHD_USE_IPv6;
-	api->daemon = MHD_start_daemon(
-		flags, 0, NULL, NULL, handle, api, MHD_OPTION_SOCK_ADDR,
-		api->addr->ai_addr, MHD_OPTION_THREAD_POOL_SIZE, (unsigned)THREADS,
-		MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-		MHD_OPTION_NOTIFY_COMPLETED, completed, NULL, MHD_OPTION_END);
-	if (!api->daemon) {
+	if (cdh_host_check_init(&api->hosts, limits ? limits->allowed_hosts : NULL,
+				limits && limits->allowed_hosts_set,
+				is_loopback(api->addr)) != 0) {
+		snprintf(err, errlen, "out of memory");
+		api->daemon = NULL;
+	} else if (!(api->daemon = start_daemon(api, limits))) {
 		snprintf(err, errlen, "cannot listen on %s (address in use?)", listen);
+	}
+	if (!api->daemon) {
+		cdh_host_check_release(&api->hosts);
 		freeaddrinfo(api->addr);
 		free(api->token_file);
 		free(api);
@@ -525,5 +589,6 @@ void cdh_http_api_stop(struct cdh_http_api *api)
 	cdh_http_stream_drain(); /* queries still writing read the store */
 	freeaddrinfo(api->addr);
 	free(api->token_file);
+	cdh_host_check_release(&api->hosts);
 	free(api);
 }

@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 
+#include "config/config.h"
 #include "schedule/status.h"
 #include "store/store.h"
 
@@ -28,6 +29,28 @@ struct cdh_http_api *cdh_http_api_start(const char *listen,
 					struct cdh_status *status,
 					const char *token_file, char *err,
 					size_t errlen);
+/*
+ * The API's limits against descriptor exhaustion (issue #19): connections
+ * served at once (0: unlimited by us; libmicrohttpd's own), per client
+ * address (0: unlimited), and seconds after which an idle connection is
+ * closed (0: never). The Host header names served (host_check.h), from
+ * host.allowedHosts: `allowed_hosts` (borrowed, may be NULL) and whether
+ * the key was set.
+ */
+struct cdh_http_limits {
+	unsigned max_connections;
+	unsigned max_per_address;
+	unsigned idle_timeout_seconds;
+	const struct cdh_names *allowed_hosts;
+	int allowed_hosts_set;
+};
+
+/* cdh_http_api_start with `limits` (NULL: libmicrohttpd's defaults and a
+ * 30 s idle timeout, as cdh_http_api_start). */
+struct cdh_http_api *cdh_http_api_start_limited(
+	const char *listen, struct cdh_store *store, struct cdh_status *status,
+	const char *token_file, const struct cdh_http_limits *limits, char *err,
+	size_t errlen);
 /* Stops accepting, finishes requests in progress, frees. */
 void cdh_http_api_stop(struct cdh_http_api *api);
 

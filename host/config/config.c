@@ -23,7 +23,10 @@
 
 static const char *const host_keys[] = { "listen", "pluginDir", "cache",
 					  "workers", "authz", "webhooks", "echo",
-					  "cluster", NULL };
+					  "cluster", "maxConnections",
+					  "maxConnectionsPerAddress",
+					  "idleTimeoutSeconds", "allowedHosts",
+					  NULL };
 static const char *const cluster_keys[] = { "nodeId", "enabledPattern", NULL };
 static const char *const authz_keys[] = { "enabled", "admins", "users",
 					   "unknownUser", "fiatBaseUrl", NULL };
@@ -150,6 +153,39 @@ static void read_workers(struct cdh_config *config,
 		n = DEFAULT_WORKERS;
 	}
 	config->workers = (unsigned)n;
+}
+
+/* host.<key>: an integer from `min` to `max`, else `dflt` (an error when
+ * present and out of range). */
+static unsigned read_bounded(const struct cdh_config_node *host,
+			     const char *key, unsigned dflt, unsigned min,
+			     unsigned max)
+{
+	const struct cdh_config_node *node = cdh_cfg_member(host, key);
+	int64_t n = dflt;
+
+	if (node && (cdh_cfg_int(node, &n) != CDH_OK || n < min || n > max)) {
+		cdh_cfg_diag(node, CDH_LOG_ERROR,
+			     "host.%s must be an integer from %u to %u", key, min,
+			     max);
+		n = dflt;
+	}
+	return (unsigned)n;
+}
+
+/* The API's limits (issue #19): 0 connections = derived from the fd limit
+ * at start; 0 per address = no per-address limit. */
+static void read_http_limits(struct cdh_config *config,
+			     const struct cdh_config_node *host)
+{
+	config->max_connections = read_bounded(host, "maxConnections", 0, 0,
+					       1000000);
+	config->max_connections_per_address = read_bounded(
+		host, "maxConnectionsPerAddress",
+		CDH_DEFAULT_CONNECTIONS_PER_ADDRESS, 0, 1000000);
+	config->idle_timeout_seconds = read_bounded(
+		host, "idleTimeoutSeconds", CDH_DEFAULT_IDLE_TIMEOUT_SECONDS, 1,
+		3600);
 }
 
 /* A copy of `name` lower-cased, as Fiat keeps users and roles. */
@@ -349,6 +385,19 @@ fail:
 	return -1;
 }
 
+/* host.allowedHosts: the Host header names the API answers to (DNS
+ * rebinding); absent is not the same as empty (see config.h). */
+static int read_allowed_hosts(struct cdh_config *config,
+			      const struct cdh_config_node *host)
+{
+	const struct cdh_config_node *node = cdh_cfg_member(host, "allowedHosts");
+
+	if (!node)
+		return 0;
+	config->allowed_hosts_set = 1;
+	return read_names(node, "host.allowedHosts", &config->allowed_hosts);
+}
+
 /* host.webhooks.tokenFile: the bearer token push notifications carry. */
 static int read_webhooks(struct cdh_config *config,
 			 const struct cdh_config_node *host)
@@ -470,6 +519,9 @@ static int read_host(struct cdh_config *config)
 	if (host)
 		warn_unknown(host, host_keys, "host");
 	read_workers(config, host);
+	read_http_limits(config, host);
+	if (read_allowed_hosts(config, host) != 0)
+		return -1;
 	config->listen = strdup(string_member(host, "listen", DEFAULT_LISTEN));
 	if (!config->listen)
 		return -1;
@@ -570,6 +622,7 @@ void cdh_config_free(struct cdh_config *config)
 	free(config->cache_url);
 	free(config->cache_password_file);
 	cdh_authz_config_release(&config->authz);
+	names_release(&config->allowed_hosts);
 	free(config->webhook_token_file);
 	free(config->echo_base_url);
 	free(config->cluster_node_id);

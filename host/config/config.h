@@ -56,7 +56,25 @@ struct cdh_config {
 	char *cluster_node_id;         /* nodeId: "<host>:<pid>@<host>" */
 	char *cluster_enabled_pattern; /* enabledPattern, checked: ".*" */
 	void *libconfig;  /* the parsed config_t, private to config*.c */
+	/* The HTTP API's limits (apply at restart). host.maxConnections, 0
+	 * (default): CDH_DEFAULT_MAX_CONNECTIONS, at most half the descriptors
+	 * the process may open; host.maxConnectionsPerAddress, 0 = unlimited;
+	 * host.idleTimeoutSeconds: an idle connection is closed after it. */
+	unsigned max_connections;
+	unsigned max_connections_per_address;
+	unsigned idle_timeout_seconds;
+	/* host.allowedHosts (lower-cased): Host header names the API answers
+	 * to besides IP addresses, "localhost" and this machine's name; "*"
+	 * any. Unset: those built-ins when listening on loopback, anything
+	 * otherwise (clients reach a network listener by names we cannot
+	 * know). */
+	struct cdh_names allowed_hosts;
+	int allowed_hosts_set;
 };
+
+#define CDH_DEFAULT_MAX_CONNECTIONS 1024
+#define CDH_DEFAULT_CONNECTIONS_PER_ADDRESS 64
+#define CDH_DEFAULT_IDLE_TIMEOUT_SECONDS 10
 
 /*
  * Reads and checks `path`. Syntax and host-section errors are reported as

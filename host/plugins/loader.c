@@ -13,6 +13,7 @@
 
 #include "plugins/host_table.h"
 #include "plugins/probe.h"
+#include "util/log.h"
 
 /* The size of the 1.0 structs: anything smaller is not a v1 plugin. */
 #define DESC_V1_SIZE (offsetof(struct cdh_plugin_desc, ops) + sizeof(void *))
@@ -259,14 +260,15 @@ int cdh_loader_probe_main(const char *path)
 	return 0;
 }
 
-static int copy_file(const char *from, const char *to, char *err, size_t errlen)
+/* Copies the open plugin file `in` (the descriptor that was checked, not
+ * its name again: the name may have been swapped since). */
+static int copy_file(int in, const char *from, const char *to, char *err,
+		     size_t errlen)
 {
 	char buf[65536];
-	int in = open(from, O_RDONLY | O_CLOEXEC), out = -1, rc = -1;
+	int out = -1, rc = -1;
 	ssize_t n;
 
-	if (in < 0)
-		goto out;
 	out = open(to, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
 	if (out < 0)
 		goto out;
@@ -277,8 +279,6 @@ static int copy_file(const char *from, const char *to, char *err, size_t errlen)
 out:
 	if (rc != 0)
 		snprintf(err, errlen, "cannot copy %s: %s", from, strerror(errno));
-	if (in >= 0)
-		close(in);
 	if (out >= 0 && close(out) != 0)
 		rc = -1;
 	return rc;
@@ -305,14 +305,14 @@ static int duplicate_of_ready(const struct cdh_loader *loader,
 }
 
 static void load_slot(struct cdh_loader *loader, struct cdh_plugin_slot *slot,
-		      const struct cdh_plugin_slot *replacing)
+		      int fd, const struct cdh_plugin_slot *replacing)
 {
 	char copy[4096], err[256], why[sizeof(slot->error)];
 	const char *base = strrchr(slot->path, '/');
 
 	snprintf(copy, sizeof(copy), "%s/%u-%s", loader->private_dir,
 		 ++loader->copies, base ? base + 1 : slot->path);
-	if (copy_file(slot->path, copy, err, sizeof(err)) != 0) {
+	if (copy_file(fd, slot->path, copy, err, sizeof(err)) != 0) {
 		refuse(slot, "%s", err);
 		unlink(copy);
 		return;
@@ -360,6 +360,68 @@ static int by_name(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/*
+ * 1 (with the reason in the slot) when the directory holding `path` lets
+ * someone else replace or add files: whoever can write it could swap a
+ * plugin between any check and the load. The sticky bit (as on /tmp) keeps
+ * others from renaming or removing our files, and theirs are refused by owner.
+ */
+static int unsafe_directory(struct cdh_plugin_slot *slot, const char *path)
+{
+	char dir[4096], *slash;
+	struct stat st;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, sizeof(dir), ".");
+	else
+		slash[slash == dir] = '\0'; /* "/x.so" lives in "/" */
+	if (stat(dir, &st) != 0)
+		refuse(slot, "cannot check its directory %s: %s", dir, strerror(errno));
+	else if ((st.st_mode & (S_IWGRP | S_IWOTH)) && !(st.st_mode & S_ISVTX))
+		refuse(slot, "its directory %s is writable by group or others "
+		       "without the sticky bit (chmod go-w %s)", dir, dir);
+	else
+		return 0;
+	return 1;
+}
+
+/*
+ * Opens the plugin file once, never through a symlink (collectd's rule), and
+ * checks what was opened: a regular file that nobody but its owner (root or
+ * us) can write. Returns the descriptor the private copy is read from, or -1
+ * with the slot refused. O_NONBLOCK: a FIFO must not hang the open.
+ */
+static int open_checked(struct cdh_plugin_slot *slot, const char *path)
+{
+	struct stat st;
+	int fd;
+
+	slot->unsafe = 1;
+	if (unsafe_directory(slot, path))
+		return -1;
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0 && errno == ELOOP)
+		refuse(slot, "not a regular file (a symbolic link: plugins are "
+		       "never loaded through one)");
+	else if (fd < 0)
+		refuse(slot, "cannot open: %s", strerror(errno));
+	else if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))
+		refuse(slot, "not a regular file");
+	else if (st.st_mode & (S_IWGRP | S_IWOTH))
+		refuse(slot, "writable by group or others (chmod go-w it)");
+	else if (st.st_uid != 0 && st.st_uid != geteuid())
+		refuse(slot, "owned by another user (uid %u)", (unsigned)st.st_uid);
+	else {
+		slot->unsafe = 0;
+		return fd;
+	}
+	if (fd >= 0)
+		close(fd);
+	return -1;
+}
+
 static struct cdh_plugin_slot *add_slot(struct cdh_loader *loader,
 				       const char *path,
 				       const struct cdh_plugin_slot *replacing)
@@ -367,7 +429,7 @@ static struct cdh_plugin_slot *add_slot(struct cdh_loader *loader,
 	struct cdh_plugin_slot **grown =
 		realloc(loader->slots, (loader->count + 1) * sizeof(*grown));
 	struct cdh_plugin_slot *slot;
-	struct stat st;
+	int fd;
 
 	if (!grown)
 		return NULL;
@@ -378,16 +440,14 @@ static struct cdh_plugin_slot *add_slot(struct cdh_loader *loader,
 		return NULL;
 	}
 	loader->slots[loader->count++] = slot;
-	/* collectd's rule: only regular files, never through a symlink; and
-	 * code anyone else could have written is not code we run. */
-	if (lstat(path, &st) != 0 || !S_ISREG(st.st_mode))
-		refuse(slot, "not a regular file");
-	else if (st.st_mode & (S_IWGRP | S_IWOTH))
-		refuse(slot, "writable by group or others (chmod go-w it)");
-	else if (st.st_uid != 0 && st.st_uid != geteuid())
-		refuse(slot, "owned by another user (uid %u)", (unsigned)st.st_uid);
-	else
-		load_slot(loader, slot, replacing);
+	fd = open_checked(slot, path);
+	if (fd >= 0) {
+		load_slot(loader, slot, fd, replacing);
+		close(fd);
+	}
+	if (!slot->ready && slot->unsafe)
+		cdh_log(CDH_LOG_WARN, NULL, "plugin %s refused: %s", path,
+			slot->error);
 	return slot;
 }
 

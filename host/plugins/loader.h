@@ -29,6 +29,7 @@ struct cdh_plugin_slot {
 	char *copy_path;  /* the private copy that was mapped */
 	int superseded;   /* a newer load of the same file serves; still initialised */
 	int users;        /* accounts created from it that still exist */
+	int unsafe;       /* refused by the file or directory checks (logged) */
 };
 
 struct cdh_loader;

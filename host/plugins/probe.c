@@ -1,3 +1,5 @@
+#define _GNU_SOURCE /* pipe2 */
+
 #include "plugins/probe.h"
 
 #include <errno.h>
@@ -32,7 +34,8 @@ int cdh_probe_run(const char *exe, const char *file, char *why, size_t whylen)
 	int pipefd[2], status = 0;
 	pid_t pid;
 
-	if (pipe(pipefd) != 0) {
+	/* Close-on-exec: no other child (a passwordCommand) inherits the pipe. */
+	if (pipe2(pipefd, O_CLOEXEC) != 0) {
 		snprintf(why, whylen, "cannot probe: %s", strerror(errno));
 		return -1;
 	}

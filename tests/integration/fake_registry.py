@@ -39,6 +39,7 @@ Repositories (tags/list unless said otherwise):
   err/textplain, err/html, err/jsontext, err/detail-{null,string,object,array} (#34, #35)
   err/control      a message with a newline, CR, ESC, BEL and DEL (log injection)
   slow/N           answers after 0.3 s, for concurrency checks
+  big/N            one tags/list page of N tags t000000, t000001, ... (#19.7)
   library/nginx, library/empty (no tags), yourusername/app   for --mode hub
   img/plain:1, img/multi:latest (OCI index; 404 unless the Accept list
   has the OCI index type: #25), img/nodigest:1 (no Docker-Content-Digest:
@@ -465,6 +466,8 @@ class Handler(BaseHTTPRequestHandler):
             return self.flaky(name, ok, head)
         if name.startswith("err/"):
             return self.errors(name, head)
+        if name.startswith("big/") and name[4:].isdigit():  # one page of N tags (#19.7)
+            return ok(["t%06d" % i for i in range(int(name[4:]))])
         if name.startswith("slow/"):
             time.sleep(0.3)
             return ok(["t"])

@@ -112,7 +112,10 @@ info() {
 
 # token_registry_start DIR STORAGE_ROOT: docker-registry 2.8 with token auth
 # (registry-protocol.md §7.3) over STORAGE_ROOT, signing key and config in
-# DIR, and its token server; sets TOKEN_REGISTRY_URL and TOKEN_PORT.
+# DIR, and its token server; sets TOKEN_REGISTRY_URL and TOKEN_PORT. The
+# token server also passes every other request to the registry (listening
+# on a port of its own), so registry and realm share one origin: over plain
+# http, Basic credentials go only to the registry's origin (#19 item 12).
 token_registry_start() {
     local dir=$1 storage=$2 rport
     mkdir -p "$dir/token" "$dir/reg"
@@ -121,6 +124,7 @@ token_registry_start() {
         || { cat "$dir/openssl.log"; fail "openssl"; }
     TOKEN_PORT=$(free_port)
     rport=$(free_port)
+    TOKEN_UPSTREAM=http://127.0.0.1:$rport
     cat > "$dir/reg/config.yml" <<CFG
 version: 0.1
 log: {level: warn, accesslog: {disabled: true}}
@@ -134,8 +138,8 @@ auth:
     rootcertbundle: $dir/token/rsa.crt
 CFG
     start_registry_config "$dir/reg"
-    TOKEN_REGISTRY_URL=http://127.0.0.1:$rport
-    wait_http "$TOKEN_REGISTRY_URL/v2/" || fail "token registry did not start"
+    wait_http "$TOKEN_UPSTREAM/v2/" || fail "token registry did not start"
+    TOKEN_REGISTRY_URL=http://127.0.0.1:$TOKEN_PORT
     TOKEN_DIR=$dir
     token_server_start
 }
@@ -147,7 +151,7 @@ token_server_start() {
     : > "$TOKEN_DIR/token.log"
     python3 "$CDH_SOURCE_DIR/tests/integration/token_server.py" --port "$TOKEN_PORT" \
         --key "$TOKEN_DIR/token/rsa.key" --cert "$TOKEN_DIR/token/rsa.crt" \
-        --log "$TOKEN_DIR/token.log" "$@" &
+        --log "$TOKEN_DIR/token.log" --upstream "$TOKEN_UPSTREAM" "$@" &
     TOKEN_PID=$!
     CLEANUP_PIDS+=("$TOKEN_PID")
     wait_http "http://127.0.0.1:$TOKEN_PORT/" || fail "token server did not start"

@@ -15,8 +15,14 @@ seconds at the registry (exp = now - 60 + S, since 2.8 allows 60 s of
 leeway) while the answer says expires_in 3600, so a client keeps using it
 and sees the registry reject it mid-listing with error="invalid_token".
 
-Every request is appended to --log as "user scopes... -> status".
+--upstream URL: every request outside /token is passed to the registry at
+URL (GET and HEAD, headers and body as they are), so the registry and its
+token realm share one origin (scheme, host and port): a client sends Basic
+credentials over plain http only to the registry's own origin (#19.12).
+
+Every token request is appended to --log as "user scopes... -> status".
 """
+import http.client
 import argparse
 import base64
 import hashlib
@@ -86,8 +92,43 @@ class Handler(BaseHTTPRequestHandler):
             access.append({"type": rtype, "name": name, "actions": actions})
         return access
 
+    HOP = {"connection", "keep-alive", "transfer-encoding", "proxy-connection"}
+
+    def proxy(self, head):
+        up = urlsplit(self.server.args.upstream)
+        conn = http.client.HTTPConnection(up.hostname, up.port, timeout=60)
+        try:
+            conn.putrequest(self.command, self.path, skip_host=True,
+                            skip_accept_encoding=True)
+            for name, value in self.headers.items():
+                if name.lower() not in self.HOP:
+                    conn.putheader(name, value)
+            conn.endheaders()
+            resp = conn.getresponse()
+            body = resp.read()
+        except OSError:
+            return self.answer(502, {"error": "upstream unreachable"})
+        finally:
+            conn.close()
+        self.send_response(resp.status)
+        for name, value in resp.getheaders():
+            if name.lower() not in self.HOP and name.lower() != "content-length":
+                self.send_header(name, value)
+        length = resp.getheader("Content-Length")
+        self.send_header("Content-Length", length if head and length else str(len(body)))
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
+
+    def do_HEAD(self):
+        if self.server.args.upstream:
+            return self.proxy(True)
+        self.answer(405, {"error": "method not allowed"})
+
     def do_GET(self):
         url = urlsplit(self.path)
+        if self.server.args.upstream and url.path != "/token":
+            return self.proxy(False)
         query = parse_qs(url.query)
         scopes = query.get("scope", [])
         user, ok = self.caller()
@@ -128,6 +169,7 @@ def main():
     p.add_argument("--issuer", default="test-issuer")
     p.add_argument("--log", required=True)
     p.add_argument("--short-first", type=int, default=0)
+    p.add_argument("--upstream", help="the registry to pass everything but /token to")
     args = p.parse_args()
     server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
     server.args, server.kid, server.issued = args, libtrust_kid(args.cert), set()

@@ -59,6 +59,10 @@ static const struct field fields[] = {
 	  AT(password_command_timeout_s), 1, 3600 },
 	{ "itemUpperThreshold", K_INT64, AT(item_upper_threshold), 1,
 	  1000000000 },
+	{ "maxTagsPerRepository", K_INT64, AT(max_tags_per_repository), 1,
+	  100000000 },
+	{ "maxRecordsPerAccount", K_INT64, AT(max_records_per_account), 2,
+	  1000000000 },
 };
 
 #define FIELD_COUNT (sizeof(fields) / sizeof(fields[0]))
@@ -355,6 +359,8 @@ static void set_defaults(struct drg_account *acct)
 	acct->max_concurrent_requests = DRG_DEFAULT_MAX_CONCURRENT_REQUESTS;
 	acct->requests_per_second = DRG_DEFAULT_REQUESTS_PER_SECOND;
 	acct->password_command_timeout_s = DRG_DEFAULT_PASSWORD_COMMAND_TIMEOUT_S;
+	acct->max_tags_per_repository = DRG_DEFAULT_MAX_TAGS_PER_REPOSITORY;
+	acct->max_records_per_account = DRG_DEFAULT_MAX_RECORDS_PER_ACCOUNT;
 }
 
 static const struct field *find_field(const char *name)

@@ -45,6 +45,15 @@
 #define DRG_DEFAULT_MAX_CONCURRENT_REQUESTS 16
 #define DRG_DEFAULT_REQUESTS_PER_SECOND 0 /* unlimited */
 #define DRG_DEFAULT_PASSWORD_COMMAND_TIMEOUT_S 30
+/*
+ * Caps against a registry listing without end (issue #19: one page of 300k
+ * tags took 829 MB). 100k tags is far past any repository we know of (CI
+ * repositories with a tag per commit reach tens of thousands); 5M records
+ * (2.5M tags, two records each) leaves room for issue #18's million-tag
+ * accounts while bounding a cycle to a few GB at most.
+ */
+#define DRG_DEFAULT_MAX_TAGS_PER_REPOSITORY 100000
+#define DRG_DEFAULT_MAX_RECORDS_PER_ACCOUNT 5000000
 
 /* Where requests for Docker Hub go, whatever Hub host the user wrote. */
 #define DRG_DOCKER_HUB_API_HOST "registry-1.docker.io"
@@ -98,6 +107,8 @@ struct drg_account {
 	uint32_t max_concurrent_requests; /* ours: in flight at once, 1..1024 */
 	int64_t requests_per_second;      /* ours: 0 = unlimited */
 	int64_t item_upper_threshold; /* Igor's: events per store; 0 = host's */
+	int64_t max_tags_per_repository;  /* ours: tags kept, the rest warned */
+	int64_t max_records_per_account;  /* ours: records one cycle emits */
 
 	/* authorization, reported by describe (the host enforces nothing yet) */
 	struct drg_strvec permissions[DRG_AUTH_COUNT]; /* trimmed, lower-case */

@@ -244,6 +244,32 @@ static void check_username(struct drg_account__parse *st, const char *source)
 				  "You have a supplied a username but no password.");
 }
 
+/* Whether host[:port] names this machine: plain http to it never crosses a
+ * network, so credentials sent there are not worth a warning. */
+static int loopback_host(const char *host)
+{
+	size_t len = strcspn(host, host[0] == '[' ? "]" : ":");
+
+	return strncmp(host, "127.", 4) == 0 ||
+	       (len == 9 && strncmp(host, "localhost", 9) == 0) ||
+	       strncmp(host, "[::1]", 5) == 0;
+}
+
+/* Credentials for an http:// registry elsewhere travel in clear (Basic
+ * headers, token requests): said once per config check, not per request. */
+static void warn_plain_http(struct drg_account__parse *st, const char *source)
+{
+	const struct drg_account *acct = st->account;
+
+	if (!source || strncmp(acct->address, "http://", 7) != 0 ||
+	    loopback_host(acct->host))
+		return;
+	drg_account__diag(st, member(st, "address"), CDH_LOG_WARN, "address",
+			  "credentials (%s) are sent to http://%s in clear text: "
+			  "anyone on the network path can read them; use https://",
+			  source, acct->host);
+}
+
 static void check_credentials(struct drg_account__parse *st)
 {
 	struct drg_account *acct = st->account;
@@ -267,6 +293,7 @@ static void check_credentials(struct drg_account__parse *st)
 		source = source ? source : names[i];
 	}
 	check_username(st, source);
+	warn_plain_http(st, source);
 	check_password_text(st);
 	if (acct->password_file)
 		check_file(st, "passwordFile", acct->password_file, 1);

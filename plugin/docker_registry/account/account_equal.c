@@ -81,6 +81,8 @@ static int same_numbers(const struct drg_account *a, const struct drg_account *b
 	       a->max_concurrent_requests == b->max_concurrent_requests &&
 	       a->requests_per_second == b->requests_per_second &&
 	       a->item_upper_threshold == b->item_upper_threshold &&
+	       a->max_tags_per_repository == b->max_tags_per_repository &&
+	       a->max_records_per_account == b->max_records_per_account &&
 	       a->permissions_set == b->permissions_set;
 }
 

@@ -211,6 +211,20 @@ const struct cdh_setting drg_account_settings[DRG_ACCOUNT_SETTING_COUNT] = {
 		.help = "At most this many events to Echo for one refresh of the "
 			"account (Igor's safeguard); more are not sent. Unset: "
 			"host.echo.itemUpperThreshold."),
+	SETTING(.type = CDH_SETTING_INT, .name = "maxTagsPerRepository",
+		.flag = "--max-tags-per-repository",
+		.default_value = STR(DRG_DEFAULT_MAX_TAGS_PER_REPOSITORY),
+		RANGE(1, 100000000),
+		.help = "At most this many tags of one repository are cached (the "
+			"first ones listed); a warning names the repository when "
+			"it has more."),
+	SETTING(.type = CDH_SETTING_INT, .name = "maxRecordsPerAccount",
+		.flag = "--max-records-per-account",
+		.default_value = STR(DRG_DEFAULT_MAX_RECORDS_PER_ACCOUNT),
+		RANGE(2, 1000000000),
+		.help = "At most this many records (two per tag) are cached for "
+			"the account, shared among its cacheThreads agents; a "
+			"warning says when the cap is hit."),
 };
 
 /* A row added without raising DRG_ACCOUNT_SETTING_COUNT fails to compile

@@ -20,7 +20,7 @@
 #define DRG_CLI_NAME "docker-registry"
 
 /* Entries in the table (a constant, for the static descriptor). */
-#define DRG_ACCOUNT_SETTING_COUNT 31
+#define DRG_ACCOUNT_SETTING_COUNT 33
 
 extern const struct cdh_setting drg_account_settings[DRG_ACCOUNT_SETTING_COUNT];
 

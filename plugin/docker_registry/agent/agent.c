@@ -91,10 +91,16 @@ struct cycle {
 	size_t invalid_names;        /* catalog entries and tags dropped */
 	char rejected[ERR_MAX];      /* no usable credentials: account-wide */
 	size_t heads_saved;          /* manifest HEADs the map made useless */
+	int64_t records_left;        /* of this agent's maxRecordsPerAccount share */
+	size_t tags_over_account;    /* tags not emitted for want of records */
+	const char *account_cap_at;  /* the repository where that began */
+	size_t capped_repos;         /* repositories over maxTagsPerRepository */
 };
 
 /* Warnings of invalid names one cycle writes; the summary counts them all. */
 #define INVALID_WARN_MAX 10
+/* drg_records_emit_tag's: taggedImage and imageId. */
+#define RECORDS_PER_TAG 2
 
 static void feed(struct cycle *c);
 
@@ -231,10 +237,24 @@ static void drop_invalid(struct cycle *c, const char *repository,
 			 shown);
 }
 
+/* A repository listed more than maxTagsPerRepository tags: the first
+ * ones listed (distribution lists in lexical order) were kept. */
+static void warn_tag_cap(struct cycle *c, const struct repo_state *r,
+			 size_t over)
+{
+	if (c->capped_repos++ >= INVALID_WARN_MAX)
+		return;
+	cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+		 "Repository %s of account %s lists %zu tags more than "
+		 "maxTagsPerRepository (%lld): they are not cached",
+		 r->name, c->acct->name, over,
+		 (long long)c->acct->max_tags_per_repository);
+}
+
 static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 {
 	struct cycle *c = r->cycle;
-	size_t i;
+	size_t i, over = 0;
 
 	r->tags = calloc(names->count ? names->count : 1, sizeof(*r->tags));
 	if (!r->tags)
@@ -250,11 +270,17 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 			drop_invalid(c, r->name, names->items[i]);
 			continue;
 		}
+		if ((int64_t)r->tag_count >= c->acct->max_tags_per_repository) {
+			over++;
+			continue;
+		}
 		r->tags[r->tag_count].repo = r;
 		r->tags[r->tag_count].tag = strdup(names->items[i]);
 		if (!r->tags[r->tag_count++].tag)
 			return -1;
 	}
+	if (over)
+		warn_tag_cap(c, r, over);
 	return 0;
 }
 
@@ -509,10 +535,20 @@ static int32_t finish_repo(struct cycle *c, struct repo_state *r)
 	if (r->failed)
 		return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_FAILED,
 					    r->error);
-	for (i = 0; rc == CDH_OK && i < r->tag_count; i++)
-		if (!r->tags[i].dropped)
-			rc = drg_records_emit_tag(c->api, c->refresh, c->acct, r->name,
-						  r->tags[i].tag, &r->tags[i].facts);
+	for (i = 0; rc == CDH_OK && i < r->tag_count; i++) {
+		if (r->tags[i].dropped)
+			continue;
+		/* Repositories finish in their listed order: the same ones
+		 * stay cached from one cycle to the next. */
+		if (c->records_left < RECORDS_PER_TAG) {
+			if (!c->tags_over_account++)
+				c->account_cap_at = r->name;
+			continue;
+		}
+		c->records_left -= RECORDS_PER_TAG;
+		rc = drg_records_emit_tag(c->api, c->refresh, c->acct, r->name,
+					  r->tags[i].tag, &r->tags[i].facts);
+	}
 	if (rc != CDH_OK)
 		return rc;
 	/* OK with a detail: stored as emitted, reported as incomplete. */
@@ -621,6 +657,16 @@ static void report_saved(const struct cycle *c)
 		c->api->gauge(c->refresh, "requests_saved", saved);
 }
 
+/* The records one agent may emit: the account's cap split evenly among
+ * its cacheThreads agents, each of which caches its own repositories. */
+static int64_t records_share(const struct drg_account *acct)
+{
+	int64_t share = acct->max_records_per_account /
+			(int64_t)(acct->cache_threads ? acct->cache_threads : 1);
+
+	return share < RECORDS_PER_TAG ? RECORDS_PER_TAG : share;
+}
+
 static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 			 char *err, size_t errlen)
 {
@@ -632,6 +678,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	if (!c->repos || !c->configs)
 		return CDH_E_NOMEM;
 	c->repo_count = repos->count;
+	c->records_left = records_share(c->acct);
 	for (i = 0; i < repos->count; i++) {
 		c->repos[i].cycle = c;
 		c->repos[i].name = repos->items[i];
@@ -656,6 +703,15 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	}
 	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)
 		rc = finish_repo(c, &c->repos[i]);
+	if (c->tags_over_account)
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Account %s reached maxRecordsPerAccount (%lld, %lld "
+			 "for each of its %u agents) at repository %s: %zu "
+			 "tags not cached", c->acct->name,
+			 (long long)c->acct->max_records_per_account,
+			 (long long)records_share(c->acct),
+			 c->acct->cache_threads, c->account_cap_at,
+			 c->tags_over_account);
 	return rc;
 }
 

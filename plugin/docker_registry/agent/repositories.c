@@ -9,6 +9,7 @@
 
 #include "agent/partition.h"
 #include "util/buf.h"
+#include "util/map.h"
 #include "util/names.h"
 #include "registry/listing.h"
 #include "util/regular_file.h"
@@ -95,8 +96,13 @@ int32_t drg_repositories_owned(const struct drg_account *acct,
 {
 	struct drg_strvec all = { 0 };
 	int32_t rc = all_repositories(acct, reg, &all, err, errlen);
-	size_t i, j;
+	/* The names seen, for de-duplication in one probe each: a scan of
+	 * `out` per name was quadratic in the catalog's size. */
+	struct drg_map *seen = rc == CDH_OK ? drg_map_new() : NULL;
+	size_t i;
 
+	if (rc == CDH_OK && !seen)
+		rc = CDH_E_NOMEM;
 	for (i = 0; rc == CDH_OK && i < all.count; i++) {
 		const char *repo = all.items[i];
 
@@ -108,11 +114,14 @@ int32_t drg_repositories_owned(const struct drg_account *acct,
 				rc = CDH_E_NOMEM;
 			continue;
 		}
-		for (j = 0; j < out->count && strcmp(out->items[j], repo); j++)
-			;
-		if (j == out->count && drg_strvec_push(out, repo) != 0)
+		if (drg_map_get(seen, repo))
+			continue;
+		/* The key is borrowed from `all`, which outlives the map. */
+		if (drg_map_put(seen, repo, (void *)repo, NULL) != 0 ||
+		    drg_strvec_push(out, repo) != 0)
 			rc = CDH_E_NOMEM;
 	}
+	drg_map_free(seen);
 	if (rc == CDH_E_NOMEM)
 		snprintf(err, errlen, "out of memory");
 	drg_strvec_release(&all);

@@ -161,7 +161,7 @@ int drg_auth_may_send_credentials(const struct drg_auth *auth,
 	if (drg_url_is_https(url))
 		return 1;
 	return !drg_url_is_https(auth->registry) &&
-	       drg_url_same_host(url, auth->registry);
+	       drg_url_same_origin(url, auth->registry);
 }
 
 void drg_auth_credentials_failed(struct drg_auth *auth)

@@ -5,9 +5,11 @@
  * Basic headers, token-request URLs, and the per-scope token cache.
  *
  * Credential policy: registry credentials go to the registry itself, and to
- * a token realm only over https, or over http when the realm is on the
- * registry's own host and the registry itself is plain http (a loopback or
- * lab set-up). Never over plain http to another host, never https -> http.
+ * a token realm only over https, or over http when the realm has the
+ * registry's own origin (scheme, host and port: another port of the host may
+ * be another user's server) and the registry itself is plain http (a
+ * loopback or lab set-up). Never over plain http to another origin, never
+ * https -> http.
  *
  * Secrets live only here and in request headers; both are wiped when freed;
  * no function writes one to an error buffer.

@@ -107,6 +107,21 @@ static void a_broken_catalog_file_is_transient(void **state)
 	assert_non_null(strstr(f->err, "Unable to read catalog file"));
 }
 
+/* Duplicates (a catalog file written by hand, a registry repeating a name
+ * across pages) are cached once, in the order first listed. */
+static void duplicates_are_kept_once_in_first_order(void **state)
+{
+	struct fixture *f = *state;
+
+	testdir_write(&f->dir, "catalog.json",
+		      "{\"repositories\":[\"c\",\"a/b\",\"c\",\"d\",\"a/b\",\"c\"]}");
+	assert_int_equal(owned(f), CDH_OK);
+	assert_int_equal(f->out.count, 3);
+	assert_string_equal(f->out.items[0], "c");
+	assert_string_equal(f->out.items[1], "a/b");
+	assert_string_equal(f->out.items[2], "d");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -116,6 +131,7 @@ int main(void)
 	    T(a_missing_catalog_file_is_transient),
 	    T(an_unreadable_catalog_file_is_transient),
 	    T(a_broken_catalog_file_is_transient),
+	    T(duplicates_are_kept_once_in_first_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

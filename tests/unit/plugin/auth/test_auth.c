@@ -43,9 +43,12 @@ static void credential_policy(void **state)
 	struct drg_auth *tls = drg_auth_new("https://reg.example", creds, NULL);
 
 	(void)state;
-	/* https anywhere is fine; plain http only to the registry's own host. */
+	/* https anywhere is fine; plain http only to the registry's own
+	 * origin: another port of its host is not it (#19 item 12). */
 	assert_true(drg_auth_may_send_credentials(plain, "https://auth.example/token"));
-	assert_true(drg_auth_may_send_credentials(plain, "http://127.0.0.1:5001/token"));
+	assert_true(drg_auth_may_send_credentials(plain, "http://127.0.0.1:5000/token"));
+	assert_false(drg_auth_may_send_credentials(plain, "http://127.0.0.1:5001/token"));
+	assert_false(drg_auth_may_send_credentials(plain, "http://127.0.0.1/token"));
 	assert_false(drg_auth_may_send_credentials(plain, "http://auth.example/token"));
 	assert_true(drg_auth_may_send_credentials(tls, "https://auth.example/token"));
 	/* Never downgrade an https registry's credentials to http. */
