@@ -447,6 +447,15 @@ struct cdh_query {
 	 */
 	int32_t (*request_refresh)(struct cdh_query *q, const char *account,
 				   const char *scope);
+	/*
+	 * Waits up to `timeout_ms` for a refresh of `scope` of `account`
+	 * queued by this query's request_refresh (or later) to be stored:
+	 * CDH_OK once the agent caching it stored it; CDH_E_TRANSIENT when
+	 * none is done in time (or it failed), CDH_E_CONFIG when no agent
+	 * caches it. Blocks the calling (request) thread; keep it short.
+	 */
+	int32_t (*wait_refresh)(struct cdh_query *q, const char *account,
+				const char *scope, uint32_t timeout_ms);
 };
 
 /* describe() detail levels (int32_t). */

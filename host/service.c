@@ -431,6 +431,13 @@ static int request_scope(void *sched, const char *account, const char *scope)
 	return cdh_scheduler_request_scope(sched, account, scope);
 }
 
+static int32_t wait_scope(void *sched, const char *account, const char *scope,
+			  uint64_t since_ns, unsigned timeout_ms)
+{
+	return cdh_scheduler_wait_scope(sched, account, scope, since_ns,
+					timeout_ms);
+}
+
 static int start(struct service *sv)
 {
 	struct cdh_scheduler_options opts = {
@@ -456,6 +463,7 @@ static int start(struct service *sv)
 		return -1;
 	}
 	cdh_query_set_refresh(request_scope, sv->sched);
+	cdh_query_set_wait(wait_scope);
 	sv->http = cdh_http_api_start(sv->config->listen, sv->start->store,
 				      sv->status, sv->config->webhook_token_file,
 				      err, sizeof(err));

@@ -74,6 +74,17 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *sched, uint64_t now_ns);
 int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,
 				const char *scope);
 
+/*
+ * Waits up to `timeout_ms` for a refresh of (account, scope) queued at
+ * `since_ns` (monotonic) or later to be done on some agent of the account:
+ * CDH_OK once one stored it; else, at the timeout, 1 when none is done yet,
+ * or the failure of one that is (CDH_E_CONFIG: no agent caches it). Any
+ * thread.
+ */
+int32_t cdh_scheduler_wait_scope(struct cdh_scheduler *s, const char *account,
+				 const char *scope, uint64_t since_ns,
+				 unsigned timeout_ms);
+
 int cdh_scheduler_fd(const struct cdh_scheduler *sched);
 /* Handles finished runs: on_result, next due time, retire callbacks. */
 void cdh_scheduler_reap(struct cdh_scheduler *sched);

@@ -96,7 +96,8 @@ AT(cdh_query, body, 120);
 AT(cdh_query, body_len, 128);
 AT(cdh_query, account_name, 136);
 AT(cdh_query, request_refresh, 144);
-SIZE(cdh_query, 152);
+AT(cdh_query, wait_refresh, 152);
+SIZE(cdh_query, 160);
 
 AT(cdh_plugin_desc, magic, 4);
 AT(cdh_plugin_desc, name, 8);
