@@ -55,6 +55,15 @@ static void on_result(void *ctx, const struct cdh_account *account,
 	cdh_status_record_run(sv->status, account->name, summary);
 }
 
+static void on_scope_result(void *ctx, const struct cdh_account *account,
+			    const char *scope,
+			    const struct cdh_run_summary *summary)
+{
+	struct service *sv = ctx;
+
+	cdh_status_record_push(sv->status, account->name, scope, summary);
+}
+
 static void publish_directory(const struct service *sv,
 			      const struct cdh_config *config)
 {
@@ -442,7 +451,7 @@ static int start(struct service *sv)
 {
 	struct cdh_scheduler_options opts = {
 		sv->config->workers, DEFAULT_INTERVAL_NS, BACKOFF_CAP_NS, JITTER_NS,
-		sv->start->store, on_result, sv,
+		sv->start->store, on_result, sv, on_scope_result,
 	};
 	char err[1024];
 

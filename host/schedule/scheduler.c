@@ -190,6 +190,9 @@ static void run_scopes(struct cdh_scheduler *s, struct agent *a)
 					      s->opts.store,
 					      deadline_for(a, cdh_monotonic_ns()),
 					      &a->cancel, &a->summary);
+		if (s->opts.on_scope_result)
+			s->opts.on_scope_result(s->opts.ctx, a->account, r->scope,
+						&a->summary);
 		scope_finished(s, a, r->scope, rc);
 	}
 }

@@ -30,6 +30,11 @@ struct cdh_scheduler_options {
 	void (*on_result)(void *ctx, const struct cdh_account *account,
 			  const struct cdh_run_summary *summary);
 	void *ctx;
+	/* May be NULL. Called on the worker after each scope refresh (a push,
+	 * on demand), with its summary; ctx as above. */
+	void (*on_scope_result)(void *ctx, const struct cdh_account *account,
+				const char *scope,
+				const struct cdh_run_summary *summary);
 };
 
 /* Starts the workers. NULL with err on failure. */

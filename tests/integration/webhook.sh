@@ -84,11 +84,24 @@ expect_eq "an account of another host is not refreshed" "$(account=byname tags t
 registry_delete_tag "$REGISTRY_URL" team/app "$d20" || fail "delete 2.0"
 wait_for 20 tags_are team/app '["1.0"]' || fail "deleted tag still served: $(tags team/app)"
 
-# A repository the account does not cache: nothing stored for it.
+# /health shows the last push refresh per account, /metrics counts them.
+health_push() { curl -fsS "$api/health" | grep -qF -- "$1"; }
+wait_for 20 health_push '"acct":{"lastRefresh":{"time":"' ||
+  fail "no push in /health: $(curl -fsS "$api/health")"
+health_push '"scope":"team/app","result":"ok"}' ||
+  fail "last push of acct: $(curl -fsS "$api/health")"
+curl -fsS "$api/metrics" | grep -qE '^cdhost_push_refreshes_total\{account="acct",result="ok"\} [1-9]' ||
+  fail "push refreshes not counted: $(curl -fsS "$api/metrics" | grep push)"
+
+# A repository the account does not cache: nothing stored for it, and
+# that is no error (info line, nothing refreshed).
 registry_push_image "$REGISTRY_URL" other/x 1 >/dev/null || fail "push other/x"
-wait_for 20 grep -q 'repository other/x is not cached' "$log" ||
+wait_for 20 grep -q 'other/x not refreshed: repository other/x is not cached' "$log" ||
   fail "other/x not refused: $(tail -5 "$log")"
 expect_eq "other/x not served" "$(curl -fsS "$api/dockerRegistry/images/find?q=other/x")" '[]'
+grep -E ' (error|warn) .*other/x' "$log" && fail "other/x logged as an error or warning"
+wait_for 20 health_push '"scope":"other/x","result":"not cached"}' ||
+  fail "other/x not in /health: $(curl -fsS "$api/health")"
 
 # Hand-made envelopes: 202 at once, what was queued in the answer.
 e1=$(event "ev-$RANDOM-1" push team/web 1)
