@@ -118,6 +118,8 @@ for i in $(seq 1 "$count"); do
   sleep "$(awk -v ms="$gap_ms" 'BEGIN { printf "%.3f", ms / 1000 }')"
 done
 
+# One-repository refreshes logged: the first cycle, the base push, then one
+# per push unless pushes joined.
 refreshes=$(grep -c 'DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories' \
   "$work/cdhost.log" || true)
 push_p50=$(sort -n "$work/push_ms" | awk -v n="$count" \
