@@ -303,6 +303,19 @@ struct cdh_host_api {
 	int32_t (*previous_records)(struct cdh_refresh *refresh,
 				    const char *scope, cdh_cache_record_fn fn,
 				    void *data);
+	/*
+	 * Inside refresh / refresh_scope: the data of `scope` is read from
+	 * `realtime_ns` on (wall clock, CLOCK_REALTIME ns since the epoch,
+	 * since cluster nodes share the store). Call it just before asking
+	 * for the scope's data: what is read after is at least that new. The
+	 * store then keeps the newest observation per (agent, scope): a scope
+	 * whose stored data was read later keeps it (a slow full cycle never
+	 * overwrites a fresher push). A scope never observed is written as
+	 * in 1.0. A second call for a scope keeps the earlier time. Worker
+	 * thread of that refresh only. CDH_OK or CDH_E_NOMEM.
+	 */
+	int32_t (*scope_observed)(struct cdh_refresh *refresh,
+				  const char *scope, uint64_t realtime_ns);
 };
 
 /* True when the host table has function `fn` (added in some 1.N). */
@@ -434,6 +447,15 @@ struct cdh_query {
 	 */
 	int32_t (*request_refresh)(struct cdh_query *q, const char *account,
 				   const char *scope);
+	/*
+	 * Waits up to `timeout_ms` for a refresh of `scope` of `account`
+	 * queued by this query's request_refresh (or later) to be stored:
+	 * CDH_OK once the agent caching it stored it; CDH_E_TRANSIENT when
+	 * none is done in time (or it failed), CDH_E_CONFIG when no agent
+	 * caches it. Blocks the calling (request) thread; keep it short.
+	 */
+	int32_t (*wait_refresh)(struct cdh_query *q, const char *account,
+				const char *scope, uint32_t timeout_ms);
 };
 
 /* describe() detail levels (int32_t). */

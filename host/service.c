@@ -115,6 +115,15 @@ static void on_locks(void *ctx, const char *why)
 	cdh_status_set_cluster(sv->status, sv->node_id, why);
 }
 
+static void on_scope_result(void *ctx, const struct cdh_account *account,
+			    const char *scope,
+			    const struct cdh_run_summary *summary)
+{
+	struct service *sv = ctx;
+
+	cdh_status_record_push(sv->status, account->name, scope, summary);
+}
+
 static void publish_directory(const struct service *sv,
 			      const struct cdh_config *config)
 {
@@ -598,11 +607,19 @@ static int setup_cluster(struct service *sv, struct cdh_scheduler_options *opts)
 	return 0;
 }
 
+static int32_t wait_scope(void *sched, const char *account, const char *scope,
+			  uint64_t since_ns, unsigned timeout_ms)
+{
+	return cdh_scheduler_wait_scope(sched, account, scope, since_ns,
+					timeout_ms);
+}
+
 static int start(struct service *sv)
 {
 	struct cdh_scheduler_options opts = {
 		sv->config->workers, DEFAULT_INTERVAL_NS, BACKOFF_CAP_NS, JITTER_NS,
 		sv->start->store, on_result, sv, NULL, NULL, NULL, NULL, NULL,
+		on_scope_result,
 	};
 	struct cdh_http_limits limits;
 	char err[1024];
@@ -635,6 +652,7 @@ static int start(struct service *sv)
 		return -1;
 	}
 	cdh_query_set_refresh(request_scope, sv->sched);
+	cdh_query_set_wait(wait_scope);
 	cdh_http_limits_choose(sv->config, &limits);
 	sv->http = cdh_http_api_start_limited(
 		sv->config->listen, sv->start->store, sv->status,

@@ -18,6 +18,7 @@ struct run {
 	char content_type[128];
 	int answered; /* start or fail went to the sink */
 	int gone;     /* the reader went away */
+	uint64_t asked_ns; /* the first request_refresh (monotonic), or 0 */
 };
 
 static struct run *run_of(const struct cdh_query *q)
@@ -86,14 +87,41 @@ void cdh_query_set_refresh(cdh_query_refresh_fn fn, void *ctx)
 	refresh_ctx = ctx;
 }
 
+static cdh_query_wait_fn wait_fn;
+
+void cdh_query_set_wait(cdh_query_wait_fn fn)
+{
+	wait_fn = fn;
+}
+
 static int32_t q_request_refresh(struct cdh_query *q, const char *account,
 				 const char *scope)
 {
+	struct run *r = run_of(q);
+
 	if (!scope || !*scope || !q_account(q, account))
 		return CDH_E_CONFIG;
+	/* Before queueing: a refresh queued from now on answers wait_refresh. */
+	if (!r->asked_ns)
+		r->asked_ns = cdh_monotonic_ns();
 	if (!refresh_fn || refresh_fn(refresh_ctx, account, scope) != 0)
 		return CDH_E_TRANSIENT;
 	return CDH_OK;
+}
+
+static int32_t q_wait_refresh(struct cdh_query *q, const char *account,
+			      const char *scope, uint32_t timeout_ms)
+{
+	struct run *r = run_of(q);
+	int32_t rc;
+
+	if (!scope || !*scope || !q_account(q, account))
+		return CDH_E_CONFIG;
+	if (!wait_fn)
+		return CDH_E_TRANSIENT;
+	rc = wait_fn(refresh_ctx, account, scope,
+		     r->asked_ns ? r->asked_ns : cdh_monotonic_ns(), timeout_ms);
+	return rc == 1 ? CDH_E_TRANSIENT : rc;
 }
 
 static void q_set_status(struct cdh_query *q, int32_t status)
@@ -189,6 +217,7 @@ int32_t cdh_query_run(const struct cdh_directory_provider *provider,
 	r.q.body_len = request->body_len;
 	r.q.account_name = q_account_name;
 	r.q.request_refresh = q_request_refresh;
+	r.q.wait_refresh = q_wait_refresh;
 	r.provider = provider, r.dir = dir, r.request = request, r.sink = sink;
 	r.status = 200;
 	snprintf(r.content_type, sizeof(r.content_type), "application/json");

@@ -61,6 +61,11 @@ int32_t cdh_query_run(const struct cdh_directory_provider *provider,
 typedef int (*cdh_query_refresh_fn)(void *ctx, const char *account,
 				    const char *scope);
 void cdh_query_set_refresh(cdh_query_refresh_fn fn, void *ctx);
+/* What wait_refresh calls (same ctx): the scheduler's wait_scope. */
+typedef int32_t (*cdh_query_wait_fn)(void *ctx, const char *account,
+				     const char *scope, uint64_t since_ns,
+				     unsigned timeout_ms);
+void cdh_query_set_wait(cdh_query_wait_fn fn);
 
 /* Spring's reason phrase of an HTTP status ("Bad Request"...). */
 const char *cdh_query_reason(int status);

@@ -155,6 +155,7 @@ static const struct cdh_host_api api = {
 	.cache_get = cache_get,
 	.cache_scope = cache_scope,
 	.previous_records = previous_records,
+	.scope_observed = cdh_refresh_scope_observed,
 };
 
 const struct cdh_host_api *cdh_host_table_get(void)

@@ -262,7 +262,13 @@ static int32_t run(const struct cdh_account *account, uint32_t index,
 	}
 	cdh_refresh_release(&refresh);
 	s->seconds = (double)(cdh_monotonic_ns() - start) / 1e9;
-	log_summary(account, s);
+	/* A push for a repository this agent does not cache (another agent
+	 * of the account does, or none): nothing to refresh, not an error. */
+	if (scope && s->result == CDH_E_CONFIG)
+		cdh_log(CDH_LOG_INFO, account->name, "%s: %s not refreshed: %s",
+			s->agent, scope, s->error);
+	else
+		log_summary(account, s);
 	if (s->result == CDH_OK && !cdh_run_summary_clean(s))
 		return CDH_E_TRANSIENT;
 	return s->result;

@@ -64,6 +64,20 @@ struct agent {
 	int locked;                /* its cycle in flight holds the lock */
 	uint64_t lock_ns;          /* when the lock was taken */
 	unsigned won, lost;        /* tries since the last report */
+	uint64_t scope_started_ns; /* when the scope job was queued */
+};
+
+/*
+ * The last scope refreshes done, for cdh_scheduler_wait_scope: a ring
+ * under the scheduler's lock. Names longer than the fields are not kept
+ * (a waiter for them times out: 202).
+ */
+#define DONE_MAX 256
+struct scope_done {
+	char account[128];
+	char scope[256];
+	uint64_t started_ns; /* its job was queued then */
+	int32_t result;
 };
 
 struct retirement {
@@ -95,6 +109,9 @@ struct cdh_scheduler {
 	uint64_t next_tick_ns;   /* the next lock round */
 	int locks_state;         /* LOCKS_* */
 	uint64_t grace_until_ns; /* after an outage: no new lock before */
+	struct scope_done done_ring[DONE_MAX]; /* under lock */
+	size_t done_next;
+	pthread_cond_t scope_done; /* broadcast per scope refresh done */
 };
 
 static void finish_retirements(struct cdh_scheduler *s);
@@ -106,6 +123,18 @@ static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
 			     uint64_t now);
 static void cluster_retire_idle(struct cdh_scheduler *s,
 				const struct cdh_account *account);
+
+/* A condition variable timed by the monotonic clock (waits survive a
+ * wall-clock step). */
+static void monotonic_cond_init(pthread_cond_t *cond)
+{
+	pthread_condattr_t attr;
+
+	pthread_condattr_init(&attr);
+	pthread_condattr_setclock(&attr, CLOCK_MONOTONIC);
+	pthread_cond_init(cond, &attr);
+	pthread_condattr_destroy(&attr);
+}
 
 static void free_reqs(struct scope_req *r)
 {
@@ -155,16 +184,42 @@ static uint64_t deadline_for(const struct agent *a, uint64_t now)
 	return now + (span > DEADLINE_MIN_NS ? span : DEADLINE_MIN_NS);
 }
 
+/* Notes a scope refresh done and wakes its waiters. */
+static void scope_finished(struct cdh_scheduler *s, const struct agent *a,
+			   const char *scope, int32_t result)
+{
+	struct scope_done *d;
+
+	if (strlen(a->account->name) >= sizeof(d->account) ||
+	    strlen(scope) >= sizeof(d->scope))
+		return;
+	pthread_mutex_lock(&s->lock);
+	d = &s->done_ring[s->done_next];
+	s->done_next = (s->done_next + 1) % DONE_MAX;
+	snprintf(d->account, sizeof(d->account), "%s", a->account->name);
+	snprintf(d->scope, sizeof(d->scope), "%s", scope);
+	d->started_ns = a->scope_started_ns;
+	d->result = result;
+	pthread_cond_broadcast(&s->scope_done);
+	pthread_mutex_unlock(&s->lock);
+}
+
 /* A scope job: each scope asked for, as a partial refresh. */
 static void run_scopes(struct cdh_scheduler *s, struct agent *a)
 {
 	const struct scope_req *r;
+	int32_t rc;
 
-	for (r = a->taken; r; r = r->next)
-		cdh_runner_refresh_scope(a->account, a->index, r->scope,
-					 s->opts.store,
-					 deadline_for(a, cdh_monotonic_ns()),
-					 &a->cancel, &a->summary);
+	for (r = a->taken; r; r = r->next) {
+		rc = cdh_runner_refresh_scope(a->account, a->index, r->scope,
+					      s->opts.store,
+					      deadline_for(a, cdh_monotonic_ns()),
+					      &a->cancel, &a->summary);
+		if (s->opts.on_scope_result)
+			s->opts.on_scope_result(s->opts.ctx, a->account, r->scope,
+						&a->summary);
+		scope_finished(s, a, r->scope, rc);
+	}
 }
 
 static void *worker_main(void *arg)
@@ -224,6 +279,7 @@ struct cdh_scheduler *cdh_scheduler_new(const struct cdh_scheduler_options *opts
 	s->opts = *opts;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->wake, NULL);
+	monotonic_cond_init(&s->scope_done);
 	s->event_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	if (s->event_fd < 0) {
 		snprintf(err, errlen, "eventfd: %s", strerror(errno));
@@ -280,6 +336,7 @@ void cdh_scheduler_free(struct cdh_scheduler *s)
 	cluster_free(s);
 	pthread_mutex_destroy(&s->lock);
 	pthread_cond_destroy(&s->wake);
+	pthread_cond_destroy(&s->scope_done);
 	free(s);
 }
 
@@ -447,6 +504,7 @@ static int start_scopes(struct cdh_scheduler *s, struct agent *a)
 	a->taken = a->pending;
 	a->pending = NULL;
 	a->scope_job = 1;
+	a->scope_started_ns = cdh_monotonic_ns();
 	if (enqueue(s, a) != 0) {
 		a->pending = a->taken;
 		a->taken = NULL;
@@ -623,6 +681,44 @@ static void take_inbox(struct cdh_scheduler *s)
 	for (r = inbox; r; r = r->next)
 		deliver(s, r);
 	free_reqs(inbox);
+}
+
+/* The result of a refresh of (account, scope) queued at `since` or later,
+ * or 1 when none is done yet. Under the lock. */
+static int32_t scope_result_since(const struct cdh_scheduler *s,
+				  const char *account, const char *scope,
+				  uint64_t since_ns)
+{
+	int32_t result = 1;
+	size_t i;
+
+	for (i = 0; i < DONE_MAX && result != CDH_OK; i++) {
+		const struct scope_done *d = &s->done_ring[i];
+
+		if (d->started_ns >= since_ns && d->started_ns &&
+		    strcmp(d->account, account) == 0 &&
+		    strcmp(d->scope, scope) == 0 &&
+		    (result == 1 || d->result != CDH_E_CONFIG))
+			result = d->result;
+	}
+	return result;
+}
+
+int32_t cdh_scheduler_wait_scope(struct cdh_scheduler *s, const char *account,
+				 const char *scope, uint64_t since_ns,
+				 unsigned timeout_ms)
+{
+	uint64_t deadline = cdh_monotonic_ns() + (uint64_t)timeout_ms * NS_PER_MS;
+	struct timespec ts = { (time_t)(deadline / NS_PER_S),
+			       (long)(deadline % NS_PER_S) };
+	int32_t result;
+
+	pthread_mutex_lock(&s->lock);
+	while ((result = scope_result_since(s, account, scope, since_ns)) != CDH_OK &&
+	       cdh_monotonic_ns() < deadline)
+		pthread_cond_timedwait(&s->scope_done, &s->lock, &ts);
+	pthread_mutex_unlock(&s->lock);
+	return result;
 }
 
 int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,

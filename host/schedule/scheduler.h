@@ -61,6 +61,11 @@ struct cdh_scheduler_options {
 	/* Control thread, when the locks' Redis stops or starts answering
 	 * (why: NULL when it answers). May be NULL. */
 	void (*on_locks)(void *ctx, const char *why);
+	/* May be NULL. Called on the worker after each scope refresh (a push,
+	 * on demand), with its summary; ctx as above. */
+	void (*on_scope_result)(void *ctx, const struct cdh_account *account,
+				const char *scope,
+				const struct cdh_run_summary *summary);
 };
 
 /* Starts the workers. NULL with err on failure. */
@@ -116,6 +121,17 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *sched, uint64_t now_ns);
  */
 int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,
 				const char *scope);
+
+/*
+ * Waits up to `timeout_ms` for a refresh of (account, scope) queued at
+ * `since_ns` (monotonic) or later to be done on some agent of the account:
+ * CDH_OK once one stored it; else, at the timeout, 1 when none is done yet,
+ * or the failure of one that is (CDH_E_CONFIG: no agent caches it). Any
+ * thread.
+ */
+int32_t cdh_scheduler_wait_scope(struct cdh_scheduler *s, const char *account,
+				 const char *scope, uint64_t since_ns,
+				 unsigned timeout_ms);
 
 int cdh_scheduler_fd(const struct cdh_scheduler *sched);
 /* Handles finished runs: on_result, next due time, retire callbacks. */

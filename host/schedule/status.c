@@ -25,10 +25,24 @@ struct agent_status {
 	uint64_t won, lost;
 };
 
+/* Scope refreshes (pushes, on demand) of one account. */
+enum { PUSH_OK, PUSH_FAILED, PUSH_NOT_CACHED, PUSH_RESULTS };
+
+struct push_status {
+	char *account;
+	time_t time; /* of the last shown below; 0: none yet */
+	char scope[256];
+	char result[512]; /* "ok", "not cached", or the failure */
+	int not_cached;   /* the last shown is a "not cached" */
+	uint64_t counts[PUSH_RESULTS];
+};
+
 struct cdh_status {
 	pthread_mutex_t lock;
 	struct agent_status *agents;
 	size_t agent_count;
+	struct push_status *pushes;
+	size_t push_count;
 	int reload_ok;
 	time_t reload_time;
 	char reload_error[1024];
@@ -71,6 +85,9 @@ void cdh_status_free(struct cdh_status *st)
 	for (i = 0; i < st->agent_count; i++)
 		free(st->agents[i].account);
 	free(st->agents);
+	for (i = 0; i < st->push_count; i++)
+		free(st->pushes[i].account);
+	free(st->pushes);
 	pthread_mutex_destroy(&st->lock);
 	free(st);
 }
@@ -176,11 +193,66 @@ void cdh_status_record_cluster(struct cdh_status *st, const char *account,
 	pthread_mutex_unlock(&st->lock);
 }
 
+static struct push_status *push_of(struct cdh_status *st, const char *account)
+{
+	struct push_status *grown;
+	size_t i;
+
+	for (i = 0; i < st->push_count; i++)
+		if (strcmp(st->pushes[i].account, account) == 0)
+			return &st->pushes[i];
+	grown = realloc(st->pushes, (st->push_count + 1) * sizeof(*grown));
+	if (!grown)
+		return NULL;
+	st->pushes = grown;
+	memset(&st->pushes[st->push_count], 0, sizeof(*st->pushes));
+	if (!(st->pushes[st->push_count].account = strdup(account)))
+		return NULL;
+	return &st->pushes[st->push_count++];
+}
+
+void cdh_status_record_push(struct cdh_status *st, const char *account,
+			    const char *scope, const struct cdh_run_summary *s)
+{
+	int kind = s->result == CDH_E_CONFIG ? PUSH_NOT_CACHED
+		   : cdh_run_summary_clean(s) ? PUSH_OK
+					      : PUSH_FAILED;
+	struct push_status *p;
+
+	pthread_mutex_lock(&st->lock);
+	p = push_of(st, account);
+	if (p) {
+		p->counts[kind]++;
+		/* "not cached" by one agent never hides another's real result
+		 * for the same scope (each agent of the account is asked). */
+		if (kind != PUSH_NOT_CACHED || !p->time || p->not_cached ||
+		    strcmp(p->scope, scope) != 0) {
+			p->time = time(NULL);
+			p->not_cached = kind == PUSH_NOT_CACHED;
+			snprintf(p->scope, sizeof(p->scope), "%s", scope);
+			snprintf(p->result, sizeof(p->result), "%s",
+				 kind == PUSH_OK ? "ok"
+				 : kind == PUSH_NOT_CACHED ? "not cached"
+				 : s->error[0] ? s->error
+				 : s->problem[0] ? s->problem : "failed");
+		}
+	}
+	pthread_mutex_unlock(&st->lock);
+}
+
 void cdh_status_forget_account(struct cdh_status *st, const char *account)
 {
 	size_t i, kept = 0;
 
 	pthread_mutex_lock(&st->lock);
+	for (i = 0; i < st->push_count; i++) {
+		if (strcmp(st->pushes[i].account, account) == 0)
+			free(st->pushes[i].account);
+		else
+			st->pushes[kept++] = st->pushes[i];
+	}
+	st->push_count = kept;
+	kept = 0;
 	for (i = 0; i < st->agent_count; i++) {
 		if (strcmp(st->agents[i].account, account) == 0)
 			free(st->agents[i].account);
@@ -277,6 +349,30 @@ static json_object *accounts_json(const struct cdh_status *st)
 	return accounts;
 }
 
+/* {"<account>":{"lastRefresh":{"time","scope","result"},"ok":N,...}} */
+static json_object *pushes_json(const struct cdh_status *st)
+{
+	json_object *all = json_object_new_object();
+	size_t i;
+
+	for (i = 0; i < st->push_count; i++) {
+		const struct push_status *p = &st->pushes[i];
+		json_object *o = json_object_new_object(),
+			    *last = json_object_new_object();
+
+		json_object_object_add(last, "time", iso_time(p->time));
+		json_object_object_add(last, "scope", json_object_new_string(p->scope));
+		json_object_object_add(last, "result", json_object_new_string(p->result));
+		json_object_object_add(o, "lastRefresh", last);
+		json_object_object_add(o, "ok", json_object_new_int64((int64_t)p->counts[PUSH_OK]));
+		json_object_object_add(o, "failed", json_object_new_int64((int64_t)p->counts[PUSH_FAILED]));
+		json_object_object_add(o, "notCached",
+				       json_object_new_int64((int64_t)p->counts[PUSH_NOT_CACHED]));
+		json_object_object_add(all, p->account, o);
+	}
+	return all;
+}
+
 char *cdh_status_health_json(struct cdh_status *st)
 {
 	json_object *root = json_object_new_object(), *reload = json_object_new_object();
@@ -303,6 +399,7 @@ char *cdh_status_health_json(struct cdh_status *st)
 					       json_object_new_string(st->locks_error));
 		json_object_object_add(root, "cluster", cluster);
 	}
+	json_object_object_add(root, "push", pushes_json(st));
 	pthread_mutex_unlock(&st->lock);
 	return cdh_json_take_string(root);
 }
@@ -504,6 +601,25 @@ static void record_metrics(struct cdh_text *out, const struct cdh_status *st)
 		}
 }
 
+static void push_metrics(struct cdh_text *out, const struct cdh_status *st)
+{
+	static const char *const results[PUSH_RESULTS] = { "ok", "failed",
+							   "not_cached" };
+	size_t i;
+	int r;
+
+	if (!st->push_count)
+		return;
+	cdh_text_puts(out, "# TYPE cdhost_push_refreshes_total counter\n");
+	for (i = 0; i < st->push_count; i++)
+		for (r = 0; r < PUSH_RESULTS; r++) {
+			cdh_text_puts(out, "cdhost_push_refreshes_total{account=\"");
+			label(out, st->pushes[i].account);
+			cdh_text_printf(out, "\",result=\"%s\"} %llu\n", results[r],
+					(unsigned long long)st->pushes[i].counts[r]);
+		}
+}
+
 char *cdh_status_metrics_text(struct cdh_status *st, struct cdh_store *store)
 {
 	struct cdh_text out = CDH_TEXT_INIT;
@@ -515,6 +631,7 @@ char *cdh_status_metrics_text(struct cdh_status *st, struct cdh_store *store)
 	gauge_metrics(&out, st);
 	if (store) /* a host without a store caches nothing */
 		record_metrics(&out, st);
+	push_metrics(&out, st);
 	cdh_text_printf(&out, "# TYPE cdhost_reload_ok gauge\ncdhost_reload_ok %d\n",
 			st->reload_ok);
 	if (st->extra)

@@ -26,6 +26,16 @@ void cdh_status_free(struct cdh_status *status);
 /* Records one finished run of an agent of `account`. */
 void cdh_status_record_run(struct cdh_status *status, const char *account,
 			   const struct cdh_run_summary *s);
+/*
+ * Records one scope refresh (a push, on demand) of an agent of `account`:
+ * /health's "push" shows the last per account (time, scope, result),
+ * /metrics counts them (cdhost_push_refreshes_total{account,result}). An
+ * agent that does not cache the scope (CDH_E_CONFIG) is counted as
+ * "not_cached" and does not hide another agent's result for that scope.
+ */
+void cdh_status_record_push(struct cdh_status *status, const char *account,
+			    const char *scope, const struct cdh_run_summary *s);
+
 /* Forgets an account and its agents (it was removed). */
 void cdh_status_forget_account(struct cdh_status *status, const char *account);
 /* The last reload: ok, or the error ("file:line: why") it was refused with. */

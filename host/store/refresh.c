@@ -13,6 +13,14 @@ uint64_t cdh_monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t cdh_realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
 		     uint64_t deadline_ns, const atomic_int *cancel)
 {
@@ -43,6 +51,9 @@ void cdh_refresh_release(struct cdh_refresh *refresh)
 	}
 	for (i = 0; i < refresh->scope_count; i++)
 		free(refresh->scopes[i].scope);
+	for (i = 0; i < refresh->observed_count; i++)
+		free(refresh->observed[i].scope);
+	free(refresh->observed);
 	free(refresh->records);
 	free(refresh->scopes);
 	free(refresh->agent);
@@ -229,6 +240,40 @@ void cdh_refresh_gauge(struct cdh_refresh *refresh, const char *name,
 		refresh->gauge_count++;
 	}
 	refresh->gauges[i].value = value;
+}
+
+int32_t cdh_refresh_scope_observed(struct cdh_refresh *refresh,
+				   const char *scope, uint64_t realtime_ns)
+{
+	struct cdh_refresh_observed *o;
+	size_t i;
+
+	if (!refresh || !scope || realtime_ns == 0)
+		return CDH_E_FATAL;
+	/* A plugin calls this once per scope; a scan keeps it simple. The
+	 * last entries are checked first: a repeat comes right after. */
+	for (i = refresh->observed_count; i-- > 0 &&
+					  i + 8 >= refresh->observed_count;)
+		if (strcmp(refresh->observed[i].scope, scope) == 0) {
+			if (realtime_ns < refresh->observed[i].realtime_ns)
+				refresh->observed[i].realtime_ns = realtime_ns;
+			return CDH_OK;
+		}
+	o = grow(refresh->observed, &refresh->observed_alloc,
+		 refresh->observed_count, sizeof(*o));
+	if (!o) {
+		refresh->nomem = 1;
+		return CDH_E_NOMEM;
+	}
+	refresh->observed = o;
+	o = &refresh->observed[refresh->observed_count];
+	if (!(o->scope = strdup(scope))) {
+		refresh->nomem = 1;
+		return CDH_E_NOMEM;
+	}
+	o->realtime_ns = realtime_ns;
+	refresh->observed_count++;
+	return CDH_OK;
 }
 
 uint64_t cdh_refresh_request_total(const struct cdh_refresh *refresh)

@@ -37,6 +37,12 @@ struct cdh_refresh_scope {
 	int32_t result; /* CDH_SCOPE_OK or CDH_SCOPE_FAILED */
 };
 
+/* When a scope's data was read (scope_observed): wall-clock ns. */
+struct cdh_refresh_observed {
+	char *scope;
+	uint64_t realtime_ns;
+};
+
 /* Requests by status class: [0] transport error, [1..5] 1xx..5xx. */
 #define CDH_STATUS_CLASSES 6
 /* Gauges one refresh may set (see the host table's gauge). */
@@ -78,6 +84,11 @@ struct cdh_refresh {
 	/* Set by the caller of cdh_store_apply (events, DESIGN 9.4), or NULL:
 	 * the store notes there the records this apply changed (store.h). */
 	struct cdh_store_changes *changes;
+	/* Per scope, when its data was read (the store keeps the newest
+	 * observation: cdh_store_apply). Unordered; a scope seen twice far
+	 * apart may have two entries (the store takes the earliest). */
+	struct cdh_refresh_observed *observed;
+	size_t observed_count, observed_alloc;
 };
 
 /*
@@ -103,6 +114,10 @@ int32_t cdh_refresh_scope_result(struct cdh_refresh *refresh, const char *scope,
 void cdh_refresh_count_request(struct cdh_refresh *refresh, int32_t status);
 void cdh_refresh_gauge(struct cdh_refresh *refresh, const char *name,
 		       int64_t value);
+/* scope_observed (1.1): the scope's data is read from `realtime_ns` on; a
+ * second call for one scope keeps the earlier time (conservative). */
+int32_t cdh_refresh_scope_observed(struct cdh_refresh *refresh,
+				   const char *scope, uint64_t realtime_ns);
 
 /*
  * Closes a refresh that returned CDH_OK: a scope that has records but no
@@ -115,5 +130,7 @@ uint64_t cdh_refresh_request_total(const struct cdh_refresh *refresh);
 
 /* Monotonic clock in nanoseconds. */
 uint64_t cdh_monotonic_ns(void);
+/* Wall clock (CLOCK_REALTIME) in nanoseconds since the epoch. */
+uint64_t cdh_realtime_ns(void);
 
 #endif

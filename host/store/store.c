@@ -1,15 +1,24 @@
 /*
- * store - dispatch to the configured backend (store_backend.h).
+ * store - dispatch to the configured backend (store_backend.h), and the
+ * newest-observation rule every backend shares: a scope whose data was read
+ * before what the store holds for it is kept, not overwritten (a slow full
+ * cycle never undoes a fresher push).
  */
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "store/store_backend.h"
+#include "util/log.h"
 
 struct cdh_store {
 	const struct cdh__store_backend *backend;
 	struct cdh__store_impl *impl;
+	/* Observation check, apply and record as one step in this process
+	 * (between nodes of a cluster: see cdh_store_apply in store.h). */
+	pthread_mutex_t observe_lock;
 };
 
 static struct cdh_store *wrap(const struct cdh__store_backend *backend,
@@ -28,6 +37,7 @@ static struct cdh_store *wrap(const struct cdh__store_backend *backend,
 	}
 	store->backend = backend;
 	store->impl = impl;
+	pthread_mutex_init(&store->observe_lock, NULL);
 	return store;
 }
 
@@ -78,13 +88,221 @@ void cdh_store_close(struct cdh_store *store)
 	if (!store)
 		return;
 	store->backend->close(store->impl);
+	pthread_mutex_destroy(&store->observe_lock);
 	free(store);
+}
+
+/* One observed scope: when this refresh read it, when the stored data was
+ * read, and how the refresh says it ended (-1: not mentioned). */
+struct observation {
+	const char *scope;
+	uint64_t ns, stored;
+	int result;
+};
+
+static int observation_order(const void *pa, const void *pb)
+{
+	const struct observation *a = pa, *b = pb;
+
+	return strcmp(a->scope, b->scope);
+}
+
+static int scope_order(const void *pa, const void *pb)
+{
+	const struct cdh_refresh_scope *a = pa, *b = pb;
+
+	return strcmp(a->scope, b->scope);
+}
+
+/* The refresh's observations, one per scope (the earliest), sorted, with
+ * each scope's result; NULL when out of memory. */
+static struct observation *observations(const struct cdh_refresh *refresh,
+					size_t *count)
+{
+	size_t n = refresh->observed_count, out = 0, i;
+	struct observation *obs = calloc(n + 1, sizeof(*obs));
+	struct cdh_refresh_scope *scopes =
+		malloc((refresh->scope_count + 1) * sizeof(*scopes));
+
+	if (!obs || !scopes) {
+		free(obs);
+		free(scopes);
+		return NULL;
+	}
+	for (i = 0; i < n; i++) {
+		obs[i].scope = refresh->observed[i].scope;
+		obs[i].ns = refresh->observed[i].realtime_ns;
+	}
+	qsort(obs, n, sizeof(*obs), observation_order);
+	for (i = 0; i < n; i++) {
+		if (out && strcmp(obs[out - 1].scope, obs[i].scope) == 0) {
+			if (obs[i].ns < obs[out - 1].ns)
+				obs[out - 1].ns = obs[i].ns;
+			continue;
+		}
+		obs[out++] = obs[i];
+	}
+	if (refresh->scope_count)
+		memcpy(scopes, refresh->scopes,
+		       refresh->scope_count * sizeof(*scopes));
+	qsort(scopes, refresh->scope_count, sizeof(*scopes), scope_order);
+	for (i = 0; i < out; i++) {
+		struct cdh_refresh_scope key = { (char *)(uintptr_t)obs[i].scope, 0 };
+		const struct cdh_refresh_scope *hit =
+			bsearch(&key, scopes, refresh->scope_count,
+				sizeof(*scopes), scope_order);
+
+		obs[i].result = hit ? hit->result : -1;
+	}
+	free(scopes);
+	*count = out;
+	return obs;
+}
+
+static int stale(const struct observation *o)
+{
+	return o->result == CDH_SCOPE_OK && o->stored > o->ns;
+}
+
+/*
+ * The refresh as the backend should apply it: each stale scope reported
+ * FAILED (so it keeps what it has) in a copy of the scope list, into
+ * *scopes (the caller frees). NULL *scopes when none is stale.
+ */
+static int mark_stale(const struct cdh_refresh *refresh,
+		      const struct observation *obs, size_t n,
+		      struct cdh_refresh *view, struct cdh_refresh_scope **scopes)
+{
+	size_t i, count = 0;
+
+	*scopes = NULL;
+	for (i = 0; i < n; i++)
+		count += stale(&obs[i]) != 0;
+	if (!count)
+		return 0;
+	*scopes = malloc((refresh->scope_count + 1) * sizeof(**scopes));
+	if (!*scopes)
+		return -1;
+	memcpy(*scopes, refresh->scopes, refresh->scope_count * sizeof(**scopes));
+	for (i = 0; i < refresh->scope_count; i++) {
+		struct observation key = { (*scopes)[i].scope, 0, 0, 0 };
+		const struct observation *o =
+			bsearch(&key, obs, n, sizeof(*obs), observation_order);
+
+		if (o && stale(o)) {
+			(*scopes)[i].result = CDH_SCOPE_FAILED;
+			cdh_log(CDH_LOG_INFO, refresh->agent,
+				"%s: kept: what is stored was read %llu ms later",
+				o->scope,
+				(unsigned long long)((o->stored - o->ns) / 1000000u));
+		}
+	}
+	/* The backends read the refresh only: a shallow copy whose scope list
+	 * says "failed" for the stale ones. */
+	memcpy(view, refresh, sizeof(*view));
+	view->scopes = *scopes;
+	view->failed_scopes += count;
+	return 0;
+}
+
+/*
+ * Whether to record the time of a scope this apply replaced: always for a
+ * partial refresh (a push: what a slow cycle must not undo), and once a
+ * time is kept for the scope (it must move on). A full cycle of a scope
+ * never pushed records nothing, so a steady cycle still writes nothing to
+ * Redis; the cost: a push that read such a scope before a cycle that
+ * stored it first still writes (its repository changed since, and that
+ * change sends its own notification).
+ */
+static int to_record(const struct cdh_refresh *refresh,
+		     const struct observation *o)
+{
+	return o->result == CDH_SCOPE_OK && !stale(o) &&
+	       (refresh->partial || o->stored != 0);
+}
+
+/* Records the observations of the scopes this apply replaced. */
+static int record_observed(struct cdh_store *store,
+			   const struct cdh_refresh *refresh,
+			   const struct observation *obs, size_t n, char *err,
+			   size_t errlen)
+{
+	const char **names = malloc((n + 1) * sizeof(*names));
+	uint64_t *times = malloc((n + 1) * sizeof(*times));
+	size_t i, k = 0;
+	int rc = -1;
+
+	if (!names || !times) {
+		snprintf(err, errlen, "cache store: out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		if (to_record(refresh, &obs[i])) {
+			names[k] = obs[i].scope;
+			times[k++] = obs[i].ns;
+		}
+	rc = k ? store->backend->observed_put(store->impl, refresh->provider,
+					      refresh->agent, names, times, k,
+					      err, errlen)
+	       : 0;
+out:
+	free(names);
+	free(times);
+	return rc;
+}
+
+/* Reads what is stored, applies what is not older, records the times. */
+static int apply_newest(struct cdh_store *store,
+			const struct cdh_refresh *refresh, char *err,
+			size_t errlen)
+{
+	struct cdh_refresh_scope *scopes = NULL;
+	struct cdh_refresh view;
+	size_t n = 0, i;
+	struct observation *obs = observations(refresh, &n);
+	const char **names = obs ? malloc((n + 1) * sizeof(*names)) : NULL;
+	uint64_t *stored = names ? calloc(n + 1, sizeof(*stored)) : NULL;
+	int rc = -1;
+
+	if (!stored) {
+		snprintf(err, errlen, "cache store: out of memory");
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		names[i] = obs[i].scope;
+	rc = store->backend->observed_get(store->impl, refresh->provider,
+					  refresh->agent, names, n, stored,
+					  err, errlen);
+	for (i = 0; rc == 0 && i < n; i++)
+		obs[i].stored = stored[i];
+	if (rc == 0 && mark_stale(refresh, obs, n, &view, &scopes) != 0) {
+		snprintf(err, errlen, "cache store: out of memory");
+		rc = -1;
+	}
+	if (rc == 0)
+		rc = store->backend->apply(store->impl, scopes ? &view : refresh,
+					   err, errlen);
+	if (rc == 0)
+		rc = record_observed(store, refresh, obs, n, err, errlen);
+out:
+	free(scopes);
+	free(stored);
+	free(names);
+	free(obs);
+	return rc;
 }
 
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen)
 {
-	return store->backend->apply(store->impl, refresh, err, errlen);
+	int rc;
+
+	if (!refresh->observed_count || !store->backend->observed_get)
+		return store->backend->apply(store->impl, refresh, err, errlen);
+	pthread_mutex_lock(&store->observe_lock);
+	rc = apply_newest(store, refresh, err, errlen);
+	pthread_mutex_unlock(&store->observe_lock);
+	return rc;
 }
 
 int cdh_store_forget_agent(struct cdh_store *store, const char *agent,

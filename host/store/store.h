@@ -50,7 +50,21 @@ const char *cdh_store_backend_name(const struct cdh_store *store);
  */
 int cdh_store_health(struct cdh_store *store, char *why, size_t whylen);
 
-/* Applies a completed refresh (see above). 0 ok; -1 with err, nothing changed. */
+/*
+ * Applies a completed refresh (see above). 0 ok; -1 with err, nothing changed.
+ *
+ * Newest observation per scope: a scope the refresh says when it read
+ * (scope_observed) is written only if what the store holds for that
+ * (agent, scope) was not read later; otherwise it keeps its records, as a
+ * failed scope does (logged at info). Every backend keeps the times of
+ * the scopes written by a partial refresh (a push), and of those written
+ * later once a time is kept (store.c: to_record), so a steady cycle of a
+ * repository never pushed writes nothing more. A scope without a time is
+ * written as before. Within a process the check and the write are one step; between
+ * cluster nodes sharing Redis, two applies of one scope within the same few
+ * milliseconds may still both write (the agent locks make that rare). Wall
+ * clocks are compared: nodes are assumed to keep them in sync (NTP).
+ */
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen);
 

@@ -33,6 +33,19 @@ struct cdh__store_backend {
 	 * address and credentials (agent_locks.c connects there too). */
 	void (*server)(const struct cdh__store_impl *impl,
 		       struct cdh_redis_url *out);
+	/*
+	 * When the data of each of `scopes[0..n)` of `agent` stored last was
+	 * read (wall-clock ns), into `out` (0: none kept). `provider` may be
+	 * NULL. Called by store.c under its observe lock. 0 or -1/unavailable.
+	 */
+	int (*observed_get)(struct cdh__store_impl *impl, const char *provider,
+			    const char *agent, const char *const *scopes,
+			    size_t n, uint64_t *out, char *err, size_t errlen);
+	/* Records those times (replacing what was kept). 0 or -1/unavailable. */
+	int (*observed_put)(struct cdh__store_impl *impl, const char *provider,
+			    const char *agent, const char *const *scopes,
+			    const uint64_t *ns, size_t n, char *err,
+			    size_t errlen);
 };
 
 /* The store's shared server into *out: 0, or -1 when it has none. */

@@ -17,11 +17,19 @@ struct record {
 	int kept;  /* while merging: part of the next array */
 };
 
+/* When an (agent, scope)'s stored data was read (store.h). */
+struct observed {
+	char *agent, *scope; /* one allocation */
+	uint64_t ns;
+};
+
 struct cdh__store_impl {
 	pthread_mutex_t apply_lock; /* one apply at a time builds the next array */
 	pthread_rwlock_t lock;      /* guards records/count against readers */
 	struct record **records;
 	size_t count;
+	struct observed *observed; /* sorted by (agent, scope); apply_lock */
+	size_t observed_count;
 };
 
 static void nomem(char *err, size_t errlen)
@@ -55,6 +63,9 @@ static void memory_close(struct cdh__store_impl *impl)
 	for (i = 0; i < impl->count; i++)
 		free(impl->records[i]);
 	free(impl->records);
+	for (i = 0; i < impl->observed_count; i++)
+		free(impl->observed[i].agent);
+	free(impl->observed);
 	pthread_rwlock_destroy(&impl->lock);
 	pthread_mutex_destroy(&impl->apply_lock);
 	free(impl);
@@ -424,7 +435,101 @@ static int memory_scope_records(struct cdh__store_impl *impl,
 	return 0;
 }
 
+static int observed_order(const void *pa, const void *pb)
+{
+	const struct observed *a = pa, *b = pb;
+	int c = strcmp(a->agent, b->agent);
+
+	return c ? c : strcmp(a->scope, b->scope);
+}
+
+static struct observed *observed_find(const struct cdh__store_impl *impl,
+				      const char *agent, const char *scope)
+{
+	struct observed key = { (char *)(uintptr_t)agent,
+				(char *)(uintptr_t)scope, 0 };
+
+	if (!impl->observed_count)
+		return NULL;
+	return bsearch(&key, impl->observed, impl->observed_count,
+		       sizeof(key), observed_order);
+}
+
+static int memory_observed_get(struct cdh__store_impl *impl,
+			       const char *provider, const char *agent,
+			       const char *const *scopes, size_t n,
+			       uint64_t *out, char *err, size_t errlen)
+{
+	size_t i;
+
+	(void)provider, (void)err, (void)errlen;
+	pthread_mutex_lock(&impl->apply_lock);
+	for (i = 0; i < n; i++) {
+		const struct observed *o = observed_find(impl, agent, scopes[i]);
+
+		out[i] = o ? o->ns : 0;
+	}
+	pthread_mutex_unlock(&impl->apply_lock);
+	return 0;
+}
+
+/* A new entry for (agent, scope) at the end of the (then unsorted) array. */
+static int observed_add(struct cdh__store_impl *impl, const char *agent,
+			const char *scope, uint64_t ns)
+{
+	size_t alen = strlen(agent) + 1, slen = strlen(scope) + 1;
+	struct observed *o = &impl->observed[impl->observed_count];
+
+	if (!(o->agent = malloc(alen + slen)))
+		return -1;
+	memcpy(o->agent, agent, alen);
+	o->scope = o->agent + alen;
+	memcpy(o->scope, scope, slen);
+	o->ns = ns;
+	impl->observed_count++;
+	return 0;
+}
+
+static int memory_observed_put(struct cdh__store_impl *impl,
+			       const char *provider, const char *agent,
+			       const char *const *scopes, const uint64_t *ns,
+			       size_t n, char *err, size_t errlen)
+{
+	size_t i, known = 0;
+	struct observed *grown;
+	int rc = 0;
+
+	(void)provider;
+	pthread_mutex_lock(&impl->apply_lock);
+	known = impl->observed_count;
+	grown = realloc(impl->observed, (known + n + 1) * sizeof(*grown));
+	if (grown)
+		impl->observed = grown;
+	for (i = 0; grown && rc == 0 && i < n; i++) {
+		struct observed key = { (char *)(uintptr_t)agent,
+					(char *)(uintptr_t)scopes[i], 0 };
+		struct observed *o = known ? bsearch(&key, impl->observed, known,
+						     sizeof(key), observed_order)
+					   : NULL;
+
+		if (o)
+			o->ns = ns[i];
+		else
+			rc = observed_add(impl, agent, scopes[i], ns[i]);
+	}
+	if (grown)
+		qsort(impl->observed, impl->observed_count,
+		      sizeof(*impl->observed), observed_order);
+	pthread_mutex_unlock(&impl->apply_lock);
+	if (!grown || rc != 0) {
+		nomem(err, errlen);
+		return -1;
+	}
+	return 0;
+}
+
 const struct cdh__store_backend cdh__store_memory = {
 	"memory", memory_close, memory_apply, memory_forget_agent, memory_scan,
-	memory_get, memory_scope_records, NULL, NULL,
+	memory_get, memory_scope_records, NULL, NULL, memory_observed_get,
+	memory_observed_put,
 };

@@ -20,6 +20,8 @@
  *   cdhost:providers                SET of the prefixes P in use
  *   cdhost:P:scopes:<agent>         SET of the agent's scopes
  *   cdhost:P:scope:<len>:<agent>:<scope>  SET of "T:ID" the scope holds
+ *   cdhost:P:observed:<agent>       HASH scope -> when its stored data was
+ *                                   read (wall-clock ns, decimal; store.h)
  *
  * cdhost's ownership is per (agent, scope) (store.h); Clouddriver's is per
  * agent, through _ALL_. The agent's _ALL_ list is the union of its scopes,
@@ -193,7 +195,139 @@ static void redis_server(const struct cdh__store_impl *impl,
 	*out = impl->pool.url;
 }
 
+/* The agent's observation hash, cdhost:P:observed:<agent>. */
+static void observed_key(struct cdh__redis_cmd *cmd, const char *provider,
+			 const char *agent)
+{
+	cdh__redis_cmd_join(cmd, 4, "cdhost:", provider, ":observed:", agent);
+}
+
+/* HMGETs of scopes[0..n), CDH_REDIS_BATCH at a time, into out. */
+static int observed_read(struct cdh__redis_pipe *pipe, const char *provider,
+			 const char *agent, const char *const *scopes,
+			 size_t n, uint64_t *out)
+{
+	struct cdh__redis_cmd cmd = { 0 };
+	size_t i, k, start;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n;) {
+		redisReply *r;
+
+		cdh__redis_cmd_str(&cmd, "HMGET");
+		observed_key(&cmd, provider, agent);
+		for (start = i; i < n && i - start < CDH_REDIS_BATCH; i++)
+			cdh__redis_cmd_str(&cmd, scopes[i]);
+		r = cmd.nomem ? NULL : cdh__redis_pipe_call(pipe, &cmd);
+		if (!r || r->type != REDIS_REPLY_ARRAY) {
+			rc = -1;
+		} else {
+			for (k = start; k < i; k++) {
+				const redisReply *v = k - start < r->elements
+							      ? r->element[k - start] : NULL;
+
+				out[k] = v && v->type == REDIS_REPLY_STRING
+						 ? strtoull(v->str, NULL, 10) : 0;
+			}
+		}
+		freeReplyObject(r);
+	}
+	cdh__redis_cmd_release(&cmd);
+	return rc;
+}
+
+/* HSETs of scopes[0..n) = ns, CDH_REDIS_BATCH at a time. */
+static int observed_write(struct cdh__redis_pipe *pipe, const char *provider,
+			  const char *agent, const char *const *scopes,
+			  const uint64_t *ns, size_t n)
+{
+	struct cdh__redis_cmd cmd = { 0 };
+	char num[24];
+	size_t i, start;
+	int rc = 0;
+
+	for (i = 0; rc == 0 && i < n;) {
+		cdh__redis_cmd_str(&cmd, "HSET");
+		observed_key(&cmd, provider, agent);
+		for (start = i; i < n && i - start < CDH_REDIS_BATCH; i++) {
+			snprintf(num, sizeof(num), "%llu", (unsigned long long)ns[i]);
+			cdh__redis_cmd_str(&cmd, scopes[i]);
+			cdh__redis_cmd_str(&cmd, num);
+		}
+		rc = cmd.nomem ? -1 : cdh__redis_pipe_send(pipe, &cmd);
+	}
+	if (rc == 0)
+		rc = cdh__redis_pipe_flush(pipe);
+	cdh__redis_cmd_release(&cmd);
+	return rc;
+}
+
+/* Reads (out) or writes (ns) observations on the writer; 0 or the failure. */
+static int observed_once(struct cdh__store_impl *impl, const char *provider,
+			 const char *agent, const char *const *scopes,
+			 const uint64_t *ns, uint64_t *out, size_t n,
+			 char *err, size_t errlen)
+{
+	struct cdh__redis_pipe pipe;
+	int rc = writer(impl, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	cdh__redis_pipe_init(&pipe, impl->writer);
+	if ((out ? observed_read(&pipe, provider, agent, scopes, n, out)
+		 : observed_write(&pipe, provider, agent, scopes, ns, n)) != 0 &&
+	    !pipe.failed) {
+		snprintf(err, errlen, "cache store: out of memory");
+		return -1;
+	}
+	return cdh__redis_write_end(impl, &pipe, err, errlen);
+}
+
+static int redis_observed(struct cdh__store_impl *impl, const char *provider,
+			  const char *agent, const char *const *scopes,
+			  const uint64_t *ns, uint64_t *out, size_t n,
+			  char *err, size_t errlen)
+{
+	int rc, reused;
+
+	if (!provider) {
+		snprintf(err, errlen, "cache store: the refresh names no provider");
+		return -1;
+	}
+	pthread_mutex_lock(&impl->write_lock);
+	reused = impl->writer && !impl->writer->err;
+	rc = observed_once(impl, provider, agent, scopes, ns, out, n, err,
+			   errlen);
+	/* As redis_apply: a connection from before a Redis restart. */
+	if (rc == CDH_STORE_UNAVAILABLE && reused) {
+		cdh__redis_retry_now(&impl->pool);
+		rc = observed_once(impl, provider, agent, scopes, ns, out, n,
+				   err, errlen);
+	}
+	pthread_mutex_unlock(&impl->write_lock);
+	return rc;
+}
+
+static int redis_observed_get(struct cdh__store_impl *impl,
+			      const char *provider, const char *agent,
+			      const char *const *scopes, size_t n,
+			      uint64_t *out, char *err, size_t errlen)
+{
+	return redis_observed(impl, provider, agent, scopes, NULL, out, n, err,
+			      errlen);
+}
+
+static int redis_observed_put(struct cdh__store_impl *impl,
+			      const char *provider, const char *agent,
+			      const char *const *scopes, const uint64_t *ns,
+			      size_t n, char *err, size_t errlen)
+{
+	return redis_observed(impl, provider, agent, scopes, ns, NULL, n, err,
+			      errlen);
+}
+
 const struct cdh__store_backend cdh__store_redis = {
 	"redis", redis_close, redis_apply, redis_forget_agent, cdh__redis_scan,
 	cdh__redis_get, cdh__redis_scope_records, redis_health, redis_server,
+	redis_observed_get, redis_observed_put,
 };

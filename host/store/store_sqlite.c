@@ -34,7 +34,12 @@ static const char schema_sql[] =
 	"  type TEXT NOT NULL, id TEXT NOT NULL, agent TEXT NOT NULL,"
 	"  scope TEXT NOT NULL, attributes TEXT NOT NULL,"
 	"  PRIMARY KEY (type, id)) WITHOUT ROWID;"
-	"CREATE INDEX IF NOT EXISTS records_by_owner ON records (agent, scope);";
+	"CREATE INDEX IF NOT EXISTS records_by_owner ON records (agent, scope);"
+	/* When each (agent, scope)'s data was read (store.h): added beside
+	 * version 1's table, so an older file gains it on open. */
+	"CREATE TABLE IF NOT EXISTS scope_observed ("
+	"  agent TEXT NOT NULL, scope TEXT NOT NULL, ns INTEGER NOT NULL,"
+	"  PRIMARY KEY (agent, scope)) WITHOUT ROWID;";
 
 static void sqlite_close(struct cdh__store_impl *store);
 
@@ -501,7 +506,83 @@ static int sqlite_scope_records(struct cdh__store_impl *store,
 	return rc == SQLITE_DONE ? 0 : -1;
 }
 
+static int sqlite_observed_get(struct cdh__store_impl *store,
+			       const char *provider, const char *agent,
+			       const char *const *scopes, size_t n,
+			       uint64_t *out, char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt = NULL;
+	size_t i;
+	int rc = 0, step;
+
+	(void)provider;
+	pthread_mutex_lock(&store->write_lock);
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT ns FROM scope_observed WHERE agent = ?1 "
+			       "AND scope = ?2", -1, &stmt, NULL) != SQLITE_OK)
+		rc = fail(store->db, "observed", err, errlen);
+	for (i = 0; rc == 0 && i < n; i++) {
+		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, scopes[i], -1, SQLITE_STATIC);
+		step = sqlite3_step(stmt);
+		out[i] = step == SQLITE_ROW
+				 ? (uint64_t)sqlite3_column_int64(stmt, 0) : 0;
+		if (step != SQLITE_ROW && step != SQLITE_DONE)
+			rc = fail(store->db, "observed", err, errlen);
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	pthread_mutex_unlock(&store->write_lock);
+	return rc;
+}
+
+static int put_observed(sqlite3 *db, const char *agent,
+			const char *const *scopes, const uint64_t *ns, size_t n)
+{
+	sqlite3_stmt *stmt;
+	size_t i;
+	int rc = SQLITE_OK;
+
+	if (sqlite3_prepare_v2(db,
+			       "INSERT OR REPLACE INTO scope_observed "
+			       "(agent, scope, ns) VALUES (?1, ?2, ?3)", -1,
+			       &stmt, NULL) != SQLITE_OK)
+		return -1;
+	for (i = 0; rc == SQLITE_OK && i < n; i++) {
+		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+		sqlite3_bind_text(stmt, 2, scopes[i], -1, SQLITE_STATIC);
+		/* ns fits: int64 holds wall-clock ns until 2262. */
+		sqlite3_bind_int64(stmt, 3, (sqlite3_int64)ns[i]);
+		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
+		sqlite3_reset(stmt);
+	}
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_OK ? 0 : -1;
+}
+
+static int sqlite_observed_put(struct cdh__store_impl *store,
+			       const char *provider, const char *agent,
+			       const char *const *scopes, const uint64_t *ns,
+			       size_t n, char *err, size_t errlen)
+{
+	int rc;
+
+	(void)provider;
+	pthread_mutex_lock(&store->write_lock);
+	rc = exec(store->db, "BEGIN IMMEDIATE", err, errlen);
+	if (rc == 0 && put_observed(store->db, agent, scopes, ns, n) != 0) {
+		fail(store->db, "observed", err, errlen);
+		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+		rc = -1;
+	} else if (rc == 0) {
+		rc = exec(store->db, "COMMIT", err, errlen);
+	}
+	pthread_mutex_unlock(&store->write_lock);
+	return rc;
+}
+
 const struct cdh__store_backend cdh__store_sqlite = {
 	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
-	sqlite_get, sqlite_scope_records, NULL, NULL,
+	sqlite_get, sqlite_scope_records, NULL, NULL, sqlite_observed_get,
+	sqlite_observed_put,
 };

@@ -53,7 +53,8 @@ AT(cdh_host_api, cache_ids, 168);
 AT(cdh_host_api, cache_get, 176);
 AT(cdh_host_api, cache_scope, 184);
 AT(cdh_host_api, previous_records, 192);
-SIZE(cdh_host_api, 200);
+AT(cdh_host_api, scope_observed, 200);
+SIZE(cdh_host_api, 208);
 
 AT(cdh_instance_info, agent_count, 4);
 AT(cdh_instance_info, interval_ms, 8);
@@ -98,7 +99,8 @@ AT(cdh_query, body, 120);
 AT(cdh_query, body_len, 128);
 AT(cdh_query, account_name, 136);
 AT(cdh_query, request_refresh, 144);
-SIZE(cdh_query, 152);
+AT(cdh_query, wait_refresh, 152);
+SIZE(cdh_query, 160);
 
 AT(cdh_plugin_desc, magic, 4);
 AT(cdh_plugin_desc, name, 8);

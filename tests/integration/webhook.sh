@@ -39,13 +39,17 @@ mkdir -p "$work/plugins" && cp "$plugin_so" "$work/plugins/"
 cfg=$work/cdhost.cfg log=$work/cdhost.log
 cat > "$cfg" <<CFG
 host = { listen = "127.0.0.1:$port"; workers = 2;
-         webhooks = { tokenFile = "$work/token"; }; };
+         webhooks = { tokenFile = "$work/token"; };
+         authz = { enabled = true; users = { bob = ["dev"]; }; }; };
 dockerRegistry = { accounts = (
   { name = "acct"; address = "$REGISTRY_URL"; repositories = ["team/app", "team/web"];
     sortTagsByDate = true; cacheIntervalSeconds = 3600; },
   # The same registry by another name: its events do not match this account.
   { name = "byname"; address = "http://localhost:${REGISTRY_HOSTPORT#*:}"; repositories = ["team/app"];
-    sortTagsByDate = true; cacheIntervalSeconds = 3600; }
+    sortTagsByDate = true; cacheIntervalSeconds = 3600; },
+  # Readable by role ops only (on-demand needs READ).
+  { name = "locked"; address = "http://localhost:${REGISTRY_HOSTPORT#*:}"; repositories = ["team/app"];
+    cacheIntervalSeconds = 3600; permissions = { READ = ["ops"]; }; }
 ); };
 CFG
 tags() { curl -fsS "$api/dockerRegistry/images/tags?account=${account:-acct}&repository=$1"; }
@@ -80,11 +84,24 @@ expect_eq "an account of another host is not refreshed" "$(account=byname tags t
 registry_delete_tag "$REGISTRY_URL" team/app "$d20" || fail "delete 2.0"
 wait_for 20 tags_are team/app '["1.0"]' || fail "deleted tag still served: $(tags team/app)"
 
-# A repository the account does not cache: nothing stored for it.
+# /health shows the last push refresh per account, /metrics counts them.
+health_push() { curl -fsS "$api/health" | grep -qF -- "$1"; }
+wait_for 20 health_push '"acct":{"lastRefresh":{"time":"' ||
+  fail "no push in /health: $(curl -fsS "$api/health")"
+health_push '"scope":"team/app","result":"ok"}' ||
+  fail "last push of acct: $(curl -fsS "$api/health")"
+curl -fsS "$api/metrics" | grep -qE '^cdhost_push_refreshes_total\{account="acct",result="ok"\} [1-9]' ||
+  fail "push refreshes not counted: $(curl -fsS "$api/metrics" | grep push)"
+
+# A repository the account does not cache: nothing stored for it, and
+# that is no error (info line, nothing refreshed).
 registry_push_image "$REGISTRY_URL" other/x 1 >/dev/null || fail "push other/x"
-wait_for 20 grep -q 'repository other/x is not cached' "$log" ||
+wait_for 20 grep -q 'other/x not refreshed: repository other/x is not cached' "$log" ||
   fail "other/x not refused: $(tail -5 "$log")"
 expect_eq "other/x not served" "$(curl -fsS "$api/dockerRegistry/images/find?q=other/x")" '[]'
+grep -E ' (error|warn) .*other/x' "$log" && fail "other/x logged as an error or warning"
+wait_for 20 health_push '"scope":"other/x","result":"not cached"}' ||
+  fail "other/x not in /health: $(curl -fsS "$api/health")"
 
 # Hand-made envelopes: 202 at once, what was queued in the answer.
 e1=$(event "ev-$RANDOM-1" push team/web 1)
@@ -114,18 +131,33 @@ sleep 1
 runs=$(( $(scope_runs) - before ))
 [ "$runs" -le 10 ] || fail "burst of 50 cost $runs refreshes"
 
-# On demand (Clouddriver's POST /cache/dockerRegistry/taggedImage), no token.
-ondemand() {
+# On demand (Clouddriver's POST /cache/dockerRegistry/taggedImage), no token:
+# 200 with what was stored once the refresh is done (within 5 s), else 202.
+ondemand() { # BODY [CURL_ARGS...]
+  local body=$1; shift
   curl -sS -o "$work/answer" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    --data-binary "$1" "$api/cache/dockerRegistry/taggedImage"
+    "$@" --data-binary "$body" "$api/cache/dockerRegistry/taggedImage"
   printf ' %s' "$(cat "$work/answer")"
 }
 registry_push_image "$REGISTRY_URL" team/app 3.0 2024-01-01T00:00:00Z >/dev/null || fail "push 3.0"
 wait_for 20 tags_are team/app '["3.0","1.0"]' || fail "3.0 not served"
 expect_eq "byname still without 3.0" "$(account=byname tags team/app)" '["1.0"]'
-expect_eq "on-demand queued" "$(ondemand '{"account":"byname","repository":"team/app"}')" \
-  '202 {"status":"queued"}'
-wait_for 20 byname_is '["3.0","1.0"]' || fail "on-demand not served: $(account=byname tags team/app)"
+status=$(ondemand '{"account":"byname","repository":"team/app"}')
+case $status in
+  '200 {"cachedIdentifiersByType":{"taggedImage":["dockerRegistry:taggedImage:byname:team/app:1.0","dockerRegistry:taggedImage:byname:team/app:3.0"]},"cacheData":[{"id":"dockerRegistry:taggedImage:byname:team/app:1.0","attributes":{'*) ;;
+  *) fail "on-demand did not answer what it stored: $status" ;;
+esac
+case $status in *'"name":"team/app:3.0"'*) ;; *) fail "on-demand records lack 3.0: $status" ;; esac
+expect_eq "on-demand stored before answering" "$(account=byname tags team/app)" '["3.0","1.0"]'
+# A repository no agent of the account caches: nothing to wait for, 202.
+expect_eq "on-demand of an uncached repository" \
+  "$(ondemand '{"account":"byname","repository":"other/x"}')" '202 {"status":"queued"}'
+# READ is needed (host.authz): bob (dev) may not refresh locked.
+status=$(ondemand '{"account":"locked","repository":"team/app"}' -H 'X-SPINNAKER-USER: bob')
+case $status in
+  "403 "*'"message":"Access denied to account locked - required authorization: READ"'*) ;;
+  *) fail "on-demand without READ: $status" ;;
+esac
 status=$(ondemand '{"account":"nobody","repository":"team/app"}')
 case $status in "404 "*) ;; *) fail "on-demand unknown account: $status" ;; esac
 status=$(ondemand '{"account":"byname"}')

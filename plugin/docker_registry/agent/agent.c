@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "agent/image_configs.h"
 #include "agent/records.h"
@@ -403,6 +404,24 @@ static int submit_next_manifest(struct cycle *c)
 	return 0;
 }
 
+/*
+ * Tells the host (1.1) when the repository's tag list is asked for: the
+ * list, read after this instant, is at least this new, and the store keeps
+ * the newest per repository, so a slow cycle never undoes a fresher push.
+ */
+static void observed(struct cycle *c, const char *repository)
+{
+	struct timespec now;
+
+	if (!CDH_HOST_HAS(c->api, scope_observed) ||
+	    clock_gettime(CLOCK_REALTIME, &now) != 0)
+		return;
+	if (c->api->scope_observed(c->refresh, repository,
+				   (uint64_t)now.tv_sec * 1000000000u +
+					   (uint64_t)now.tv_nsec) == CDH_E_NOMEM)
+		c->nomem = 1;
+}
+
 /* Asks for the next repository's tags; 0 when every list was asked for. */
 static int submit_next_list(struct cycle *c)
 {
@@ -411,6 +430,7 @@ static int submit_next_list(struct cycle *c)
 	if (c->next_repo == c->repo_count)
 		return 0;
 	r = &c->repos[c->next_repo++];
+	observed(c, r->name);
 	c->in_flight++;
 	if (drg_registry_submit_tags_known(c->reg, r->name, on_tags, r) == CDH_OK)
 		return 1;

@@ -167,7 +167,7 @@ int32_t drg_query(const struct cdh_host_api *host, struct cdh_query *q)
 		return drg_webhook(q);
 	if (q->path && q->method && strcmp(q->method, "POST") == 0 &&
 	    strcmp(q->path, ROUTE_ON_DEMAND) == 0)
-		return drg_on_demand(q);
+		return drg_on_demand(host, q);
 	q->fail(q, 404, "no such endpoint");
 	return CDH_OK;
 }

@@ -8,6 +8,8 @@
  */
 #include "query/webhook.h"
 
+#include "query/images.h"
+
 #include <json-c/json.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -169,12 +171,103 @@ int32_t drg_webhook(struct cdh_query *q)
 	return CDH_OK;
 }
 
-int32_t drg_on_demand(struct cdh_query *q)
+/* What on-demand stored: ids (Clouddriver's answer) and the records. */
+struct stored_rows {
+	json_object *ids, *records;
+	int nomem;
+};
+
+static int32_t add_stored(void *data, const char *id, const char *attributes)
+{
+	struct stored_rows *rows = data;
+	json_object *record = json_object_new_object();
+	json_object *attrs = json_tokener_parse(attributes);
+
+	if (!record || json_object_array_add(rows->ids, json_object_new_string(id)) ||
+	    json_object_object_add(record, "id", json_object_new_string(id)) ||
+	    json_object_object_add(record, "attributes", attrs) ||
+	    json_object_array_add(rows->records, record)) {
+		json_object_put(record);
+		rows->nomem = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/* 200 {"cachedIdentifiersByType":{"taggedImage":[...]},"cacheData":[...]}:
+ * the repository's taggedImage records of the account, as stored now. */
+static int32_t answer_stored(const struct cdh_host_api *host,
+			     struct cdh_query *q, const char *account,
+			     const char *repository)
+{
+	struct stored_rows rows = { json_object_new_array(),
+				    json_object_new_array(), 0 };
+	json_object *root = json_object_new_object(), *by_type = json_object_new_object();
+	char prefix[1024], glob[2 * sizeof(prefix) + 2];
+	const char *text;
+	int32_t rc = CDH_E_NOMEM;
+	size_t len;
+
+	snprintf(prefix, sizeof(prefix), "dockerRegistry:taggedImage:%s:%s:",
+		 account, repository);
+	if (!rows.ids || !rows.records || !root || !by_type ||
+	    drg_glob_escape(prefix, glob, sizeof(glob) - 1) != 0)
+		goto out;
+	len = strlen(glob);
+	glob[len] = '*', glob[len + 1] = '\0';
+	rc = host->cache_ids(q->cache, "taggedImage", glob, add_stored, &rows);
+	if (rc == CDH_OK && rows.nomem)
+		rc = CDH_E_NOMEM;
+	if (rc != CDH_OK)
+		goto out;
+	json_object_object_add(by_type, "taggedImage", rows.ids);
+	json_object_object_add(root, "cachedIdentifiersByType", by_type);
+	json_object_object_add(root, "cacheData", rows.records);
+	rows.ids = rows.records = by_type = NULL;
+	text = json_object_to_json_string_ext(
+		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
+	q->set_status(q, 200);
+	q->write(q, text, strlen(text));
+out:
+	json_object_put(rows.ids);
+	json_object_put(rows.records);
+	json_object_put(by_type);
+	json_object_put(root);
+	return rc;
+}
+
+/* Queues the refresh, then waits for it (bounded) when the host can. */
+static int32_t refresh_now(const struct cdh_host_api *host, struct cdh_query *q,
+			   const char *account, const char *repository)
+{
+	char answer[512];
+	int32_t rc = q->request_refresh(q, account, repository);
+
+	if (rc == CDH_E_CONFIG) {
+		snprintf(answer, sizeof(answer), "no such account: %s", account);
+		q->fail(q, 404, answer);
+		return CDH_OK;
+	}
+	if (rc != CDH_OK) {
+		q->fail(q, 503, "refresh queue full, try again");
+		return CDH_OK;
+	}
+	if (q->struct_size >= offsetof(struct cdh_query, wait_refresh) +
+				      sizeof(q->wait_refresh) &&
+	    q->wait_refresh &&
+	    q->wait_refresh(q, account, repository, DRG_ON_DEMAND_WAIT_MS) == CDH_OK)
+		return answer_stored(host, q, account, repository);
+	q->set_status(q, 202);
+	q->write(q, "{\"status\":\"queued\"}", 19);
+	return CDH_OK;
+}
+
+int32_t drg_on_demand(const struct cdh_host_api *host, struct cdh_query *q)
 {
 	json_object *root;
 	const char *account, *repository;
 	char answer[512];
-	int32_t rc;
+	int32_t rc = CDH_OK;
 
 	if (q->struct_size < offsetof(struct cdh_query, request_refresh) +
 				     sizeof(q->request_refresh)) {
@@ -185,20 +278,20 @@ int32_t drg_on_demand(struct cdh_query *q)
 	account = str_at(root, "account");
 	repository = str_at(root, "repository");
 	if (!account || !repository || !*repository) {
-		json_object_put(root);
 		q->fail(q, 400, "want {\"account\":...,\"repository\":...}");
-		return CDH_OK;
-	}
-	rc = q->request_refresh(q, account, repository);
-	if (rc == CDH_E_CONFIG) {
+	} else if (!q->account(q, account)) {
 		snprintf(answer, sizeof(answer), "no such account: %s", account);
 		q->fail(q, 404, answer);
-	} else if (rc != CDH_OK) {
-		q->fail(q, 503, "refresh queue full, try again");
+	} else if (!q->can_read(q, account)) {
+		/* Clouddriver's on-demand has no Fiat check; cdhost's refreshes
+		 * cost registry requests, so the caller must read the account. */
+		snprintf(answer, sizeof(answer),
+			 "Access denied to account %s - required authorization: READ",
+			 account);
+		q->fail(q, 403, answer);
 	} else {
-		q->set_status(q, 202);
-		q->write(q, "{\"status\":\"queued\"}", 19);
+		rc = refresh_now(host, q, account, repository);
 	}
 	json_object_put(root);
-	return CDH_OK;
+	return rc;
 }

@@ -10,11 +10,17 @@
 /* Serves POST /webhooks/<cli_name>: 202, or 400 for a malformed body. */
 int32_t drg_webhook(struct cdh_query *q);
 
+/* How long on-demand waits for its refresh before answering 202. */
+#define DRG_ON_DEMAND_WAIT_MS 5000
+
 /*
  * Serves POST /cache/dockerRegistry/taggedImage {"account","repository"}
- * (Clouddriver's on-demand refresh): 202 once queued, 404 for an unknown
- * account, 400 for a malformed body.
+ * (Clouddriver's on-demand refresh): 200 with what was stored when the
+ * refresh is done within DRG_ON_DEMAND_WAIT_MS (Clouddriver's
+ * cachedIdentifiersByType, plus the records), else 202 once queued; 404
+ * for an unknown account, 403 when the caller may not read it (Fiat's
+ * READ), 400 for a malformed body.
  */
-int32_t drg_on_demand(struct cdh_query *q);
+int32_t drg_on_demand(const struct cdh_host_api *host, struct cdh_query *q);
 
 #endif

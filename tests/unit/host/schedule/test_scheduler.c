@@ -702,6 +702,29 @@ static void a_pushed_scope_waits_for_its_settle_time(void **state)
 	assert_int_equal(atomic_load(&f->fake.app_scopes), 1);
 }
 
+/* On demand's bounded wait: a refresh queued since the request answers it;
+ * one done before, or none, does not (those with timeout 0). */
+static void a_waiter_sees_the_scope_refresh_it_asked_for(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t since;
+
+	add(f, 0, 1);
+	run_once(f);
+	since = cdh_monotonic_ns();
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since, 0), 1);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	wait_scopes(f, 1);
+	/* Returns once the worker noted it done (the bound is never reached). */
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
+						  WAIT_MS),
+			 CDH_OK);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "web", since, 0), 1);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "other", "app", since, 0), 1);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app",
+						  cdh_monotonic_ns(), 0), 1);
+}
+
 static void free_gives_a_retired_running_account_its_on_idle(void **state)
 {
 	struct fixture *f = *state;
@@ -746,6 +769,7 @@ int main(void)
 	    T(free_gives_a_retired_running_account_its_on_idle),
 	    T(a_burst_of_pushes_costs_one_refresh_per_scope),
 	    T(a_pushed_scope_waits_for_its_settle_time),
+	    T(a_waiter_sees_the_scope_refresh_it_asked_for),
 	};
 
 	/* Every run logs a line; the assertions say what matters. */

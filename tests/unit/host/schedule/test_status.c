@@ -516,6 +516,47 @@ static void each_family_is_one_group(const char *text)
 	}
 }
 
+/*
+ * Push refreshes (#15): /health shows each account's last, /metrics counts
+ * them by result; an agent that does not cache the scope does not hide the
+ * result of the one that does.
+ */
+static void push_refreshes_show_in_health_and_metrics(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary ok = run("hub/agent[1/2]", CDH_OK, NULL);
+	struct cdh_run_summary other =
+		run("hub/agent[2/2]", CDH_E_CONFIG, "not cached by agent 2");
+	json_object *h;
+	const char *m;
+
+	assert_string_equal(text_at(health(f), "push"), "{}");
+	cdh_status_record_push(f->status, "hub", "team/app", &ok);
+	cdh_status_record_push(f->status, "hub", "team/app", &other);
+	h = health(f);
+	assert_string_equal(text_at(h, "push.hub.lastRefresh.scope"), "\"team/app\"");
+	assert_string_equal(text_at(h, "push.hub.lastRefresh.result"), "\"ok\"");
+	assert_true(is_iso_time(at(h, "push.hub.lastRefresh.time")));
+	assert_string_equal(text_at(h, "push.hub.ok"), "1");
+	assert_string_equal(text_at(h, "push.hub.notCached"), "1");
+	/* A scope no agent caches shows as such; a failure with its error. */
+	cdh_status_record_push(f->status, "hub", "other/x", &other);
+	assert_string_equal(text_at(health(f), "push.hub.lastRefresh.result"),
+			    "\"not cached\"");
+	other = run("hub/agent[1/2]", CDH_E_TRANSIENT, "registry said 503");
+	cdh_status_record_push(f->status, "hub", "team/app", &other);
+	assert_string_equal(text_at(health(f), "push.hub.lastRefresh.result"),
+			    "\"registry said 503\"");
+	m = metrics(f, NULL);
+	has_line(m, "# TYPE cdhost_push_refreshes_total counter");
+	has_line(m, "cdhost_push_refreshes_total{account=\"hub\",result=\"ok\"} 1");
+	has_line(m, "cdhost_push_refreshes_total{account=\"hub\",result=\"failed\"} 1");
+	has_line(m, "cdhost_push_refreshes_total{account=\"hub\",result=\"not_cached\"} 2");
+	each_family_is_one_group(m);
+	cdh_status_forget_account(f->status, "hub");
+	assert_string_equal(text_at(health(f), "push"), "{}");
+}
+
 static void each_metric_is_one_group_after_its_type_line(void **state)
 {
 	struct fixture *f = *state;
@@ -607,6 +648,7 @@ int main(void)
 	    T(without_a_store_there_is_no_image_gauge),
 	    T(a_refused_reload_is_reload_ok_zero),
 	    T(each_metric_is_one_group_after_its_type_line),
+	    T(push_refreshes_show_in_health_and_metrics),
 	    T(forgetting_an_account_drops_only_its_agents),
 	    T(a_forgotten_agent_starts_counting_afresh),
 	    T(each_status_is_its_own),

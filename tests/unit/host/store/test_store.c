@@ -392,6 +392,145 @@ static void a_partial_refresh_leaves_unmentioned_scopes(void **state)
 	assert_string_equal(tagged(f), "hub:nginx:2 hub:redis:7");
 }
 
+/* ---- newest observation per scope ---- */
+
+/* Wall-clock instants: a base and seconds after it. */
+#define AT(s) (1700000000000000000ull + (uint64_t)(s) * 1000000000ull)
+
+static void observed(struct fixture *f, const char *scope, uint64_t ns)
+{
+	assert_int_equal(cdh_refresh_scope_observed(&f->refresh, scope, ns),
+			 CDH_OK);
+}
+
+/*
+ * A full cycle reads nginx at t=1 and is slow; a push reads nginx at t=2
+ * and is stored first. The cycle's nginx (older) must not overwrite the
+ * push's; its redis scope, newer than anything stored, is written.
+ */
+static void an_older_observation_keeps_the_newer_scope(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(0));
+	observed(f, "redis", AT(0));
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply(f);
+
+	/* The push: nginx read at t=2 has tag 2. */
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	observed(f, "nginx", AT(2));
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "nginx", "hub:nginx:2");
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+
+	/* The slow cycle, read at t=1: nginx without tag 2, redis 8. */
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(1));
+	observed(f, "redis", AT(1));
+	emit(f, "nginx", "hub:nginx:1");
+	emit(f, "redis", "hub:redis:8");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1 hub:nginx:2 hub:redis:8");
+
+	/* The next cycle, read at t=3, is newest: its nginx is written. */
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(3));
+	observed(f, "redis", AT(3));
+	emit(f, "nginx", "hub:nginx:3");
+	emit(f, "redis", "hub:redis:8");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:3 hub:redis:8");
+}
+
+/* An older partial refresh (a late push) does not undo a newer cycle of a
+ * scope pushed before (times are kept from a scope's first push on). */
+static void an_older_push_keeps_the_newer_cycle(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	observed(f, "nginx", AT(3));
+	emit(f, "nginx", "hub:nginx:3");
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(5));
+	emit(f, "nginx", "hub:nginx:5");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	observed(f, "nginx", AT(4));
+	emit(f, "nginx", "hub:nginx:4");
+	scope_result(f, "nginx", CDH_SCOPE_OK);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:5");
+}
+
+/*
+ * Without an observation a scope is written as before; a failed scope
+ * records no time (its stored data was not replaced); times are per agent;
+ * of two calls for one scope the earlier counts.
+ */
+static void observations_are_per_agent_and_scope(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	observed(f, "nginx", AT(10));
+	emit(f, "nginx", "hub:nginx:10");
+	cycle_apply(f);
+	/* No time: written whatever is stored. */
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:0");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:0");
+	/* Failed at t=20: nothing replaced, t=10 still stored. */
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(20));
+	emit(f, "nginx", "hub:nginx:20");
+	scope_result(f, "nginx", CDH_SCOPE_FAILED);
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(15));
+	observed(f, "nginx", AT(30)); /* the earlier, 15, counts */
+	emit(f, "nginx", "hub:nginx:15");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:15");
+	/* Another agent's scope of the same name has its own time. */
+	cycle_begin(f, AGENT_B);
+	observed(f, "nginx", AT(1));
+	emit(f, "nginx", "hub:other:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:15 hub:other:1");
+}
+
+/* Observation times outlive the store's process (the file, Redis). */
+static void observations_survive_reopening(void **state)
+{
+	struct fixture *f = *state;
+
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	observed(f, "nginx", AT(2));
+	emit(f, "nginx", "hub:nginx:2");
+	cycle_apply(f);
+	cdh_store_close(f->store);
+	f->store = cdh_store_open_sqlite(f->db_path, f->err, sizeof(f->err));
+	assert_non_null(f->store);
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(1));
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:2");
+}
+
 /* ---- scan and get ---- */
 
 static void scan_visits_ids_in_byte_order(void **state)
@@ -1137,6 +1276,9 @@ int main(void)
 	    M(new_and_changed_records_are_noted_with_the_old),
 	    M(a_failed_scope_notes_nothing),
 	    M(no_changes_are_noted_unless_asked),
+	    M(an_older_observation_keeps_the_newer_scope),
+	    M(an_older_push_keeps_the_newer_cycle),
+	    M(observations_are_per_agent_and_scope),
 	};
 	const struct CMUnitTest tests[] = {
 	    T(forgetting_an_agent_drops_only_its_records),
@@ -1164,9 +1306,16 @@ int main(void)
 	    T(no_changes_are_noted_unless_asked),
 	    T(another_schema_version_is_refused),
 	    T(an_unopenable_path_is_an_error_naming_it),
+	    T(an_older_observation_keeps_the_newer_scope),
+	    T(an_older_push_keeps_the_newer_cycle),
+	    T(observations_are_per_agent_and_scope),
+	    T(observations_survive_reopening),
 	};
 
 	const struct CMUnitTest redis[] = {
+	    R(an_older_observation_keeps_the_newer_scope),
+	    R(an_older_push_keeps_the_newer_cycle),
+	    R(observations_are_per_agent_and_scope),
 	    R(an_ok_scope_gets_exactly_its_new_records),
 	    R(an_ok_scope_with_no_records_is_emptied),
 	    R(a_failed_scope_keeps_its_old_records),

@@ -1,0 +1,57 @@
+#!/usr/bin/env python3
+"""A registry for the newest-observation test (#15): /v2/<repo>/tags/list
+answers at once with the tags in DIR/<repo with / as _>.tags (one a line;
+the test "pushes" by rewriting it), except for repositories whose name
+starts with "gate/": those answer only once DIR/release exists, holding a
+refresh open for as long as the test needs. Every request is appended to
+DIR/requests.log. Loopback only; prints its port.
+Usage: gated_registry.py DIR"""
+import http.server
+import json
+import os
+import sys
+import time
+
+DIR = sys.argv[1]
+
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def answer(self, status, body):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        self.wfile.write(data)
+
+    def do_GET(self):
+        with open(os.path.join(DIR, "requests.log"), "a") as log:
+            log.write("GET %s\n" % self.path)
+        path = self.path.split("?")[0]
+        if path == "/v2/":
+            return self.answer(200, {})
+        if not path.startswith("/v2/") or not path.endswith("/tags/list"):
+            return self.answer(404, {"errors": [{"code": "UNSUPPORTED"}]})
+        repo = path[len("/v2/"):-len("/tags/list")]
+        if repo.startswith("gate/"):
+            for _ in range(1200):  # at most 120 s
+                if os.path.exists(os.path.join(DIR, "release")):
+                    break
+                time.sleep(0.1)
+        try:
+            with open(os.path.join(DIR, repo.replace("/", "_") + ".tags")) as f:
+                tags = [t for t in f.read().split() if t]
+        except OSError:
+            return self.answer(404, {"errors": [{"code": "NAME_UNKNOWN"}]})
+        self.answer(200, {"name": repo, "tags": tags})
+
+    def log_message(self, *args):
+        pass
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+server.daemon_threads = True
+print(server.server_address[1], flush=True)
+server.serve_forever()
