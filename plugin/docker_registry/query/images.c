@@ -70,11 +70,16 @@ struct tag_rows {
 	int nomem;
 };
 
-/* The record's date, Clouddriver's {"epochSecond":N,"nano":N}, if present. */
+/* The record's date, Clouddriver's {"epochSecond":N,"nano":N}, if present.
+ * Most records have none (sortTagsByDate is off by default): a record
+ * without the text "date" has no such key, and is not parsed at all. */
 static void read_date(const char *attributes, struct tag_row *row)
 {
-	json_object *root = json_tokener_parse(attributes), *date, *sec, *nano;
+	json_object *root, *date, *sec, *nano;
 
+	if (!strstr(attributes, "\"date\""))
+		return;
+	root = json_tokener_parse(attributes);
 	if (root && json_object_object_get_ex(root, "date", &date) &&
 	    json_object_object_get_ex(date, "epochSecond", &sec)) {
 		row->has_date = 1;
