@@ -45,8 +45,7 @@ die() { echo "bench/api.sh: $*" >&2; exit 1; }
 command -v redis-server >/dev/null || "$root/scripts/install-deps.sh" redis-server >/dev/null
 [ -f "$build/CMakeCache.txt" ] ||
   cmake -S "$root" -B "$build" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 >/dev/null
-cmake --build "$build" --target fake_registry -j2 >/dev/null
+cmake --build "$build" -j2 --target cdhost docker_registry fake_registry >/dev/null
 
 free_port() { echo $(( (RANDOM << 15 | RANDOM) % 12000 + 20000 )); }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
