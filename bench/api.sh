@@ -35,7 +35,7 @@ while [ $# -gt 0 ]; do
 done
 build=${BUILD:-$root/build-rel}
 work=$(mktemp -d "${TMPDIR:-/tmp}/cdh-api-bench.XXXXXX")
-fake_pid= redis_pid= svc_pid=
+fake_pid='' redis_pid='' svc_pid=''
 stop() { [ -n "$1" ] && kill "$1" 2>/dev/null && wait "$1" 2>/dev/null; return 0; }
 cleanup() { stop "$svc_pid"; stop "$fake_pid"; stop "$redis_pid"; rm -rf "$work"; }
 trap cleanup EXIT
