@@ -416,7 +416,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct stream *s)
 	struct MHD_Response *resp;
 	char *body, *buf = NULL;
 	size_t len = 0;
-	int piped;
+	int piped, broken;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->settled)
@@ -424,7 +424,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct stream *s)
 	body = s->error_body;
 	s->error_body = NULL;
 	piped = s->piped;
-	if (s->done && !body) {
+	broken = s->broken;
+	if (s->done && !body && !broken) {
 		buf = s->buf, len = s->len;
 		s->buf = NULL;
 	}
@@ -436,7 +437,7 @@ static enum MHD_Result respond(struct MHD_Connection *conn, struct stream *s)
 			free(body);
 		return queue(conn, resp, s->status, "application/json");
 	}
-	if (s->broken)
+	if (broken)
 		return MHD_NO;
 	if (!piped) {
 		resp = MHD_create_response_from_buffer(len, buf,
