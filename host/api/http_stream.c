@@ -2,6 +2,13 @@
  * http_stream - see http_stream.h. The request's inputs are copied before
  * the handler returns: the connection's strings are not ours after that,
  * while the query may still be writing.
+ *
+ * The plugin's writes are gathered in a buffer of STREAM_BUF bytes: an
+ * answer that ends within it is sent from memory (no pipe, one copy), a
+ * bigger one goes through a pipe a buffer at a time. A write() per JSON
+ * item made the kernel's pipe wake-ups most of /find's and /tags' time.
+ * Queries run on a cache of worker threads, not a thread each: creating
+ * one per request cost more than a small answer.
  */
 #define _GNU_SOURCE /* pipe2 */
 #include "api/http_stream.h"
@@ -13,9 +20,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "util/json_out.h"
+
+/* Bytes gathered before the first flush into the pipe, and between two. */
+#define STREAM_BUF (64 * 1024)
+/* Idle workers kept for the next requests; an idle one leaves after this. */
+#define IDLE_MAX 8
+#define IDLE_SECONDS 30
 
 struct arg {
 	char *name, *value;
@@ -47,11 +61,17 @@ struct stream {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	int refs;   /* the handler's and the thread's */
-	int ready;  /* the plugin started its answer, or failed */
+	int settled; /* the handler can answer: failed, done, piped or broken */
+	int done;    /* the whole answer is in buf */
+	int piped;   /* the answer outgrew buf: it goes through fds */
+	int broken;  /* no pipe could be made: drop the connection */
 	int status;
 	char content_type[128];
 	char *error_body; /* a fail's JSON, or NULL */
+	char *buf;        /* what the plugin wrote and nobody sent yet */
+	size_t len;
 	int fds[2];
+	struct stream *next; /* in the workers' queue */
 	char *method, *path, *user;
 	struct arg *args;
 	size_t arg_count, arg_alloc;
@@ -78,6 +98,7 @@ static void stream_unref(struct stream *s)
 	free(s->args);
 	free(s->method), free(s->path), free(s->user);
 	free(s->error_body);
+	free(s->buf);
 	cdh_directory_release(s->dir);
 	pthread_cond_destroy(&s->cond);
 	pthread_mutex_destroy(&s->lock);
@@ -123,6 +144,12 @@ static const char *lookup(void *ctx, const char *name)
 	return NULL;
 }
 
+static void settle(struct stream *s)
+{
+	s->settled = 1;
+	pthread_cond_signal(&s->cond);
+}
+
 static void on_start(void *ctx, int status, const char *content_type)
 {
 	struct stream *s = ctx;
@@ -130,8 +157,6 @@ static void on_start(void *ctx, int status, const char *content_type)
 	pthread_mutex_lock(&s->lock);
 	s->status = status;
 	snprintf(s->content_type, sizeof(s->content_type), "%s", content_type);
-	s->ready = 1;
-	pthread_cond_signal(&s->cond);
 	pthread_mutex_unlock(&s->lock);
 }
 
@@ -143,45 +168,206 @@ static void on_fail(void *ctx, int status, const char *message)
 	pthread_mutex_lock(&s->lock);
 	s->status = status;
 	s->error_body = body;
-	s->ready = 1;
-	pthread_cond_signal(&s->cond);
+	if (!body)
+		s->broken = 1;
+	settle(s);
 	pthread_mutex_unlock(&s->lock);
+}
+
+static int write_all(int fd, const char *bytes, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, bytes, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1; /* EPIPE: the client went away */
+		bytes += (size_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* The answer outgrew the buffer: from now on it goes through a pipe,
+ * which the handler hands to libmicrohttpd. -1 when none can be made. */
+static int start_pipe(struct stream *s)
+{
+	int fds[2], rc = pipe2(fds, O_CLOEXEC);
+
+	pthread_mutex_lock(&s->lock);
+	if (rc == 0) {
+		s->fds[0] = fds[0], s->fds[1] = fds[1];
+		s->piped = 1;
+	} else {
+		s->broken = 1;
+	}
+	settle(s);
+	pthread_mutex_unlock(&s->lock);
+	return rc;
+}
+
+/* Sends what buf holds into the pipe (made at the first flush). */
+static int flush(struct stream *s)
+{
+	if (!s->piped && start_pipe(s) != 0)
+		return -1;
+	if (s->len && write_all(s->fds[1], s->buf, s->len) != 0)
+		return -1;
+	s->len = 0;
+	return 0;
 }
 
 static int on_write(void *ctx, const char *bytes, size_t len)
 {
 	struct stream *s = ctx;
 
-	while (len) {
-		ssize_t n = write(s->fds[1], bytes, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1; /* EPIPE: the client went away */
-		bytes += n;
-		len -= (size_t)n;
-	}
+	if (!len)
+		return 0;
+	if (!s->buf && !(s->buf = malloc(STREAM_BUF)))
+		return -1;
+	if (s->len + len > STREAM_BUF && flush(s) != 0)
+		return -1;
+	if (len > STREAM_BUF)
+		return write_all(s->fds[1], bytes, len);
+	memcpy(s->buf + s->len, bytes, len);
+	s->len += len;
 	return 0;
 }
 
-static void *run_query(void *arg)
+/* The query ended: a small answer is whole in buf, a big one gets its
+ * last bytes and the end of its pipe. */
+static void finish(struct stream *s)
 {
-	struct stream *s = arg;
+	if (s->piped) {
+		flush(s); /* a reader gone by now changes nothing */
+		close(s->fds[1]);
+		return;
+	}
+	pthread_mutex_lock(&s->lock);
+	s->done = 1;
+	settle(s);
+	pthread_mutex_unlock(&s->lock);
+}
+
+static void run_query(struct stream *s)
+{
 	struct cdh_query_request req = { s->method, s->path, s->user, 0, 0,
 					 NULL, lookup, s, NULL, 0 };
 	struct cdh_query_sink sink = { on_start, on_write, on_fail, s };
-	sigset_t pipe_only;
 
+	cdh_query_run(&s->provider, s->store, s->dir, &req, &sink);
+	finish(s);
+	stream_unref(s);
+	running_add(-1);
+}
+
+/* The workers' queue: streams waiting for a thread, oldest first. */
+static pthread_mutex_t pool_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_work = PTHREAD_COND_INITIALIZER;
+static struct stream *queue_head, *queue_tail;
+static size_t queued, idle, threads;
+
+/* The next stream to run, or NULL after IDLE_SECONDS without one. */
+static struct stream *next_stream(void)
+{
+	struct timespec until;
+	struct stream *s;
+
+	clock_gettime(CLOCK_REALTIME, &until);
+	until.tv_sec += IDLE_SECONDS;
+	pthread_mutex_lock(&pool_lock);
+	while (!queue_head) {
+		int rc;
+
+		idle++;
+		rc = pthread_cond_timedwait(&pool_work, &pool_lock, &until);
+		idle--;
+		if (rc == ETIMEDOUT && !queue_head)
+			break;
+	}
+	s = queue_head;
+	if (s) {
+		queue_head = s->next;
+		if (!queue_head)
+			queue_tail = NULL;
+		queued--;
+	}
+	pthread_mutex_unlock(&pool_lock);
+	return s;
+}
+
+static void *worker(void *arg)
+{
+	struct stream *s;
+	sigset_t pipe_only;
+	int leave = 0;
+
+	(void)arg;
 	/* A closed connection is EPIPE here, not a signal for the process. */
 	sigemptyset(&pipe_only);
 	sigaddset(&pipe_only, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &pipe_only, NULL);
-	cdh_query_run(&s->provider, s->store, s->dir, &req, &sink);
-	close(s->fds[1]);
-	stream_unref(s);
-	running_add(-1);
+	while (!leave && (s = next_stream())) {
+		run_query(s);
+		pthread_mutex_lock(&pool_lock);
+		leave = idle >= IDLE_MAX;
+		pthread_mutex_unlock(&pool_lock);
+	}
+	pthread_mutex_lock(&pool_lock);
+	threads--;
+	pthread_mutex_unlock(&pool_lock);
 	return NULL;
+}
+
+/* Takes `s` out of the queue (pool_lock held): 1 done, 0 a worker has it. */
+static int unqueue(struct stream *s)
+{
+	struct stream **p = &queue_head, *last = NULL;
+
+	while (*p && *p != s)
+		last = *p, p = &(*p)->next;
+	if (!*p)
+		return 0;
+	*p = s->next;
+	if (queue_tail == s)
+		queue_tail = last;
+	queued--;
+	return 1;
+}
+
+/* Queues `s` for a worker, starting one when none is free. 0, or -1
+ * when no worker could be had (then `s` is not queued). */
+static int submit(struct stream *s)
+{
+	pthread_t thread;
+	int spawn, ok;
+
+	pthread_mutex_lock(&pool_lock);
+	s->next = NULL;
+	if (queue_tail)
+		queue_tail->next = s;
+	else
+		queue_head = s;
+	queue_tail = s;
+	queued++;
+	spawn = queued > idle;
+	if (spawn)
+		threads++;
+	pthread_cond_signal(&pool_work);
+	pthread_mutex_unlock(&pool_lock);
+	if (!spawn)
+		return 0;
+	ok = pthread_create(&thread, NULL, worker, NULL) == 0;
+	if (ok)
+		pthread_detach(thread);
+	pthread_mutex_lock(&pool_lock);
+	if (!ok && --threads == 0)
+		ok = !unqueue(s); /* nobody left to run it */
+	else
+		ok = 1;
+	pthread_mutex_unlock(&pool_lock);
+	return ok ? 0 : -1;
 }
 
 static struct stream *stream_new(struct MHD_Connection *conn,
@@ -202,8 +388,7 @@ static struct stream *stream_new(struct MHD_Connection *conn,
 	s->path = strdup(path);
 	s->user = user ? strdup(user) : NULL;
 	MHD_get_connection_values(conn, MHD_GET_ARGUMENT_KIND, copy_arg, s);
-	if (!s->method || !s->path || (user && !s->user) || s->nomem ||
-	    pipe2(s->fds, O_CLOEXEC) != 0) {
+	if (!s->method || !s->path || (user && !s->user) || s->nomem) {
 		stream_unref(s);
 		return NULL;
 	}
@@ -224,27 +409,42 @@ static enum MHD_Result queue(struct MHD_Connection *conn,
 	return rc;
 }
 
-/* Waits for the plugin's first word, then answers with it. */
+/* Waits until the answer is whole, outgrew the buffer or failed, then
+ * answers with it. */
 static enum MHD_Result respond(struct MHD_Connection *conn, struct stream *s)
 {
 	struct MHD_Response *resp;
-	char *body;
+	char *body, *buf = NULL;
+	size_t len = 0;
+	int piped, broken;
 
 	pthread_mutex_lock(&s->lock);
-	while (!s->ready)
+	while (!s->settled)
 		pthread_cond_wait(&s->cond, &s->lock);
 	body = s->error_body;
 	s->error_body = NULL;
+	piped = s->piped;
+	broken = s->broken;
+	if (s->done && !body && !broken) {
+		buf = s->buf, len = s->len;
+		s->buf = NULL;
+	}
 	pthread_mutex_unlock(&s->lock);
-	if (body || s->status < 0) {
-		close(s->fds[0]); /* anything written after a fail goes nowhere */
-		if (!body)
-			return MHD_NO;
+	if (body) {
 		resp = MHD_create_response_from_buffer(strlen(body), body,
 						       MHD_RESPMEM_MUST_FREE);
 		if (!resp)
 			free(body);
 		return queue(conn, resp, s->status, "application/json");
+	}
+	if (broken)
+		return MHD_NO;
+	if (!piped) {
+		resp = MHD_create_response_from_buffer(len, buf,
+						       MHD_RESPMEM_MUST_FREE);
+		if (!resp)
+			free(buf);
+		return queue(conn, resp, s->status, s->content_type);
 	}
 	resp = MHD_create_response_from_pipe(s->fds[0]); /* MHD closes it */
 	if (!resp)
@@ -260,7 +460,6 @@ enum MHD_Result cdh_http_stream(struct MHD_Connection *conn,
 {
 	struct stream *s = stream_new(conn, method, path);
 	enum MHD_Result rc;
-	pthread_t thread;
 
 	if (!s) {
 		cdh_directory_release(dir);
@@ -271,15 +470,12 @@ enum MHD_Result cdh_http_stream(struct MHD_Connection *conn,
 	s->provider = *provider;
 	s->refs = 2;
 	running_add(1);
-	if (pthread_create(&thread, NULL, run_query, s) != 0) {
+	if (submit(s) != 0) {
 		running_add(-1);
-		close(s->fds[0]);
-		close(s->fds[1]);
 		s->refs = 1;
 		stream_unref(s);
 		return MHD_NO;
 	}
-	pthread_detach(thread);
 	rc = respond(conn, s);
 	stream_unref(s);
 	return rc;

@@ -1,9 +1,10 @@
 /*
  * http_stream - answers one HTTP request with a plugin's query op, streamed:
- * the query runs on a thread of its own and writes into a pipe that
- * libmicrohttpd sends from as the client reads, so an answer of any size
- * costs a pipe buffer, never the whole answer in memory. The status and
- * content type are the plugin's, known at its first write.
+ * the query runs on a worker thread; an answer that fits a 64 KiB buffer
+ * is sent from it, a bigger one through a pipe that libmicrohttpd sends
+ * from as the client reads, so an answer of any size costs a buffer and a
+ * pipe, never the whole answer in memory. The status and content type are
+ * the plugin's, known at its first write.
  */
 #ifndef CDH_HTTP_STREAM_H
 #define CDH_HTTP_STREAM_H

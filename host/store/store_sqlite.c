@@ -114,6 +114,16 @@ struct cdh__store_impl *cdh__store_sqlite_open(const char *path, char *err,
 	return store;
 }
 
+/* Closes a reader with the statements it kept (reader_stmt). */
+static void reader_close(sqlite3 *db)
+{
+	sqlite3_stmt *stmt;
+
+	while (db && (stmt = sqlite3_next_stmt(db, NULL)))
+		sqlite3_finalize(stmt);
+	sqlite3_close(db);
+}
+
 static void sqlite_close(struct cdh__store_impl *store)
 {
 	size_t i;
@@ -121,7 +131,7 @@ static void sqlite_close(struct cdh__store_impl *store)
 	if (!store)
 		return;
 	for (i = 0; i < store->reader_count; i++)
-		sqlite3_close(store->readers[i]);
+		reader_close(store->readers[i]);
 	sqlite3_close(store->db);
 	pthread_mutex_destroy(&store->write_lock);
 	pthread_mutex_destroy(&store->pool_lock);
@@ -159,7 +169,34 @@ static void reader_put(struct cdh__store_impl *store, sqlite3 *db)
 		db = NULL;
 	}
 	pthread_mutex_unlock(&store->pool_lock);
-	sqlite3_close(db);
+	reader_close(db);
+}
+
+/*
+ * The reader's statement for `sql`, prepared at its first use and kept
+ * with the connection: preparing cost more than reading one repository's
+ * 100 rows (/tags). Give it back with reader_stmt_done. NULL on error.
+ */
+static sqlite3_stmt *reader_stmt(sqlite3 *db, const char *sql)
+{
+	sqlite3_stmt *stmt = NULL;
+
+	while ((stmt = sqlite3_next_stmt(db, stmt)))
+		if (!sqlite3_stmt_busy(stmt) && strcmp(sqlite3_sql(stmt), sql) == 0)
+			return stmt;
+	if (sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, &stmt,
+			       NULL) != SQLITE_OK) {
+		sqlite3_finalize(stmt);
+		return NULL;
+	}
+	return stmt;
+}
+
+/* Ends the statement's read (its snapshot) and unbinds it for the next. */
+static void reader_stmt_done(sqlite3_stmt *stmt)
+{
+	sqlite3_reset(stmt);
+	sqlite3_clear_bindings(stmt);
 }
 
 /* Runs `sql` once per scope of the refresh whose result is `result`. */
@@ -429,18 +466,20 @@ static int sqlite_scan(struct cdh__store_impl *store, const char *type,
 		free(upper);
 		return -1;
 	}
-	rc = sqlite3_prepare_v2(db,
-				"SELECT id, attributes FROM records WHERE type = ?1 "
-				"AND id >= ?2 AND id < ?3 ORDER BY id",
-				-1, &stmt, NULL) == SQLITE_OK ? 0 : -1;
+	/* The primary key (type, id) makes the prefix an index range. */
+	stmt = reader_stmt(db, "SELECT id, attributes FROM records WHERE type = ?1 "
+			       "AND id >= ?2 AND id < ?3 ORDER BY id");
+	rc = stmt ? 0 : -1;
 	if (rc == 0) {
 		sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 2, id_prefix, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 3, upper, -1, SQLITE_STATIC);
 		rc = run_rows(stmt, fn, data);
-		sqlite3_finalize(stmt);
+		if (rc < 0)
+			fail(db, "scan", err, errlen);
+		reader_stmt_done(stmt);
 	}
-	if (rc < 0)
+	if (!stmt)
 		fail(db, "scan", err, errlen);
 	reader_put(store, db);
 	free(upper);
@@ -456,17 +495,18 @@ static int sqlite_get(struct cdh__store_impl *store, const char *type, const cha
 
 	if (!db)
 		return -1;
-	rc = sqlite3_prepare_v2(db,
-				"SELECT id, attributes FROM records "
-				"WHERE type = ?1 AND id = ?2",
-				-1, &stmt, NULL) == SQLITE_OK ? 0 : -1;
+	stmt = reader_stmt(db, "SELECT id, attributes FROM records "
+			       "WHERE type = ?1 AND id = ?2");
+	rc = stmt ? 0 : -1;
 	if (rc == 0) {
 		sqlite3_bind_text(stmt, 1, type, -1, SQLITE_STATIC);
 		sqlite3_bind_text(stmt, 2, id, -1, SQLITE_STATIC);
 		rc = run_rows(stmt, fn, data);
-		sqlite3_finalize(stmt);
+		if (rc < 0)
+			fail(db, "get", err, errlen);
+		reader_stmt_done(stmt);
 	}
-	if (rc < 0)
+	if (!stmt)
 		fail(db, "get", err, errlen);
 	reader_put(store, db);
 	return rc;

@@ -3,12 +3,15 @@
  */
 #include "query/images.h"
 
+#include "query/find_row.h"
+
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define KEY_MAX 4096
+#define ROW_MAX (16 * 1024)
 #define TAGGED_PREFIX "dockerRegistry:taggedImage:"
 #define IMAGE_ID_PREFIX "dockerRegistry:imageId:"
 /* Jackson's output, which Clouddriver's clients compare against. */
@@ -70,11 +73,16 @@ struct tag_rows {
 	int nomem;
 };
 
-/* The record's date, Clouddriver's {"epochSecond":N,"nano":N}, if present. */
+/* The record's date, Clouddriver's {"epochSecond":N,"nano":N}, if present.
+ * Most records have none (sortTagsByDate is off by default): a record
+ * without the text "date" has no such key, and is not parsed at all. */
 static void read_date(const char *attributes, struct tag_row *row)
 {
-	json_object *root = json_tokener_parse(attributes), *date, *sec, *nano;
+	json_object *root, *date, *sec, *nano;
 
+	if (!strstr(attributes, "\"date\""))
+		return;
+	root = json_tokener_parse(attributes);
 	if (root && json_object_object_get_ex(root, "date", &date) &&
 	    json_object_object_get_ex(date, "epochSecond", &sec)) {
 		row->has_date = 1;
@@ -295,6 +303,24 @@ static int full(const struct find_state *st)
 	return st->params->count > 0 && st->written >= (size_t)st->params->count;
 }
 
+/* The row rendered as text when the record allows (find_row.h), with its
+ * "[" or ",": 1 written (or tried: st->rc says), 0 not. */
+static int write_plain(struct find_state *st, const char *account,
+		       const char *registry, const char *repo, const char *tag,
+		       const char *attributes)
+{
+	char row[ROW_MAX];
+	size_t len = drg_find_row(account, registry, repo, tag, attributes,
+				  st->params->include_details, row + 1,
+				  sizeof(row) - 1);
+
+	if (!len)
+		return 0;
+	row[0] = st->written++ ? ',' : '[';
+	st->rc = st->q->write(st->q, row, len + 1);
+	return 1;
+}
+
 /* One taggedImage record: filtered, then written. Non-zero: stop. */
 static int32_t add_tagged(void *data, const char *id, const char *attributes)
 {
@@ -311,12 +337,14 @@ static int32_t add_tagged(void *data, const char *id, const char *attributes)
 	    !(registry = registry_of(st, account)) ||
 	    !st->q->can_read(st->q, account))
 		return 0;
-	attrs = json_tokener_parse(attributes);
-	st->rc = write_item(st->q,
-			    image_of(account, registry, repo, tag, attrs,
-				     p->include_details),
-			    &st->written);
-	json_object_put(attrs);
+	if (write_plain(st, account, registry, repo, tag, attributes) == 0) {
+		attrs = json_tokener_parse(attributes);
+		st->rc = write_item(st->q,
+				    image_of(account, registry, repo, tag, attrs,
+					     p->include_details),
+				    &st->written);
+		json_object_put(attrs);
+	}
 	return st->rc != CDH_OK || full(st);
 }
 
