@@ -21,7 +21,7 @@ trap cleanup EXIT
 registry_start "$work/reg" >/dev/null || { echo "cannot start registry" >&2; exit 1; }
 registry_push_image "$REGISTRY_URL" team/app 1.0 >/dev/null || fail "push team/app"
 python3 "$here/fake_fiat.py" > "$work/fiat.port" & fiat_pid=$!
-wait_for 5 test -s "$work/fiat.port" || fail "fake fiat did not start"
+wait_for 30 test -s "$work/fiat.port" || fail "fake fiat did not start"
 fiat=http://127.0.0.1:$(cat "$work/fiat.port")
 mkdir -p "$work/plugins" && cp "$plugin_so" "$work/plugins/"
 port=$(free_port)

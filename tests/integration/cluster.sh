@@ -56,7 +56,7 @@ redis_start
 python3 "$here/cluster_registry.py" --port-file "$work/reg.port" \
   --log "$work/reg.log" --slow-file "$work/slow" &
 registry_pid=$!
-wait_for 10 test -s "$work/reg.port" || { echo "fake registry did not start" >&2; exit 1; }
+wait_for 30 test -s "$work/reg.port" || { echo "fake registry did not start" >&2; exit 1; }
 reg="http://127.0.0.1:$(cat "$work/reg.port")"
 
 # Unix time (s.ms) now, and the start times of a repository's tags/list.
