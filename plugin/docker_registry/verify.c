@@ -22,6 +22,7 @@ struct verify {
 	int unreachable;
 	int auth_failed;
 	int nomem;
+	int no_credentials; /* the password could not be resolved */
 };
 
 /* What to check when the registry refused the credentials we sent. */
@@ -145,9 +146,10 @@ static int password_whitespace(struct verify *v)
 	}
 	if (drg_credentials_get(v->creds, 0, user, sizeof(user), pass, cap, err,
 				sizeof(err)) != 0) {
-		/* Halyard reports an unresolvable password as a warning; the
-		 * listings then fail with the reason. */
-		finding(v, CDH_LOG_WARN, NULL, "%s", err);
+		/* Halyard warns and goes on, and then every listing failed
+		 * with this same reason: said once, as the error it is. */
+		finding(v, CDH_LOG_ERROR, CREDENTIALS_HINT, "%s", err);
+		v->no_credentials = 1;
 	} else if ((len = strlen(pass)) > 0) {
 		flags |= isspace((unsigned char)pass[0]) ? 1 : 0;
 		flags |= isspace((unsigned char)pass[len - 1]) ? 2 : 0;
@@ -349,7 +351,7 @@ int32_t drg_verify_account(const struct cdh_host_api *api,
 			   struct drg_registry *reg, cdh_report_fn report,
 			   void *report_ctx)
 {
-	struct verify v = {account, creds, reg, report, report_ctx, 0, 0, 0, 0};
+	struct verify v = {account, creds, reg, report, report_ctx, 0, 0, 0, 0, 0};
 	int whitespace;
 
 	drg_registry_bind(reg, api, NULL);
@@ -358,9 +360,10 @@ int32_t drg_verify_account(const struct cdh_host_api *api,
 		       : v.unreachable ? CDH_E_TRANSIENT
 				       : CDH_E_CONFIG;
 	whitespace = password_whitespace(&v);
-	if (account->repository_count)
+	/* Without a password every listing fails with the same reason. */
+	if (!v.no_credentials && account->repository_count)
 		check_repositories(&v);
-	else if (!account->catalog_file)
+	else if (!v.no_credentials && !account->catalog_file)
 		check_catalog(&v);
 	whitespace_hints(&v, whitespace);
 	if (v.nomem)

@@ -30,9 +30,16 @@ dockerRegistry = { accounts = (
 CFG
 rc=0; cdh run --once 2> "$T/err" || rc=$?
 assert_eq "missing password file: the refresh fails" 1 "$rc"
-assert_eq "missing password file: the config check, then the agent's failure, no line per repository" \
-    2 "$(grep -c "$T/missing" "$T/err")"
+assert_eq "missing password file: said once (the agent's failure), no line per repository" \
+    1 "$(grep -c "$T/missing" "$T/err")"
 assert_contains "the failure says it" "failed (transient failure): tags of img/plain: passwordFile $T/missing: cannot read" "$(< "$T/err")"
+
+echo 'dockerRegistry = { enabled = true; accounts = (); };' > "$T/hal.cfg"
+rc=0; "$CDHOST" --config "$T/hal.cfg" --plugin-dir "$CDH_PLUGIN_DIR" config provider docker-registry account add nofile --address "$FAKE_URL" \
+    --username alice --password-file "$T/missing" --repositories img/plain odd/unsorted > "$T/out" 2>&1 || rc=$?
+assert_eq "account add with a missing password file fails" 1 "$rc"
+assert_eq "account add: the missing password file said once ($(< "$T/out"))" 1 "$(grep -c "$T/missing" "$T/out")"
+assert_contains "account add: as an error, with the hint" "! ERROR passwordFile $T/missing: cannot read" "$(< "$T/out")"
 
 printf 's3cret' > "$T/open-password"
 chmod 0644 "$T/open-password"
