@@ -68,6 +68,7 @@ static void finding(struct verify *v, int32_t level, const char *remedy,
 
 struct ping {
 	long status;
+	int tls_unverified;
 	char error[256];
 };
 
@@ -77,6 +78,7 @@ static void on_ping(struct drg_http_request *req, void *ud)
 	struct ping *p = ud;
 
 	p->status = r->status;
+	p->tls_unverified = drg_http_response_tls_unverified(r);
 	snprintf(p->error, sizeof(p->error), "%s",
 		 r->curl_error[0] ? r->curl_error : "no answer");
 }
@@ -86,7 +88,7 @@ static void on_ping(struct drg_http_request *req, void *ud)
 static int check_v2(struct verify *v)
 {
 	struct drg_transport_options opts = {0};
-	struct ping p = {0, ""};
+	struct ping p = {0, 0, ""};
 	struct drg_http_request *req;
 	struct drg_transport *t;
 	char url[4096];
@@ -110,8 +112,11 @@ static int check_v2(struct verify *v)
 	if (p.status == 0) {
 		v->unreachable = 1;
 		finding(v, CDH_LOG_ERROR,
-			"Check the address, and that this host can "
-			"reach it (proxy variables, firewall, TLS).",
+			p.tls_unverified /* the error names what trusts a CA */
+			    ? "Or, to skip verification for this registry "
+			      "only: --insecure-registry."
+			    : "Check the address, and that this host can "
+			      "reach it (proxy variables, firewall, TLS).",
 			"Unable to reach the docker registry at %s: %s.", url,
 			p.error);
 		return -1;
