@@ -62,6 +62,30 @@ if grep -qE '^[0-9]{4}-[0-9]{2}-[0-9]{2}T' "$T/out"; then
 fi
 pass "no log line in account add's output"
 
+# ---- item 10: an absent --remove-repository warns; the primary's move is said ----
+export CDHOST_CONFIG=$T/hal.cfg CFG=$T/hal.cfg
+echo 'dockerRegistry = { enabled = true; accounts = (); };' > "$CFG"
+run_hal account add one --address "$FAKE_URL" --repositories img/plain odd/unsorted --no-validate
+run_hal account add two --address "$FAKE_URL" --repositories img/plain --no-validate
+assert_eq "the first account is primary" '"one"' "$(field primaryAccount)"
+run_hal account edit one --remove-repository img/typo --no-validate
+assert_eq "--remove-repository of an absent name: still exit 0 ($HAL_ERR)" 0 "$HAL_RC"
+assert_contains "it warns" "cdhost: warning: --remove-repository img/typo: not in repositories; nothing removed" "$HAL_ERR"
+assert_eq "the list is unchanged" '[ "img/plain", "odd/unsorted" ]' "$(field repositories)"
+run_hal account edit one --remove-repository img/plain --no-validate
+assert_eq "a present name: no warning" "" "$HAL_ERR"
+assert_eq "a present name is removed" '[ "odd/unsorted" ]' "$(field repositories)"
+run_hal account delete two
+assert_eq "deleting another account: primaryAccount not mentioned" "+ Successfully deleted account two for provider dockerRegistry." "$HAL_OUT"
+run_hal account add two --address "$FAKE_URL" --repositories img/plain --no-validate
+run_hal account delete one
+assert_contains "deleting the primary says where it moved" "+ dockerRegistry.primaryAccount is now two." "$HAL_OUT"
+assert_eq "and it moved there" '"two"' "$(field primaryAccount)"
+run_hal account delete two
+assert_contains "deleting the last one says none is left" "+ dockerRegistry.primaryAccount removed: no account is left." "$HAL_OUT"
+assert_eq "and it is gone" "" "$(field primaryAccount)"
+unset CDHOST_CONFIG CFG
+
 # A refused reload in --log-format json: still only JSON lines.
 api=$(free_port)
 cat > "$T/cdhost.cfg" <<CFG
