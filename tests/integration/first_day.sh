@@ -86,6 +86,42 @@ assert_contains "deleting the last one says none is left" "+ dockerRegistry.prim
 assert_eq "and it is gone" "" "$(field primaryAccount)"
 unset CDHOST_CONFIG CFG
 
+# ---- item 10: /health calls no account healthy before it stored anything ----
+python3 "$CDH_SOURCE_DIR/tests/integration/slow_registry.py" 120 > "$T/slow.port" &
+CLEANUP_PIDS+=("$!")
+for _ in $(seq 1 300); do [[ -s $T/slow.port ]] && break; sleep 0.1; done
+[[ -s $T/slow.port ]] || fail "slow registry did not start"
+printf 's3cret' > "$T/fine-password"
+chmod 0600 "$T/fine-password"
+api=$(free_port)
+cat > "$T/health.cfg" <<CFG
+host = { listen = "127.0.0.1:$api"; cache = { backend = "memory"; }; };
+dockerRegistry = { accounts = (
+  { name = "fine"; address = "$FAKE_URL"; username = "alice";
+    passwordFile = "$T/fine-password"; repositories = ["img/plain"]; },
+  { name = "down"; address = "http://127.0.0.1:$(free_port)"; repositories = ["img/plain"];
+    cacheIntervalSeconds = 1; },
+  { name = "slow"; address = "http://127.0.0.1:$(< "$T/slow.port")"; repositories = ["slow/repo"]; }
+); };
+CFG
+"$CDHOST" --config "$T/health.cfg" --plugin-dir "$CDH_PLUGIN_DIR" run 2> "$T/health.log" &
+health_pid=$!
+CLEANUP_PIDS+=("$health_pid")
+wait_http "http://127.0.0.1:$api/health" || fail "service did not start"
+state() { curl -fsS "http://127.0.0.1:$api/health" | jq -r ".accounts.$1[0].$2"; }
+for _ in $(seq 1 300); do
+    [[ $(state fine state) != starting && $(state down state) != starting ]] && break
+    sleep 0.1
+done
+assert_eq "an account that stored its repositories is ok" ok "$(state fine state)"
+assert_eq "one whose every repository failed, never stored anything, is unhealthy" \
+    unhealthy "$(state down state)"
+assert_contains "and says why" "img/plain" "$(state down stateMessage)"
+assert_eq "one whose first refresh has not ended is starting" starting "$(state slow state)"
+assert_eq "and says so" "not run yet" "$(state slow stateMessage)"
+kill -TERM "$health_pid"
+wait "$health_pid" || true
+
 # A refused reload in --log-format json: still only JSON lines.
 api=$(free_port)
 cat > "$T/cdhost.cfg" <<CFG
