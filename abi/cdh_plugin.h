@@ -303,6 +303,17 @@ struct cdh_host_api {
 	int32_t (*previous_records)(struct cdh_refresh *refresh,
 				    const char *scope, cdh_cache_record_fn fn,
 				    void *data);
+	/*
+	 * --- since 1.1, appended: long work shown on a terminal. ---
+	 * Inside a refresh (`refresh` given): `done` of `total` units of its
+	 * work so far, `what` the units' name or NULL (docker_registry:
+	 * "repositories", counted as their tags are listed). Outside one (`refresh` NULL, e.g. in verify): `what`
+	 * is what the plugin now waits for ("https://r: GET /v2/"), NULL once
+	 * it no longer waits; done/total 0. The host shows it only on a
+	 * terminal, and only when a wait lasts. Borrowed; any thread.
+	 */
+	void (*progress)(struct cdh_refresh *refresh, const char *what,
+			 uint64_t done, uint64_t total);
 };
 
 /* True when the host table has function `fn` (added in some 1.N). */

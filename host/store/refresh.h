@@ -74,6 +74,9 @@ struct cdh_refresh {
 	uint64_t requests[CDH_STATUS_CLASSES];
 	struct cdh_gauge gauges[CDH_GAUGES_MAX];
 	size_t gauge_count;
+	/* The plugin's last progress (done, total): the terminal's line adds
+	 * every refresh's, so it takes the differences. */
+	int64_t progress_done, progress_total;
 };
 
 /*

@@ -13,6 +13,7 @@
 #define USER_MAX 1024
 
 struct verify {
+	const struct cdh_host_api *api;
 	const struct drg_account *acct;
 	struct drg_credentials *creds;
 	struct drg_registry *reg;
@@ -64,6 +65,19 @@ static void finding(struct verify *v, int32_t level, const char *remedy,
 		v->errors++;
 }
 
+/* Tells the host what the check now waits for (NULL: nothing), which a
+ * terminal shows when the wait lasts (ABI 1.1; #20). */
+static void waiting(const struct verify *v, const char *what)
+{
+	char text[512];
+
+	if (!CDH_HOST_HAS(v->api, progress))
+		return;
+	if (what)
+		snprintf(text, sizeof(text), "%s: %s", v->acct->address, what);
+	v->api->progress(NULL, what ? text : NULL, 0, 0);
+}
+
 /* ---- 1. GET /v2/ ---- */
 
 struct ping {
@@ -107,7 +121,9 @@ static int check_v2(struct verify *v)
 		return -1;
 	}
 	drg_transport_submit(t, req, on_ping, &p);
+	waiting(v, "GET /v2/");
 	drg_transport_run(t);
+	waiting(v, NULL);
 	drg_transport_free(t);
 	if (p.status == 0) {
 		v->unreachable = 1;
@@ -142,15 +158,19 @@ static int password_whitespace(struct verify *v)
 {
 	char user[USER_MAX], err[512], *pass;
 	size_t cap = DRG_CREDENTIALS_SECRET_MAX + 1, len;
-	int flags = 0;
+	int flags = 0, rc;
 
 	pass = calloc(1, cap);
 	if (!pass) {
 		v->nomem = 1;
 		return 0;
 	}
-	if (drg_credentials_get(v->creds, 0, user, sizeof(user), pass, cap, err,
-				sizeof(err)) != 0) {
+	waiting(v, v->acct->password_command ? "the password command"
+					     : "the password");
+	rc = drg_credentials_get(v->creds, 0, user, sizeof(user), pass, cap,
+				 err, sizeof(err));
+	waiting(v, NULL);
+	if (rc != 0) {
 		/* Halyard warns and goes on, and then every listing failed
 		 * with this same reason: said once, as the error it is. */
 		finding(v, CDH_LOG_ERROR, CREDENTIALS_HINT, "%s", err);
@@ -261,7 +281,15 @@ static void check_repositories(struct verify *v)
 					     on_listing, &ls[i]) != CDH_OK)
 			v->nomem = 1;
 	}
+	if (acct->repository_count == 1)
+		snprintf(err, sizeof(err), "the tags of %s",
+			 acct->repositories[0]);
+	else
+		snprintf(err, sizeof(err), "the tags of %zu repositories",
+			 acct->repository_count);
+	waiting(v, err);
 	drg_registry_run(v->reg, err, sizeof(err));
+	waiting(v, NULL);
 	for (i = 0; i < acct->repository_count; i++) {
 		if (ls[i].done && ls[i].code == CDH_OK) {
 			total += ls[i].count;
@@ -328,7 +356,9 @@ static void check_catalog(struct verify *v)
 		v->nomem = 1;
 		return;
 	}
+	waiting(v, "the catalog");
 	drg_registry_run(v->reg, err, sizeof(err));
+	waiting(v, NULL);
 	if (l.done && l.code == CDH_OK) {
 		catalog_findings(v, &l);
 		return;
@@ -356,7 +386,8 @@ int32_t drg_verify_account(const struct cdh_host_api *api,
 			   struct drg_registry *reg, cdh_report_fn report,
 			   void *report_ctx)
 {
-	struct verify v = {account, creds, reg, report, report_ctx, 0, 0, 0, 0, 0};
+	struct verify v = {api, account, creds, reg, report, report_ctx,
+			   0, 0, 0, 0, 0};
 	int whitespace;
 
 	drg_registry_bind(reg, api, NULL);

@@ -53,7 +53,8 @@ AT(cdh_host_api, cache_ids, 168);
 AT(cdh_host_api, cache_get, 176);
 AT(cdh_host_api, cache_scope, 184);
 AT(cdh_host_api, previous_records, 192);
-SIZE(cdh_host_api, 200);
+AT(cdh_host_api, progress, 200);
+SIZE(cdh_host_api, 208);
 
 AT(cdh_instance_info, agent_count, 4);
 AT(cdh_instance_info, interval_ms, 8);
