@@ -622,6 +622,14 @@ struct cdh_plugin_desc {
 				 ("docker-registry"); NULL: no config commands */
 	const struct cdh_setting *settings; /* account settings, in help order */
 	size_t setting_count;
+	/*
+	 * since 1.1, appended: other first path segments whose GET routes the
+	 * query op serves besides /<config_section>/..., NULL-terminated, or
+	 * NULL: none. For Clouddriver's aliases (its docker image routes are
+	 * also served under /titus/images/...). A provider whose
+	 * config_section is that segment is routed first. Static storage.
+	 */
+	const char *const *route_aliases;
 };
 
 /* Negotiation, the first and only call through the exported symbol. */

@@ -109,7 +109,8 @@ AT(cdh_plugin_desc, ops, 48);
 AT(cdh_plugin_desc, cli_name, 56);
 AT(cdh_plugin_desc, settings, 64);
 AT(cdh_plugin_desc, setting_count, 72);
-SIZE(cdh_plugin_desc, 80);
+AT(cdh_plugin_desc, route_aliases, 80);
+SIZE(cdh_plugin_desc, 88);
 
 /* since 1.1 */
 AT(cdh_setting, type, 4);

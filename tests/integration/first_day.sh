@@ -119,6 +119,17 @@ assert_eq "one whose every repository failed, never stored anything, is unhealth
 assert_contains "and says why" "img/plain" "$(state down stateMessage)"
 assert_eq "one whose first refresh has not ended is starting" starting "$(state slow state)"
 assert_eq "and says so" "not run yet" "$(state slow stateMessage)"
+# Clouddriver's /titus/images/* alias of the docker image routes.
+get() { curl -fsS "http://127.0.0.1:$api$1"; }
+tags=$(get '/dockerRegistry/images/tags?account=fine&repository=img/plain')
+[[ $tags == '['*'"'* ]] || fail "no tags to compare: $tags"
+assert_eq "/titus/images/tags is /dockerRegistry/images/tags" "$tags" \
+    "$(get '/titus/images/tags?account=fine&repository=img/plain')"
+assert_eq "/titus/images/find is /dockerRegistry/images/find" \
+    "$(get '/dockerRegistry/images/find?account=fine&includeDetails=true')" \
+    "$(get '/titus/images/find?account=fine&includeDetails=true')"
+assert_eq "other /titus paths: 404" 404 \
+    "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$api/titus/instances")"
 kill -TERM "$health_pid"
 wait "$health_pid" || true
 
