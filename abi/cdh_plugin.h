@@ -316,6 +316,17 @@ struct cdh_host_api {
 	 */
 	int32_t (*scope_observed)(struct cdh_refresh *refresh,
 				  const char *scope, uint64_t realtime_ns);
+	/*
+	 * --- since 1.1, appended: long work shown on a terminal. ---
+	 * Inside a refresh (`refresh` given): `done` of `total` units of its
+	 * work so far, `what` the units' name or NULL (docker_registry:
+	 * "repositories", counted as their tags are listed). Outside one (`refresh` NULL, e.g. in verify): `what`
+	 * is what the plugin now waits for ("https://r: GET /v2/"), NULL once
+	 * it no longer waits; done/total 0. The host shows it only on a
+	 * terminal, and only when a wait lasts. Borrowed; any thread.
+	 */
+	void (*progress)(struct cdh_refresh *refresh, const char *what,
+			 uint64_t done, uint64_t total);
 };
 
 /* True when the host table has function `fn` (added in some 1.N). */
@@ -656,6 +667,14 @@ struct cdh_plugin_desc {
 				 ("docker-registry"); NULL: no config commands */
 	const struct cdh_setting *settings; /* account settings, in help order */
 	size_t setting_count;
+	/*
+	 * since 1.1, appended: other first path segments whose GET routes the
+	 * query op serves besides /<config_section>/..., NULL-terminated, or
+	 * NULL: none. For Clouddriver's aliases (its docker image routes are
+	 * also served under /titus/images/...). A provider whose
+	 * config_section is that segment is routed first. Static storage.
+	 */
+	const char *const *route_aliases;
 };
 
 /* Negotiation, the first and only call through the exported symbol. */

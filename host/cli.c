@@ -17,6 +17,7 @@
 #include "plugins/host_table.h"
 #include "plugins/loader.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "api/queries.h"
 #include "schedule/runner.h"
 #include "service.h"
@@ -401,7 +402,9 @@ static int cmd_run(struct session *s, int argc, char **argv)
 		fprintf(stderr, "cdhost: %s\n", err);
 		return EXIT_USAGE;
 	}
+	cdh_progress_start(CDH_PROGRESS_REFRESH); /* on a terminal only */
 	rc = cdh_runner_run_all(&accounts, s->store) ? EXIT_RUNTIME : 0;
+	cdh_progress_stop();
 	cdh_accounts_release(&accounts);
 	return rc;
 }

@@ -210,6 +210,18 @@ static int was_running(const struct cdh_account *acct, struct cdh_account **befo
 	return 0;
 }
 
+/* /health lists a new account's agents before their first run ends. */
+static void list_agents(struct service *sv, const struct cdh_account *acct)
+{
+	char name[512];
+	uint32_t a;
+
+	for (a = 0; a < acct->agent_count; a++)
+		if (acct->plugin->ops.agent_name(acct->instance, a, name,
+						 sizeof(name)) == CDH_OK)
+			cdh_status_add_agent(sv->status, acct->name, name);
+}
+
 /* Schedules the accounts of `fresh` that were not running before. */
 static int schedule_new(struct service *sv, struct cdh_account **before,
 			size_t count)
@@ -221,6 +233,7 @@ static int schedule_new(struct service *sv, struct cdh_account **before,
 
 		if (was_running(acct, before, count))
 			continue;
+		list_agents(sv, acct);
 		if (cdh_scheduler_add(sv->sched, acct) != 0)
 			return -1;
 		cdh_log(CDH_LOG_INFO, acct->name, "account started (%u agents)",

@@ -132,6 +132,7 @@ int cdh_directory_add_providers(struct cdh_directory *dir,
 		if (!p->section)
 			return -1;
 		p->query = slot->ops.query;
+		p->route_aliases = slot->desc.route_aliases;
 		dir->provider_count++;
 		if (slot->desc.cli_name &&
 		    !(p->cli_name = strdup(slot->desc.cli_name)))
@@ -158,6 +159,24 @@ cdh_directory_provider(const struct cdh_directory *dir, const char *section,
 		    memcmp(dir->providers[i].section, section, len) == 0)
 			return &dir->providers[i];
 	return NULL;
+}
+
+const struct cdh_directory_provider *
+cdh_directory_route(const struct cdh_directory *dir, const char *segment,
+		    size_t len)
+{
+	const struct cdh_directory_provider *p =
+		cdh_directory_provider(dir, segment, len);
+	const char *const *alias;
+	size_t i;
+
+	for (i = 0; !p && i < dir->provider_count; i++)
+		for (alias = dir->providers[i].route_aliases; alias && *alias;
+		     alias++)
+			if (strlen(*alias) == len &&
+			    memcmp(*alias, segment, len) == 0)
+				return &dir->providers[i];
+	return p;
 }
 
 void cdh_directory_publish(struct cdh_directory *dir)

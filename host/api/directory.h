@@ -29,6 +29,9 @@ struct cdh_directory_provider {
 	char *section;                          /* its config section */
 	int32_t (*query)(struct cdh_query *q); /* or NULL: /cache routes only */
 	char *cli_name; /* its CLI name ("docker-registry"): POST /webhooks/<it> */
+	/* Other first path segments its GET routes answer (ABI 1.1
+	 * route_aliases; the plugin's static storage, mapped as `query`). */
+	const char *const *route_aliases;
 };
 
 struct cdh_directory {
@@ -55,6 +58,12 @@ int cdh_directory_set_authz(struct cdh_directory *dir,
 const struct cdh_directory_provider *
 cdh_directory_provider(const struct cdh_directory *dir, const char *section,
 		       size_t len);
+
+/* The provider serving GET /<segment>/... (`len` bytes): the one whose
+ * config section it is, else one that lists it in its route aliases. */
+const struct cdh_directory_provider *
+cdh_directory_route(const struct cdh_directory *dir, const char *segment,
+		    size_t len);
 
 /* Makes `dir` the current snapshot (taking the caller's reference). */
 void cdh_directory_publish(struct cdh_directory *dir);

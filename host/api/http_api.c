@@ -82,7 +82,7 @@ static int find_route(const struct cdh_directory *dir, const char *path,
 		return 1;
 	}
 	slash = strchr(section, '/');
-	p = slash ? cdh_directory_provider(dir, section, (size_t)(slash - section))
+	p = slash ? cdh_directory_route(dir, section, (size_t)(slash - section))
 		  : NULL;
 	if (!p || !p->query)
 		return 0;

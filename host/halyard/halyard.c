@@ -382,30 +382,47 @@ static int cmd_get(struct cdh_halyard_session *s, int argc, char **argv)
 	return 0;
 }
 
-/* The first account left, or none, becomes primary when the primary goes. */
-static void fix_primary(struct cdh_config_node *section,
-			const struct cdh_config_node *list, const char *gone)
+/* The first account left, or none, becomes primary when the primary goes.
+ * Returns 1 when it moved, with the new one's name in `now` ("" for none). */
+static int fix_primary(struct cdh_config_node *section,
+		       const struct cdh_config_node *list, const char *gone,
+		       char *now, size_t nowlen)
 {
 	const char *primary = NULL, *first = NULL;
 
 	if (cdh_cfg_string(cdh_cfg_member(section, "primaryAccount"),
 			   &primary) != CDH_OK ||
 	    strcmp(primary, gone) != 0)
-		return;
+		return 0;
 	if (cdh_cfg_count(list) > 0 &&
 	    cdh_cfg_string(cdh_cfg_member(cdh_cfg_at(list, 0), "name"),
-			   &first) == CDH_OK)
+			   &first) == CDH_OK) {
+		snprintf(now, nowlen, "%s", first);
 		cdh_config_edit_set_string(section, "primaryAccount", first);
-	else
+	} else {
+		snprintf(now, nowlen, "%s", "");
 		cdh_config_edit_remove(section, "primaryAccount");
+	}
+	return 1;
+}
+
+/* Halyard moves the primary account silently; an operator wants to know. */
+static void say_primary(const char *section, const char *now)
+{
+	if (*now)
+		printf("+ %s.primaryAccount is now %s.\n", section, now);
+	else
+		printf("+ %s.primaryAccount removed: no account is left.\n",
+		       section);
 }
 
 static int cmd_delete(struct cdh_halyard_session *s, int argc, char **argv)
 {
 	struct cdh_config_node *list;
 	const char *name;
+	char primary[256];
 	long index;
-	int rc;
+	int rc, moved;
 
 	if ((rc = simple_args(s, argc, argv, 1, &name)) ||
 	    (rc = session_open(s)))
@@ -415,12 +432,15 @@ static int cmd_delete(struct cdh_halyard_session *s, int argc, char **argv)
 		return no_such_account(s, name);
 	/* `name` is argv's: it outlives the account's settings. */
 	cdh_config_edit_remove_at(list, (size_t)index);
-	fix_primary(cdh_config_edit_section(s->doc, s->provider.section, 0), list,
-		    name);
+	moved = fix_primary(cdh_config_edit_section(s->doc, s->provider.section,
+						     0),
+			    list, name, primary, sizeof(primary));
 	if ((rc = session_commit(s, NULL)))
 		return rc;
 	printf("+ Successfully deleted account %s for provider %s.\n", name,
 	       s->provider.section);
+	if (moved)
+		say_primary(s->provider.section, primary);
 	return 0;
 }
 

@@ -10,6 +10,7 @@
 
 #include "config/config_view.h"
 #include "util/diag.h"
+#include "util/progress.h"
 #include "halyard/halyard_internal.h"
 
 static const char *account_name(const struct cdh_config_node *account)
@@ -120,6 +121,7 @@ static void print_finding(void *ctx, int32_t level, const char *message)
 {
 	struct findings *f = ctx;
 
+	cdh_progress_erase();
 	if (f->errors + f->warnings == 0)
 		fprintf(stderr, "Problems in %s.%s:\n", f->section, f->name);
 	if (level <= CDH_LOG_ERROR)
@@ -157,7 +159,10 @@ int cdh_halyard__check_registry(const struct cdh_halyard_session *s,
 					 "unchanged",
 					 name,
 					 err[0] ? err : "cannot be created");
+	/* A registry that never answers: say what is awaited (a terminal). */
+	cdh_progress_start(CDH_PROGRESS_WAIT);
 	rc = s->slot->ops.verify(instance, print_finding, &f);
+	cdh_progress_stop();
 	s->slot->ops.destroy(instance);
 	if (rc == CDH_OK && f.errors == 0)
 		return 0;

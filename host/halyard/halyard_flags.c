@@ -578,7 +578,13 @@ static int change_list(struct cdh_config_node *account,
 	}
 	if (rc == 0 && o->kind == HAL_OPT_ADD && !present)
 		rc = push_item(&list, item);
-	if (rc == 0)
+	if (o->kind == HAL_OPT_REMOVE && !present)
+		/* Halyard says nothing: a typo looked like success (#20). */
+		fprintf(stderr,
+			"cdhost: warning: %s %s: not in %s; nothing "
+			"removed\n",
+			o->flag, item, o->field);
+	else if (rc == 0)
 		rc = set_list(account, o->field, &list);
 	for (i = 0; i < list.count; i++)
 		free(list.items[i]);

@@ -4,6 +4,7 @@
 
 #include "config/config_view.h"
 #include "util/log.h"
+#include "util/progress.h"
 #include "store/refresh.h"
 #include "store/store.h"
 
@@ -128,6 +129,21 @@ static void table_config_diag(const struct cdh_config_node *node, int32_t level,
 	cdh_cfg_diag(node, level, "%s", msg ? msg : "");
 }
 
+/* A refresh's progress goes to the terminal's line as differences (it adds
+ * every refresh's); outside a refresh, what a plugin waits for. */
+static void table_progress(struct cdh_refresh *refresh, const char *what,
+			   uint64_t done, uint64_t total)
+{
+	if (!refresh) {
+		cdh_progress_waiting(what);
+		return;
+	}
+	cdh_progress_units((int64_t)done - refresh->progress_done,
+			   (int64_t)total - refresh->progress_total, what);
+	refresh->progress_done = (int64_t)done;
+	refresh->progress_total = (int64_t)total;
+}
+
 static const struct cdh_host_api api = {
 	.struct_size = sizeof(struct cdh_host_api),
 	.abi_minor = CDH_ABI_MINOR,
@@ -156,6 +172,7 @@ static const struct cdh_host_api api = {
 	.cache_scope = cache_scope,
 	.previous_records = previous_records,
 	.scope_observed = cdh_refresh_scope_observed,
+	.progress = table_progress,
 };
 
 const struct cdh_host_api *cdh_host_table_get(void)

@@ -17,6 +17,7 @@ struct agent_status {
 	uint64_t requests_by_class[CDH_STATUS_CLASSES];
 	time_t last_success, last_error;
 	char last_error_text[512];
+	int ever_stored; /* a run stored a scope (or had none to store) */
 	/* Several nodes (cdh_status_record_cluster): */
 	char owner[256];     /* the lock's value now, "" when free */
 	char last_node[256]; /* who ran it last, "" unknown */
@@ -114,6 +115,16 @@ static struct agent_status *find_or_add(struct cdh_status *st, const char *accou
 	return &st->agents[st->agent_count++];
 }
 
+static size_t stored_total(const struct cdh_run_summary *s)
+{
+	uint64_t n = 0;
+	size_t k;
+
+	for (k = 0; k < s->stored_types; k++)
+		n += s->stored[k].count;
+	return (size_t)n;
+}
+
 void cdh_status_record_run(struct cdh_status *st, const char *account,
 			   const struct cdh_run_summary *s)
 {
@@ -133,7 +144,13 @@ void cdh_status_record_run(struct cdh_status *st, const char *account,
 		/* A failed run stores nothing: what it had is still served. */
 		if (s->result != CDH_OK)
 			a->last.records = before.records;
+		/* A partial one: its good scopes, plus what the failed kept. */
+		else if (s->stored_known)
+			a->last.records = stored_total(s);
 		a->runs++;
+		if (s->result == CDH_OK &&
+		    (s->scopes == 0 || s->failed_scopes < s->scopes))
+			a->ever_stored = 1;
 		for (i = 0; i < CDH_STATUS_CLASSES; i++)
 			a->requests_by_class[i] += s->requests_by_class[i];
 		if (cdh_run_summary_clean(s)) {
@@ -240,6 +257,18 @@ void cdh_status_record_push(struct cdh_status *st, const char *account,
 	pthread_mutex_unlock(&st->lock);
 }
 
+void cdh_status_add_agent(struct cdh_status *st, const char *account,
+			  const char *agent)
+{
+	struct agent_status *a;
+
+	pthread_mutex_lock(&st->lock);
+	a = find_or_add(st, account, agent);
+	if (a && !a->runs)
+		snprintf(a->last.agent, sizeof(a->last.agent), "%s", agent);
+	pthread_mutex_unlock(&st->lock);
+}
+
 void cdh_status_forget_account(struct cdh_status *st, const char *account)
 {
 	size_t i, kept = 0;
@@ -305,20 +334,42 @@ static void agent_cluster_json(json_object *o, const struct agent_status *a)
 			       ? json_object_new_string(a->owner) : NULL);
 }
 
+/*
+ * What the scheduler does with it now, and why when it is not "ok"; before
+ * its first run "starting", and "unhealthy" while the scheduler keeps
+ * running it but no run has stored anything yet (every repository failed:
+ * "ok" there read as healthy, #20). An agent other nodes run (several
+ * nodes) takes the state of its last run there.
+ */
+static void state_json(json_object *o, const struct agent_status *a)
+{
+	const char *state = cdh_agent_state_name(a->last.state);
+	const char *why = a->last.error[0] ? a->last.error : state;
+
+	if (!a->runs && a->last_node[0]) {
+		/* Several nodes: another node runs it; its last run says. */
+		state = a->last_ok ? "ok" : "unhealthy";
+		why = "its last run, on another node, failed";
+	} else if (!a->runs) {
+		state = "starting";
+		why = "not run yet";
+	} else if (a->last.state == CDH_AGENT_OK && !a->ever_stored) {
+		state = "unhealthy";
+		why = a->last_error_text;
+	}
+	json_object_object_add(o, "state", json_object_new_string(state));
+	if (strcmp(state, "ok") != 0)
+		json_object_object_add(o, "stateMessage",
+				       json_object_new_string(why));
+}
+
 static json_object *agent_json(const struct cdh_status *st,
 			       const struct agent_status *a)
 {
 	json_object *o = json_object_new_object();
 
 	json_object_object_add(o, "agent", json_object_new_string(a->last.agent));
-	/* What the scheduler does with it now, and why when it is not "ok". */
-	json_object_object_add(o, "state", json_object_new_string(
-					       cdh_agent_state_name(a->last.state)));
-	if (a->last.state != CDH_AGENT_OK)
-		json_object_object_add(o, "stateMessage",
-				       json_object_new_string(a->last.error[0]
-						? a->last.error
-						: cdh_agent_state_name(a->last.state)));
+	state_json(o, a);
 	json_object_object_add(o, "lastSuccess", iso_time(a->last_success));
 	json_object_object_add(o, "lastError", iso_time(a->last_error));
 	if (a->last_error)

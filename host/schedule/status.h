@@ -1,8 +1,9 @@
 /*
  * status - what /health and /metrics report: per agent the last refresh
  * (result, duration, records, requests by status, and the scheduler's state
- * for it: ok, backoff, config-error or disabled), per account the last
- * success and last error, and the result of the last reload. One status
+ * for it: ok, backoff, config-error or disabled; "starting" before its
+ * first run, "unhealthy" while no run has stored anything), per account the
+ * last success and last error, and the result of the last reload. One status
  * belongs to one service (service.c creates it and hands it to the
  * scheduler's result callback and the HTTP API). Written on the control
  * thread, read by the HTTP threads; internally locked.
@@ -36,6 +37,10 @@ void cdh_status_record_run(struct cdh_status *status, const char *account,
 void cdh_status_record_push(struct cdh_status *status, const char *account,
 			    const char *scope, const struct cdh_run_summary *s);
 
+/* An agent that was scheduled: /health lists it ("starting") before its
+ * first run ends. Nothing changes for an agent that has run. */
+void cdh_status_add_agent(struct cdh_status *status, const char *account,
+			  const char *agent);
 /* Forgets an account and its agents (it was removed). */
 void cdh_status_forget_account(struct cdh_status *status, const char *account);
 /* The last reload: ok, or the error ("file:line: why") it was refused with. */

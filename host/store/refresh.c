@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/progress.h"
+
 uint64_t cdh_monotonic_ns(void)
 {
 	struct timespec ts;
@@ -207,6 +209,7 @@ void cdh_refresh_count_request(struct cdh_refresh *refresh, int32_t status)
 	int cls = status >= 100 && status < 600 ? status / 100 : 0;
 
 	refresh->requests[cls]++;
+	cdh_progress_request(status);
 }
 
 /* Metric names reach /metrics verbatim: only [a-z0-9_] is let through. */

@@ -89,6 +89,9 @@ struct cdh_refresh {
 	 * apart may have two entries (the store takes the earliest). */
 	struct cdh_refresh_observed *observed;
 	size_t observed_count, observed_alloc;
+	/* The plugin's last progress (done, total): the terminal's line adds
+	 * every refresh's, so it takes the differences. */
+	int64_t progress_done, progress_total;
 };
 
 /*

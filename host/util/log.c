@@ -6,6 +6,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "util/progress.h"
+
 static int32_t max_level = CDH_LOG_INFO;
 static int as_json;
 /* Worker threads log too: one line must never interleave with another. */
@@ -140,6 +142,7 @@ void cdh_vlog(int32_t level, const char *who, const char *fmt, va_list ap)
 	format_time(when, sizeof(when));
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pthread_mutex_lock(&log_lock);
+	cdh_progress_erase(); /* a terminal's progress line: redrawn later */
 	if (as_json)
 		write_json(when, name, who, msg);
 	else

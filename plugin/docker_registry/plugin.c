@@ -293,6 +293,9 @@ static const struct cdh_plugin_ops ops = {
 	.event_threshold = plugin_event_threshold,
 };
 
+/* Clouddriver serves its docker image routes under /titus/images too. */
+static const char *const route_aliases[] = { "titus", NULL };
+
 static const struct cdh_plugin_desc descriptor = {
 	.struct_size = sizeof(struct cdh_plugin_desc),
 	.magic = CDH_PLUGIN_MAGIC,
@@ -305,6 +308,7 @@ static const struct cdh_plugin_desc descriptor = {
 	.cli_name = DRG_CLI_NAME,
 	.settings = drg_account_settings,
 	.setting_count = DRG_ACCOUNT_SETTING_COUNT,
+	.route_aliases = route_aliases,
 };
 
 CDH_PLUGIN_DEFINE(descriptor, host)

@@ -13,6 +13,7 @@
 #define USER_MAX 1024
 
 struct verify {
+	const struct cdh_host_api *api;
 	const struct drg_account *acct;
 	struct drg_credentials *creds;
 	struct drg_registry *reg;
@@ -22,6 +23,7 @@ struct verify {
 	int unreachable;
 	int auth_failed;
 	int nomem;
+	int no_credentials; /* the password could not be resolved */
 };
 
 /* What to check when the registry refused the credentials we sent. */
@@ -63,10 +65,24 @@ static void finding(struct verify *v, int32_t level, const char *remedy,
 		v->errors++;
 }
 
+/* Tells the host what the check now waits for (NULL: nothing), which a
+ * terminal shows when the wait lasts (ABI 1.1; #20). */
+static void waiting(const struct verify *v, const char *what)
+{
+	char text[512];
+
+	if (!CDH_HOST_HAS(v->api, progress))
+		return;
+	if (what)
+		snprintf(text, sizeof(text), "%s: %s", v->acct->address, what);
+	v->api->progress(NULL, what ? text : NULL, 0, 0);
+}
+
 /* ---- 1. GET /v2/ ---- */
 
 struct ping {
 	long status;
+	int tls_unverified;
 	char error[256];
 };
 
@@ -76,6 +92,7 @@ static void on_ping(struct drg_http_request *req, void *ud)
 	struct ping *p = ud;
 
 	p->status = r->status;
+	p->tls_unverified = drg_http_response_tls_unverified(r);
 	snprintf(p->error, sizeof(p->error), "%s",
 		 r->curl_error[0] ? r->curl_error : "no answer");
 }
@@ -85,7 +102,7 @@ static void on_ping(struct drg_http_request *req, void *ud)
 static int check_v2(struct verify *v)
 {
 	struct drg_transport_options opts = {0};
-	struct ping p = {0, ""};
+	struct ping p = {0, 0, ""};
 	struct drg_http_request *req;
 	struct drg_transport *t;
 	char url[4096];
@@ -104,13 +121,18 @@ static int check_v2(struct verify *v)
 		return -1;
 	}
 	drg_transport_submit(t, req, on_ping, &p);
+	waiting(v, "GET /v2/");
 	drg_transport_run(t);
+	waiting(v, NULL);
 	drg_transport_free(t);
 	if (p.status == 0) {
 		v->unreachable = 1;
 		finding(v, CDH_LOG_ERROR,
-			"Check the address, and that this host can "
-			"reach it (proxy variables, firewall, TLS).",
+			p.tls_unverified /* the error names what trusts a CA */
+			    ? "Or, to skip verification for this registry "
+			      "only: --insecure-registry."
+			    : "Check the address, and that this host can "
+			      "reach it (proxy variables, firewall, TLS).",
 			"Unable to reach the docker registry at %s: %s.", url,
 			p.error);
 		return -1;
@@ -136,18 +158,23 @@ static int password_whitespace(struct verify *v)
 {
 	char user[USER_MAX], err[512], *pass;
 	size_t cap = DRG_CREDENTIALS_SECRET_MAX + 1, len;
-	int flags = 0;
+	int flags = 0, rc;
 
 	pass = calloc(1, cap);
 	if (!pass) {
 		v->nomem = 1;
 		return 0;
 	}
-	if (drg_credentials_get(v->creds, 0, user, sizeof(user), pass, cap, err,
-				sizeof(err)) != 0) {
-		/* Halyard reports an unresolvable password as a warning; the
-		 * listings then fail with the reason. */
-		finding(v, CDH_LOG_WARN, NULL, "%s", err);
+	waiting(v, v->acct->password_command ? "the password command"
+					     : "the password");
+	rc = drg_credentials_get(v->creds, 0, user, sizeof(user), pass, cap,
+				 err, sizeof(err));
+	waiting(v, NULL);
+	if (rc != 0) {
+		/* Halyard warns and goes on, and then every listing failed
+		 * with this same reason: said once, as the error it is. */
+		finding(v, CDH_LOG_ERROR, CREDENTIALS_HINT, "%s", err);
+		v->no_credentials = 1;
 	} else if ((len = strlen(pass)) > 0) {
 		flags |= isspace((unsigned char)pass[0]) ? 1 : 0;
 		flags |= isspace((unsigned char)pass[len - 1]) ? 2 : 0;
@@ -254,7 +281,15 @@ static void check_repositories(struct verify *v)
 					     on_listing, &ls[i]) != CDH_OK)
 			v->nomem = 1;
 	}
+	if (acct->repository_count == 1)
+		snprintf(err, sizeof(err), "the tags of %s",
+			 acct->repositories[0]);
+	else
+		snprintf(err, sizeof(err), "the tags of %zu repositories",
+			 acct->repository_count);
+	waiting(v, err);
 	drg_registry_run(v->reg, err, sizeof(err));
+	waiting(v, NULL);
 	for (i = 0; i < acct->repository_count; i++) {
 		if (ls[i].done && ls[i].code == CDH_OK) {
 			total += ls[i].count;
@@ -321,7 +356,9 @@ static void check_catalog(struct verify *v)
 		v->nomem = 1;
 		return;
 	}
+	waiting(v, "the catalog");
 	drg_registry_run(v->reg, err, sizeof(err));
+	waiting(v, NULL);
 	if (l.done && l.code == CDH_OK) {
 		catalog_findings(v, &l);
 		return;
@@ -349,7 +386,8 @@ int32_t drg_verify_account(const struct cdh_host_api *api,
 			   struct drg_registry *reg, cdh_report_fn report,
 			   void *report_ctx)
 {
-	struct verify v = {account, creds, reg, report, report_ctx, 0, 0, 0, 0};
+	struct verify v = {api, account, creds, reg, report, report_ctx,
+			   0, 0, 0, 0, 0};
 	int whitespace;
 
 	drg_registry_bind(reg, api, NULL);
@@ -358,9 +396,10 @@ int32_t drg_verify_account(const struct cdh_host_api *api,
 		       : v.unreachable ? CDH_E_TRANSIENT
 				       : CDH_E_CONFIG;
 	whitespace = password_whitespace(&v);
-	if (account->repository_count)
+	/* Without a password every listing fails with the same reason. */
+	if (!v.no_credentials && account->repository_count)
 		check_repositories(&v);
-	else if (!account->catalog_file)
+	else if (!v.no_credentials && !account->catalog_file)
 		check_catalog(&v);
 	whitespace_hints(&v, whitespace);
 	if (v.nomem)

@@ -54,7 +54,8 @@ AT(cdh_host_api, cache_get, 176);
 AT(cdh_host_api, cache_scope, 184);
 AT(cdh_host_api, previous_records, 192);
 AT(cdh_host_api, scope_observed, 200);
-SIZE(cdh_host_api, 208);
+AT(cdh_host_api, progress, 208);
+SIZE(cdh_host_api, 216);
 
 AT(cdh_instance_info, agent_count, 4);
 AT(cdh_instance_info, interval_ms, 8);
@@ -113,7 +114,8 @@ AT(cdh_plugin_desc, ops, 48);
 AT(cdh_plugin_desc, cli_name, 56);
 AT(cdh_plugin_desc, settings, 64);
 AT(cdh_plugin_desc, setting_count, 72);
-SIZE(cdh_plugin_desc, 80);
+AT(cdh_plugin_desc, route_aliases, 80);
+SIZE(cdh_plugin_desc, 88);
 
 /* since 1.1 */
 AT(cdh_setting, type, 4);

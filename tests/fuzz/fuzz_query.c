@@ -152,7 +152,7 @@ static const char *arg(void *ctx, const char *name)
 static void cache_route(const char *path, const char **args)
 {
 	struct cdh_directory_provider provider = { NULL, cdh_cache_route_query,
-						   NULL };
+						   NULL, NULL };
 	struct cdh_query_request req = { "GET", path, NULL, 0, 0, NULL, arg,
 					 (void *)args, NULL, 0 };
 	struct cdh_query_sink sink = { start, write_bytes, failed, NULL };

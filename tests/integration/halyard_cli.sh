@@ -167,7 +167,8 @@ run_hal account delete offline
 # ---- delete: the primary account moves on ----
 run_hal account delete first
 assert_eq "delete ($HAL_ERR)" 0 "$HAL_RC"
-assert_eq "delete says so" "+ Successfully deleted account first for provider dockerRegistry." "$HAL_OUT"
+assert_eq "delete says so, and where the primary account went" "+ Successfully deleted account first for provider dockerRegistry.
++ dockerRegistry.primaryAccount is now second." "$HAL_OUT"
 assert_eq "the next account becomes primary" '"second"' "$(field primaryAccount)"
 
 # ---- other sections are kept; an invalid file is never touched ----

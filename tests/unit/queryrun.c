@@ -54,7 +54,7 @@ int queryrun_get(struct cdh_store *store, struct cdh_directory *dir,
 		 struct queryrun *out)
 {
 	struct cdh_directory_provider provider = { "dockerRegistry", queryrun_op,
-						   NULL };
+						   NULL, NULL };
 	struct cdh_query_request req = { "GET", path, NULL, 0, 0, NULL, arg,
 					 (void *)(uintptr_t)args, NULL, 0 };
 	struct gathered g = { out, CDH_TEXT_INIT };

@@ -56,6 +56,7 @@ int testdirectory_add_provider(struct cdh_directory *dir, const char *section,
 	dir->providers = grown;
 	grown[dir->provider_count].query = query;
 	grown[dir->provider_count].cli_name = NULL;
+	grown[dir->provider_count].route_aliases = NULL;
 	if (copy(&grown[dir->provider_count].section, section))
 		return -1;
 	dir->provider_count++;

@@ -190,8 +190,13 @@ static void check_file(struct drg_account__parse *st, const char *field,
 	struct stat sb;
 
 	if (stat(path, &sb) != 0 || access(path, R_OK) != 0) {
-		drg_account__diag(st, node, CDH_LOG_WARN, field,
-				  "cannot read %s: %s", path, strerror(errno));
+		/* A secret file is read at each use, and each use that fails
+		 * says why (the registry check, the agent's failure): warning
+		 * here too made `run --once` say it twice (#20 item 6). */
+		if (!secret)
+			drg_account__diag(st, node, CDH_LOG_WARN, field,
+					  "cannot read %s: %s", path,
+					  strerror(errno));
 		return;
 	}
 	if (!S_ISREG(sb.st_mode)) {

@@ -96,6 +96,7 @@ struct cycle {
 	size_t tags_over_account;    /* tags not emitted for want of records */
 	const char *account_cap_at;  /* the repository where that began */
 	size_t capped_repos;         /* repositories over maxTagsPerRepository */
+	size_t listed;               /* repositories whose tag list came back */
 };
 
 /* Warnings of invalid names one cycle writes; the summary counts them all. */
@@ -318,6 +319,14 @@ out:
 	drg_map_free(by_tag);
 }
 
+/* The terminal's progress line (ABI 1.1): repositories listed of all. */
+static void report_progress(const struct cycle *c)
+{
+	if (CDH_HOST_HAS(c->api, progress))
+		c->api->progress(c->refresh, "repositories", c->listed,
+				 c->repo_count);
+}
+
 static void on_tags(void *ud, const char *repository,
 		    const struct drg_strvec *names,
 		    const struct drg_tag_manifests *known,
@@ -347,6 +356,8 @@ static void on_tags(void *ud, const char *repository,
 			c->listed_head = r;
 		c->listed_tail = r;
 	}
+	c->listed++;
+	report_progress(c);
 	op_done(c);
 }
 
@@ -706,6 +717,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	c->window = 2 * (size_t)(c->acct->max_concurrent_requests
 					 ? c->acct->max_concurrent_requests
 					 : 16);
+	report_progress(c);
 	feed(c);
 	if (c->nomem)
 		return CDH_E_NOMEM;

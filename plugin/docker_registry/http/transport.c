@@ -31,6 +31,8 @@ struct drg_transport {
 	struct drg_transport_options o;
 	char *ca_cert_file;
 	char *tls_origin;
+	char *env_ca_file; /* CURL_CA_BUNDLE or SSL_CERT_FILE, as curl's tool */
+	char *env_ca_path; /* SSL_CERT_DIR */
 	struct drg_http_request *queue_head, *queue_tail;
 	struct drg_http_request *running; /* in flight */
 	struct drg_http_request *delayed; /* waiting out a backoff */
@@ -61,6 +63,43 @@ int drg_http_response_cancelled(const struct drg_http_response *resp)
 	return resp->curl_code == CURLE_ABORTED_BY_CALLBACK;
 }
 
+int drg_http_response_tls_unverified(const struct drg_http_response *resp)
+{
+	return resp->curl_code == CURLE_PEER_FAILED_VERIFICATION;
+}
+
+/* A copy of the variable's value; NULL when unset or empty, or *failed = 1
+ * when out of memory. */
+static char *env_copy(const char *name, int *failed)
+{
+	const char *v = getenv(name);
+	char *copy;
+
+	if (!v || !*v)
+		return NULL;
+	copy = strdup(v);
+	*failed |= !copy;
+	return copy;
+}
+
+/*
+ * libcurl reads no CA variable; curl's tool does (tool_operate.c), and
+ * operators expect it of anything curl-based: CURL_CA_BUNDLE wins, else
+ * SSL_CERT_DIR and SSL_CERT_FILE. They are the process's trust, so they
+ * apply to every URL, the token server's too, unlike caCertFile.
+ */
+static int read_ca_env(struct drg_transport *t)
+{
+	int failed = 0;
+
+	t->env_ca_file = env_copy("CURL_CA_BUNDLE", &failed);
+	if (!t->env_ca_file && !failed) {
+		t->env_ca_path = env_copy("SSL_CERT_DIR", &failed);
+		t->env_ca_file = env_copy("SSL_CERT_FILE", &failed);
+	}
+	return failed ? -1 : 0;
+}
+
 struct drg_transport *drg_transport_new(const struct drg_transport_options *o)
 {
 	struct drg_transport *t = calloc(1, sizeof(*t));
@@ -89,7 +128,7 @@ struct drg_transport *drg_transport_new(const struct drg_transport_options *o)
 	t->driver = t->multi ? drg_multi_driver_new(t->multi) : NULL;
 	t->idle = calloc(t->o.max_concurrent, sizeof(*t->idle));
 	if (!t->driver || !t->idle || (o->ca_cert_file && !t->ca_cert_file) ||
-	    (o->tls_origin && !t->tls_origin)) {
+	    (o->tls_origin && !t->tls_origin) || read_ca_env(t) != 0) {
 		drg_transport_free(t);
 		return NULL;
 	}
@@ -127,6 +166,8 @@ void drg_transport_free(struct drg_transport *t)
 		curl_multi_cleanup(t->multi);
 	free(t->ca_cert_file);
 	free(t->tls_origin);
+	free(t->env_ca_file);
+	free(t->env_ca_path);
 	free(t);
 }
 
@@ -225,6 +266,10 @@ static int add_header(struct curl_slist **list, const char *name,
  */
 static void setup_tls(struct drg_transport *t, CURL *e, const char *url)
 {
+	if (t->env_ca_file)
+		curl_easy_setopt(e, CURLOPT_CAINFO, t->env_ca_file);
+	if (t->env_ca_path)
+		curl_easy_setopt(e, CURLOPT_CAPATH, t->env_ca_path);
 	if (t->o.tls_origin && !drg_url_same_origin(url, t->o.tls_origin)) {
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
@@ -237,6 +282,8 @@ static void setup_tls(struct drg_transport *t, CURL *e, const char *url)
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
 		curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
 	}
+	/* In place of the bundle (the system's or the variable's); the CA
+	 * directory (/etc/ssl/certs, or SSL_CERT_DIR) is still trusted. */
 	if (t->o.ca_cert_file)
 		curl_easy_setopt(e, CURLOPT_CAINFO, t->o.ca_cert_file);
 }
@@ -436,6 +483,27 @@ static void reset_for_retry(struct drg_http_request *req)
 	r->body_too_big = 0;
 }
 
+/*
+ * curl's "unable to get local issuer certificate" leaves an operator with a
+ * private CA nowhere to go: name what trusts one. caCertFile only where it
+ * applies (the registry's own origin, #19).
+ */
+static void tls_hint(const struct drg_transport *t, struct drg_http_request *req)
+{
+	char *msg = req->resp.curl_error;
+	size_t len = strlen(msg);
+	int own = !t->o.tls_origin ||
+		  drg_url_same_origin(req->url, t->o.tls_origin);
+
+	snprintf(msg + len, sizeof(req->resp.curl_error) - len, "%s",
+		 own ? " (a private CA? trust it with caCertFile "
+		       "(--ca-cert-file), or SSL_CERT_FILE, CURL_CA_BUNDLE or "
+		       "SSL_CERT_DIR)"
+		     : " (a private CA? trust it with SSL_CERT_FILE, "
+		       "CURL_CA_BUNDLE or SSL_CERT_DIR: caCertFile is for the "
+		       "registry's own address)");
+}
+
 static void finish(struct drg_transport *t, struct drg_http_request *req,
 		   CURLcode code, uint64_t now)
 {
@@ -450,6 +518,8 @@ static void finish(struct drg_transport *t, struct drg_http_request *req,
 	else if (!req->resp.curl_error[0])
 		snprintf(req->resp.curl_error, sizeof(req->resp.curl_error),
 			 "%s", curl_easy_strerror(code));
+	if (code == CURLE_PEER_FAILED_VERIFICATION)
+		tls_hint(t, req);
 	if (t->attempt && code != CURLE_ABORTED_BY_CALLBACK)
 		t->attempt(t->hook_ud, req->resp.status);
 	delay = retry_delay(t, req, now);

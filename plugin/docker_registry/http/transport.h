@@ -28,7 +28,10 @@ struct drg_transport_options {
 	int64_t timeout_ms;        /* per attempt; 0 = 60000 */
 	int64_t connect_timeout_ms; /* 0 = min(10000, timeout_ms) */
 	int insecure;              /* skip TLS verification (this client only) */
-	const char *ca_cert_file;  /* PEM bundle to trust, or NULL (copied) */
+	/* PEM bundle to trust, or NULL (copied). Without it the transport
+	 * honours CURL_CA_BUNDLE, SSL_CERT_FILE and SSL_CERT_DIR as curl's
+	 * tool does (libcurl does not); with it, it replaces their bundle. */
+	const char *ca_cert_file;
 	/* insecure and ca_cert_file apply to URLs of this origin only (the
 	 * registry's; copied): a token server or a redirect elsewhere keeps
 	 * full verification with the system CAs. NULL: to every URL. */
@@ -69,6 +72,9 @@ int drg_transport_run(struct drg_transport *t);
 
 /* Whether a finished request was stopped by cancellation. */
 int drg_http_response_cancelled(const struct drg_http_response *resp);
+/* Whether it failed on the server's certificate (its error names what
+ * trusts a private CA). */
+int drg_http_response_tls_unverified(const struct drg_http_response *resp);
 
 /* Monotonic clock in ns (CLOCK_MONOTONIC). */
 uint64_t drg_transport_now_ns(void);

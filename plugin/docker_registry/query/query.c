@@ -13,6 +13,10 @@
 
 #define ROUTE_TAGS "/dockerRegistry/images/tags"
 #define ROUTE_FIND "/dockerRegistry/images/find"
+/* Clouddriver's DockerRegistryImageLookupController maps /titus/images
+ * too (the descriptor's route_aliases brings them here). */
+#define ROUTE_TITUS_TAGS "/titus/images/tags"
+#define ROUTE_TITUS_FIND "/titus/images/find"
 /* The host routes POST /webhooks/<cli_name> here (DRG_CLI_NAME). */
 #define ROUTE_WEBHOOK "/webhooks/docker-registry"
 #define ROUTE_ON_DEMAND "/cache/dockerRegistry/taggedImage"
@@ -158,9 +162,11 @@ int32_t drg_query(const struct cdh_host_api *host, struct cdh_query *q)
 		return CDH_E_FATAL;
 	if (q->method && strcmp(q->method, "CLI") == 0)
 		return cli(host, q);
-	if (q->path && strcmp(q->path, ROUTE_TAGS) == 0)
+	if (q->path && (strcmp(q->path, ROUTE_TAGS) == 0 ||
+			strcmp(q->path, ROUTE_TITUS_TAGS) == 0))
 		return http_tags(host, q);
-	if (q->path && strcmp(q->path, ROUTE_FIND) == 0)
+	if (q->path && (strcmp(q->path, ROUTE_FIND) == 0 ||
+			strcmp(q->path, ROUTE_TITUS_FIND) == 0))
 		return http_find(host, q);
 	if (q->path && q->method && strcmp(q->method, "POST") == 0 &&
 	    strcmp(q->path, ROUTE_WEBHOOK) == 0)

@@ -216,6 +216,69 @@ static void a_partial_run_is_an_error_too(void **state)
 			    "\"some repositories failed\"");
 }
 
+/* Scheduled, not run yet: listed, and not called healthy (#20). */
+static void an_agent_not_run_yet_is_starting(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h;
+
+	cdh_status_add_agent(f->status, "hub", HUB_AGENT);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.agent"), "\"" HUB_AGENT "\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"starting\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"),
+			    "\"not run yet\"");
+	record(f, "hub", run(HUB_AGENT, CDH_OK, NULL));
+	cdh_status_add_agent(f->status, "hub", HUB_AGENT); /* a reload */
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"ok\"");
+	assert_int_equal(json_object_array_length(at(h, "accounts.hub")), 1);
+}
+
+/* Every repository failed and none ever stored: the scheduler runs it as
+ * usual ("ok" until #20), but nothing is served: unhealthy, until a run
+ * stores something. */
+static void an_agent_that_never_stored_is_unhealthy(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
+	json_object *h;
+
+	s.scopes = 2;
+	s.failed_scopes = 2;
+	snprintf(s.problem, sizeof(s.problem), "img/x: HTTP 401");
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"unhealthy\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"),
+			    "\"img/x: HTTP 401\"");
+	s.failed_scopes = 1; /* one repository stored: partial, as before */
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"ok\"");
+	s.failed_scopes = 2; /* it did store once: what it stored is served */
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"ok\"");
+}
+
+/* A partial run's records are what is served: its good scopes' and what
+ * the failed ones kept, not only the ones it fetched. */
+static void a_partial_runs_records_count_what_is_kept(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_OK, NULL);
+	json_object *h;
+
+	s.scopes = 3;
+	s.failed_scopes = 1;
+	s.records = 2;
+	s = stored(stored(s, "taggedImage", 4), "imageId", 4);
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.records"), "8");
+}
+
 static void each_agent_shows_its_scheduler_state(void **state)
 {
 	struct fixture *f = *state;
@@ -633,6 +696,9 @@ int main(void)
 	    T(a_successful_run_sets_last_success),
 	    T(a_failed_run_sets_last_error_and_its_message),
 	    T(a_partial_run_is_an_error_too),
+	    T(an_agent_not_run_yet_is_starting),
+	    T(an_agent_that_never_stored_is_unhealthy),
+	    T(a_partial_runs_records_count_what_is_kept),
 	    T(each_agent_shows_its_scheduler_state),
 	    T(backoff_and_disabled_are_named),
 	    T(an_incomplete_run_shows_its_first_problem),
