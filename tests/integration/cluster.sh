@@ -27,7 +27,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
 work=$(mktemp -d)
-redis_pid= registry_pid=
+registry_pid=
 declare -A node_pid=() node_port=()
 cleanup() {
   local n
@@ -35,7 +35,7 @@ cleanup() {
     kill -9 "${node_pid[$n]}" 2>/dev/null && wait "${node_pid[$n]}" 2>/dev/null
   done
   [ -n "$registry_pid" ] && kill "$registry_pid" 2>/dev/null && wait "$registry_pid" 2>/dev/null
-  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  redis_stop
   [ -n "${CLUSTER_KEEP:-}" ] && echo "kept $work" >&2 || rm -rf "$work"
 }
 trap cleanup EXIT
@@ -44,14 +44,7 @@ interval=2
 agent() { echo "$1/DockerRegistryImageCachingAgent[1/1]"; }
 redis_port=$(free_port)
 rcli() { redis-cli -p "$redis_port" "$@"; }
-redis_start() {
-  redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-    --loglevel warning >>"$work/redis.log" 2>&1 &
-  redis_pid=$!
-  wait_for 10 sh -c "redis-cli -p $redis_port PING | grep -qx PONG" ||
-    { echo "redis-server did not start: $(cat "$work/redis.log")" >&2; exit 1; }
-}
-redis_start
+redis_start "$work" "$redis_port" || exit 1
 
 python3 "$here/cluster_registry.py" --port-file "$work/reg.port" \
   --log "$work/reg.log" --slow-file "$work/slow" &
@@ -248,8 +241,8 @@ mark=$(now)
 wait_for 10 started_after slow "$mark"
 began=$(first_after slow "$mark")
 sleep 0.5
-kill -9 "$redis_pid"; wait "$redis_pid" 2>/dev/null
-redis_start
+redis_stop KILL
+redis_start "$work" "$redis_port" || exit 1
 restarted=$(now)
 wait_for 10 ended_after slow "$began"
 ended=$(ends slow | awk -v t="$began" '$1 > t { print; exit }')

@@ -12,7 +12,7 @@ source "$here/../../scripts/lib/registry.sh"
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
 work=$(mktemp -d)
-echo_pid= redis_pid= pid_a= pid_b=
+echo_pid= pid_a= pid_b=
 stop_node() { # PID -> exit code
   kill -TERM "$1" 2>/dev/null
   wait "$1"
@@ -21,18 +21,14 @@ cleanup() {
   [ -n "$pid_a" ] && kill -TERM "$pid_a" 2>/dev/null && wait "$pid_a" 2>/dev/null
   [ -n "$pid_b" ] && kill -TERM "$pid_b" 2>/dev/null && wait "$pid_b" 2>/dev/null
   [ -n "$echo_pid" ] && kill "$echo_pid" 2>/dev/null && wait "$echo_pid" 2>/dev/null
-  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  redis_stop
   registry_stop "$work/reg"
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 redis_port=$(free_port)
-redis-server --port "$redis_port" --bind 127.0.0.1 --save '' --appendonly no \
-  --loglevel warning >"$work/redis.log" 2>&1 &
-redis_pid=$!
-redis_up() { redis-cli -p "$redis_port" PING | grep -qx PONG; }
-wait_for 10 redis_up || { echo "redis-server did not start: $(cat "$work/redis.log")" >&2; exit 1; }
+redis_start "$work" "$redis_port" || exit 1
 
 echo_log=$work/echo.log
 : > "$echo_log"

@@ -16,10 +16,9 @@ source "$here/../../scripts/lib/registry.sh"
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
 work=$(mktemp -d)
-redis_pid=
 cleanup() {
   service_stop
-  [ -n "$redis_pid" ] && kill "$redis_pid" 2>/dev/null && wait "$redis_pid" 2>/dev/null
+  redis_stop
   registry_stop "$work/reg"
   rm -rf "$work"
 }
@@ -29,14 +28,7 @@ password=pw-$RANDOM-secret
 export REDIS_PORT REDIS_PASSWORD=$password
 REDIS_PORT=$(free_port)
 reader() { python3 "$here/redis_reader.py" "$@"; }
-redis_up() { reader call PING | grep -qx PONG; }
-redis_start() {
-  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
-    --requirepass "$password" --loglevel warning >"$work/redis.log" 2>&1 &
-  redis_pid=$!
-  wait_for 10 redis_up || { echo "redis-server did not start: $(cat "$work/redis.log")" >&2; exit 1; }
-}
-redis_start
+redis_start "$work" "$REDIS_PORT" --requirepass "$password" || exit 1
 
 registry_start "$work/reg" >/dev/null || { echo "cannot start registry" >&2; exit 1; }
 registry_push_image "$REGISTRY_URL" team/app 1.0 >/dev/null || fail "push team/app:1.0"
@@ -115,7 +107,7 @@ expect_eq "no SSCAN for /tags" "$(grep -c '^sscan ' <<<"$stats")" 0
 expect_eq "one index page" "$(grep '^zrangebylex ' <<<"$stats")" "zrangebylex 1"
 
 # Redis down: 503 with a JSON error, /health names Redis.
-kill "$redis_pid"; wait "$redis_pid" 2>/dev/null; redis_pid=
+redis_stop
 status=$(curl -s -o "$work/tags.json" -w '%{http_code}' "http://127.0.0.1:$port/dockerRegistry/images/tags?account=catalog&repository=big/ten")
 expect_eq "tags while Redis is down" "$status" 503
 expect_eq "503 body" "$(jq -r '.status, .error' "$work/tags.json" | tr '\n' ' ')" "503 Service Unavailable "
@@ -129,7 +121,7 @@ locks_down() { grep -q "agent locks: redis 127.0.0.1:$REDIS_PORT: .*no agent run
 wait_for 20 locks_down || fail "no word of the agent locks while Redis is down: $(tail -5 "$work/service.log")"
 
 # Redis restarted empty: the next cycles refill it.
-redis_start
+redis_start "$work" "$REDIS_PORT" --requirepass "$password" || exit 1
 refilled() {
   [ "$(curl -s "http://127.0.0.1:$port/dockerRegistry/images/tags?account=catalog&repository=big/ten")" = "$tags" ] &&
   [ "$(curl -s "http://127.0.0.1:$port/dockerRegistry/images/tags?account=listed&repository=team/app")" = '["1.0"]' ]

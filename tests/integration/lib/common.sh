@@ -25,6 +25,40 @@ free_port() {
   done
 }
 
+# redis_start DIR PORT [ARGS...]: a redis-server of the test's own on
+# 127.0.0.1:PORT, nothing persisted, logging to DIR/redis.log, its PID in
+# REDIS_PID; ARGS go to redis-server (e.g. --requirepass PW). Waits up to
+# 30 s for PONG; 1 (with the log) if it does not answer.
+redis_start() {
+  local dir=$1 port=$2 pass='' prev='' a; shift 2
+  for a in "$@"; do [ "$prev" = --requirepass ] && pass=$a; prev=$a; done
+  redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
+    --loglevel warning "$@" >>"$dir/redis.log" 2>&1 &
+  REDIS_PID=$!
+  wait_for 30 redis__pong "$port" "$pass" && return 0
+  echo "redis-server did not start: $(cat "$dir/redis.log")" >&2
+  return 1
+}
+
+# redis__pong PORT PASSWORD: its PING answers PONG (REDISCLI_AUTH keeps the
+# password off the command line; an empty one would send AUTH "").
+redis__pong() {
+  if [ -n "$2" ]; then
+    REDISCLI_AUTH=$2 redis-cli -p "$1" PING | grep -qx PONG
+  else
+    redis-cli -p "$1" PING | grep -qx PONG
+  fi
+}
+
+# redis_stop [SIGNAL]: stops REDIS_PID (SIGTERM, or e.g. KILL for a crash)
+# and reaps it; nothing if none runs.
+redis_stop() {
+  [ -n "${REDIS_PID:-}" ] || return 0
+  kill -"${1:-TERM}" "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
+  REDIS_PID=
+  return 0
+}
+
 # service_start CDHOST CONFIG PLUGIN_DIR LOG: runs `cdhost run`, sets SERVICE_PID.
 service_start() {
   "$1" --config "$2" --plugin-dir "$3" run 2>>"$4" &

@@ -14,42 +14,28 @@
 
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "store/agent_locks.h"
 #include "store/store.h"
+#include "redis_server.h"
 
 #define KEY "hub/DockerRegistryImageCachingAgent[1/1]"
 #define PASSWORD "lock-test-secret"
 
-extern char **environ;
-
-static pid_t redis_pid = -1;
-static int redis_port;
+static struct redis_server server = { .pid = -1 };
 static struct cdh_store *store;
 static struct cdh_agent_locks *node_a, *node_b;
 
 static redisContext *admin(void)
 {
-	struct timeval tv = { 1, 0 };
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
-	redisReply *r = c && !c->err ? redisCommand(c, "AUTH %s", PASSWORD) : NULL;
-
-	freeReplyObject(r);
-	if (!r) {
-		redisFree(c);
-		return NULL;
-	}
-	return c;
+	return redis_server_connect(&server);
 }
 
 /* One admin command; its reply as text ("(nil)" for nil, the integer). */
@@ -83,62 +69,20 @@ static void value(char *out, size_t outlen)
 	admin_command(out, outlen, "GET %s", KEY, NULL);
 }
 
-static int redis_spawn(void)
-{
-	char port[16];
-	char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
-			 "--save", "", "--appendonly", "no", "--requirepass",
-			 PASSWORD, "--loglevel", "warning", NULL };
-	posix_spawn_file_actions_t quiet;
-	int i;
-
-	snprintf(port, sizeof(port), "%d", redis_port);
-	posix_spawn_file_actions_init(&quiet);
-	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-	i = posix_spawnp(&redis_pid, "redis-server", &quiet, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&quiet);
-	if (i != 0)
-		return -1;
-	for (i = 0; i < 100; i++) {
-		redisContext *c = admin();
-
-		redisFree(c);
-		if (c)
-			return 0;
-		if (waitpid(redis_pid, NULL, WNOHANG) == redis_pid)
-			return -1;
-		usleep(50000);
-	}
-	kill(redis_pid, SIGTERM);
-	waitpid(redis_pid, NULL, 0);
-	return -1;
-}
-
 static void redis_kill(void)
 {
-	if (redis_pid > 0) {
-		kill(redis_pid, SIGKILL);
-		waitpid(redis_pid, NULL, 0);
-	}
-	redis_pid = -1;
+	redis_server_stop(&server, SIGKILL);
 }
 
 static int group_setup(void **state)
 {
 	char url[128], err[512];
-	int attempt;
 
 	(void)state;
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	for (attempt = 0; attempt < 10; attempt++) {
-		redis_port = 20000 + rand() % 12000;
-		if (redis_spawn() == 0)
-			break;
-	}
-	if (attempt == 10)
+	if (redis_server_start(&server, PASSWORD) != 0)
 		return -1;
 	snprintf(url, sizeof(url), "redis://:%s@127.0.0.1:%d/0", PASSWORD,
-		 redis_port);
+		 server.port);
 	store = cdh_store_open_redis(url, NULL, err, sizeof(err));
 	node_a = store ? cdh_agent_locks_open(store, err, sizeof(err)) : NULL;
 	node_b = store ? cdh_agent_locks_open(store, err, sizeof(err)) : NULL;
@@ -321,7 +265,7 @@ static void test_redis_down_and_back(void **state)
 	assert_int_equal(cdh_agent_locks_release(node_a, KEY, "a", 0, NULL, err,
 						 sizeof(err)),
 			 CDH_STORE_UNAVAILABLE);
-	assert_int_equal(redis_spawn(), 0);
+	assert_int_equal(redis_server_respawn(&server), 0);
 	/* A connection from before the restart fails once, and is not
 	 * retried behind the caller's back: the scheduler must learn of the
 	 * outage (its grace after one). The next call reconnects at once. */

@@ -13,20 +13,18 @@
 
 #include <cmocka.h>
 
-#include <fcntl.h>
 #include <hiredis/hiredis.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "store/redis_apply.h"
 #include "store/store.h"
+#include "redis_server.h"
 #include "testdir.h"
 
 #define AGENT_A "hub/DockerRegistryImageCachingAgent[1/2]"
@@ -70,82 +68,23 @@ static int setup_memory(void **state)
 
 /* ---- a redis-server of our own, on loopback ---- */
 
-extern char **environ;
-
-static pid_t redis_pid = -1;
-static int redis_port;
+static struct redis_server server = { .pid = -1 };
 
 static redisContext *redis_admin(void)
 {
-	struct timeval tv = { 1, 0 };
-	redisContext *c = redisConnectWithTimeout("127.0.0.1", redis_port, tv);
-
-	if (c && c->err) {
-		redisFree(c);
-		return NULL;
-	}
-	return c;
+	return redis_server_connect(&server);
 }
 
-/* Spawns redis-server on redis_port: 0 once it answers PING, -1 if not
- * (the port was taken, or it would not start). */
-static int redis_spawn(void)
-{
-	char port[16];
-	char *argv[] = { "redis-server", "--port", port, "--bind", "127.0.0.1",
-			 "--save", "", "--appendonly", "no", "--loglevel",
-			 "warning", NULL };
-	posix_spawn_file_actions_t quiet;
-	int i;
-
-	snprintf(port, sizeof(port), "%d", redis_port);
-	posix_spawn_file_actions_init(&quiet);
-	posix_spawn_file_actions_addopen(&quiet, 1, "/dev/null", O_WRONLY, 0);
-	i = posix_spawnp(&redis_pid, "redis-server", &quiet, NULL, argv, environ);
-	posix_spawn_file_actions_destroy(&quiet);
-	if (i != 0)
-		return -1;
-	for (i = 0; i < 100; i++) {
-		redisContext *c = redis_admin();
-		redisReply *r = c ? redisCommand(c, "PING") : NULL;
-		int up = r && r->type == REDIS_REPLY_STATUS;
-
-		freeReplyObject(r);
-		redisFree(c);
-		if (up)
-			return 0;
-		if (waitpid(redis_pid, NULL, WNOHANG) == redis_pid)
-			return -1;
-		usleep(50000);
-	}
-	kill(redis_pid, SIGTERM);
-	waitpid(redis_pid, NULL, 0);
-	return -1;
-}
-
-/* Starts redis-server on a free port in the tests' range (20000-31999). */
 static int redis_start(void **state)
 {
-	int attempt;
-
 	(void)state;
-	srand((unsigned)time(NULL) ^ (unsigned)getpid());
-	for (attempt = 0; attempt < 10; attempt++) {
-		redis_port = 20000 + rand() % 12000;
-		if (redis_spawn() == 0)
-			return 0;
-	}
-	redis_pid = -1;
-	return -1;
+	return redis_server_start(&server, NULL);
 }
 
 static int redis_stop(void **state)
 {
 	(void)state;
-	if (redis_pid > 0) {
-		kill(redis_pid, SIGTERM);
-		waitpid(redis_pid, NULL, 0);
-	}
+	redis_server_stop(&server, SIGTERM);
 	return 0;
 }
 
@@ -169,7 +108,7 @@ static int setup_redis(void **state)
 	if (testdir_init(&f.dir) != 0)
 		return -1;
 	redis_command("FLUSHALL");
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis_port);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", server.port);
 	f.store = cdh_store_open_redis(url, NULL, f.err, sizeof(f.err));
 	*state = &f;
 	return f.store ? 0 : -1;
@@ -1003,7 +942,7 @@ static void a_password_is_never_in_an_error(void **state)
 	const char *pw = testdir_write(&f->dir, "pw", "s3cr3t-pw\n");
 
 	assert_non_null(pw);
-	snprintf(url, sizeof(url), "redis://u:url-pw@127.0.0.1:%d/0", redis_port);
+	snprintf(url, sizeof(url), "redis://u:url-pw@127.0.0.1:%d/0", server.port);
 	store = cdh_store_open_redis(url, pw, err, sizeof(err));
 	assert_non_null(store);
 	/* This Redis has no such user: AUTH fails, and says so without it. */
@@ -1022,9 +961,8 @@ static void a_restarted_empty_redis_is_refilled_by_the_next_apply(void **state)
 	emit(f, "nginx", "hub:nginx:1");
 	cycle_apply(f);
 	assert_string_equal(tagged(f), "hub:nginx:1");
-	kill(redis_pid, SIGTERM);
-	waitpid(redis_pid, NULL, 0);
-	assert_int_equal(redis_spawn(), 0);
+	redis_server_stop(&server, SIGTERM);
+	assert_int_equal(redis_server_respawn(&server), 0);
 	/* The store's connections are from before the restart. */
 	cycle_begin(f, AGENT_A);
 	emit(f, "nginx", "hub:nginx:1");
@@ -1232,7 +1170,7 @@ static void of_two_nodes_only_the_writer_notes_a_change(void **state)
 	struct fixture *f = *state;
 	char url[64];
 
-	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis_port);
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", server.port);
 	first_node = cdh_store_open_redis(url, NULL, f->err, sizeof(f->err));
 	assert_non_null(first_node);
 	first_fixture = f;
