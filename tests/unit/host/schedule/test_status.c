@@ -235,6 +235,31 @@ static void an_agent_not_run_yet_is_starting(void **state)
 	assert_int_equal(json_object_array_length(at(h, "accounts.hub")), 1);
 }
 
+/* Several nodes: an agent another node runs takes that run's state here,
+ * not "starting" forever. */
+static void an_agent_other_nodes_run_shows_their_last_run(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_agent_cluster info = {
+		HUB_AGENT, "other:1@other",
+		"{\"node\":\"other:1@other\",\"time\":1700000000000,\"ok\":true}",
+		0, 1,
+	};
+	json_object *h;
+
+	cdh_status_set_cluster(f->status, "here:2@here", NULL);
+	cdh_status_add_agent(f->status, "hub", HUB_AGENT);
+	cdh_status_record_cluster(f->status, "hub", &info);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"ok\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastRun.node"),
+			    "\"other:1@other\"");
+	info.last_run = "{\"node\":\"other:1@other\",\"time\":1700000000000,\"ok\":false}";
+	cdh_status_record_cluster(f->status, "hub", &info);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"unhealthy\"");
+}
+
 /* Every repository failed and none ever stored: the scheduler runs it as
  * usual ("ok" until #20), but nothing is served: unhealthy, until a run
  * stores something. */
@@ -698,6 +723,7 @@ int main(void)
 	    T(a_partial_run_is_an_error_too),
 	    T(an_agent_not_run_yet_is_starting),
 	    T(an_agent_that_never_stored_is_unhealthy),
+	    T(an_agent_other_nodes_run_shows_their_last_run),
 	    T(a_partial_runs_records_count_what_is_kept),
 	    T(each_agent_shows_its_scheduler_state),
 	    T(backoff_and_disabled_are_named),
