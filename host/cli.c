@@ -143,13 +143,6 @@ static const struct cli_command commands[] = {
 	{ NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
-#ifndef CDH_INSTALL_PLUGIN_DIR
-#define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
-#endif
-#ifndef CDH_INSTALL_PLUGIN_DIR_FROM_BIN
-#define CDH_INSTALL_PLUGIN_DIR_FROM_BIN "../lib/cdhost/plugins"
-#endif
-
 /* A line may break at p[at]: a space outside [brackets] ("[--tag T]"). */
 static int can_break(const char *p, int at)
 {

@@ -21,14 +21,6 @@
 /* What ABI 1.0 defines of the ops table (optional ops included). */
 #define OPS_1_0_SIZE (offsetof(struct cdh_plugin_ops, verify) + sizeof(void *))
 
-#ifndef CDH_INSTALL_PLUGIN_DIR
-#define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
-#endif
-/* The same directory relative to the installed binary's directory. */
-#ifndef CDH_INSTALL_PLUGIN_DIR_FROM_BIN
-#define CDH_INSTALL_PLUGIN_DIR_FROM_BIN "../lib/cdhost/plugins"
-#endif
-
 struct cdh_loader {
 	char *probe_exe;
 	char *private_dir;

@@ -17,6 +17,15 @@
 
 #include "cdh_plugin.h"
 
+/* Where plugins are installed (the build sets both; these are fallbacks):
+ * absolute, and relative to the installed binary's directory. */
+#ifndef CDH_INSTALL_PLUGIN_DIR
+#define CDH_INSTALL_PLUGIN_DIR "/usr/local/lib/cdhost/plugins"
+#endif
+#ifndef CDH_INSTALL_PLUGIN_DIR_FROM_BIN
+#define CDH_INSTALL_PLUGIN_DIR_FROM_BIN "../lib/cdhost/plugins"
+#endif
+
 struct cdh_plugin_slot {
 	char *path;       /* the file in the plugin directory */
 	int ready;        /* 1: negotiated and initialised */
