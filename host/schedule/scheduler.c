@@ -62,6 +62,7 @@ struct agent {
 	/* Several nodes (the part at the end of this file): */
 	char name[512];            /* the agent type: its lock's key */
 	int locked;                /* its cycle in flight holds the lock */
+	int keeps_lock;            /* retired, but its lock stays the schedule */
 	uint64_t lock_ns;          /* when the lock was taken */
 	unsigned won, lost;        /* tries since the last report */
 	uint64_t scope_started_ns; /* when the scope job was queued */
@@ -432,21 +433,12 @@ static void finish_retirements(struct cdh_scheduler *s)
 	}
 }
 
-void cdh_scheduler_retire(struct cdh_scheduler *s, struct cdh_account *account,
-			  void (*on_idle)(void *ctx, struct cdh_account *account),
-			  void *ctx)
-{
-	/* Removed or changed: its idle agents' locks go at once (Clouddriver's
-	 * unschedule), so that the new settings run without waiting. */
-	cluster_retire_idle(s, account);
-	cdh_scheduler_retire_keeping_locks(s, account, on_idle, ctx);
-}
-
-void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *s,
-					struct cdh_account *account,
-					void (*on_idle)(void *ctx,
-							struct cdh_account *account),
-					void *ctx)
+/* Retires the agents of `account`; keeps_lock: a run cancelled here leaves
+ * its lock as the schedule rather than freeing it (cluster_finished). */
+static void retire(struct cdh_scheduler *s, struct cdh_account *account,
+		   int keeps_lock,
+		   void (*on_idle)(void *ctx, struct cdh_account *account),
+		   void *ctx)
 {
 	struct retirement *r = calloc(1, sizeof(*r));
 	size_t i;
@@ -455,6 +447,7 @@ void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *s,
 		if (s->agents[i]->account != account)
 			continue;
 		s->agents[i]->retired = 1;
+		s->agents[i]->keeps_lock = keeps_lock;
 		atomic_store(&s->agents[i]->cancel, 1);
 	}
 	if (!r) {
@@ -471,6 +464,25 @@ void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *s,
 	r->next = s->retirements;
 	s->retirements = r;
 	finish_retirements(s);
+}
+
+void cdh_scheduler_retire(struct cdh_scheduler *s, struct cdh_account *account,
+			  void (*on_idle)(void *ctx, struct cdh_account *account),
+			  void *ctx)
+{
+	/* Removed or changed: its idle agents' locks go at once (Clouddriver's
+	 * unschedule), so that the new settings run without waiting. */
+	cluster_retire_idle(s, account);
+	retire(s, account, 0, on_idle, ctx);
+}
+
+void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *s,
+					struct cdh_account *account,
+					void (*on_idle)(void *ctx,
+							struct cdh_account *account),
+					void *ctx)
+{
+	retire(s, account, 1, on_idle, ctx);
 }
 
 static int enqueue(struct cdh_scheduler *s, struct agent *a)
@@ -953,7 +965,9 @@ static void release(struct cdh_scheduler *s, struct agent *a, int64_t ttl_ms,
  * A cycle that held the lock ended: plan as on one node, then leave the
  * lock as the schedule, expiring when the agent is due again (the
  * interval, or the backoff after a failure, from when it was taken). A
- * cancelled run, or a retired agent, frees it at once for another node.
+ * cancelled run, or a retired agent, frees it at once for another node,
+ * except one retired keeping its lock (a plugin swap cancelled it: its
+ * account runs again on schedule, not at once, here or elsewhere).
  */
 static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
 			     uint64_t now)
@@ -970,11 +984,11 @@ static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
 			a->due_ns = now; /* the lock says when */
 		}
 	}
-	if (ran) {
+	if (ran || a->keeps_lock)
 		ttl = cdh_agent_lock_ttl(ms_of(a->lock_ns + wait), ms_of(now));
+	if (ran)
 		last_run_json(s, cdh_run_summary_clean(&a->summary), last,
 			      sizeof(last));
-	}
 	release(s, a, ttl, ran ? last : NULL);
 	a->locked = 0;
 }

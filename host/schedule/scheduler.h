@@ -89,9 +89,10 @@ void cdh_scheduler_retire(struct cdh_scheduler *sched,
 			  void *ctx);
 
 /*
- * The same, but with several nodes the locks of its idle agents stay as
- * the schedule (the account is not removed or changed: a plugin swapped,
- * the node stopping), where cdh_scheduler_retire releases them at once.
+ * The same, but with several nodes its agents' locks stay as the schedule,
+ * also the lock of a run this cancels (the account is not removed or
+ * changed: a plugin swapped, the node stopping), where cdh_scheduler_retire
+ * releases them at once.
  * Without locks, the same as cdh_scheduler_retire.
  */
 void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *sched,

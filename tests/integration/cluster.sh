@@ -132,14 +132,22 @@ expect_eq "on-demand refresh of foreign/f" "$(jq -c '.cachedIdentifiersByType.ta
 wait_for 5 started_after f 0 || fail "the on-demand refresh of f did not run"
 
 # The plugin replaced under every node: each recreates its accounts, and
-# the locks stay as the schedule (the cadence below would see a rerun).
+# the locks stay as the schedule (the cadence below would see a rerun),
+# also the lock of a run the swap cancels: slow's runs last 1 s, and the
+# swap comes while one is in flight.
 sleep 1
+echo "slow 1" > "$work/slow"
+mark=$(now)
+wait_for 10 started_after slow "$mark" || fail "slow did not run before the swap"
+in_flight=$(first_after slow "$mark")
 swap_began=$(now)
 cp "$plugin_dir/docker_registry.so" "$work/plugins/.new" &&
   mv "$work/plugins/.new" "$work/plugins/docker_registry.so"
 swapped() { [ "$(grep -l "plugin docker_registry .* loaded from" "$work"/n[123].log | wc -l)" -eq 3 ]; }
 wait_for 10 swapped || fail "the plugin swap was not loaded everywhere"
 swap_ended=$(now)
+[ -z "$(ends slow | awk -v a="$in_flight" -v b="$swap_began" '$1 > a && $1 < b')" ] ||
+  fail "slow's run from $in_flight ended before the swap began at $swap_began"
 sleep 5
 # Once per interval cluster-wide: never two runs within an interval, never
 # a gap beyond interval + 2 s (from the first run to now), except across
