@@ -9,7 +9,9 @@
 #   - Igor's poll, /find?account=bench&includeDetails=true, ROUNDS times:
 #     time to the last byte, bytes, RSS before the first and after the last;
 #   - /tags of one 100-tag repository and /credentials (the floor: no store
-#     read) with wrk -t1 -c16: requests/s and p99.
+#     read) with wrk -t1 -c16: requests/s and p99;
+#   - for both, the service's own CPU time per call (/proc/PID/stat), which
+#     a loaded machine inflates far less than wall time.
 # With --refresh, also one `cdhost run --once` on a fresh SQLite cache under
 # /usr/bin/time: wall time and peak RSS per cached tag.
 # Everything listens on 127.0.0.1; every process is stopped by PID at exit.
@@ -29,7 +31,7 @@ while [ $# -gt 0 ]; do
     -n) rounds=$2; shift 2 ;;
     -d) seconds=$2; shift 2 ;;
     --refresh) refresh=1; shift ;;
-    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "bench/api.sh: unknown option $1" >&2; exit 2 ;;
   esac
 done
@@ -49,6 +51,11 @@ cmake --build "$build" -j2 --target cdhost docker_registry fake_registry >/dev/n
 
 free_port() { echo $(( (RANDOM << 15 | RANDOM) % 12000 + 20000 )); }
 rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status"; }
+# The service's CPU time so far (user + system), in microseconds: what a
+# call costs the service whatever else the machine runs, where wall time
+# on a loaded machine mostly measures the load.
+tck=$(getconf CLK_TCK)
+cpu_us() { awk -v t="$tck" '{ printf "%d\n", ($14 + $15) * 1000000 / t }' "/proc/$1/stat"; }
 wait_for() { # SECONDS COMMAND...
   local end=$((SECONDS + $1)); shift
   until "$@"; do [ $SECONDS -lt $end ] || return 1; sleep 0.2; done
@@ -85,16 +92,19 @@ start_redis() {
     die "redis-server did not start"
 }
 
-# wrk_line URL: "requests/s | p99"
+# wrk_line URL: "requests/s | p99 | service CPU per request (us)"
 wrk_line() {
-  local out
+  local out cpu0 cpu1
+  cpu0=$(cpu_us "$svc_pid")
   out=$(wrk -t1 -c16 -d"${seconds}s" --latency "$1")
-  awk '/Requests\/sec/ { rps = $2 } /^ +99%/ { p99 = $2 }
-       END { printf "%d | %s", rps, p99 }' <<<"$out"
+  cpu1=$(cpu_us "$svc_pid")
+  awk -v cpu=$((cpu1 - cpu0)) '/Requests\/sec/ { rps = $2 } /^ +99%/ { p99 = $2 }
+       / requests in / { n = $1 }
+       END { printf "%d | %s | %.0f", rps, p99, n ? cpu / n : 0 }' <<<"$out"
 }
 
 bench_backend() {
-  local backend=$1 port api idle before after t bytes times=() i find
+  local backend=$1 port api idle before after t bytes times=() i find cpu0 cpu1
   port=$(free_port)
   api=http://127.0.0.1:$port
   [ "$backend" = redis ] && start_redis
@@ -109,14 +119,16 @@ bench_backend() {
   idle=$(rss_kb "$svc_pid")
   find="$api/dockerRegistry/images/find?account=bench&includeDetails=true"
   before=$(rss_kb "$svc_pid")
+  cpu0=$(cpu_us "$svc_pid")
   for ((i = 0; i < rounds; i++)); do
     read -r t bytes < <(curl -fsS -o /dev/null -w '%{time_total} %{size_download}\n' "$find")
     times+=("$t")
   done
+  cpu1=$(cpu_us "$svc_pid")
   after=$(rss_kb "$svc_pid")
   echo "| $backend | $((idle / 1024)) | $(printf '%s\n' "${times[@]}" | sort -n |
     awk '{ a[NR] = $1 } END { printf "%.3f (%.3f-%.3f)", a[int((NR + 1) / 2)], a[1], a[NR] }') |" \
-    "$bytes | $((before / 1024)) -> $((after / 1024)) |" \
+    "$(( (cpu1 - cpu0) / rounds / 1000 )) | $bytes | $((before / 1024)) -> $((after / 1024)) |" \
     "$(wrk_line "$api/dockerRegistry/images/tags?account=bench&repository=bench/r00001") |" \
     "$(wrk_line "$api/credentials") |"
   stop "$svc_pid"; svc_pid=
@@ -126,8 +138,8 @@ bench_backend() {
 
 echo "$repos repositories x $tags tags = $((repos * tags)) tags; $(nproc) cores; load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo
-echo "| backend | idle RSS MiB | /find s, median of $rounds (min-max) | /find bytes | RSS MiB before -> after the $rounds /find | /tags req/s | /tags p99 | /credentials req/s | /credentials p99 |"
-echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"
+echo "| backend | idle RSS MiB | /find s, median of $rounds (min-max) | service CPU ms per /find | /find bytes | RSS MiB before -> after the $rounds /find | /tags req/s | /tags p99 | service CPU us per /tags | /credentials req/s | /credentials p99 | service CPU us per /credentials |"
+echo "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"
 IFS=, read -ra list <<<"$backends"
 for b in "${list[@]}"; do bench_backend "$b"; done
 
