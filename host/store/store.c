@@ -348,8 +348,9 @@ static int filter_row(const char *id, const char *attributes, void *data)
 	return filter->fn(id, attributes, filter->data);
 }
 
-/* The glob's literal start (escapes resolved), into a new string; NULL: nomem. */
-static char *glob_prefix(const char *glob)
+/* The glob's literal start (escapes resolved), into a new string; NULL:
+ * nomem. *rest: where the literal start ends in `glob`. */
+static char *glob_prefix(const char *glob, const char **rest)
 {
 	char *prefix = malloc(strlen(glob) + 1);
 	size_t n = 0;
@@ -362,7 +363,14 @@ static char *glob_prefix(const char *glob)
 		prefix[n++] = *glob;
 	}
 	prefix[n] = '\0';
+	*rest = glob;
 	return prefix;
+}
+
+/* Whether `rest` of a glob takes anything: nothing but stars. */
+static int takes_anything(const char *rest)
+{
+	return *rest && rest[strspn(rest, "*")] == '\0';
 }
 
 int cdh_store_match(struct cdh_store *store, const char *type,
@@ -370,15 +378,21 @@ int cdh_store_match(struct cdh_store *store, const char *type,
 		    char *err, size_t errlen)
 {
 	struct glob_filter filter = { glob, fn, data };
-	char *prefix = glob_prefix(glob);
+	const char *rest;
+	char *prefix = glob_prefix(glob, &rest);
 	int rc;
 
 	if (!prefix) {
 		snprintf(err, errlen, "cache store: out of memory");
 		return -1;
 	}
-	rc = cdh_store_scan(store, type, prefix, filter_row, &filter, err,
-			    errlen);
+	/* "prefix*" (a repository's tags, an account's images): every row
+	 * the scan visits matches, no byte of it needs looking at again. */
+	if (takes_anything(rest))
+		rc = cdh_store_scan(store, type, prefix, fn, data, err, errlen);
+	else
+		rc = cdh_store_scan(store, type, prefix, filter_row, &filter,
+				    err, errlen);
 	free(prefix);
 	return rc;
 }
