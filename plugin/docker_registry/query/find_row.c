@@ -213,8 +213,7 @@ static const struct span *label(const struct labels *l, const char *key)
 	return NULL;
 }
 
-/* Nothing json-c would escape (with JSON_C_TO_STRING_NOSLASHESCAPE). */
-static int plain(const char *s)
+int drg_json_plain(const char *s)
 {
 	for (; *s; s++)
 		if ((unsigned char)*s < 0x20 || *s == '"' || *s == '\\')
@@ -305,8 +304,9 @@ size_t drg_find_row(const char *account, const char *registry,
 	struct out o = { out, 0, outlen, 0 };
 	int has_labels;
 
-	if (strchr(attributes, '\\') || !plain(account) || !plain(registry) ||
-	    !plain(repo) || !plain(tag) ||
+	if (strchr(attributes, '\\') || !drg_json_plain(account) ||
+	    !drg_json_plain(registry) || !drg_json_plain(repo) ||
+	    !drg_json_plain(tag) ||
 	    strlen(registry) + strlen(repo) + strlen(tag) + 2 >= REFERENCE_MAX ||
 	    scan_record(attributes, &digest, &labels_text) != 0)
 		return 0;

@@ -20,4 +20,8 @@ size_t drg_find_row(const char *account, const char *registry,
 		    const char *repo, const char *tag, const char *attributes,
 		    int details, char *out, size_t outlen);
 
+/* Whether `s` is written by json-c as is, between quotes: nothing it
+ * would escape (with JSON_C_TO_STRING_NOSLASHESCAPE). */
+int drg_json_plain(const char *s);
+
 #endif

@@ -132,13 +132,31 @@ static int by_date_desc(const void *pa, const void *pb)
 	return strcmp(a->tag, b->tag);
 }
 
+/* A tag as a JSON string, after "[" or ",": as text in one write when
+ * json-c would write it as is (a tag of distribution's grammar always),
+ * else through json-c. */
+static int32_t write_tag(struct cdh_query *q, const char *tag, size_t *n)
+{
+	char text[KEY_MAX + 4];
+	size_t len = strlen(tag);
+
+	if (len + 3 > sizeof(text) || !drg_json_plain(tag))
+		return write_item(q, json_object_new_string(tag), n);
+	text[0] = *n ? ',' : '[';
+	text[1] = '"';
+	memcpy(text + 2, tag, len);
+	text[len + 2] = '"';
+	(*n)++;
+	return q->write(q, text, len + 3);
+}
+
 static int32_t write_tags(struct cdh_query *q, const struct tag_rows *rows)
 {
 	int32_t rc = CDH_OK;
 	size_t i, n = 0;
 
 	for (i = 0; rc == CDH_OK && i < rows->count; i++)
-		rc = write_item(q, json_object_new_string(rows->items[i].tag), &n);
+		rc = write_tag(q, rows->items[i].tag, &n);
 	return rc == CDH_OK ? write_end(q, n) : rc;
 }
 

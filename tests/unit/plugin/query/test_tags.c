@@ -76,6 +76,17 @@ static void tagged_image(struct fixture *f, const char *account,
 	assert_int_equal(cdh_refresh_emit(&f->refresh, &rec), CDH_OK);
 }
 
+/* A taggedImage record with a tag of any bytes (an older cache's, or a
+ * Clouddriver node's on a shared Redis): no date. */
+static void odd_tag(struct fixture *f, const char *tag)
+{
+	char id[512];
+	struct cdh_record rec = {sizeof(rec), 0, "r", "taggedImage", id, "{}"};
+
+	snprintf(id, sizeof(id), "dockerRegistry:taggedImage:hub:r:%s", tag);
+	assert_int_equal(cdh_refresh_emit(&f->refresh, &rec), CDH_OK);
+}
+
 static void store_them(struct fixture *f)
 {
 	assert_int_equal(cdh_refresh_finish(&f->refresh), 0);
@@ -182,6 +193,22 @@ static void an_account_does_not_see_longer_named_ones(void **state)
 	assert_string_equal(tags(f, "hub", "app"), "[\"1\"]");
 }
 
+/* Written as text when json-c would write it as is, through json-c when
+ * it escapes something: the same bytes either way. */
+static void tags_json_c_would_escape_are_escaped_as_json_c_does(void **state)
+{
+	struct fixture *f = *state;
+
+	odd_tag(f, "a\"b");
+	odd_tag(f, "c\\d");
+	odd_tag(f, "e\001f");
+	odd_tag(f, "g/h");
+	odd_tag(f, "i");
+	store_them(f);
+	assert_string_equal(tags(f, "hub", "r"),
+			    "[\"a\\\"b\",\"c\\\\d\",\"e\\u0001f\",\"g/h\",\"i\"]");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -193,6 +220,7 @@ int main(void)
 	    T(an_unknown_account_is_an_empty_array),
 	    T(a_repository_does_not_see_longer_named_ones),
 	    T(an_account_does_not_see_longer_named_ones),
+	    T(tags_json_c_would_escape_are_escaped_as_json_c_does),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
