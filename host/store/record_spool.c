@@ -291,8 +291,10 @@ int cdh_record_spool_each(const struct cdh_record_spool *spool,
 {
 	struct visit v = { fn, data, 0, 0, 0 };
 
-	if (spool->failed)
-		return read_error(err, errlen, spool->error);
+	if (spool->failed) {
+		snprintf(err, errlen, "%s", spool->error);
+		return -1;
+	}
 	if (spool->fd >= 0 && visit_file(spool, &v, err, errlen) != 0)
 		return -1;
 	if (v.rc == 0 && spool->len)

@@ -44,7 +44,7 @@ struct cdh_record_spool {
 	int fd;              /* the unlinked file, or -1: nothing written yet */
 	uint64_t file_size;  /* bytes written to the file */
 	size_t count;        /* records appended */
-	int failed;          /* a write (or read) failed: the spool is not whole */
+	int failed;          /* a write failed: the spool is not whole */
 	char error[256];     /* why, when failed */
 };
 
