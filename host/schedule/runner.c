@@ -160,21 +160,40 @@ static int scope_failed(const struct cdh_refresh *refresh, const char *scope)
 	return 0;
 }
 
+struct counting {
+	const struct cdh_refresh *refresh;
+	struct cdh_run_summary *s;
+};
+
+static int count_emitted(const struct cdh_spooled_record *r, void *data)
+{
+	struct counting *c = data;
+
+	if (!c->refresh->failed_scopes || !scope_failed(c->refresh, r->scope))
+		add_stored(c->s, r->type, 1);
+	return 0;
+}
+
 /*
  * What the agent has stored per type after an applied run: the records of
  * its good scopes, plus what its failed scopes kept (read back: few). Any
- * provider's types, so /metrics needs no knowledge of them.
+ * provider's types, so /metrics needs no knowledge of them. Unknown when
+ * the records cannot be read back (the store has them: the counts wait for
+ * the next run).
  */
 static void count_stored(const struct cdh_refresh *refresh,
 			 struct cdh_store *store, struct cdh_run_summary *s)
 {
+	struct counting c = { refresh, s };
 	char err[256];
 	size_t i;
 
-	for (i = 0; i < refresh->record_count; i++)
-		if (!refresh->failed_scopes ||
-		    !scope_failed(refresh, refresh->records[i].scope))
-			add_stored(s, refresh->records[i].type, 1);
+	if (cdh_record_spool_each(&refresh->records, count_emitted, &c, err,
+				  sizeof(err)) != 0) {
+		cdh_log(CDH_LOG_WARN, refresh->agent, "stored records not counted: %s",
+			err);
+		return;
+	}
 	for (i = 0; refresh->failed_scopes && i < refresh->scope_count; i++)
 		if (refresh->scopes[i].result == CDH_SCOPE_FAILED)
 			cdh_store_scope_records(store, refresh->agent,
@@ -212,6 +231,12 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 {
 	int32_t rc = call_plugin(account, index, scope, refresh, s);
 
+	/* The records could not be kept (a full disk): the host's trouble,
+	 * which may pass, whatever the plugin made of its failed emit. */
+	if (refresh->records.failed) {
+		snprintf(s->error, sizeof(s->error), "%s", refresh->records.error);
+		rc = CDH_E_TRANSIENT;
+	}
 	if (rc == CDH_OK && (refresh->nomem || cdh_refresh_finish(refresh) != 0)) {
 		snprintf(s->error, sizeof(s->error), "out of memory");
 		rc = CDH_E_NOMEM;
@@ -228,7 +253,7 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	s->failed_scopes = refresh->failed_scopes;
 	s->incomplete_scopes = refresh->incomplete_scopes;
 	memcpy(s->problem, refresh->problem, sizeof(s->problem));
-	s->records = refresh->record_count;
+	s->records = refresh->records.count;
 	s->requests = cdh_refresh_request_total(refresh);
 	memcpy(s->requests_by_class, refresh->requests, sizeof(refresh->requests));
 	memcpy(s->gauges, refresh->gauges, sizeof(refresh->gauges));

@@ -130,31 +130,49 @@ static void batch_added(struct batch *b)
 
 /* ---- reading what the agent held ---- */
 
-static int gather_records(struct cdh__redis_apply *a)
+/*
+ * Keeps one record of a scope this cycle writes, copied: the refresh gives
+ * them back one at a time. One allocation: "T:ID", then type, id and
+ * attributes; the scope is the name of its entry in a->scopes.
+ */
+static int gather_record(const struct cdh_spooled_record *in, void *data)
+{
+	struct cdh__redis_apply *a = data;
+	struct cdh__redis_scope *s = find_scope(a, in->scope);
+	struct cdh__redis_rec *rec = &a->recs[a->rec_count];
+	size_t tlen = strlen(in->type) + 1, ilen = strlen(in->id) + 1;
+	size_t alen = strlen(in->attributes) + 1;
+	char *p;
+
+	/* A failed scope keeps its old records, whatever it emitted. */
+	if (!s || s->result != CDH_SCOPE_OK)
+		return 0;
+	if (!(rec->tid = malloc(tlen + ilen + tlen + ilen + alen)))
+		return 1;
+	snprintf(rec->tid, tlen + ilen, "%s:%s", in->type, in->id);
+	p = rec->tid + tlen + ilen;
+	rec->type = memcpy(p, in->type, tlen);
+	rec->id = memcpy(p + tlen, in->id, ilen);
+	rec->attributes = memcpy(p + tlen + ilen, in->attributes, alen);
+	rec->scope = s->name;
+	rec->order = a->rec_count;
+	a->by_scope[a->rec_count++] = rec;
+	return 0;
+}
+
+/* 0, -1 out of memory, -2 the records could not be read back (err). */
+static int gather_records(struct cdh__redis_apply *a, char *err, size_t errlen)
 {
 	const struct cdh_refresh *r = a->refresh;
-	size_t i;
+	int rc;
 
-	a->recs = calloc(r->record_count + 1, sizeof(*a->recs));
-	a->by_scope = calloc(r->record_count + 1, sizeof(*a->by_scope));
+	a->recs = calloc(r->records.count + 1, sizeof(*a->recs));
+	a->by_scope = calloc(r->records.count + 1, sizeof(*a->by_scope));
 	if (!a->recs || !a->by_scope)
 		return -1;
-	for (i = 0; i < r->record_count; i++) {
-		const struct cdh_refresh_record *in = &r->records[i];
-		struct cdh__redis_scope *s = find_scope(a, in->scope);
-		struct cdh__redis_rec *rec = &a->recs[a->rec_count];
-		size_t len = strlen(in->type) + strlen(in->id) + 2;
-
-		/* A failed scope keeps its old records, whatever it emitted. */
-		if (!s || s->result != CDH_SCOPE_OK)
-			continue;
-		rec->type = in->type, rec->id = in->id, rec->scope = in->scope;
-		rec->attributes = in->attributes, rec->order = i;
-		if (!(rec->tid = malloc(len)))
-			return -1;
-		snprintf(rec->tid, len, "%s:%s", in->type, in->id);
-		a->by_scope[a->rec_count++] = rec;
-	}
+	rc = cdh_record_spool_each(&r->records, gather_record, a, err, errlen);
+	if (rc != 0)
+		return rc > 0 ? -1 : -2;
 	qsort(a->by_scope, a->rec_count, sizeof(*a->by_scope), rec_order);
 	return 0;
 }
@@ -270,6 +288,8 @@ static int load_prev(struct cdh__redis_apply *a)
 
 static int load_state(struct cdh__redis_apply *a)
 {
+	int rc;
+
 	cdh__redis_cmd_str(&a->cmd, "SMEMBERS");
 	scopes_key(a);
 	a->old_scopes = cdh__redis_pipe_call(&a->pipe, &a->cmd);
@@ -278,8 +298,11 @@ static int load_state(struct cdh__redis_apply *a)
 	/* Sticky: a retried apply keeps what the first attempt saw. */
 	if (a->refresh->changes)
 		a->refresh->changes->first_fill |= a->old_scopes->elements == 0;
-	if (list_scopes(a) != 0 || gather_records(a) != 0)
+	if (list_scopes(a) != 0)
 		return a->nomem = 1, -1;
+	rc = gather_records(a, a->records_error, sizeof(a->records_error));
+	if (rc != 0)
+		return a->nomem = rc == -1, -1;
 	assign_records(a);
 	return load_prev(a);
 }
@@ -804,7 +827,7 @@ static void apply_release(struct cdh__redis_apply *a)
 {
 	size_t i;
 
-	for (i = 0; a->recs && i < a->refresh->record_count; i++)
+	for (i = 0; a->recs && i < a->refresh->records.count; i++)
 		free(a->recs[i].tid);
 	for (i = 0; a->scopes && i < a->scope_count; i++) {
 		freeReplyObject(a->scopes[i].prev);
@@ -846,7 +869,10 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 		rc = -1;
 	if (rc == 0)
 		rc = cdh__redis_write_all(&a);
-	if (a.nomem && !a.pipe.failed) {
+	if (a.records_error[0] && !a.pipe.failed) {
+		snprintf(err, errlen, "cache store: %s", a.records_error);
+		rc = -1;
+	} else if (a.nomem && !a.pipe.failed) {
 		snprintf(err, errlen, "cache store: out of memory");
 		rc = -1;
 	} else {

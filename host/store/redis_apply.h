@@ -46,6 +46,7 @@ struct cdh__redis_apply {
 	const char **written; /* every tid of this cycle, sorted */
 	redisReply *old_scopes;
 	int nomem;
+	char records_error[256]; /* the refresh's records could not be read back */
 };
 
 /* strcmp over an array of strings, for qsort/bsearch. */

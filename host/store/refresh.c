@@ -30,6 +30,7 @@ int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
 	atomic_init(&refresh->cancelled, 0);
 	refresh->also_cancelled = cancel;
 	refresh->deadline_ns = deadline_ns;
+	cdh_record_spool_init(&refresh->records, CDH_RECORD_SPOOL_MEMORY);
 	refresh->agent = strdup(agent);
 	return refresh->agent ? 0 : -1;
 }
@@ -45,18 +46,15 @@ void cdh_refresh_release(struct cdh_refresh *refresh)
 {
 	size_t i;
 
-	while (refresh->chunks) {
-		struct cdh_refresh_chunk *next = refresh->chunks->next;
-
-		free(refresh->chunks);
-		refresh->chunks = next;
-	}
+	cdh_record_spool_release(&refresh->records);
+	for (i = 0; i < refresh->record_scope_count; i++)
+		free(refresh->record_scopes[i]);
+	free(refresh->record_scopes);
 	for (i = 0; i < refresh->scope_count; i++)
 		free(refresh->scopes[i].scope);
 	for (i = 0; i < refresh->observed_count; i++)
 		free(refresh->observed[i].scope);
 	free(refresh->observed);
-	free(refresh->records);
 	free(refresh->scopes);
 	free(refresh->agent);
 	free(refresh->provider);
@@ -98,76 +96,53 @@ static void *grow(void *items, size_t *alloc, size_t count, size_t size)
 	return grown;
 }
 
-#define CHUNK_SIZE (256u * 1024u)
-
-/* A copy of `s` in the arena, or NULL when out of memory. */
-static const char *arena_copy(struct cdh_refresh *refresh, const char *s)
-{
-	struct cdh_refresh_chunk *c = refresh->chunks;
-	size_t len = strlen(s) + 1;
-	char *copy;
-
-	if (!c || c->size - c->used < len) {
-		size_t size = len > CHUNK_SIZE ? len : CHUNK_SIZE;
-
-		c = malloc(sizeof(*c) + size);
-		if (!c)
-			return NULL;
-		c->used = 0;
-		c->size = size;
-		c->next = refresh->chunks;
-		refresh->chunks = c;
-	}
-	copy = c->data + c->used;
-	memcpy(copy, s, len);
-	c->used += len;
-	return copy;
-}
-
 /*
- * `s` for the next record's scope (or type): the copy one of the last two
- * records holds when equal (a plugin emits its records scope by scope,
- * types alternating), else a new one.
+ * Notes that `scope` has records, unless one of the last scopes noted is
+ * it: a plugin emits scope by scope (for cdh_refresh_finish). 0, -1 nomem.
  */
-static const char *shared_copy(struct cdh_refresh *refresh, const char *s,
-			       int type)
+static int note_record_scope(struct cdh_refresh *refresh, const char *scope)
 {
+	char **scopes;
 	size_t i;
 
-	for (i = 1; i <= 2 && i <= refresh->record_count; i++) {
-		const struct cdh_refresh_record *r =
-			&refresh->records[refresh->record_count - i];
-		const char *prev = type ? r->type : r->scope;
-
-		if (strcmp(prev, s) == 0)
-			return prev;
-	}
-	return arena_copy(refresh, s);
+	for (i = refresh->record_scope_count;
+	     i-- > 0 && i + 8 >= refresh->record_scope_count;)
+		if (strcmp(refresh->record_scopes[i], scope) == 0)
+			return 0;
+	scopes = grow(refresh->record_scopes, &refresh->record_scope_alloc,
+		      refresh->record_scope_count, sizeof(*scopes));
+	if (!scopes)
+		return -1;
+	refresh->record_scopes = scopes;
+	if (!(scopes[refresh->record_scope_count] = strdup(scope)))
+		return -1;
+	refresh->record_scope_count++;
+	return 0;
 }
 
 int32_t cdh_refresh_emit(struct cdh_refresh *refresh,
 			 const struct cdh_record *record)
 {
-	struct cdh_refresh_record *rec, copy;
+	struct cdh_spooled_record copy;
+	int rc;
 
 	if (!record || !record->scope || !record->type || !record->id ||
 	    !record->attributes)
 		return CDH_E_FATAL;
-	rec = grow(refresh->records, &refresh->record_alloc,
-		   refresh->record_count, sizeof(*rec));
-	if (!rec)
-		goto nomem;
-	refresh->records = rec;
-	copy.scope = shared_copy(refresh, record->scope, 0);
-	copy.type = shared_copy(refresh, record->type, 1);
-	copy.id = arena_copy(refresh, record->id);
-	copy.attributes = arena_copy(refresh, record->attributes);
-	if (copy.scope && copy.type && copy.id && copy.attributes) {
-		refresh->records[refresh->record_count++] = copy;
+	copy.scope = record->scope;
+	copy.type = record->type;
+	copy.id = record->id;
+	copy.attributes = record->attributes;
+	if (note_record_scope(refresh, record->scope) != 0)
+		rc = -1;
+	else
+		rc = cdh_record_spool_append(&refresh->records, &copy);
+	if (rc == 0)
 		return CDH_OK;
-	}
-nomem:
-	refresh->nomem = 1;
+	/* A record that cannot be kept (no memory, a full disk: -2, the
+	 * spool says why) fails the cycle. The ABI has one code for both. */
+	if (rc == -1)
+		refresh->nomem = 1;
 	return CDH_E_NOMEM;
 }
 
@@ -301,16 +276,11 @@ static int has_scope(const struct cdh_refresh *refresh, const char *scope)
 
 int cdh_refresh_finish(struct cdh_refresh *refresh)
 {
-	const char *last = NULL;
 	size_t i;
 
-	for (i = 0; i < refresh->record_count; i++) {
-		const char *scope = refresh->records[i].scope;
+	for (i = 0; i < refresh->record_scope_count; i++) {
+		const char *scope = refresh->record_scopes[i];
 
-		/* Records come grouped by scope; skip the repeats cheaply. */
-		if (last && strcmp(last, scope) == 0)
-			continue;
-		last = scope;
 		if (!has_scope(refresh, scope) &&
 		    cdh_refresh_scope_result(refresh, scope, CDH_SCOPE_OK,
 					     NULL) != CDH_OK)

@@ -1,7 +1,10 @@
 /*
  * refresh - what one refresh of one agent produced: the records it emitted and
  * how each scope ended, held until the cycle completes and is applied to the
- * store in one transaction (a reader never sees half a cycle).
+ * store in one transaction (a reader never sees half a cycle). The records
+ * wait in a spool (record_spool.h): past a few MiB, in a temporary file, so
+ * a big cycle does not hold them all in memory; a store reads them back in
+ * order with cdh_record_spool_each(&refresh->records, ...).
  *
  * This is the host's definition of the ABI's opaque struct cdh_refresh. The
  * worker running the refresh owns it; only `cancelled` is touched by other
@@ -15,22 +18,7 @@
 #include <stdint.h>
 
 #include "cdh_plugin.h"
-
-/* One emitted record. The strings live in the refresh's arena (freed with
- * it); consecutive records may share their scope and type strings. */
-struct cdh_refresh_record {
-	const char *scope;
-	const char *type;
-	const char *id;
-	const char *attributes;
-};
-
-/* A block of the arena: copies of emitted strings, back to back. */
-struct cdh_refresh_chunk {
-	struct cdh_refresh_chunk *next;
-	size_t used, size;
-	char data[];
-};
+#include "store/record_spool.h"
 
 struct cdh_refresh_scope {
 	char *scope;
@@ -68,11 +56,14 @@ struct cdh_refresh {
 	atomic_int cancelled;
 	const atomic_int *also_cancelled; /* an owner's flag (scheduler), or NULL */
 	int nomem;            /* an emit failed: the cycle cannot be applied */
-	/* Record strings: one malloc per 256 KiB, not four per record (at
-	 * 100,000 records that was 150 bytes a record of malloc overhead). */
-	struct cdh_refresh_chunk *chunks;
-	struct cdh_refresh_record *records;
-	size_t record_count, record_alloc;
+	/* The emitted records, in order. records.failed: one could not be
+	 * kept (records.error says why): the cycle cannot be applied. */
+	struct cdh_record_spool records;
+	/* The scopes records were emitted for, each once per run of records
+	 * (a plugin emits scope by scope): what cdh_refresh_finish reports OK
+	 * when the plugin did not. Without reading the records back. */
+	char **record_scopes;
+	size_t record_scope_count, record_scope_alloc;
 	struct cdh_refresh_scope *scopes;
 	size_t scope_count, scope_alloc;
 	size_t failed_scopes;

@@ -143,13 +143,41 @@ static int replaced(const struct cdh_refresh *refresh,
 				: result != CDH_SCOPE_FAILED;
 }
 
-/* Old records that survive the cycle, then the cycle's own, into next. */
+/* Copying the cycle's records into the next array. */
+struct gathering {
+	const struct cdh_refresh *refresh;
+	const struct cdh_refresh_scope *scopes; /* sorted */
+	struct record **next;
+	size_t n;
+};
+
+static int gather_fresh(const struct cdh_spooled_record *r, void *data)
+{
+	struct gathering *g = data;
+	struct record *rec;
+
+	if (scope_result(g->scopes, g->refresh->scope_count, r->scope) ==
+	    CDH_SCOPE_FAILED)
+		return 0;
+	rec = record_new(r->type, r->id, g->refresh->agent, r->scope,
+			 r->attributes);
+	if (!rec)
+		return 1;
+	rec->fresh = 1;
+	g->next[g->n++] = rec;
+	return 0;
+}
+
+/* Old records that survive the cycle, then the cycle's own, into next:
+ * their count; *failed with err when the cycle's could not all be. */
 static size_t gather(const struct cdh__store_impl *impl,
 		     const struct cdh_refresh *refresh,
 		     const struct cdh_refresh_scope *scopes, struct record **next,
-		     int *failed)
+		     int *failed, char *err, size_t errlen)
 {
-	size_t n = 0, i;
+	struct gathering g = { refresh, scopes, next, 0 };
+	size_t i;
+	int rc;
 
 	for (i = 0; i < impl->count; i++) {
 		struct record *old = impl->records[i];
@@ -159,23 +187,14 @@ static size_t gather(const struct cdh__store_impl *impl,
 		if (strcmp(old->agent, refresh->agent) == 0 &&
 		    replaced(refresh, scopes, old->scope))
 			continue;
-		next[n++] = old;
+		next[g.n++] = old;
 	}
-	for (i = 0; i < refresh->record_count; i++) {
-		const struct cdh_refresh_record *r = &refresh->records[i];
-
-		if (scope_result(scopes, refresh->scope_count, r->scope) ==
-		    CDH_SCOPE_FAILED)
-			continue;
-		next[n] = record_new(r->type, r->id, refresh->agent, r->scope,
-				     r->attributes);
-		if (!next[n]) {
-			*failed = 1;
-			break;
-		}
-		next[n++]->fresh = 1;
-	}
-	return n;
+	rc = cdh_record_spool_each(&refresh->records, gather_fresh, &g, err,
+				   errlen);
+	if (rc > 0)
+		nomem(err, errlen);
+	*failed = rc != 0;
+	return g.n;
 }
 
 /* Sorts and keeps one record per key (the cycle's); frees fresh duplicates. */
@@ -295,11 +314,12 @@ static int memory_apply(struct cdh__store_impl *impl,
 
 	pthread_mutex_lock(&impl->apply_lock);
 	scopes = sorted_scopes(refresh);
-	next = malloc((impl->count + refresh->record_count + 1) * sizeof(*next));
+	next = malloc((impl->count + refresh->records.count + 1) * sizeof(*next));
 	if (!scopes || !next) {
+		nomem(err, errlen);
 		failed = 1;
 	} else {
-		n = gather(impl, refresh, scopes, next, &failed);
+		n = gather(impl, refresh, scopes, next, &failed, err, errlen);
 		if (failed)
 			free_fresh(next, n);
 		else {
@@ -309,10 +329,8 @@ static int memory_apply(struct cdh__store_impl *impl,
 			install(impl, next, n);
 		}
 	}
-	if (failed) {
+	if (failed)
 		free(next);
-		nomem(err, errlen);
-	}
 	free(scopes);
 	pthread_mutex_unlock(&impl->apply_lock);
 	return failed ? -1 : 0;

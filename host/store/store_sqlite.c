@@ -232,34 +232,65 @@ static int scope_failed(const struct cdh_refresh *refresh, const char *scope)
 	return 0;
 }
 
-static int insert_records(sqlite3 *db, const struct cdh_refresh *refresh)
-{
+/* A pass over the cycle's records with one statement (insert or compare). */
+struct record_pass {
+	const struct cdh_refresh *refresh;
 	sqlite3_stmt *stmt;
-	size_t i;
-	int rc = SQLITE_OK;
+	int failed; /* a step failed: sqlite3_errmsg says why */
+};
 
-	if (sqlite3_prepare_v2(db,
-			       "INSERT OR REPLACE INTO records "
-			       "(type, id, agent, scope, attributes) "
-			       "VALUES (?1, ?2, ?3, ?4, ?5)",
-			       -1, &stmt, NULL) != SQLITE_OK)
+/* Runs `fn` over the records of the scopes that did not fail, with `sql`
+ * prepared. 0; -1 an SQLite error; -2 the records could not be read back,
+ * with err. */
+static int each_kept_record(sqlite3 *db, const struct cdh_refresh *refresh,
+			    const char *sql, cdh_record_spool_fn fn,
+			    char *err, size_t errlen)
+{
+	struct record_pass pass = { refresh, NULL, 0 };
+	int rc;
+
+	if (sqlite3_prepare_v2(db, sql, -1, &pass.stmt, NULL) != SQLITE_OK)
 		return -1;
-	for (i = 0; rc == SQLITE_OK && i < refresh->record_count; i++) {
-		const struct cdh_refresh_record *r = &refresh->records[i];
+	rc = cdh_record_spool_each(&refresh->records, fn, &pass, err, errlen);
+	sqlite3_finalize(pass.stmt);
+	return pass.failed ? -1 : rc < 0 ? -2 : 0;
+}
 
-		/* A failed scope keeps its old records, whatever it emitted. */
-		if (refresh->failed_scopes && scope_failed(refresh, r->scope))
-			continue;
-		sqlite3_bind_text(stmt, 1, r->type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 2, r->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 3, refresh->agent, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 4, r->scope, -1, SQLITE_STATIC);
-		sqlite3_bind_text(stmt, 5, r->attributes, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-		sqlite3_reset(stmt);
-	}
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_OK ? 0 : -1;
+/* A failed scope keeps its old records, whatever it emitted. */
+static int kept(const struct record_pass *pass,
+		const struct cdh_spooled_record *r)
+{
+	return !pass->refresh->failed_scopes ||
+	       !scope_failed(pass->refresh, r->scope);
+}
+
+static int insert_record(const struct cdh_spooled_record *r, void *data)
+{
+	struct record_pass *pass = data;
+	sqlite3_stmt *stmt = pass->stmt;
+
+	if (!kept(pass, r))
+		return 0;
+	sqlite3_bind_text(stmt, 1, r->type, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 2, r->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 3, pass->refresh->agent, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 4, r->scope, -1, SQLITE_STATIC);
+	sqlite3_bind_text(stmt, 5, r->attributes, -1, SQLITE_STATIC);
+	pass->failed = sqlite3_step(stmt) != SQLITE_DONE;
+	sqlite3_reset(stmt);
+	return pass->failed;
+}
+
+/* One statement per record, read back one at a time: the cycle is never
+ * whole in memory (SQLite spills the transaction's pages to the WAL). */
+static int insert_records(sqlite3 *db, const struct cdh_refresh *refresh,
+			  char *err, size_t errlen)
+{
+	return each_kept_record(db, refresh,
+				"INSERT OR REPLACE INTO records "
+				"(type, id, agent, scope, attributes) "
+				"VALUES (?1, ?2, ?3, ?4, ?5)",
+				insert_record, err, errlen);
 }
 
 /* Every scope this cycle reported, in a temp table. */
@@ -286,7 +317,9 @@ static int note_mentioned_scopes(sqlite3 *db, const struct cdh_refresh *refresh)
 	return rc == SQLITE_OK ? 0 : -1;
 }
 
-static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh)
+/* 0; -1 an SQLite error; -2 with err (insert_records). */
+static int apply_in_transaction(sqlite3 *db, const struct cdh_refresh *refresh,
+				char *err, size_t errlen)
 {
 	sqlite3_stmt *stmt;
 	int rc;
@@ -311,7 +344,7 @@ replace:
 		       "DELETE FROM records WHERE agent = ?1 AND scope = ?2",
 		       CDH_SCOPE_OK) != 0)
 		return -1;
-	return insert_records(db, refresh);
+	return insert_records(db, refresh, err, errlen);
 }
 
 /* Whether `agent` owns any record now (else this apply is its first fill). */
@@ -330,21 +363,25 @@ static int agent_has_records(sqlite3 *db, const char *agent)
 }
 
 /* Notes one record the cycle writes if it is new or differs. */
-static int note_record(sqlite3_stmt *stmt, const struct cdh_refresh_record *r,
-		       struct cdh_store_changes *changes)
+static int note_record(const struct cdh_spooled_record *r, void *data)
 {
+	struct record_pass *pass = data;
+	sqlite3_stmt *stmt = pass->stmt;
 	const char *old = NULL;
 	int rc;
 
+	if (!kept(pass, r))
+		return 0;
 	sqlite3_bind_text(stmt, 1, r->type, -1, SQLITE_STATIC);
 	sqlite3_bind_text(stmt, 2, r->id, -1, SQLITE_STATIC);
 	rc = sqlite3_step(stmt);
 	if (rc == SQLITE_ROW)
 		old = (const char *)sqlite3_column_text(stmt, 0);
 	else if (rc != SQLITE_DONE)
-		return -1;
+		return pass->failed = 1;
 	if (!old || strcmp(old, r->attributes) != 0)
-		cdh_store_changes_add(changes, r->type, r->id, old, r->attributes);
+		cdh_store_changes_add(pass->refresh->changes, r->type, r->id,
+				      old, r->attributes);
 	sqlite3_reset(stmt);
 	return 0;
 }
@@ -352,27 +389,35 @@ static int note_record(sqlite3_stmt *stmt, const struct cdh_refresh_record *r,
 /*
  * Compares what the cycle writes with what is stored, inside the apply's
  * transaction (BEGIN IMMEDIATE: no other writer between), into
- * refresh->changes.
+ * refresh->changes. 0; -1 an SQLite error; -2 with err.
  */
-static int note_changes(sqlite3 *db, const struct cdh_refresh *refresh)
+static int note_changes(sqlite3 *db, const struct cdh_refresh *refresh,
+			char *err, size_t errlen)
 {
-	sqlite3_stmt *stmt;
-	size_t i;
-	int had = agent_has_records(db, refresh->agent), rc = 0;
+	int had = agent_has_records(db, refresh->agent);
 
-	if (had < 0 ||
-	    sqlite3_prepare_v2(db,
-			       "SELECT attributes FROM records WHERE type = ?1 AND id = ?2",
-			       -1, &stmt, NULL) != SQLITE_OK)
+	if (had < 0)
 		return -1;
 	refresh->changes->first_fill = !had;
-	for (i = 0; rc == 0 && i < refresh->record_count; i++)
-		if (!refresh->failed_scopes ||
-		    !scope_failed(refresh, refresh->records[i].scope))
-			rc = note_record(stmt, &refresh->records[i],
-					 refresh->changes);
-	sqlite3_finalize(stmt);
-	return rc;
+	return each_kept_record(db, refresh,
+				"SELECT attributes FROM records WHERE type = ?1 AND id = ?2",
+				note_record, err, errlen);
+}
+
+/* Notes the changes (if wanted) and applies, in the open transaction.
+ * 0, or -1 with err. */
+static int apply_noting(sqlite3 *db, const struct cdh_refresh *refresh,
+			char *err, size_t errlen)
+{
+	int rc = 0;
+
+	if (refresh->changes)
+		rc = note_changes(db, refresh, err, errlen);
+	if (rc == 0)
+		rc = apply_in_transaction(db, refresh, err, errlen);
+	if (rc == -1)
+		fail(db, "applying a refresh", err, errlen);
+	return rc ? -1 : 0;
 }
 
 static int sqlite_apply(struct cdh__store_impl *store, const struct cdh_refresh *refresh,
@@ -383,9 +428,7 @@ static int sqlite_apply(struct cdh__store_impl *store, const struct cdh_refresh 
 	pthread_mutex_lock(&store->write_lock);
 	if (exec(store->db, "BEGIN IMMEDIATE", err, errlen) != 0)
 		goto out;
-	if ((refresh->changes && note_changes(store->db, refresh) != 0) ||
-	    apply_in_transaction(store->db, refresh) != 0) {
-		fail(store->db, "applying a refresh", err, errlen);
+	if (apply_noting(store->db, refresh, err, errlen) != 0) {
 		sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
 		goto out;
 	}

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
@@ -45,6 +46,7 @@ struct fake {
 	atomic_int result;     /* what refresh returns when not cancelled */
 	atomic_int app_scopes; /* refresh_scope calls for "app" */
 	atomic_int web_scopes; /* and for "web" */
+	atomic_int big;        /* refresh emits two records of 3 MiB each */
 };
 
 struct fixture {
@@ -97,6 +99,29 @@ static void note_active(struct fake *fk)
 		;
 }
 
+/* Two records that do not both fit in a refresh's memory (4 MiB): the
+ * first goes to a file when the second comes. */
+static int32_t emit_big(const struct cdh_host_api *api,
+			struct cdh_refresh *refresh, struct cdh_record *rec)
+{
+	size_t size = 3u * 1024u * 1024u;
+	char *attributes = malloc(size + 1);
+	int32_t rc;
+
+	if (!attributes)
+		return CDH_E_NOMEM;
+	memset(attributes, ' ', size);
+	attributes[0] = '{', attributes[size - 1] = '}', attributes[size] = '\0';
+	rec->attributes = attributes;
+	rc = api->emit_record(refresh, rec);
+	if (rc == CDH_OK) {
+		rec->id = "dockerRegistry:taggedImage:hub:app:big";
+		rc = api->emit_record(refresh, rec);
+	}
+	free(attributes);
+	return rc;
+}
+
 static int32_t fake_refresh(void *instance, uint32_t index,
 			    struct cdh_refresh *refresh, char *errbuf,
 			    size_t errlen)
@@ -119,7 +144,8 @@ static int32_t fake_refresh(void *instance, uint32_t index,
 	} else if (rc == CDH_OK) {
 		snprintf(id, sizeof(id),
 			 "dockerRegistry:taggedImage:hub:app:%u", index + 1);
-		rc = api->emit_record(refresh, &rec);
+		rc = atomic_load(&fk->big) ? emit_big(api, refresh, &rec)
+					   : api->emit_record(refresh, &rec);
 	} else {
 		snprintf(errbuf, errlen, "registry said 503");
 	}
@@ -178,6 +204,7 @@ static void fake_init(struct fake *fk)
 	atomic_init(&fk->result, CDH_OK);
 	atomic_init(&fk->app_scopes, 0);
 	atomic_init(&fk->web_scopes, 0);
+	atomic_init(&fk->big, 0);
 }
 
 static int start_scheduler(struct fixture *f)
@@ -337,6 +364,14 @@ static int count_row(const char *id, const char *attributes, void *data)
 	return 0;
 }
 
+static int copy_attributes(const char *id, const char *attributes,
+			   void *data)
+{
+	(void)id;
+	snprintf(data, 256, "%s", attributes);
+	return 0;
+}
+
 static void a_result_reaches_on_result_on_the_control_thread(void **state)
 {
 	struct fixture *f = *state;
@@ -355,6 +390,46 @@ static void a_result_reaches_on_result_on_the_control_thread(void **state)
 					&stored, f->err, sizeof(f->err)),
 			 0);
 	assert_int_equal(stored, 1);
+}
+
+/* A cycle whose records the host cannot keep (here: $TMPDIR does not
+ * exist, in place of a full disk) is not applied: the cache keeps what it
+ * had, and the run fails as the host's transient trouble, saying why. */
+static void records_that_cannot_be_kept_fail_the_run_and_keep_the_cache(void **state)
+{
+	struct fixture *f = *state;
+	const char *tmpdir = getenv("TMPDIR");
+	char *saved = tmpdir ? strdup(tmpdir) : NULL;
+	char attributes[256] = "";
+	int stored = 0;
+
+	add(f, INTERVAL_MS, 1);
+	run_once(f);
+	assert_int_equal(f->last.result, CDH_OK);
+	atomic_store(&f->fake.big, 1);
+	setenv("TMPDIR", "/nonexistent/cdhost-test", 1);
+	run_once(f);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	assert_int_equal(f->last.result, CDH_E_TRANSIENT);
+	assert_int_equal(f->last.state, CDH_AGENT_BACKOFF);
+	assert_string_equal(f->last.error,
+			    "cannot keep the cycle's records: "
+			    "/nonexistent/cdhost-test: No such file or directory");
+	assert_int_equal(f->last.stored_known, 0);
+	assert_int_equal(cdh_store_scan(f->store, "taggedImage", "", count_row,
+					&stored, f->err, sizeof(f->err)),
+			 0);
+	assert_int_equal(stored, 1);
+	assert_int_equal(cdh_store_get(f->store, "taggedImage",
+				       "dockerRegistry:taggedImage:hub:app:1",
+				       copy_attributes, attributes, f->err,
+				       sizeof(f->err)),
+			 1);
+	assert_string_equal(attributes, "{}");
 }
 
 static void one_agent_never_runs_twice_at_once(void **state)
@@ -756,6 +831,7 @@ int main(void)
 	    T(a_failing_agent_backs_off_doubling_up_to_the_cap),
 	    T(a_success_ends_the_backoff),
 	    T(unknown_codes_and_nomem_back_off_like_transient),
+	    T(records_that_cannot_be_kept_fail_the_run_and_keep_the_cache),
 	    T(a_config_error_is_not_retried_even_after_a_reload),
 	    T(a_changed_account_is_a_new_one_and_runs_again),
 	    T(a_fatal_error_disables_the_agent_until_a_reload),

@@ -11,9 +11,9 @@
 
 #include <cmocka.h>
 
-#include <string.h>
-
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "plugins/host_table.h"
 #include "store/refresh.h"
@@ -55,9 +55,32 @@ static void init_copies_the_agent_name(void **state)
 
 	assert_string_equal(refresh->agent,
 			    "hub/DockerRegistryImageCachingAgent[1/1]");
-	assert_int_equal(refresh->record_count, 0);
+	assert_int_equal(refresh->records.count, 0);
 	assert_int_equal(refresh->scope_count, 0);
 	assert_int_equal(cdh_refresh_request_total(refresh), 0);
+}
+
+/* The records as "scope type id attributes" lines, read back. */
+static int append_line(const struct cdh_spooled_record *r, void *data)
+{
+	char *out = data;
+	size_t len = strlen(out);
+
+	snprintf(out + len, 4096 - len, "%s %s %s %s\n", r->scope, r->type,
+		 r->id, r->attributes);
+	return 0;
+}
+
+static const char *records_of(const struct cdh_refresh *refresh)
+{
+	static char out[4096];
+	char err[256];
+
+	out[0] = '\0';
+	assert_int_equal(cdh_record_spool_each(&refresh->records, append_line,
+					       out, err, sizeof(err)),
+			 0);
+	return out;
 }
 
 static void emit_copies_every_string(void **state)
@@ -74,14 +97,11 @@ static void emit_copies_every_string(void **state)
 	memset(type, 'X', sizeof(type) - 1);
 	memset(id, 'X', sizeof(id) - 1);
 	memset(attributes, 'X', sizeof(attributes) - 1);
-	assert_int_equal(refresh->record_count, 1);
-	assert_string_equal(refresh->records[0].scope, "library/nginx");
-	assert_string_equal(refresh->records[0].type, "taggedImage");
-	assert_string_equal(
-	    refresh->records[0].id,
-	    "dockerRegistry:taggedImage:hub:library/nginx:1.25");
-	assert_string_equal(refresh->records[0].attributes,
-			    "{\"name\":\"library/nginx:1.25\"}");
+	assert_int_equal(refresh->records.count, 1);
+	assert_string_equal(records_of(refresh),
+			    "library/nginx taggedImage "
+			    "dockerRegistry:taggedImage:hub:library/nginx:1.25 "
+			    "{\"name\":\"library/nginx:1.25\"}\n");
 	assert_int_equal(refresh->nomem, 0);
 }
 
@@ -96,17 +116,76 @@ static void emit_refuses_a_record_with_a_missing_field(void **state)
 	rec.scope = NULL;
 	assert_int_equal(cdh_refresh_emit(refresh, &rec), CDH_E_FATAL);
 	assert_int_equal(cdh_refresh_emit(refresh, NULL), CDH_E_FATAL);
-	assert_int_equal(refresh->record_count, 0);
+	assert_int_equal(refresh->records.count, 0);
 }
 
-static void many_emits_grow_the_record_array(void **state)
+static int count_record(const struct cdh_spooled_record *r, void *data)
+{
+	(void)r;
+	(*(int *)data)++;
+	return 0;
+}
+
+static void many_emits_are_all_kept(void **state)
 {
 	struct cdh_refresh *refresh = *state;
-	int i;
+	char err[256];
+	int i, n = 0;
 
 	for (i = 0; i < 500; i++)
 		assert_int_equal(emit(refresh, "repo", "id"), CDH_OK);
-	assert_int_equal(refresh->record_count, 500);
+	assert_int_equal(refresh->records.count, 500);
+	assert_int_equal(cdh_record_spool_each(&refresh->records, count_record,
+					       &n, err, sizeof(err)),
+			 0);
+	assert_int_equal(n, 500);
+}
+
+/* Past its bound the refresh writes records to a file: read back, they are
+ * what was emitted, in order; the file is gone with the refresh. */
+static void a_big_refresh_keeps_its_records_on_file(void **state)
+{
+	struct cdh_refresh *refresh = *state;
+	char id[32], expected[4096] = "";
+	size_t len;
+	int i;
+
+	refresh->records.memory_limit = 100;
+	for (i = 0; i < 20; i++) {
+		snprintf(id, sizeof(id), "%s:%d", i < 10 ? "a" : "b", i);
+		assert_int_equal(emit(refresh, i < 10 ? "a" : "b", id), CDH_OK);
+		len = strlen(expected);
+		snprintf(expected + len, sizeof(expected) - len,
+			 "%s taggedImage %s {}\n", i < 10 ? "a" : "b", id);
+	}
+	assert_true(refresh->records.fd >= 0);
+	assert_true(refresh->records.len <= 100);
+	assert_string_equal(records_of(refresh), expected);
+	assert_int_equal(cdh_refresh_finish(refresh), 0);
+	assert_int_equal(refresh->scope_count, 2);
+}
+
+/* A record that cannot be kept (here: no directory to write to) fails
+ * the emit, and the refresh says why; it is not out of memory. */
+static void a_record_that_cannot_be_kept_fails_the_refresh(void **state)
+{
+	struct cdh_refresh *refresh = *state;
+	char *saved = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+
+	refresh->records.memory_limit = 10;
+	setenv("TMPDIR", "/nonexistent/cdhost-test", 1);
+	assert_int_equal(emit(refresh, "a", "a:1"), CDH_OK); /* in memory */
+	assert_int_equal(emit(refresh, "a", "a:2"), CDH_E_NOMEM);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	assert_int_equal(refresh->records.failed, 1);
+	assert_int_equal(refresh->nomem, 0);
+	assert_non_null(strstr(refresh->records.error, "/nonexistent/cdhost-test"));
+	assert_non_null(strstr(refresh->records.error, "No such file"));
+	assert_int_equal(emit(refresh, "a", "a:3"), CDH_E_NOMEM);
 }
 
 static void scope_results_are_kept_and_failures_counted(void **state)
@@ -344,7 +423,9 @@ int main(void)
 	    T(init_copies_the_agent_name),
 	    T(emit_copies_every_string),
 	    T(emit_refuses_a_record_with_a_missing_field),
-	    T(many_emits_grow_the_record_array),
+	    T(many_emits_are_all_kept),
+	    T(a_big_refresh_keeps_its_records_on_file),
+	    T(a_record_that_cannot_be_kept_fails_the_refresh),
 	    T(scope_results_are_kept_and_failures_counted),
 	    T(an_ok_scope_with_a_detail_is_incomplete),
 	    T(an_invalid_scope_result_is_rejected),

@@ -129,6 +129,9 @@ static void cycle_begin(struct fixture *f, const char *agent)
 {
 	assert_int_equal(cdh_refresh_init(&f->refresh, agent, 0, NULL), 0);
 	assert_int_equal(cdh_refresh_set_provider(&f->refresh, "dockerRegistry"), 0);
+	/* Every cycle here keeps all but its last record or two on file (a
+	 * big cycle's case): each backend reads both the file and memory. */
+	f->refresh.records.memory_limit = 64;
 }
 
 static void emit_as(struct fixture *f, const char *type, const char *scope,
@@ -213,6 +216,37 @@ static void an_ok_scope_gets_exactly_its_new_records(void **state)
 	scope_result(f, "nginx", CDH_SCOPE_OK);
 	cycle_apply(f);
 	assert_string_equal(tagged(f), "hub:nginx:2 hub:nginx:3");
+}
+
+/* A cycle whose records could not all be kept (no directory for the
+ * file) is refused whole: the runner never applies it, nor does a store. */
+static void a_cycle_whose_records_were_not_kept_is_not_applied(void **state)
+{
+	struct fixture *f = *state;
+	const char *tmpdir = getenv("TMPDIR");
+	char *saved = tmpdir ? strdup(tmpdir) : NULL;
+	struct cdh_record rec = {sizeof(rec), 0, "nginx", "taggedImage",
+				 "hub:nginx:2", "{}"};
+
+	cycle_begin(f, AGENT_A);
+	emit(f, "nginx", "hub:nginx:1");
+	cycle_apply(f);
+	cycle_begin(f, AGENT_A);
+	setenv("TMPDIR", "/nonexistent/cdhost-test", 1);
+	assert_int_equal(cdh_refresh_emit(&f->refresh, &rec), CDH_OK);
+	rec.id = "hub:nginx:3";
+	assert_int_equal(cdh_refresh_emit(&f->refresh, &rec), CDH_E_NOMEM);
+	if (saved)
+		setenv("TMPDIR", saved, 1);
+	else
+		unsetenv("TMPDIR");
+	free(saved);
+	assert_int_equal(cdh_refresh_finish(&f->refresh), 0);
+	assert_int_equal(
+	    cdh_store_apply(f->store, &f->refresh, f->err, sizeof(f->err)), -1);
+	assert_non_null(strstr(f->err, "cannot keep the cycle's records"));
+	cdh_refresh_release(&f->refresh);
+	assert_string_equal(tagged(f), "hub:nginx:1");
 }
 
 static void an_ok_scope_with_no_records_is_emptied(void **state)
@@ -1194,6 +1228,7 @@ int main(void)
 	const struct CMUnitTest memory[] = {
 	    M(an_ok_scope_gets_exactly_its_new_records),
 	    M(an_ok_scope_with_no_records_is_emptied),
+	    M(a_cycle_whose_records_were_not_kept_is_not_applied),
 	    M(a_failed_scope_keeps_its_old_records),
 	    M(a_scope_no_longer_mentioned_loses_its_records),
 	    M(another_agents_records_are_untouched),
@@ -1225,6 +1260,7 @@ int main(void)
 	    T(scope_records_are_what_the_agent_stored_there_last),
 	    T(an_ok_scope_gets_exactly_its_new_records),
 	    T(an_ok_scope_with_no_records_is_emptied),
+	    T(a_cycle_whose_records_were_not_kept_is_not_applied),
 	    T(a_failed_scope_keeps_its_old_records),
 	    T(a_scope_no_longer_mentioned_loses_its_records),
 	    T(another_agents_records_are_untouched),
@@ -1256,6 +1292,7 @@ int main(void)
 	    R(observations_are_per_agent_and_scope),
 	    R(an_ok_scope_gets_exactly_its_new_records),
 	    R(an_ok_scope_with_no_records_is_emptied),
+	    R(a_cycle_whose_records_were_not_kept_is_not_applied),
 	    R(a_failed_scope_keeps_its_old_records),
 	    R(a_scope_no_longer_mentioned_loses_its_records),
 	    R(a_partial_refresh_leaves_unmentioned_scopes),
