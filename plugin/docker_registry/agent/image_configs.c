@@ -8,13 +8,12 @@
 #include "util/map.h"
 
 #define STATE_PENDING 3 /* beside the public DRG_CONFIG_* outcomes */
-#define ERROR_MAX 256
 
 struct slot {
 	char *digest; /* NULL: empty */
 	int state;
 	struct drg_memo_entry facts; /* key unused */
-	char error[ERROR_MAX];
+	char *error; /* FAILED or GONE: why; NULL when it ran out of memory */
 	struct drg_image_configs *owner;   /* for the fetch callback */
 	void **waiters;  /* told when the fetch ends; [0] started it */
 	size_t waiting, waiters_alloc;
@@ -43,6 +42,7 @@ static void slot_free(struct slot *slot)
 		return;
 	free(slot->digest);
 	free_facts(&slot->facts);
+	free(slot->error);
 	free(slot->waiters);
 	free(slot);
 }
@@ -142,7 +142,7 @@ static void store_config(struct slot *slot, const struct drg_manifest_info *info
 	if (res->code != CDH_OK) {
 		slot->state = res->error_class == DRG_ERR_NOT_FOUND ? DRG_CONFIG_GONE
 								   : DRG_CONFIG_FAILED;
-		snprintf(slot->error, sizeof(slot->error), "%s", res->error);
+		slot->error = strdup(res->error);
 		return;
 	}
 	slot->state = DRG_CONFIG_KNOWN;
@@ -155,7 +155,7 @@ static void store_config(struct slot *slot, const struct drg_manifest_info *info
 	if ((info->config_digest && !slot->facts.config_digest) ||
 	    (info->labels && !slot->facts.labels)) {
 		slot->state = DRG_CONFIG_FAILED;
-		snprintf(slot->error, sizeof(slot->error), "out of memory");
+		slot->error = NULL; /* "out of memory" */
 	}
 }
 
@@ -230,10 +230,13 @@ int drg_image_configs_get(const struct drg_image_configs *t, const char *digest,
 			*error = "image config not fetched";
 		return DRG_CONFIG_FAILED;
 	}
-	if (error)
-		*error = slot->error;
-	if (slot->state != DRG_CONFIG_KNOWN)
+	if (slot->state != DRG_CONFIG_KNOWN) {
+		if (error)
+			*error = slot->error ? slot->error : "out of memory";
 		return slot->state;
+	}
+	if (error)
+		*error = "";
 	return copy_facts(facts, &slot->facts) == 0 ? DRG_CONFIG_KNOWN : -1;
 }
 
