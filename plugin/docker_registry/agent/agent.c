@@ -4,10 +4,13 @@
  * operations is kept submitted to the registry client: tag lists, then each
  * tag's manifest when the account tracks digests, sorts by date or inspects
  * digests, then the image config of each manifest not already known
- * (image_configs.c, seeded from last cycle's memo). After the run each
- * repository hands its records and scope result to the host, and what was
- * learnt becomes the next memo: this cycle's config facts, plus last
- * cycle's for the repositories that failed now. When the tag list carries
+ * (image_configs.c, seeded from last cycle's memo). As soon as a
+ * repository's work is done (its tag list, every tag's manifest and, when
+ * wanted, config), and every repository listed before it has gone, it hands
+ * its records and scope result to the host and its tags are freed: the
+ * agent holds the repositories in flight, not the account (issue #18).
+ * What was learnt becomes the next memo: this cycle's config facts, plus
+ * last cycle's for the repositories that failed now. When the tag list carries
  * GCR's "manifest" map, its digests replace the manifest HEADs and, for
  * sortTagsByDate alone, its non-zero timeCreatedMs the config (issue #21).
  */
@@ -56,17 +59,21 @@ struct tag_state {
 	int dated;                   /* date from created_ms: no config */
 };
 
+/* Kept for the whole cycle (the memo needs `failed`); its tags and errors
+ * only until its records are out. */
 struct repo_state {
 	struct cycle *cycle;
 	const char *name;            /* borrowed from the cycle's list */
 	struct tag_state *tags;
 	size_t tag_count;
 	size_t next_tag;             /* the next tag whose manifest to ask for */
+	size_t unsettled;            /* tags whose manifest or config is due */
 	struct repo_state *next_listed; /* listed, manifests still to ask for */
+	int done;                    /* all its work is in: records can go */
 	int failed;
-	char error[ERR_MAX];
+	char *error;                 /* why it failed, when it did */
 	size_t failed_tags;          /* tags whose manifest or config failed */
-	char tag_error[ERR_MAX];     /* the first of them, for the scope's detail */
+	char *tag_error;             /* the first of them, for the scope's detail */
 };
 
 /*
@@ -85,10 +92,16 @@ struct cycle {
 	struct repo_state *repos;
 	size_t repo_count;
 	size_t next_repo;            /* the next repository whose tags to list */
+	size_t next_emit;            /* the first whose records are not out */
+	size_t held_tags;            /* tags of repositories listed, not out */
 	struct repo_state *listed_head, *listed_tail;
 	size_t in_flight, window;
 	int feeding;                 /* feed() is on the stack */
 	int nomem;
+	int cancelled;               /* an operation ended cancelled */
+	int32_t emit_rc;             /* the host's first refusal of a record */
+	struct drg_memo *next_memo;  /* config facts of the repositories out */
+	int memo_failed;             /* out of memory building it */
 	size_t invalid_names;        /* catalog entries and tags dropped */
 	char rejected[ERR_MAX];      /* no usable credentials: account-wide */
 	size_t heads_saved;          /* manifest HEADs the map made useless */
@@ -103,8 +116,25 @@ struct cycle {
 #define INVALID_WARN_MAX 10
 /* drg_records_emit_tag's: taggedImage and imageId. */
 #define RECORDS_PER_TAG 2
+/*
+ * Records go out in the listed order (see emit_ready), so one slow
+ * repository holds back those listed after it: past this many tags held,
+ * no new tag list is asked for until it is out (its manifests go on).
+ * About 14 MiB of tag state; at 6,000 requests/s some ten seconds of one
+ * stalled repository before the cycle waits for it.
+ */
+#define HELD_TAGS_MAX 65536
 
 static void feed(struct cycle *c);
+static void tag_settled(struct tag_state *t);
+static void repo_done(struct repo_state *r);
+
+/* The cycle will return an error whatever comes: the host discards it. */
+static int cycle_doomed(const struct cycle *c)
+{
+	return c->nomem || c->cancelled || c->rejected[0] ||
+	       c->emit_rc != CDH_OK;
+}
 
 /* An operation of the cycle ended: make room for the next one. */
 static void op_done(struct cycle *c)
@@ -113,16 +143,28 @@ static void op_done(struct cycle *c)
 	feed(c);
 }
 
+/* A copy of `error` (an error text) or NULL with the cycle out of memory. */
+static char *copy_error(struct cycle *c, const char *error)
+{
+	char *copy = strdup(error ? error : "");
+
+	if (!copy)
+		c->nomem = 1;
+	return copy;
+}
+
 static void fail_repo(struct repo_state *r, const struct drg_result *res)
 {
 	if (!r->failed)
-		snprintf(r->error, sizeof(r->error), "%s", res->error);
+		r->error = copy_error(r->cycle, res->error);
 	r->failed = 1;
 	if (res->error_class == DRG_ERR_CREDENTIALS && !r->cycle->rejected[0])
 		snprintf(r->cycle->rejected, sizeof(r->cycle->rejected), "%s",
 			 res->error);
 	if (res->code == CDH_E_NOMEM)
 		r->cycle->nomem = 1;
+	if (res->code == CDH_E_CANCELLED)
+		r->cycle->cancelled = 1;
 }
 
 /*
@@ -136,7 +178,7 @@ static void fail_tag(struct tag_state *t, const char *error)
 
 	t->failed = 1;
 	if (r->failed_tags++ == 0)
-		snprintf(r->tag_error, sizeof(r->tag_error), "%s", error);
+		r->tag_error = copy_error(r->cycle, error);
 	cdh_logf(r->cycle->api, CDH_LOG_WARN, r->cycle->acct->name,
 		 "Error retrieving image %s:%s; it keeps what was known of "
 		 "it last cycle (if nothing, no digest or date): %s",
@@ -166,37 +208,53 @@ static int wants_config(const struct drg_account *acct)
 	return acct->sort_tags_by_date || acct->inspect_digests;
 }
 
-/* An image config fetch ended: it held a slot of the window. */
-static void on_config_fetched(void *ctx)
+/* A config fetch ended (image_configs.c): the tag's work is done; the
+ * tag that started it held a slot of the window. */
+static void on_config_ready(void *ctx, void *waiter, int fetched)
 {
-	op_done(ctx);
+	struct cycle *c = ctx;
+
+	tag_settled(waiter);
+	if (fetched)
+		op_done(c);
+}
+
+/* The tag's config: DRG_WANT_KNOWN (in already; also when out of memory),
+ * _FETCHING (the tag's slot of the window passes to the fetch) or _WAITING
+ * (another tag's fetch will tell it). */
+static int want_config(struct cycle *c, struct tag_state *t)
+{
+	int rc = drg_image_configs_want(c->configs, t->repo->name,
+					t->facts.digest, t);
+
+	if (rc < 0)
+		c->nomem = 1;
+	return rc < 0 ? DRG_WANT_KNOWN : rc;
 }
 
 /* The manifest's digest is known: its config too if the account wants it
- * and nobody fetched it yet. Returns 1 when a fetch was started (the tag's
- * slot of the window passes to it). */
+ * (want_config's outcomes). */
 static int after_manifest(struct tag_state *t, const char *digest)
 {
 	struct cycle *c = t->repo->cycle;
-	int rc;
 
 	t->facts.digest = strdup_or_flag(digest, c);
 	if (!t->facts.digest || !wants_config(c->acct))
-		return 0;
-	rc = drg_image_configs_want(c->configs, t->repo->name, t->facts.digest);
-	if (rc < 0)
-		c->nomem = 1;
-	return rc == 1;
+		return DRG_WANT_KNOWN;
+	return want_config(c, t);
 }
 
+/* `t` may be freed once settled: nothing touches it after. */
 static void on_manifest(void *ud, const struct drg_manifest_info *info,
 			const struct drg_result *res)
 {
 	struct tag_state *t = ud;
 	struct cycle *c = t->repo->cycle;
+	int config = DRG_WANT_KNOWN;
 
 	if (res->code == CDH_OK) {
-		if (after_manifest(t, info->digest))
+		config = after_manifest(t, info->digest);
+		if (config == DRG_WANT_FETCHING)
 			return; /* the slot passes to the config fetch */
 	} else if (tag_error_only(res)) {
 		fail_tag(t, res->error);
@@ -208,6 +266,8 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 			 t->repo->name, t->tag);
 		t->dropped = 1;
 	}
+	if (config == DRG_WANT_KNOWN)
+		tag_settled(t);
 	op_done(c);
 }
 
@@ -278,6 +338,7 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 		}
 		r->tags[r->tag_count].repo = r;
 		r->tags[r->tag_count].tag = strdup(names->items[i]);
+		c->held_tags++;
 		if (!r->tags[r->tag_count++].tag)
 			return -1;
 	}
@@ -350,6 +411,7 @@ static void on_tags(void *ud, const char *repository,
 		c->nomem = 1;
 	} else if (wants_manifest(c->acct) && r->tag_count) {
 		apply_known(r, known);
+		r->unsettled = r->tag_count;
 		if (c->listed_tail)
 			c->listed_tail->next_listed = r;
 		else
@@ -358,33 +420,29 @@ static void on_tags(void *ud, const char *repository,
 	}
 	c->listed++;
 	report_progress(c);
+	if (!r->unsettled)
+		repo_done(r);
 	op_done(c);
 }
 
 /*
  * A tag whose digest the listing gave: no HEAD; with sortTagsByDate alone
- * and a timeCreatedMs, no config either. Returns 1 when a config fetch was
- * started (it holds a slot of the window).
+ * and a timeCreatedMs, no config either. Returns want_config's outcome.
  */
 static int known_manifest(struct cycle *c, struct tag_state *t)
 {
-	int rc;
-
 	c->heads_saved++;
 	if (!wants_config(c->acct))
-		return 0;
+		return DRG_WANT_KNOWN;
 	if (c->acct->sort_tags_by_date && !c->acct->inspect_digests &&
 	    t->created_ms > 0) {
 		t->dated = 1;
 		t->facts.has_date = 1;
 		t->facts.epoch_second = t->created_ms / 1000;
 		t->facts.nano = (int32_t)(t->created_ms % 1000) * 1000000;
-		return 0;
+		return DRG_WANT_KNOWN;
 	}
-	rc = drg_image_configs_want(c->configs, t->repo->name, t->facts.digest);
-	if (rc < 0)
-		c->nomem = 1;
-	return rc == 1;
+	return want_config(c, t);
 }
 
 /* Asks for the next manifest of the first listed repository; 0 when none. */
@@ -403,8 +461,12 @@ static int submit_next_manifest(struct cycle *c)
 	}
 	c->in_flight++; /* first: a failure may call back before submit returns */
 	if (t->listed) {
-		if (!known_manifest(c, t))
+		int config = known_manifest(c, t);
+
+		if (config != DRG_WANT_FETCHING)
 			c->in_flight--;
+		if (config == DRG_WANT_KNOWN)
+			tag_settled(t); /* may free r and t */
 		return !c->nomem; /* on to the next tag */
 	}
 	if (drg_registry_submit_manifest(c->reg, r->name, t->tag, on_manifest,
@@ -433,12 +495,13 @@ static void observed(struct cycle *c, const char *repository)
 		c->nomem = 1;
 }
 
-/* Asks for the next repository's tags; 0 when every list was asked for. */
+/* Asks for the next repository's tags; 0 when every list was asked for,
+ * or the repositories waiting for their turn to go out hold enough. */
 static int submit_next_list(struct cycle *c)
 {
 	struct repo_state *r;
 
-	if (c->next_repo == c->repo_count)
+	if (c->next_repo == c->repo_count || c->held_tags >= HELD_TAGS_MAX)
 		return 0;
 	r = &c->repos[c->next_repo++];
 	observed(c, r->name);
@@ -528,7 +591,8 @@ static void settle_failed_tags(struct cycle *c, struct repo_state *r)
 		live += !r->tags[i].dropped;
 	if (r->failed_tags == live) {
 		r->failed = 1;
-		snprintf(r->error, sizeof(r->error), "%s", r->tag_error);
+		r->error = r->tag_error;
+		r->tag_error = NULL;
 		return;
 	}
 	for (i = 0; i < r->tag_count; i++)
@@ -546,11 +610,12 @@ static void failed_tags_detail(const struct repo_state *r, char *buf,
 		;
 	if (r->failed_tags == 1)
 		snprintf(buf, buflen, "tag %s not refreshed: %s", r->tags[i].tag,
-			 r->tag_error);
+			 r->tag_error ? r->tag_error : "");
 	else
 		snprintf(buf, buflen,
 			 "%zu tags not refreshed; first, tag %s: %s",
-			 r->failed_tags, r->tags[i].tag, r->tag_error);
+			 r->failed_tags, r->tags[i].tag,
+			 r->tag_error ? r->tag_error : "");
 }
 
 /* Emits a repository's records and its scope result. */
@@ -565,7 +630,7 @@ static int32_t finish_repo(struct cycle *c, struct repo_state *r)
 	settle_failed_tags(c, r);
 	if (r->failed)
 		return c->api->scope_result(c->refresh, r->name, CDH_SCOPE_FAILED,
-					    r->error);
+					    r->error ? r->error : "");
 	for (i = 0; rc == CDH_OK && i < r->tag_count; i++) {
 		if (r->tags[i].dropped)
 			continue;
@@ -589,9 +654,93 @@ static int32_t finish_repo(struct cycle *c, struct repo_state *r)
 				    r->failed_tags ? detail : NULL);
 }
 
+/* A finished repository's config facts, for next cycle's memo. Only config
+ * facts are ever reused (they seed image_configs.c): a digest alone would
+ * cost ~250 bytes a tag. */
+static void remember(struct cycle *c, const struct repo_state *r)
+{
+	char key[KEY_MAX];
+	size_t i;
+
+	for (i = 0; c->next_memo && !r->failed && i < r->tag_count; i++) {
+		struct drg_memo_entry e = r->tags[i].facts;
+
+		if (r->tags[i].dropped || !e.digest || !e.has_config)
+			continue;
+		snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[i].tag);
+		e.key = key;
+		c->memo_failed |= drg_memo_put(c->next_memo, &e) != 0;
+	}
+}
+
+/* Frees what a repository held for its records. */
+static void release_repo(struct cycle *c, struct repo_state *r)
+{
+	size_t i;
+
+	for (i = 0; i < r->tag_count; i++) {
+		free(r->tags[i].tag);
+		free(r->tags[i].facts.digest);
+		free(r->tags[i].facts.config_digest);
+		free(r->tags[i].facts.labels);
+	}
+	free(r->tags);
+	free(r->error);
+	free(r->tag_error);
+	c->held_tags -= r->tag_count;
+	r->tags = NULL;
+	r->tag_count = 0;
+	r->error = r->tag_error = NULL;
+}
+
+/*
+ * Hands the host the records of every repository that is done, in the
+ * listed order: the host gets the same records in the same order as if the
+ * cycle had waited for all of them, and maxRecordsPerAccount keeps the
+ * first repositories listed (the same ones from one cycle to the next),
+ * whatever order their requests end in. Once the cycle is bound to fail
+ * nothing more is emitted (the host discards the cycle anyway). Freeing
+ * makes room for more tag lists: feed() then.
+ */
+static void emit_ready(struct cycle *c)
+{
+	size_t before = c->next_emit;
+	int32_t rc;
+
+	while (c->next_emit < c->repo_count && c->repos[c->next_emit].done) {
+		struct repo_state *r = &c->repos[c->next_emit++];
+
+		if (!cycle_doomed(c)) {
+			rc = finish_repo(c, r);
+			if (rc != CDH_OK)
+				c->emit_rc = rc;
+			remember(c, r);
+		}
+		release_repo(c, r);
+	}
+	if (c->next_emit != before)
+		feed(c);
+}
+
+/* A repository's tag list and every tag's work are in. */
+static void repo_done(struct repo_state *r)
+{
+	r->done = 1;
+	emit_ready(r->cycle);
+}
+
+/* A tag's manifest (and config, when wanted) is in, or failed. */
+static void tag_settled(struct tag_state *t)
+{
+	struct repo_state *r = t->repo;
+
+	if (--r->unsettled == 0)
+		repo_done(r);
+}
+
 struct carry {
-	const struct cycle *cycle;
 	struct drg_memo *next;
+	struct drg_map *failed_repos;
 	int failed;
 };
 
@@ -600,41 +749,38 @@ static void carry_failed(const struct drg_memo_entry *e, void *data)
 {
 	struct carry *k = data;
 	const char *colon = strrchr(e->key, ':');
-	size_t i, len = colon ? (size_t)(colon - e->key) : 0;
+	char repo[KEY_MAX];
 
-	for (i = 0; i < k->cycle->repo_count; i++) {
-		const struct repo_state *r = &k->cycle->repos[i];
-
-		if (r->failed && strlen(r->name) == len &&
-		    strncmp(r->name, e->key, len) == 0 &&
-		    drg_memo_put(k->next, e) != 0)
-			k->failed = 1;
-	}
+	if (!colon || (size_t)(colon - e->key) >= sizeof(repo))
+		return;
+	memcpy(repo, e->key, (size_t)(colon - e->key));
+	repo[colon - e->key] = '\0';
+	if (drg_map_get(k->failed_repos, repo) && drg_memo_put(k->next, e) != 0)
+		k->failed = 1;
 }
 
-static struct drg_memo *next_memo(const struct cycle *c)
+/* The next memo: the config facts of the repositories emitted, plus last
+ * cycle's of those that failed; NULL when out of memory (the old memo
+ * then stays). Taken from the cycle. */
+static struct drg_memo *take_next_memo(struct cycle *c)
 {
-	struct carry k = { c, drg_memo_new(), 0 };
-	char key[KEY_MAX];
-	size_t i, j;
+	struct carry k = { c->next_memo, NULL, c->memo_failed || !c->next_memo };
+	size_t i;
 
-	for (i = 0; k.next && i < c->repo_count; i++) {
-		const struct repo_state *r = &c->repos[i];
+	c->next_memo = NULL;
+	for (i = 0; !k.failed && i < c->repo_count; i++) {
+		const char *name = c->repos[i].name;
 
-		for (j = 0; !r->failed && j < r->tag_count; j++) {
-			struct drg_memo_entry e = r->tags[j].facts;
-
-			/* Only config facts are ever reused (they seed
-			 * image_configs.c): a digest alone would cost ~250 bytes a tag. */
-			if (r->tags[j].dropped || !e.digest || !e.has_config)
-				continue;
-			snprintf(key, sizeof(key), "%s:%s", r->name, r->tags[j].tag);
-			e.key = key;
-			k.failed |= drg_memo_put(k.next, &e) != 0;
-		}
+		if (!c->repos[i].failed)
+			continue;
+		if (!k.failed_repos && !(k.failed_repos = drg_map_new()))
+			k.failed = 1;
+		else if (drg_map_put(k.failed_repos, name, (void *)name, NULL) != 0)
+			k.failed = 1;
 	}
-	if (k.next)
+	if (!k.failed && k.failed_repos && c->previous)
 		drg_memo_each(c->previous, carry_failed, &k);
+	drg_map_free(k.failed_repos);
 	if (k.failed) {
 		drg_memo_free(k.next);
 		return NULL;
@@ -644,21 +790,13 @@ static struct drg_memo *next_memo(const struct cycle *c)
 
 static void release_cycle(struct cycle *c)
 {
-	size_t i, j;
+	size_t i;
 
-	for (i = 0; i < c->repo_count; i++) {
-		for (j = 0; j < c->repos[i].tag_count; j++) {
-			struct tag_state *t = &c->repos[i].tags[j];
-
-			free(t->tag);
-			free(t->facts.digest);
-			free(t->facts.config_digest);
-			free(t->facts.labels);
-		}
-		free(c->repos[i].tags);
-	}
+	for (i = 0; c->repos && i < c->repo_count; i++)
+		release_repo(c, &c->repos[i]);
 	free(c->repos);
 	drg_image_configs_free(c->configs);
+	drg_memo_free(c->next_memo);
 }
 
 /* Docker Hub's RateLimit-Remaining, for /metrics, when the registry sent it;
@@ -705,8 +843,9 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	size_t i;
 
 	c->repos = calloc(repos->count ? repos->count : 1, sizeof(*c->repos));
-	c->configs = drg_image_configs_new(c->reg, c->previous, on_config_fetched, c);
-	if (!c->repos || !c->configs)
+	c->configs = drg_image_configs_new(c->reg, c->previous, on_config_ready, c);
+	c->next_memo = drg_memo_new();
+	if (!c->repos || !c->configs || !c->next_memo)
 		return CDH_E_NOMEM;
 	c->repo_count = repos->count;
 	c->records_left = records_share(c->acct);
@@ -726,6 +865,12 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	report_saved(c);
 	if (rc == CDH_OK && c->nomem)
 		rc = CDH_E_NOMEM;
+	if (rc == CDH_OK && c->emit_rc != CDH_OK)
+		rc = c->emit_rc;
+	if (rc == CDH_OK && c->cancelled) {
+		snprintf(err, errlen, "refresh cancelled");
+		rc = CDH_E_CANCELLED;
+	}
 	if (rc == CDH_OK && c->rejected[0]) {
 		/* Credentials wrong or not to be had fail every repository
 		 * alike: one error for the agent, the whole cache kept, rather
@@ -733,8 +878,12 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 		snprintf(err, errlen, "%s", c->rejected);
 		return CDH_E_TRANSIENT;
 	}
-	for (i = 0; rc == CDH_OK && i < c->repo_count; i++)
-		rc = finish_repo(c, &c->repos[i]);
+	if (rc == CDH_OK && c->next_emit < c->repo_count) {
+		/* Every operation ended, so every repository is done. */
+		snprintf(err, errlen, "internal error: repository %s never done",
+			 c->repos[c->next_emit].name);
+		return CDH_E_FATAL;
+	}
 	if (c->tags_over_account)
 		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
 			 "Account %s reached maxRecordsPerAccount (%lld, %lld "
@@ -772,7 +921,7 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	if (rc == CDH_OK)
 		rc = run_cycle(&c, &repos, err, errlen);
 	if (rc == CDH_OK) {
-		next = next_memo(&c);
+		next = take_next_memo(&c);
 		if (next) {
 			drg_memo_free(*memo);
 			*memo = next;
@@ -801,9 +950,9 @@ static void merge_one(const struct drg_memo_entry *e, void *data)
 
 /* Puts this cycle's facts into the agent's memo (the other repositories'
  * entries stay: a one-scope cycle learnt nothing about them). */
-static int merge_memo(const struct cycle *c, struct drg_memo *memo)
+static int merge_memo(struct cycle *c, struct drg_memo *memo)
 {
-	struct drg_memo *next = next_memo(c);
+	struct drg_memo *next = take_next_memo(c);
 	struct merge m = { memo, next == NULL };
 
 	if (next) {

@@ -32,6 +32,14 @@ int32_t drg_agent_name(const struct drg_account *account, uint32_t index,
  * CDH_OK when the cycle completed, failed repositories included; an error
  * when the list of repositories itself could not be had (then the host
  * keeps everything) or the refresh was cancelled.
+ *
+ * Records go to the host while the cycle runs: a repository's records
+ * together, then its scope result, repositories in the listed order, each
+ * as soon as its work and that of those listed before it is done (so the
+ * agent holds the repositories in flight, not the account). An error
+ * return may follow records already emitted: the host discards the cycle
+ * (cdh_plugin.h, scope_result). maxRecordsPerAccount keeps the records of
+ * the repositories listed first, whatever order their requests end in.
  */
 int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  const struct drg_account *account,

@@ -8,21 +8,22 @@
 #include "util/map.h"
 
 #define STATE_PENDING 3 /* beside the public DRG_CONFIG_* outcomes */
-#define ERROR_MAX 256
 
 struct slot {
 	char *digest; /* NULL: empty */
 	int state;
 	struct drg_memo_entry facts; /* key unused */
-	char error[ERROR_MAX];
+	char *error; /* FAILED or GONE: why; NULL when it ran out of memory */
 	struct drg_image_configs *owner;   /* for the fetch callback */
+	void **waiters;  /* told when the fetch ends; [0] started it */
+	size_t waiting, waiters_alloc;
 };
 
 /* Slots are allocated one by one, keyed by their own digest, so a fetch in
  * flight keeps a stable pointer while the map grows. */
 struct drg_image_configs {
 	struct drg_registry *reg;
-	void (*fetched)(void *ctx);
+	drg_config_ready_fn ready;
 	void *ctx;
 	struct drg_map *slots;
 	size_t reused; /* digests whose config last cycle already knew */
@@ -41,6 +42,8 @@ static void slot_free(struct slot *slot)
 		return;
 	free(slot->digest);
 	free_facts(&slot->facts);
+	free(slot->error);
+	free(slot->waiters);
 	free(slot);
 }
 
@@ -96,7 +99,7 @@ static void seed_one(const struct drg_memo_entry *e, void *data)
 
 struct drg_image_configs *drg_image_configs_new(struct drg_registry *reg,
 				    const struct drg_memo *previous,
-				    void (*fetched)(void *ctx), void *ctx)
+				    drg_config_ready_fn ready, void *ctx)
 {
 	struct drg_image_configs *t = calloc(1, sizeof(*t));
 	struct seed s = { t, 0 };
@@ -106,7 +109,7 @@ struct drg_image_configs *drg_image_configs_new(struct drg_registry *reg,
 		return NULL;
 	}
 	t->reg = reg;
-	t->fetched = fetched;
+	t->ready = ready;
 	t->ctx = ctx;
 	if (previous)
 		drg_memo_each(previous, seed_one, &s);
@@ -139,7 +142,7 @@ static void store_config(struct slot *slot, const struct drg_manifest_info *info
 	if (res->code != CDH_OK) {
 		slot->state = res->error_class == DRG_ERR_NOT_FOUND ? DRG_CONFIG_GONE
 								   : DRG_CONFIG_FAILED;
-		snprintf(slot->error, sizeof(slot->error), "%s", res->error);
+		slot->error = strdup(res->error);
 		return;
 	}
 	slot->state = DRG_CONFIG_KNOWN;
@@ -152,22 +155,47 @@ static void store_config(struct slot *slot, const struct drg_manifest_info *info
 	if ((info->config_digest && !slot->facts.config_digest) ||
 	    (info->labels && !slot->facts.labels)) {
 		slot->state = DRG_CONFIG_FAILED;
-		snprintf(slot->error, sizeof(slot->error), "out of memory");
+		slot->error = NULL; /* "out of memory" */
 	}
 }
 
+/* The waiters are taken off the slot before they are told: what they do
+ * (finish a repository, want more digests) never sees a half-told list. */
 static void on_config(void *ud, const struct drg_manifest_info *info,
 		      const struct drg_result *res)
 {
 	struct slot *slot = ud;
+	struct drg_image_configs *t = slot->owner;
+	void **waiters = slot->waiters;
+	size_t i, n = slot->waiting;
 
 	store_config(slot, info, res);
-	if (slot->owner->fetched)
-		slot->owner->fetched(slot->owner->ctx);
+	slot->waiters = NULL;
+	slot->waiting = slot->waiters_alloc = 0;
+	for (i = 0; t->ready && i < n; i++)
+		t->ready(t->ctx, waiters[i], i == 0);
+	free(waiters);
+}
+
+static int add_waiter(struct slot *slot, void *waiter)
+{
+	void **grown;
+	size_t n;
+
+	if (slot->waiting == slot->waiters_alloc) {
+		n = slot->waiters_alloc ? 2 * slot->waiters_alloc : 2;
+		grown = realloc(slot->waiters, n * sizeof(*grown));
+		if (!grown)
+			return -1;
+		slot->waiters = grown;
+		slot->waiters_alloc = n;
+	}
+	slot->waiters[slot->waiting++] = waiter;
+	return 0;
 }
 
 int drg_image_configs_want(struct drg_image_configs *t, const char *repository,
-		     const char *digest)
+		     const char *digest, void *waiter)
 {
 	struct slot *slot = slot_for(t, digest, STATE_PENDING);
 
@@ -177,14 +205,18 @@ int drg_image_configs_want(struct drg_image_configs *t, const char *repository,
 		slot->facts.key = slot->digest; /* counted once a digest */
 		t->reused++;
 	}
-	if (slot->state != STATE_PENDING || slot->facts.key)
-		return 0; /* known, or already on its way */
+	if (slot->state != STATE_PENDING)
+		return DRG_WANT_KNOWN;
+	if (add_waiter(slot, waiter) != 0)
+		return -1;
+	if (slot->facts.key)
+		return DRG_WANT_WAITING; /* already on its way */
 	/* facts.key marks "submitted" (it is otherwise unused here). */
 	slot->facts.key = slot->digest;
 	/* By digest: the config of exactly the manifest the tag points at. */
 	return drg_registry_submit_config(t->reg, repository, digest, on_config,
 					  slot) == CDH_OK
-		       ? 1
+		       ? DRG_WANT_FETCHING
 		       : -1;
 }
 
@@ -198,10 +230,13 @@ int drg_image_configs_get(const struct drg_image_configs *t, const char *digest,
 			*error = "image config not fetched";
 		return DRG_CONFIG_FAILED;
 	}
-	if (error)
-		*error = slot->error;
-	if (slot->state != DRG_CONFIG_KNOWN)
+	if (slot->state != DRG_CONFIG_KNOWN) {
+		if (error)
+			*error = slot->error ? slot->error : "out of memory";
 		return slot->state;
+	}
+	if (error)
+		*error = "";
 	return copy_facts(facts, &slot->facts) == 0 ? DRG_CONFIG_KNOWN : -1;
 }
 

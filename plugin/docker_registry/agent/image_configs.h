@@ -5,7 +5,8 @@
  * already knew that manifest. Clouddriver fetches a date per tag, forever.
  *
  * Usage: drg_image_configs_want() from manifest callbacks while the registry
- * client runs; after drg_registry_run(), drg_image_configs_get() per tag.
+ * client runs; once that tag's config is in (its `ready` call, or at once
+ * when it was known), drg_image_configs_get().
  */
 #ifndef DRG_IMAGE_CONFIGS_H
 #define DRG_IMAGE_CONFIGS_H
@@ -21,23 +22,34 @@ struct drg_image_configs;
 #define DRG_CONFIG_FAILED 2  /* could not be had this cycle: `error` says why */
 
 /*
+ * Called as a fetch ends, once for each waiter that wanted its digest
+ * (the one whose want started it first, with `fetched` 1: the agent counts
+ * fetches in its window of operations; then the others, `fetched` 0).
+ */
+typedef void (*drg_config_ready_fn)(void *ctx, void *waiter, int fetched);
+
+/*
  * A table seeded with what `previous` (last cycle's memo, borrowed for the
- * call) knew; `fetched(ctx)` is called as each fetch ends (the agent counts
- * fetches in its window of operations). NULL when out of memory.
+ * call) knew; `ready(ctx, ...)` as above. NULL when out of memory.
  */
 struct drg_image_configs *drg_image_configs_new(struct drg_registry *reg,
 				    const struct drg_memo *previous,
-				    void (*fetched)(void *ctx), void *ctx);
+				    drg_config_ready_fn ready, void *ctx);
 void drg_image_configs_free(struct drg_image_configs *configs);
 
+/* drg_image_configs_want's outcomes, besides -1 (out of memory). */
+#define DRG_WANT_KNOWN 0    /* its outcome is in: get it now */
+#define DRG_WANT_FETCHING 1 /* this call started the fetch; `waiter` is told */
+#define DRG_WANT_WAITING 2  /* another want started it; `waiter` is told */
+
 /* Makes sure the config of manifest `digest` of `repository` is known or
- * being fetched: 1 when this call started the fetch, 0 when it was known
- * or on its way already, -1 when out of memory. */
+ * being fetched, for `waiter` (a tag: it is told when the fetch ends, so
+ * its repository can complete before the cycle does). */
 int drg_image_configs_want(struct drg_image_configs *configs, const char *repository,
-		     const char *digest);
+		     const char *digest, void *waiter);
 
 /*
- * After the run: copies the config facts of `digest` into `facts`
+ * Once its outcome is in: copies the config facts of `digest` into `facts`
  * (config_digest, labels, date, has_config; strings newly allocated) and
  * returns DRG_CONFIG_*; `error` (may be NULL) gets the failure text.
  * Returns -1 when out of memory.

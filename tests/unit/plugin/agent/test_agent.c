@@ -1,7 +1,10 @@
 /*
  * test_agent - the caching agent's identity: Clouddriver's agent type string,
- * and a clean failure for an index out of range or a buffer too small.
- * (Which agent owns a repository: test_partition.)
+ * and a clean failure for an index out of range or a buffer too small; and
+ * its cycle against a registry of the test's own (libmicrohttpd on
+ * loopback): each repository's records go to the host as soon as its work
+ * is done, in the listed order, not once the whole account is in (issue
+ * #18). (Which agent owns a repository: test_partition.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -10,9 +13,17 @@
 
 #include <cmocka.h>
 
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <netinet/in.h>
+#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "agent/agent.h"
+#include "registry/manifest.h"
+#include "util/digest.h"
 
 /* ---- drg_agent_name ---- */
 
@@ -63,12 +74,376 @@ static void agent_name_that_does_not_fit_is_fatal(void **state)
 			 CDH_E_FATAL);
 }
 
+/* ---- drg_agent_refresh against a registry of the test's own ---- */
+
+#define REPOS 20
+#define TAGS 3
+#define EVENTS_MAX 1024
+
+/* The host's refresh handle is opaque to the plugin: the test's own. */
+struct cdh_refresh {
+	int unused;
+};
+
+/*
+ * One timeline of what the registry was asked ("list r07", "blob") and
+ * what the host was handed ("record r07 taggedImage <attributes>", "scope
+ * r07 0 <detail>"), in the order it happened: the registry answers on its
+ * own thread, hence the lock.
+ */
+static struct {
+	pthread_mutex_t lock;
+	char *events[EVENTS_MAX];
+	size_t count;
+	char manifest[512], manifest_digest[DRG_DIGEST_MAX];
+	char config[256], config_digest[DRG_DIGEST_MAX];
+} g = { .lock = PTHREAD_MUTEX_INITIALIZER };
+
+static void event(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	pthread_mutex_lock(&g.lock);
+	if (g.count < EVENTS_MAX)
+		g.events[g.count++] = strdup(line);
+	pthread_mutex_unlock(&g.lock);
+}
+
+static void events_clear(void)
+{
+	while (g.count)
+		free(g.events[--g.count]);
+}
+
+/* The index of the first event starting with `prefix`, or -1. */
+static long event_at(const char *prefix)
+{
+	size_t i;
+
+	for (i = 0; i < g.count; i++)
+		if (strncmp(g.events[i], prefix, strlen(prefix)) == 0)
+			return (long)i;
+	return -1;
+}
+
+static size_t events_counted(const char *prefix)
+{
+	size_t i, n = 0;
+
+	for (i = 0; i < g.count; i++)
+		n += strncmp(g.events[i], prefix, strlen(prefix)) == 0;
+	return n;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, const char *body,
+			     const char *type, const char *digest)
+{
+	struct MHD_Response *resp = MHD_create_response_from_buffer(
+		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
+	enum MHD_Result rc;
+
+	MHD_add_response_header(resp, "Content-Type", type);
+	MHD_add_response_header(resp, "Docker-Distribution-Api-Version",
+				"registry/2.0");
+	if (digest)
+		MHD_add_response_header(resp, "Docker-Content-Digest", digest);
+	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
+	MHD_destroy_response(resp);
+	return rc;
+}
+
+/* REPOS repositories rNN of TAGS tags tN, every tag the same image (so
+ * one config fetch serves them all). */
+static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
+			      const char *url, const char *method,
+			      const char *version, const char *upload,
+			      size_t *upload_len, void **state)
+{
+	char repo[64], list[256];
+	const char *slash;
+	int t;
+
+	(void)cls, (void)method, (void)version, (void)upload, (void)upload_len;
+	if (!*state) { /* answered on the second call: keep-alive */
+		*state = (void *)1;
+		return MHD_YES;
+	}
+	if (strncmp(url, "/v2/", 4) == 0 && (slash = strchr(url + 4, '/')))
+		snprintf(repo, sizeof(repo), "%.*s", (int)(slash - url - 4), url + 4);
+	else
+		return reply(conn, "{}", "application/json", NULL);
+	if (strcmp(slash, "/tags/list") == 0) {
+		event("list %s", repo);
+		snprintf(list, sizeof(list), "{\"name\":\"%s\",\"tags\":[", repo);
+		for (t = 0; t < TAGS; t++)
+			snprintf(list + strlen(list), sizeof(list) - strlen(list),
+				 "%s\"t%d\"%s", t ? "," : "", t,
+				 t == TAGS - 1 ? "]}" : "");
+		return reply(conn, list, "application/json", NULL);
+	}
+	if (strncmp(slash, "/blobs/", 7) == 0) {
+		event("blob %s", repo);
+		return reply(conn, g.config, "application/json", NULL);
+	}
+	event("manifest %s", repo);
+	return reply(conn, g.manifest, DRG_MT_DOCKER_V2, g.manifest_digest);
+}
+
+static void image_bodies(void)
+{
+	snprintf(g.config, sizeof(g.config),
+		 "{\"created\":\"2024-01-02T03:04:05Z\","
+		 "\"config\":{\"Labels\":{\"team\":\"a\"}}}");
+	assert_int_equal(drg_digest_sha256(g.config, strlen(g.config),
+					   g.config_digest), 0);
+	snprintf(g.manifest, sizeof(g.manifest),
+		 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"config\":{"
+		 "\"mediaType\":\"application/vnd.docker.container.image.v1+json\","
+		 "\"size\":%zu,\"digest\":\"%s\"}}",
+		 DRG_MT_DOCKER_V2, strlen(g.config), g.config_digest);
+	assert_int_equal(drg_digest_sha256(g.manifest, strlen(g.manifest),
+					   g.manifest_digest), 0);
+}
+
+static struct MHD_Daemon *registry_start(uint16_t *port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET };
+	const union MHD_DaemonInfo *info;
+	struct MHD_Daemon *d;
+
+	addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	d = MHD_start_daemon(MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO, 0,
+			     NULL, NULL, handle, NULL, MHD_OPTION_SOCK_ADDR,
+			     &addr, MHD_OPTION_END);
+	assert_non_null(d);
+	info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_BIND_PORT);
+	assert_non_null(info);
+	*port = info->port;
+	return d;
+}
+
+/* ---- the host's side: the calls the agent makes, onto the timeline ---- */
+
+static void host_log(int32_t level, const char *who, const char *msg)
+{
+	(void)level, (void)who, (void)msg;
+}
+
+static int32_t host_is_cancelled(const struct cdh_refresh *refresh)
+{
+	(void)refresh;
+	return 0;
+}
+
+static int32_t host_emit(struct cdh_refresh *refresh,
+			 const struct cdh_record *rec)
+{
+	(void)refresh;
+	event("record %s %s %s", rec->scope, rec->type, rec->attributes);
+	return CDH_OK;
+}
+
+static int32_t host_scope_result(struct cdh_refresh *refresh, const char *scope,
+				 int32_t result, const char *detail)
+{
+	(void)refresh;
+	event("scope %s %d %s", scope, result, detail ? detail : "");
+	return CDH_OK;
+}
+
+static void host_count_request(struct cdh_refresh *refresh, int32_t status)
+{
+	(void)refresh, (void)status;
+}
+
+static const struct cdh_host_api host = {
+	.struct_size = sizeof(struct cdh_host_api),
+	.abi_minor = 1,
+	.log = host_log,
+	.is_cancelled = host_is_cancelled,
+	.emit_record = host_emit,
+	.scope_result = host_scope_result,
+	.count_request = host_count_request,
+};
+
+struct fixture {
+	struct MHD_Daemon *registry;
+	char address[64], registry_name[64];
+	char *names[REPOS];
+	char name_buf[REPOS][8];
+	char account_name[8];
+	struct drg_account account;
+};
+
+static int fixture_setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+	uint16_t port;
+	size_t i;
+
+	assert_non_null(f);
+	image_bodies();
+	f->registry = registry_start(&port);
+	snprintf(f->address, sizeof(f->address), "http://127.0.0.1:%u", port);
+	snprintf(f->registry_name, sizeof(f->registry_name), "127.0.0.1:%u", port);
+	snprintf(f->account_name, sizeof(f->account_name), "unit");
+	for (i = 0; i < REPOS; i++) {
+		snprintf(f->name_buf[i], sizeof(f->name_buf[i]), "r%02zu", i);
+		f->names[i] = f->name_buf[i];
+	}
+	f->account.name = f->account_name;
+	f->account.address = f->account.endpoint = f->address;
+	f->account.registry = f->account.host = f->registry_name;
+	f->account.repositories = f->names;
+	f->account.repository_count = REPOS;
+	f->account.cache_threads = 1;
+	f->account.client_timeout_ms = 10000;
+	f->account.paginate_size = 100;
+	f->account.track_digests = 1;
+	/* A window of two operations: the order of the work is the agent's. */
+	f->account.max_concurrent_requests = 1;
+	f->account.max_tags_per_repository = DRG_DEFAULT_MAX_TAGS_PER_REPOSITORY;
+	f->account.max_records_per_account = DRG_DEFAULT_MAX_RECORDS_PER_ACCOUNT;
+	*state = f;
+	return 0;
+}
+
+static int fixture_teardown(void **state)
+{
+	struct fixture *f = *state;
+
+	MHD_stop_daemon(f->registry);
+	events_clear();
+	free(f);
+	return 0;
+}
+
+/* One cycle of the fixture's account; the timeline holds what happened. */
+static int32_t run_cycle(struct fixture *f)
+{
+	struct drg_registry_options opts = {
+		.address = f->account.endpoint, .account = f->account.name,
+		.timeout_ms = 10000, .max_concurrent = 1,
+	};
+	struct drg_registry *reg = drg_registry_new(&opts);
+	struct drg_memo *memo = drg_memo_new();
+	struct cdh_refresh refresh = { 0 };
+	char err[512] = "";
+	int32_t rc;
+
+	assert_non_null(reg);
+	assert_non_null(memo);
+	events_clear();
+	drg_registry_bind(reg, &host, &refresh);
+	rc = drg_agent_refresh(&host, &f->account, reg, 0, &memo, &refresh,
+			       err, sizeof(err));
+	drg_registry_bind(reg, &host, NULL);
+	if (rc != CDH_OK)
+		fprintf(stderr, "refresh: %s\n", err);
+	drg_memo_free(memo);
+	drg_registry_free(reg);
+	return rc;
+}
+
+/* Every repository's records, then its scope result, in the listed order;
+ * `cut` tags (in that order) get records at all. */
+static void assert_records_in_listed_order(const char *needle, size_t cut)
+{
+	char prefix[64];
+	long last = -1, at;
+	size_t r, t, seen = 0;
+
+	for (r = 0; r < REPOS; r++) {
+		for (t = 0; t < TAGS; t++, seen++) {
+			snprintf(prefix, sizeof(prefix),
+				 "record r%02zu taggedImage {\"name\":\"r%02zu:t%zu\"",
+				 r, r, t);
+			at = event_at(prefix);
+			if (seen >= cut) {
+				assert_int_equal(at, -1);
+				continue;
+			}
+			assert_true(at > last);
+			assert_non_null(strstr(g.events[at], needle));
+			snprintf(prefix, sizeof(prefix), "record r%02zu imageId", r);
+			assert_true(at + 1 < (long)g.count);
+			assert_true(strncmp(g.events[at + 1], prefix,
+					    strlen(prefix)) == 0);
+			last = at + 1;
+		}
+		snprintf(prefix, sizeof(prefix), "scope r%02zu 0 ", r);
+		at = event_at(prefix);
+		assert_true(at > last);
+		last = at;
+	}
+	assert_int_equal(events_counted("record "), 2 * cut);
+}
+
+static void records_go_out_per_repository_before_the_account_is_in(void **state)
+{
+	struct fixture *f = *state;
+	char needle[128];
+
+	assert_int_equal(run_cycle(f), CDH_OK);
+	snprintf(needle, sizeof(needle), "\"digest\":\"%s\"", g.manifest_digest);
+	assert_records_in_listed_order(needle, REPOS * TAGS);
+	assert_int_equal(events_counted("list "), REPOS);
+	assert_int_equal(events_counted("manifest "), REPOS * TAGS);
+	/* The first repository's records were out before the last one's tags
+	 * were asked for: the agent does not hold the whole account. */
+	assert_true(event_at("scope r00 ") >= 0);
+	assert_true(event_at("scope r00 ") < event_at("list r19"));
+}
+
+static void a_repository_waits_for_the_configs_its_tags_share(void **state)
+{
+	struct fixture *f = *state;
+	char needle[128];
+
+	f->account.sort_tags_by_date = 1;
+	f->account.inspect_digests = 1;
+	assert_int_equal(run_cycle(f), CDH_OK);
+	/* Every tag of every repository is one image: one config fetch, the
+	 * other tags waited for it, and each has its date and labels. */
+	assert_int_equal(events_counted("blob "), 1);
+	snprintf(needle, sizeof(needle),
+		 "\"date\":{\"epochSecond\":1704164645,\"nano\":0},"
+		 "\"labels\":{\"team\":\"a\"},\"configDigest\":\"%s\"",
+		 g.config_digest);
+	assert_records_in_listed_order(needle, REPOS * TAGS);
+	assert_true(event_at("scope r00 ") < event_at("list r19"));
+}
+
+static void the_account_cap_keeps_the_first_tags_listed(void **state)
+{
+	struct fixture *f = *state;
+
+	/* Seven tags' records: r00's three, r01's three, r02's first. */
+	f->account.max_records_per_account = 14;
+	assert_int_equal(run_cycle(f), CDH_OK);
+	assert_records_in_listed_order("\"account\":\"unit\"", 7);
+	assert_true(event_at("scope r00 ") < event_at("list r19"));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(agent_name_is_clouddrivers_agent_type),
 	    cmocka_unit_test(agent_index_out_of_range_is_fatal),
 	    cmocka_unit_test(agent_name_that_does_not_fit_is_fatal),
+	    cmocka_unit_test_setup_teardown(
+		records_go_out_per_repository_before_the_account_is_in,
+		fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_repository_waits_for_the_configs_its_tags_share,
+		fixture_setup, fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		the_account_cap_keeps_the_first_tags_listed, fixture_setup,
+		fixture_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
