@@ -1,5 +1,6 @@
 #include "schedule/runner.h"
 
+#include <malloc.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
@@ -261,6 +262,22 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	return rc;
 }
 
+/*
+ * A whole cycle's copies (the Redis apply's, the spool's buffer) are freed
+ * in the middle of a worker thread's malloc arena, which glibc gives back
+ * only from its top: without this, the Redis backend's idle RSS at 50k
+ * tags stayed at 37 MiB where 13 are in use. A one-scope refresh is small.
+ */
+static void give_back_freed_memory(const char *scope)
+{
+#ifdef __GLIBC__
+	if (!scope)
+		malloc_trim(0);
+#else
+	(void)scope;
+#endif
+}
+
 static int32_t run(const struct cdh_account *account, uint32_t index,
 		   const char *scope, struct cdh_store *store,
 		   uint64_t deadline_ns, const atomic_int *cancel,
@@ -286,6 +303,7 @@ static int32_t run(const struct cdh_account *account, uint32_t index,
 					      &refresh, s);
 	}
 	cdh_refresh_release(&refresh);
+	give_back_freed_memory(scope);
 	s->seconds = (double)(cdh_monotonic_ns() - start) / 1e9;
 	/* A push for a repository this agent does not cache (another agent
 	 * of the account does, or none): nothing to refresh, not an error. */
