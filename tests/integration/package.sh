@@ -136,7 +136,7 @@ unit=$root/lib/systemd/system/cdhost.service
 for line in "Type=notify" "ExecStart=/usr/bin/cdhost --config /etc/cdhost/cdhost.cfg run" \
             'ExecReload=/bin/kill -HUP $MAINPID' "User=cdhost" "StateDirectory=cdhost" \
             "NoNewPrivileges=yes" "ProtectSystem=strict" "ProtectHome=yes" "PrivateTmp=yes" \
-            "LimitNOFILE="; do
+            "LimitNOFILE=" "Environment=TMPDIR=/var/tmp"; do
     grep -qxF -- "$line" "$unit" || grep -q -- "^$line" "$unit" || fail "unit lacks $line"
     pass "unit: $line"
 done
