@@ -70,6 +70,7 @@ struct agent {
 	int retired;
 	struct job cycle;       /* its cycles: cycle.summary is /health's */
 	struct job push;        /* its scope jobs */
+	int cycle_stored;       /* a cycle of it was stored since it was added */
 	struct scope_req *pending; /* control thread: scopes asked for */
 	uint64_t pending_due_ns;   /* when they run (SETTLE_NS after the first) */
 	struct scope_req *taken;   /* the scope job's, while it runs */
@@ -561,11 +562,18 @@ static int beside_cycle(const struct agent *a)
 	       (p->desc.flags & CDH_PLUGIN_SCOPE_BESIDE_REFRESH) != 0;
 }
 
-/* Whether the scopes pushed for `a` may start now: never two scope jobs
- * of an agent at once, nor one beside its cycle unless the plugin says so. */
+/*
+ * Whether the scopes pushed for `a` may start now: never two scope jobs of
+ * an agent at once, nor one beside its cycle unless the plugin says so.
+ * Nor beside its first cycle here: with an empty store that cycle is the
+ * agent's first fill, which sends no events to Echo only while the agent
+ * owns no record (store_*.c), and a push stored meanwhile would make the
+ * whole registry's tags events.
+ */
 static int scopes_may_start(const struct agent *a)
 {
-	return !a->push.running && (!a->cycle.running || beside_cycle(a));
+	return !a->push.running &&
+	       (!a->cycle.running || (a->cycle_stored && beside_cycle(a)));
 }
 
 /* Queues the scopes pushed for `a` as one job; 0 queued. */
@@ -841,6 +849,8 @@ void cdh_scheduler_reap(struct cdh_scheduler *s)
 			a->taken = NULL;
 			continue;
 		}
+		if (a->cycle.summary.result == CDH_OK) /* stored */
+			a->cycle_stored = 1;
 		if (a->locked) /* plans too: the lock is the schedule */
 			cluster_finished(s, a, cdh_monotonic_ns());
 		if (a->retired)

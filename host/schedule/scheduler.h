@@ -119,9 +119,11 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *sched, uint64_t now_ns);
  * thread; returns at once. A scope already waiting for its agent is not
  * queued twice, so a burst costs a few refreshes, and an agent runs one
  * scope job at a time. It waits for a cycle of the agent in flight, unless
- * the plugin sets CDH_PLUGIN_SCOPE_BESIDE_REFRESH: then it starts on the
- * next free worker beside it (host.workers still bounds all runs), with a
- * summary of its own (on_scope_result; the cycle's stays on_result's).
+ * the plugin sets CDH_PLUGIN_SCOPE_BESIDE_REFRESH and a cycle of the agent
+ * was stored since it was added (its first may be a first fill): then it
+ * starts on the next free worker beside it (host.workers still bounds all
+ * runs), with a summary of its own (on_scope_result; the cycle's stays
+ * on_result's).
  * 0 queued (or waiting already), -1 when the queue is full or out of
  * memory.
  */
