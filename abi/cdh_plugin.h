@@ -63,8 +63,9 @@
  *    instance refreshes: it reads only what create set.
  *  - destroy never overlaps a refresh or refresh_scope (nor a worker's
  *    agent_name) of that instance: the host cancels them and waits for them
- *    to return first. describe is called only between create and the instance's first
- *    refresh; reconfigure and verify never while it refreshes.
+ *    to return first. describe is called only between create and the
+ *    instance's first refresh; reconfigure and verify never while it
+ *    refreshes.
  *  - shutdown runs once the plugin's last instance was destroyed. A replaced
  *    .so is loaded as a separate copy (its own globals): its entry and init
  *    run while the old copy's instances may still refresh.

@@ -56,7 +56,7 @@ struct job {
 	int scope;                      /* the scope job, not the cycle */
 	int running;                    /* queued or refreshing */
 	atomic_int cancel;              /* set to stop it in flight */
-	struct cdh_run_summary summary; /* of its last run, filled by a worker */
+	struct cdh_run_summary summary; /* its last run's, by the worker */
 	struct job *next_done;
 };
 
@@ -70,7 +70,7 @@ struct agent {
 	int retired;
 	struct job cycle;       /* its cycles: cycle.summary is /health's */
 	struct job push;        /* its scope jobs */
-	int cycle_stored;       /* a cycle of it was stored since it was added */
+	int cycle_stored;       /* a cycle of it stored since it was added */
 	struct scope_req *pending; /* control thread: scopes asked for */
 	uint64_t pending_due_ns;   /* when they run (SETTLE_NS after the first) */
 	struct scope_req *taken;   /* the scope job's, while it runs */
@@ -533,7 +533,8 @@ static int enqueue_job(struct cdh_scheduler *s, struct job *j, int first)
 		s->queue_cap = cap;
 	}
 	if (first) {
-		s->queue_head = (s->queue_head + s->queue_cap - 1) % s->queue_cap;
+		s->queue_head = (s->queue_head + s->queue_cap - 1) %
+				s->queue_cap;
 		s->queue[s->queue_head] = j;
 	} else {
 		s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = j;
@@ -608,7 +609,7 @@ int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
 			if (a->pending_due_ns < next)
 				next = a->pending_due_ns;
 		}
-		if (busy(a) || s->opts.locks) /* locks: cluster_tick starts cycles */
+		if (busy(a) || s->opts.locks) /* locks: cluster_tick starts them */
 			continue;
 		if (a->due_ns <= now && enqueue(s, a) == 0)
 			continue;
@@ -696,7 +697,8 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *s, uint64_t now)
 	for (i = 0; i < s->count; i++) {
 		struct agent *a = s->agents[i];
 
-		if (a->state != CDH_AGENT_DISABLED || a->cycle.running || a->retired)
+		if (a->state != CDH_AGENT_DISABLED || a->cycle.running ||
+		    a->retired)
 			continue;
 		a->failures = 0;
 		a->due_ns = now;
@@ -858,7 +860,8 @@ void cdh_scheduler_reap(struct cdh_scheduler *s)
 		if (!s->opts.locks)
 			plan_next(s, a, cdh_monotonic_ns());
 		if (s->opts.on_result)
-			s->opts.on_result(s->opts.ctx, a->account, &a->cycle.summary);
+			s->opts.on_result(s->opts.ctx, a->account,
+					  &a->cycle.summary);
 	}
 	take_inbox(s);
 	finish_retirements(s);
