@@ -52,15 +52,20 @@
  *    the same plugin refresh on workers: a reload validates and creates new
  *    instances, and destroys changed or removed ones, without stopping the
  *    rest. So a plugin's global state is immutable after init, or locked.
- *  - Worker threads: refresh, and agent_name just before it. refresh never
- *    runs twice at once for the same (instance, agent); different agents of
- *    one instance and different instances refresh in parallel.
+ *  - Worker threads: refresh, refresh_scope (since 1.1), and agent_name
+ *    just before each. Neither runs twice at once for the same (instance,
+ *    agent), and refresh_scope runs beside a refresh of that (instance,
+ *    agent) only when the plugin sets CDH_PLUGIN_SCOPE_BESIDE_REFRESH (then
+ *    the two share whatever per-agent state the plugin keeps: it locks or
+ *    separates it). Different agents of one instance and different
+ *    instances refresh in parallel.
  *  - agent_name may also be called on the control thread while that very
  *    instance refreshes: it reads only what create set.
- *  - destroy never overlaps a refresh (nor a worker's agent_name) of that
- *    instance: the host cancels its refreshes and waits for them to return
- *    first. describe is called only between create and the instance's first
- *    refresh; reconfigure and verify never while it refreshes.
+ *  - destroy never overlaps a refresh or refresh_scope (nor a worker's
+ *    agent_name) of that instance: the host cancels them and waits for them
+ *    to return first. describe is called only between create and the
+ *    instance's first refresh; reconfigure and verify never while it
+ *    refreshes.
  *  - shutdown runs once the plugin's last instance was destroyed. A replaced
  *    .so is loaded as a separate copy (its own globals): its entry and init
  *    run while the old copy's instances may still refresh.
@@ -557,9 +562,10 @@ struct cdh_plugin_ops {
 	 * Since 1.1, optional: refresh agent `index` of `instance` for one scope
 	 * only (a push event: one repository now), emitting into `refresh` as a
 	 * cycle does. The host applies it as a cycle that mentions only that
-	 * scope: other scopes keep their records. Worker thread; never at once
-	 * with a refresh of the same (instance, agent). CDH_E_CONFIG when the
-	 * scope is not one this agent caches.
+	 * scope: other scopes keep their records. Worker thread; never two at
+	 * once for the same (instance, agent), and never at once with a refresh
+	 * of it unless the descriptor sets CDH_PLUGIN_SCOPE_BESIDE_REFRESH.
+	 * CDH_E_CONFIG when the scope is not one this agent caches.
 	 */
 	int32_t (*refresh_scope)(void *instance, uint32_t index,
 				 const char *scope, struct cdh_refresh *refresh,
@@ -651,6 +657,17 @@ struct cdh_setting {
 	const char *exclusive_message;
 };
 
+/*
+ * Descriptor flags (uint64_t bitmask, struct cdh_plugin_desc.flags). A host
+ * reads them only from a plugin that speaks 1.1 or later.
+ *
+ * Since 1.1: refresh_scope may run while a refresh of the same (instance,
+ * agent) runs (a push is served during a long cycle); still never two
+ * refresh_scope of one (instance, agent) at once. Without it the host never
+ * overlaps them.
+ */
+#define CDH_PLUGIN_SCOPE_BESIDE_REFRESH (UINT64_C(1) << 0)
+
 /* The plugin's descriptor: static storage, valid while the plugin is loaded. */
 struct cdh_plugin_desc {
 	uint32_t struct_size;
@@ -659,7 +676,8 @@ struct cdh_plugin_desc {
 	const char *version;        /* the plugin's own version */
 	const char *description;
 	const char *config_section; /* top-level config key, "dockerRegistry" */
-	uint64_t flags;             /* none defined in 1.0; ignore unknown */
+	uint64_t flags;             /* CDH_PLUGIN_* below (none in 1.0); a
+				       host ignores bits it does not know */
 	const struct cdh_plugin_ops *ops;
 
 	/* since 1.1: read only when struct_size covers them */

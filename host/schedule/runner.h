@@ -76,7 +76,8 @@ int32_t cdh_runner_refresh(const struct cdh_account *account, uint32_t index,
  * The same for one scope only (ABI 1.1 refresh_scope; a push event): the
  * other scopes of the agent keep their records. CDH_E_CONFIG when the
  * plugin has no refresh_scope or the scope is not this agent's. The caller
- * never runs it at once with another run of the same agent.
+ * never runs two of one agent at once, nor one beside the agent's cycle
+ * unless the plugin sets CDH_PLUGIN_SCOPE_BESIDE_REFRESH.
  */
 int32_t cdh_runner_refresh_scope(const struct cdh_account *account,
 				 uint32_t index, const char *scope,

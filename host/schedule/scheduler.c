@@ -43,6 +43,23 @@ struct scope_req {
  */
 #define SETTLE_NS (250 * NS_PER_MS)
 
+struct agent;
+
+/*
+ * What a worker runs: an agent's cycle, or its scope job (the scopes
+ * pushed for it, `taken`). Each agent has one of each, so the two may be
+ * in flight at once (a plugin with CDH_PLUGIN_SCOPE_BESIDE_REFRESH), each
+ * with its own summary and cancel flag.
+ */
+struct job {
+	struct agent *agent;
+	int scope;                      /* the scope job, not the cycle */
+	int running;                    /* queued or refreshing */
+	atomic_int cancel;              /* set to stop it in flight */
+	struct cdh_run_summary summary; /* its last run's, by the worker */
+	struct job *next_done;
+};
+
 struct agent {
 	struct cdh_account *account;
 	uint32_t index;
@@ -50,15 +67,13 @@ struct agent {
 	uint64_t due_ns;
 	unsigned failures;      /* consecutive failed runs, for backoff */
 	int state;              /* CDH_AGENT_*, from the last run */
-	int running;            /* queued or refreshing */
 	int retired;
-	atomic_int cancel;      /* set to stop its run in flight */
-	struct cdh_run_summary summary; /* of the last run, filled by a worker */
-	struct agent *next_done;
+	struct job cycle;       /* its cycles: cycle.summary is /health's */
+	struct job push;        /* its scope jobs */
+	int cycle_stored;       /* a cycle of it stored since it was added */
 	struct scope_req *pending; /* control thread: scopes asked for */
 	uint64_t pending_due_ns;   /* when they run (SETTLE_NS after the first) */
 	struct scope_req *taken;   /* the scope job's, while it runs */
-	int scope_job;             /* queued for `taken`, not a cycle */
 	/* Several nodes (the part at the end of this file): */
 	char name[512];            /* the agent type: its lock's key */
 	int locked;                /* its cycle in flight holds the lock */
@@ -99,9 +114,9 @@ struct cdh_scheduler {
 	int event_fd;
 	pthread_mutex_t lock;   /* guards queue, done list, stopping */
 	pthread_cond_t wake;
-	struct agent **queue;   /* ring of agents to run */
+	struct job **queue;     /* ring of jobs to run */
 	size_t queue_head, queue_len, queue_cap;
-	struct agent *done;
+	struct job *done;
 	int stopping;
 	struct scope_req *inbox; /* from any thread, under lock */
 	size_t inbox_len;
@@ -161,21 +176,27 @@ static uint64_t jitter(const struct cdh_scheduler *s)
 	return s->opts.jitter_ns ? (uint64_t)random() % s->opts.jitter_ns : 0;
 }
 
-/* Worker side: take the next agent, or NULL when stopping. */
-static struct agent *next_job(struct cdh_scheduler *s)
+/* Either of its jobs is in flight. */
+static int busy(const struct agent *a)
 {
-	struct agent *a = NULL;
+	return a->cycle.running || a->push.running;
+}
+
+/* Worker side: take the next job, or NULL when stopping. */
+static struct job *next_job(struct cdh_scheduler *s)
+{
+	struct job *j = NULL;
 
 	pthread_mutex_lock(&s->lock);
 	while (!s->stopping && s->queue_len == 0)
 		pthread_cond_wait(&s->wake, &s->lock);
 	if (!s->stopping) {
-		a = s->queue[s->queue_head];
+		j = s->queue[s->queue_head];
 		s->queue_head = (s->queue_head + 1) % s->queue_cap;
 		s->queue_len--;
 	}
 	pthread_mutex_unlock(&s->lock);
-	return a;
+	return j;
 }
 
 static uint64_t deadline_for(const struct agent *a, uint64_t now)
@@ -215,10 +236,10 @@ static void run_scopes(struct cdh_scheduler *s, struct agent *a)
 		rc = cdh_runner_refresh_scope(a->account, a->index, r->scope,
 					      s->opts.store,
 					      deadline_for(a, cdh_monotonic_ns()),
-					      &a->cancel, &a->summary);
+					      &a->push.cancel, &a->push.summary);
 		if (s->opts.on_scope_result)
 			s->opts.on_scope_result(s->opts.ctx, a->account, r->scope,
-						&a->summary);
+						&a->push.summary);
 		scope_finished(s, a, r->scope, rc);
 	}
 }
@@ -226,19 +247,21 @@ static void run_scopes(struct cdh_scheduler *s, struct agent *a)
 static void *worker_main(void *arg)
 {
 	struct cdh_scheduler *s = arg;
-	struct agent *a;
+	struct job *j;
 	uint64_t one = 1;
 
-	while ((a = next_job(s)) != NULL) {
-		if (a->scope_job)
+	while ((j = next_job(s)) != NULL) {
+		struct agent *a = j->agent;
+
+		if (j->scope)
 			run_scopes(s, a);
 		else
 			cdh_runner_refresh(a->account, a->index, s->opts.store,
 					   deadline_for(a, cdh_monotonic_ns()),
-					   &a->cancel, &a->summary);
+					   &j->cancel, &j->summary);
 		pthread_mutex_lock(&s->lock);
-		a->next_done = s->done;
-		s->done = a;
+		j->next_done = s->done;
+		s->done = j;
 		pthread_mutex_unlock(&s->lock);
 		if (write(s->event_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
 			cdh_log(CDH_LOG_ERROR, NULL, "scheduler: wakeup failed: %s",
@@ -384,7 +407,10 @@ int cdh_scheduler_add(struct cdh_scheduler *s, struct cdh_account *account)
 		/* Several nodes: the locks spread the runs, and a recreated
 		 * account (a plugin swap) must not wait beyond its lock. */
 		a->due_ns = now + (s->opts.locks ? 0 : jitter(s));
-		atomic_init(&a->cancel, 0);
+		a->cycle.agent = a->push.agent = a;
+		a->push.scope = 1;
+		atomic_init(&a->cycle.cancel, 0);
+		atomic_init(&a->push.cancel, 0);
 	}
 	return 0;
 }
@@ -395,7 +421,7 @@ static int account_running(const struct cdh_scheduler *s,
 	size_t i;
 
 	for (i = 0; i < s->count; i++)
-		if (s->agents[i]->account == account && s->agents[i]->running)
+		if (s->agents[i]->account == account && busy(s->agents[i]))
 			return 1;
 	return 0;
 }
@@ -448,7 +474,8 @@ static void retire(struct cdh_scheduler *s, struct cdh_account *account,
 			continue;
 		s->agents[i]->retired = 1;
 		s->agents[i]->keeps_lock = keeps_lock;
-		atomic_store(&s->agents[i]->cancel, 1);
+		atomic_store(&s->agents[i]->cycle.cancel, 1);
+		atomic_store(&s->agents[i]->push.cancel, 1);
 	}
 	if (!r) {
 		/* Out of memory: wait for the runs here rather than leak the account. */
@@ -485,12 +512,14 @@ void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *s,
 	retire(s, account, 1, on_idle, ctx);
 }
 
-static int enqueue(struct cdh_scheduler *s, struct agent *a)
+/* Queues `j`: last, or first (a push: what is fresh goes before the
+ * cycles waiting for a worker). Marks it running; 0, or -1 out of memory. */
+static int enqueue_job(struct cdh_scheduler *s, struct job *j, int first)
 {
 	pthread_mutex_lock(&s->lock);
 	if (s->queue_len == s->queue_cap) {
 		size_t cap = s->queue_cap ? s->queue_cap * 2 : 16, i;
-		struct agent **ring = malloc(cap * sizeof(*ring));
+		struct job **ring = malloc(cap * sizeof(*ring));
 
 		if (!ring) {
 			pthread_mutex_unlock(&s->lock);
@@ -503,11 +532,49 @@ static int enqueue(struct cdh_scheduler *s, struct agent *a)
 		s->queue_head = 0;
 		s->queue_cap = cap;
 	}
-	s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = a;
+	if (first) {
+		s->queue_head = (s->queue_head + s->queue_cap - 1) %
+				s->queue_cap;
+		s->queue[s->queue_head] = j;
+	} else {
+		s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = j;
+	}
 	s->queue_len++;
+	j->running = 1;
+	s->running++;
+	atomic_store(&j->cancel, 0);
 	pthread_cond_signal(&s->wake);
 	pthread_mutex_unlock(&s->lock);
 	return 0;
+}
+
+/* Queues the agent's cycle; 0 queued. */
+static int enqueue(struct cdh_scheduler *s, struct agent *a)
+{
+	return enqueue_job(s, &a->cycle, 0);
+}
+
+/* Whether the agent's plugin lets a push run beside its cycle. */
+static int beside_cycle(const struct agent *a)
+{
+	const struct cdh_plugin_slot *p = a->account->plugin;
+
+	return p->abi_minor >= 1 &&
+	       (p->desc.flags & CDH_PLUGIN_SCOPE_BESIDE_REFRESH) != 0;
+}
+
+/*
+ * Whether the scopes pushed for `a` may start now: never two scope jobs of
+ * an agent at once, nor one beside its cycle unless the plugin says so.
+ * Nor beside its first cycle here: with an empty store that cycle is the
+ * agent's first fill, which sends no events to Echo only while the agent
+ * owns no record (store_*.c), and a push stored meanwhile would make the
+ * whole registry's tags events.
+ */
+static int scopes_may_start(const struct agent *a)
+{
+	return !a->push.running &&
+	       (!a->cycle.running || (a->cycle_stored && beside_cycle(a)));
 }
 
 /* Queues the scopes pushed for `a` as one job; 0 queued. */
@@ -515,17 +582,12 @@ static int start_scopes(struct cdh_scheduler *s, struct agent *a)
 {
 	a->taken = a->pending;
 	a->pending = NULL;
-	a->scope_job = 1;
 	a->scope_started_ns = cdh_monotonic_ns();
-	if (enqueue(s, a) != 0) {
+	if (enqueue_job(s, &a->push, 1) != 0) {
 		a->pending = a->taken;
 		a->taken = NULL;
-		a->scope_job = 0;
 		return -1;
 	}
-	a->running = 1;
-	s->running++;
-	atomic_store(&a->cancel, 0);
 	return 0;
 }
 
@@ -537,22 +599,20 @@ int64_t cdh_scheduler_dispatch(struct cdh_scheduler *s, uint64_t now)
 	for (i = 0; i < s->count; i++) {
 		struct agent *a = s->agents[i];
 
-		if (a->running || a->retired)
+		if (a->retired)
 			continue;
-		/* A push is served before the cycle: it is what is fresh. */
-		if (a->pending && a->pending_due_ns <= now &&
-		    start_scopes(s, a) == 0)
-			continue;
-		if (a->pending && a->pending_due_ns < next)
-			next = a->pending_due_ns;
-		if (s->opts.locks) /* cycles start from cluster_tick */
-			continue;
-		if (a->due_ns <= now && enqueue(s, a) == 0) {
-			a->running = 1;
-			s->running++;
-			atomic_store(&a->cancel, 0);
-			continue;
+		/* A push is served before the cycle: it is what is fresh. The
+		 * end of a job that holds it back wakes this loop (reap). */
+		if (a->pending && scopes_may_start(a)) {
+			if (a->pending_due_ns <= now && start_scopes(s, a) == 0)
+				continue;
+			if (a->pending_due_ns < next)
+				next = a->pending_due_ns;
 		}
+		if (busy(a) || s->opts.locks) /* locks: cluster_tick starts them */
+			continue;
+		if (a->due_ns <= now && enqueue(s, a) == 0)
+			continue;
 		if (a->due_ns < next)
 			next = a->due_ns;
 	}
@@ -595,7 +655,7 @@ static uint64_t backoff_delay(const struct cdh_scheduler *s, const struct agent 
  */
 static void plan_next(struct cdh_scheduler *s, struct agent *a, uint64_t now)
 {
-	struct cdh_run_summary *r = &a->summary;
+	struct cdh_run_summary *r = &a->cycle.summary;
 
 	if ((double)a->interval_ns / 1e9 < r->seconds)
 		cdh_log(CDH_LOG_WARN, a->account->name,
@@ -637,7 +697,8 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *s, uint64_t now)
 	for (i = 0; i < s->count; i++) {
 		struct agent *a = s->agents[i];
 
-		if (a->state != CDH_AGENT_DISABLED || a->running || a->retired)
+		if (a->state != CDH_AGENT_DISABLED || a->cycle.running ||
+		    a->retired)
 			continue;
 		a->failures = 0;
 		a->due_ns = now;
@@ -769,7 +830,7 @@ int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,
 
 void cdh_scheduler_reap(struct cdh_scheduler *s)
 {
-	struct agent *done;
+	struct job *done;
 	uint64_t counter;
 
 	if (read(s->event_fd, &counter, sizeof(counter)) < 0 && errno != EAGAIN)
@@ -779,17 +840,19 @@ void cdh_scheduler_reap(struct cdh_scheduler *s)
 	s->done = NULL;
 	pthread_mutex_unlock(&s->lock);
 	while (done) {
-		struct agent *a = done;
+		struct job *j = done;
+		struct agent *a = j->agent;
 
-		done = a->next_done;
-		a->running = 0;
+		done = j->next_done;
+		j->running = 0;
 		s->running--;
-		if (a->scope_job) { /* not a cycle: the plan stays */
-			a->scope_job = 0;
+		if (j->scope) { /* not a cycle: the plan stays */
 			free_reqs(a->taken);
 			a->taken = NULL;
 			continue;
 		}
+		if (a->cycle.summary.result == CDH_OK) /* stored */
+			a->cycle_stored = 1;
 		if (a->locked) /* plans too: the lock is the schedule */
 			cluster_finished(s, a, cdh_monotonic_ns());
 		if (a->retired)
@@ -797,7 +860,8 @@ void cdh_scheduler_reap(struct cdh_scheduler *s)
 		if (!s->opts.locks)
 			plan_next(s, a, cdh_monotonic_ns());
 		if (s->opts.on_result)
-			s->opts.on_result(s->opts.ctx, a->account, &a->summary);
+			s->opts.on_result(s->opts.ctx, a->account,
+					  &a->cycle.summary);
 	}
 	take_inbox(s);
 	finish_retirements(s);
@@ -807,9 +871,12 @@ void cdh_scheduler_cancel_all(struct cdh_scheduler *s)
 {
 	size_t i;
 
-	for (i = 0; i < s->count; i++)
-		if (s->agents[i]->running)
-			atomic_store(&s->agents[i]->cancel, 1);
+	for (i = 0; i < s->count; i++) {
+		if (s->agents[i]->cycle.running)
+			atomic_store(&s->agents[i]->cycle.cancel, 1);
+		if (s->agents[i]->push.running)
+			atomic_store(&s->agents[i]->push.cancel, 1);
+	}
 }
 
 size_t cdh_scheduler_running(const struct cdh_scheduler *s)
@@ -975,7 +1042,7 @@ static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
 	char last[768];
 	uint64_t wait = a->interval_ns;
 	int64_t ttl = 0;
-	int ran = !a->retired && a->summary.result != CDH_E_CANCELLED;
+	int ran = !a->retired && a->cycle.summary.result != CDH_E_CANCELLED;
 
 	if (!a->retired) {
 		plan_next(s, a, now);
@@ -987,7 +1054,7 @@ static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
 	if (ran || a->keeps_lock)
 		ttl = cdh_agent_lock_ttl(ms_of(a->lock_ns + wait), ms_of(now));
 	if (ran)
-		last_run_json(s, cdh_run_summary_clean(&a->summary), last,
+		last_run_json(s, cdh_run_summary_clean(&a->cycle.summary), last,
 			      sizeof(last));
 	release(s, a, ttl, ran ? last : NULL);
 	a->locked = 0;
@@ -1001,8 +1068,9 @@ static void cluster_retire_idle(struct cdh_scheduler *s,
 	for (i = 0; s->opts.locks && i < s->count; i++) {
 		struct agent *a = s->agents[i];
 
-		/* One running is cancelled and released when it ends. */
-		if (a->account == account && !a->running && !a->retired)
+		/* A cycle running is cancelled and releases its lock when it
+		 * ends; a scope job holds none. */
+		if (a->account == account && !a->cycle.running && !a->retired)
 			release(s, a, 0, NULL);
 	}
 }
@@ -1014,7 +1082,7 @@ static int twin_running(const struct cdh_scheduler *s, const struct agent *a)
 	size_t i;
 
 	for (i = 0; i < s->count; i++)
-		if (s->agents[i] != a && s->agents[i]->running &&
+		if (s->agents[i] != a && busy(s->agents[i]) &&
 		    strcmp(s->agents[i]->name, a->name) == 0)
 			return 1;
 	return 0;
@@ -1029,11 +1097,7 @@ static void start_locked(struct cdh_scheduler *s, struct agent *a,
 	if (enqueue(s, a) != 0) { /* out of memory: let another node run it */
 		release(s, a, 0, NULL);
 		a->locked = 0;
-		return;
 	}
-	a->running = 1;
-	s->running++;
-	atomic_store(&a->cancel, 0);
 }
 
 /* Agents that may start here now, shuffled (Clouddriver shuffles too, so
@@ -1044,11 +1108,11 @@ static size_t candidates(const struct cdh_scheduler *s, uint64_t now,
 	size_t i, n = 0, retired_running = 0;
 
 	for (i = 0; i < s->count; i++)
-		retired_running += s->agents[i]->retired && s->agents[i]->running;
+		retired_running += s->agents[i]->retired && busy(s->agents[i]);
 	for (i = 0; i < s->count; i++) {
 		struct agent *a = s->agents[i];
 
-		if (a->running || a->retired || a->due_ns > now ||
+		if (busy(a) || a->retired || a->due_ns > now ||
 		    (retired_running && twin_running(s, a)))
 			continue;
 		out[n++] = a;

@@ -2,7 +2,7 @@
  * scheduler - runs every agent of every account on its own interval on a pool
  * of worker threads: first run soon after it is added (with jitter), then
  * every interval, backing off exponentially (capped) after transient
- * failures, never two runs of one agent at once. An agent whose run fails
+ * failures, never two cycles of one agent at once. An agent whose run fails
  * with CDH_E_CONFIG is parked until its account is replaced (its config
  * changed); one failing with CDH_E_FATAL is parked until the next reload. Everything but the workers' refreshes runs
  * on the control thread that owns the scheduler.
@@ -117,8 +117,15 @@ size_t cdh_scheduler_revive(struct cdh_scheduler *sched, uint64_t now_ns);
  * later, so that a burst joins one refresh), through
  * refresh_scope on each of its agents (before their next cycle). Any
  * thread; returns at once. A scope already waiting for its agent is not
- * queued twice, so a burst costs a few refreshes. 0 queued (or waiting
- * already), -1 when the queue is full or out of memory.
+ * queued twice, so a burst costs a few refreshes, and an agent runs one
+ * scope job at a time. It waits for a cycle of the agent in flight, unless
+ * the plugin sets CDH_PLUGIN_SCOPE_BESIDE_REFRESH and a cycle of the agent
+ * was stored since it was added (its first may be a first fill): then it
+ * starts on the next free worker beside it (host.workers still bounds all
+ * runs), with a summary of its own (on_scope_result; the cycle's stays
+ * on_result's).
+ * 0 queued (or waiting already), -1 when the queue is full or out of
+ * memory.
  */
 int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,
 				const char *scope);

@@ -2,6 +2,7 @@
  * plugin - the docker_registry plugin's ABI entry and glue: negotiation,
  * and the ops table that maps instances to accounts and agents to refreshes.
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,17 +23,35 @@
 static const struct cdh_host_api *host;
 
 /*
+ * What one agent keeps between its runs. A push (refresh_scope) may run
+ * while the agent's cycle runs (CDH_PLUGIN_SCOPE_BESIDE_REFRESH), so the
+ * two share nothing but what `lock` guards: each has its own registry
+ * client (connections, token cache, rate limit: not thread-safe), and a
+ * push reads no memo but what the store holds for its repository
+ * (drg_stored_memo), since the cycle reads `memo` unlocked while it runs.
+ * What a push learns goes into `memo` when no cycle runs, else into
+ * `pushed`, which the cycle merges into its new memo when it ends.
+ */
+struct agent_slot {
+	struct drg_registry *client;       /* the cycle's */
+	struct drg_registry *scope_client; /* the pushes' (one at a time) */
+	pthread_mutex_t lock;              /* guards the three below */
+	struct drg_memo *memo;             /* what the last cycle learnt */
+	struct drg_memo *pushed;           /* learnt by pushes since it began */
+	int cycling;                       /* a cycle runs */
+	int lock_ready;
+};
+
+/*
  * One account (the host's opaque instance): its settings, its credentials,
- * and per agent (cacheThreads of them; the host may run them in parallel) a
- * registry client of its own and the memo of what that agent learnt last
- * cycle. The clients share the credentials: drg_credentials_get is their
+ * and per agent (cacheThreads of them; the host may run them in parallel)
+ * its slot. The clients share the credentials: drg_credentials_get is their
  * drg_credentials_fn, and thread-safe. verify makes a client of its own.
  */
 struct instance {
 	struct drg_account *account;
 	struct drg_credentials *credentials;
-	struct drg_registry **clients;
-	struct drg_memo **memos;
+	struct agent_slot *agents;
 };
 
 static int32_t plugin_init(char *errbuf, size_t errlen)
@@ -64,12 +83,17 @@ static void plugin_destroy(void *opaque)
 
 	if (!inst)
 		return;
-	for (i = 0; inst->clients && i < inst->account->cache_threads; i++)
-		drg_registry_free(inst->clients[i]);
-	for (i = 0; inst->memos && i < inst->account->cache_threads; i++)
-		drg_memo_free(inst->memos[i]);
-	free(inst->clients);
-	free(inst->memos);
+	for (i = 0; inst->agents && i < inst->account->cache_threads; i++) {
+		struct agent_slot *slot = &inst->agents[i];
+
+		drg_registry_free(slot->client);
+		drg_registry_free(slot->scope_client);
+		drg_memo_free(slot->memo);
+		drg_memo_free(slot->pushed);
+		if (slot->lock_ready)
+			pthread_mutex_destroy(&slot->lock);
+	}
+	free(inst->agents);
 	drg_credentials_free(inst->credentials);
 	drg_account_free(inst->account);
 	free(inst);
@@ -96,20 +120,25 @@ static struct drg_registry_options client_options(const struct instance *inst)
 	return opts;
 }
 
-static int32_t make_clients(struct instance *inst)
+static int32_t make_agents(struct instance *inst)
 {
 	const struct drg_account *acct = inst->account;
 	struct drg_registry_options opts = client_options(inst);
 	uint32_t i;
 
-	inst->clients = calloc(acct->cache_threads, sizeof(*inst->clients));
-	inst->memos = calloc(acct->cache_threads, sizeof(*inst->memos));
-	if (!inst->clients || !inst->memos)
+	inst->agents = calloc(acct->cache_threads, sizeof(*inst->agents));
+	if (!inst->agents)
 		return CDH_E_NOMEM;
 	for (i = 0; i < acct->cache_threads; i++) {
-		inst->clients[i] = drg_registry_new(&opts);
-		inst->memos[i] = drg_memo_new();
-		if (!inst->clients[i] || !inst->memos[i])
+		struct agent_slot *slot = &inst->agents[i];
+
+		if (pthread_mutex_init(&slot->lock, NULL) != 0)
+			return CDH_E_NOMEM;
+		slot->lock_ready = 1;
+		slot->client = drg_registry_new(&opts);
+		slot->scope_client = drg_registry_new(&opts);
+		slot->memo = drg_memo_new();
+		if (!slot->client || !slot->scope_client || !slot->memo)
 			return CDH_E_NOMEM;
 	}
 	return CDH_OK;
@@ -128,7 +157,7 @@ static int32_t plugin_create(const struct cdh_config_node *node,
 	rc = drg_account_parse(host, node, &inst->account);
 	if (rc == CDH_OK) {
 		inst->credentials = drg_credentials_new(inst->account, host);
-		rc = inst->credentials ? make_clients(inst) : CDH_E_NOMEM;
+		rc = inst->credentials ? make_agents(inst) : CDH_E_NOMEM;
 	}
 	if (rc != CDH_OK) {
 		snprintf(errbuf, errlen, "cannot create account: %s",
@@ -177,21 +206,57 @@ static int32_t plugin_agent_name(const void *opaque, uint32_t index, char *buf,
 	return drg_agent_name(inst->account, index, buf, buflen);
 }
 
+/*
+ * Adds what a push learnt to `into`. An empty memo stays empty: the next
+ * cycle then seeds all of it from the store (which holds the push too),
+ * where one entry would make it fetch every other config again. Short of
+ * memory, a fact is missing: a cycle fetches it again.
+ */
+static void merge_into(struct drg_memo *into, const struct drg_memo *from)
+{
+	if (from && drg_memo_count(into) > 0)
+		(void)drg_memo_merge(into, from);
+}
+
+/* A cycle begins: pushes from now on learn beside it. */
+static void cycle_begins(struct agent_slot *slot)
+{
+	pthread_mutex_lock(&slot->lock);
+	slot->cycling = 1;
+	pthread_mutex_unlock(&slot->lock);
+}
+
+/* A cycle ended: what pushes learnt meanwhile joins its memo (the pushes
+ * read their repositories later than the cycle did). */
+static void cycle_ends(struct agent_slot *slot)
+{
+	pthread_mutex_lock(&slot->lock);
+	slot->cycling = 0;
+	merge_into(slot->memo, slot->pushed);
+	drg_memo_free(slot->pushed);
+	slot->pushed = NULL;
+	pthread_mutex_unlock(&slot->lock);
+}
+
 static int32_t plugin_refresh(void *opaque, uint32_t index,
 			      struct cdh_refresh *refresh, char *errbuf,
 			      size_t errlen)
 {
 	struct instance *inst = opaque;
-	struct drg_registry *reg;
+	struct agent_slot *slot;
 	int32_t rc;
 
 	if (index >= inst->account->cache_threads)
 		return CDH_E_FATAL;
-	reg = inst->clients[index];
-	drg_registry_bind(reg, host, refresh);
-	rc = drg_agent_refresh(host, inst->account, reg, index,
-			       &inst->memos[index], refresh, errbuf, errlen);
-	drg_registry_bind(reg, host, NULL);
+	slot = &inst->agents[index];
+	cycle_begins(slot);
+	drg_registry_bind(slot->client, host, refresh);
+	/* slot->memo is replaced only here, and pushes leave it alone while
+	 * `cycling`: the cycle reads it unlocked. */
+	rc = drg_agent_refresh(host, inst->account, slot->client, index,
+			       &slot->memo, refresh, errbuf, errlen);
+	drg_registry_bind(slot->client, host, NULL);
+	cycle_ends(slot);
 	return rc;
 }
 
@@ -227,23 +292,44 @@ static int32_t plugin_verify(void *opaque, cdh_report_fn report,
 	return rc;
 }
 
+/* What a push learnt, for the agent's next cycles (a missing fact only
+ * costs that cycle a request). */
+static void keep_learnt(struct agent_slot *slot, const struct drg_memo *learnt)
+{
+	pthread_mutex_lock(&slot->lock);
+	if (!slot->cycling)
+		merge_into(slot->memo, learnt);
+	else if (slot->pushed || (slot->pushed = drg_memo_new()) != NULL)
+		(void)drg_memo_merge(slot->pushed, learnt);
+	pthread_mutex_unlock(&slot->lock);
+}
+
 static int32_t plugin_refresh_scope(void *opaque, uint32_t index,
 				    const char *scope,
 				    struct cdh_refresh *refresh, char *errbuf,
 				    size_t errlen)
 {
 	struct instance *inst = opaque;
-	struct drg_registry *reg;
+	struct agent_slot *slot;
+	/* Its own memo, seeded from the store: see struct agent_slot. */
+	struct drg_memo *learnt = drg_memo_new();
 	int32_t rc;
 
-	if (index >= inst->account->cache_threads || !scope)
+	if (index >= inst->account->cache_threads || !scope) {
+		drg_memo_free(learnt);
 		return CDH_E_FATAL;
-	reg = inst->clients[index];
-	drg_registry_bind(reg, host, refresh);
-	rc = drg_agent_refresh_scope(host, inst->account, reg, index, scope,
-				     &inst->memos[index], refresh, errbuf,
+	}
+	if (!learnt)
+		return CDH_E_NOMEM;
+	slot = &inst->agents[index];
+	drg_registry_bind(slot->scope_client, host, refresh);
+	rc = drg_agent_refresh_scope(host, inst->account, slot->scope_client,
+				     index, scope, &learnt, refresh, errbuf,
 				     errlen);
-	drg_registry_bind(reg, host, NULL);
+	drg_registry_bind(slot->scope_client, host, NULL);
+	if (rc == CDH_OK)
+		keep_learnt(slot, learnt);
+	drg_memo_free(learnt);
 	return rc;
 }
 
@@ -303,7 +389,8 @@ static const struct cdh_plugin_desc descriptor = {
 	.version = DRG_VERSION,
 	.description = "Docker Registry v2 images (Clouddriver dockerRegistry)",
 	.config_section = "dockerRegistry",
-	.flags = 0,
+	/* refresh_scope shares no unlocked state with refresh (agent_slot). */
+	.flags = CDH_PLUGIN_SCOPE_BESIDE_REFRESH,
 	.ops = &ops,
 	.cli_name = DRG_CLI_NAME,
 	.settings = drg_account_settings,

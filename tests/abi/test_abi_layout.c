@@ -116,6 +116,8 @@ AT(cdh_plugin_desc, settings, 64);
 AT(cdh_plugin_desc, setting_count, 72);
 AT(cdh_plugin_desc, route_aliases, 80);
 SIZE(cdh_plugin_desc, 88);
+/* Descriptor flags are bits plugins already carry: never renumbered. */
+_Static_assert(CDH_PLUGIN_SCOPE_BESIDE_REFRESH == 1u, "desc flag bit 0");
 
 /* since 1.1 */
 AT(cdh_setting, type, 4);

@@ -935,31 +935,15 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	return rc;
 }
 
-struct merge {
-	struct drg_memo *into;
-	int failed;
-};
-
-static void merge_one(const struct drg_memo_entry *e, void *data)
-{
-	struct merge *m = data;
-
-	if (drg_memo_put(m->into, e) != 0)
-		m->failed = 1;
-}
-
 /* Puts this cycle's facts into the agent's memo (the other repositories'
  * entries stay: a one-scope cycle learnt nothing about them). */
 static int merge_memo(struct cycle *c, struct drg_memo *memo)
 {
 	struct drg_memo *next = take_next_memo(c);
-	struct merge m = { memo, next == NULL };
+	int rc = next ? drg_memo_merge(memo, next) : -1;
 
-	if (next) {
-		drg_memo_each(next, merge_one, &m);
-		drg_memo_free(next);
-	}
-	return m.failed ? -1 : 0;
+	drg_memo_free(next);
+	return rc;
 }
 
 static int contains(const struct drg_strvec *vec, const char *s)

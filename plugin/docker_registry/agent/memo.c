@@ -114,3 +114,24 @@ size_t drg_memo_count(const struct drg_memo *memo)
 {
 	return drg_map_count(memo->entries);
 }
+
+struct merge {
+	struct drg_memo *into;
+	int failed;
+};
+
+static void merge_one(const struct drg_memo_entry *entry, void *data)
+{
+	struct merge *m = data;
+
+	if (drg_memo_put(m->into, entry) != 0)
+		m->failed = 1;
+}
+
+int drg_memo_merge(struct drg_memo *into, const struct drg_memo *from)
+{
+	struct merge m = { into, 0 };
+
+	drg_memo_each(from, merge_one, &m);
+	return m.failed ? -1 : 0;
+}

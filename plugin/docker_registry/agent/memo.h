@@ -44,4 +44,8 @@ void drg_memo_each(const struct drg_memo *memo,
 
 size_t drg_memo_count(const struct drg_memo *memo);
 
+/* Puts a copy of every entry of `from` into `into` (replacing those of the
+ * same key). 0 ok, -1 out of memory (some may be in). */
+int drg_memo_merge(struct drg_memo *into, const struct drg_memo *from);
+
 #endif

@@ -47,6 +47,12 @@ struct fake {
 	atomic_int app_scopes; /* refresh_scope calls for "app" */
 	atomic_int web_scopes; /* and for "web" */
 	atomic_int big;        /* refresh emits two records of 3 MiB each */
+	atomic_int scope_emits; /* refresh_scope stores two records */
+	atomic_int scope_hold;  /* refresh_scope waits for release (cancel
+				   or not: a slow plugin) */
+	atomic_int scope_active;    /* refresh_scope calls running now */
+	atomic_int scope_max_active; /* the most that ever ran at once */
+	atomic_int scope_saw_cancel; /* one ended with the host cancelling */
 };
 
 struct fixture {
@@ -158,14 +164,33 @@ static int32_t fake_refresh_scope(void *instance, uint32_t index,
 				  struct cdh_refresh *refresh, char *errbuf,
 				  size_t errlen)
 {
+	const struct cdh_host_api *api = cdh_host_table_get();
 	struct fake *fk = instance;
+	char id[64];
+	struct cdh_record rec = {sizeof(rec), 0, scope, "taggedImage", id, "{}"};
+	int32_t rc = CDH_OK;
+	int now = atomic_fetch_add(&fk->scope_active, 1) + 1;
 
-	(void)index, (void)refresh, (void)errbuf, (void)errlen;
+	(void)errbuf, (void)errlen;
+	if (now > atomic_load(&fk->scope_max_active))
+		atomic_store(&fk->scope_max_active, now);
 	if (strcmp(scope, "app") == 0)
 		atomic_fetch_add(&fk->app_scopes, 1);
 	else if (strcmp(scope, "web") == 0)
 		atomic_fetch_add(&fk->web_scopes, 1);
-	return CDH_OK;
+	while (atomic_load(&fk->scope_hold))
+		sleep_ms(1);
+	if (api->is_cancelled(refresh))
+		atomic_store(&fk->scope_saw_cancel, 1);
+	for (int i = 0; atomic_load(&fk->scope_emits) && rc == CDH_OK && i < 2; i++) {
+		snprintf(id, sizeof(id), "dockerRegistry:taggedImage:hub:%s:pushed%d:%u",
+			 scope, i, index + 1);
+		rc = api->emit_record(refresh, &rec);
+	}
+	if (rc == CDH_OK && atomic_load(&fk->scope_emits))
+		rc = api->scope_result(refresh, scope, CDH_SCOPE_OK, NULL);
+	atomic_fetch_sub(&fk->scope_active, 1);
+	return rc;
 }
 
 static void fake_destroy(void *instance)
@@ -205,6 +230,11 @@ static void fake_init(struct fake *fk)
 	atomic_init(&fk->app_scopes, 0);
 	atomic_init(&fk->web_scopes, 0);
 	atomic_init(&fk->big, 0);
+	atomic_init(&fk->scope_emits, 0);
+	atomic_init(&fk->scope_hold, 0);
+	atomic_init(&fk->scope_active, 0);
+	atomic_init(&fk->scope_max_active, 0);
+	atomic_init(&fk->scope_saw_cancel, 0);
 }
 
 static int start_scheduler(struct fixture *f)
@@ -231,6 +261,7 @@ static int setup(void **state)
 	fake_init(&f.fake);
 	f.control = pthread_self();
 	f.slot.ready = 1;
+	f.slot.abi_minor = 1; /* it has refresh_scope */
 	f.slot.ops.struct_size = sizeof(f.slot.ops);
 	f.slot.ops.agent_name = fake_agent_name;
 	f.slot.ops.refresh = fake_refresh;
@@ -252,6 +283,7 @@ static int teardown(void **state)
 	struct fixture *f = *state;
 
 	atomic_store(&f->fake.hold, 0);
+	atomic_store(&f->fake.scope_hold, 0);
 	cdh_scheduler_free(f->sched);
 	cdh_store_close(f->store);
 	testdir_release(&f->dir);
@@ -800,6 +832,169 @@ static void a_waiter_sees_the_scope_refresh_it_asked_for(void **state)
 						  cdh_monotonic_ns(), 0), 1);
 }
 
+static int count_record(const char *type, const char *id,
+			const char *attributes, void *data)
+{
+	(void)type, (void)id, (void)attributes;
+	(*(int *)data)++;
+	return 0;
+}
+
+/* Records the agent has stored for `scope`. */
+static int stored_in(struct fixture *f, const char *scope)
+{
+	int n = 0;
+
+	assert_int_equal(cdh_store_scope_records(f->store, "hub/FakeAgent[1]",
+						 scope, count_record, &n, f->err,
+						 sizeof(f->err)),
+			 0);
+	return n;
+}
+
+/* Runs the agent's first cycle, then starts its second, held until the
+ * test releases it. */
+static void start_held_cycle(struct fixture *f)
+{
+	add(f, 0, 1);
+	run_once(f);
+	atomic_store(&f->fake.hold, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns() + 3600000 * NS_PER_MS);
+	wait_started(f, 2);
+}
+
+/* Pumps and dispatches for `ms`: time for what is due to start. */
+static void run_for(struct fixture *f, int ms)
+{
+	uint64_t end = now_ns() + (uint64_t)ms * NS_PER_MS;
+
+	while (now_ns() < end) {
+		pump(f, 10);
+		cdh_scheduler_dispatch(f->sched, now_ns() + 1000 * NS_PER_MS);
+	}
+}
+
+/* A plugin that says its refresh_scope is safe beside its refresh: a push
+ * during a long cycle is refreshed and stored at once, the cycle goes on,
+ * and the cycle's summary (on_result, /health) is the cycle's. */
+static void a_push_runs_beside_a_long_cycle_when_the_plugin_allows(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t since;
+
+	f->slot.desc.flags = CDH_PLUGIN_SCOPE_BESIDE_REFRESH;
+	atomic_store(&f->fake.scope_emits, 1);
+	start_held_cycle(f);
+	since = cdh_monotonic_ns();
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	wait_scopes(f, 1);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
+						  WAIT_MS),
+			 CDH_OK);
+	/* Stored while the cycle is still held. */
+	assert_int_equal(stored_in(f, "app"), 2);
+	assert_int_equal(atomic_load(&f->fake.active), 1);
+	assert_int_equal(f->results, 1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 1);
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 2);
+	assert_int_equal(f->last.result, CDH_OK);
+	assert_int_equal(f->last.records, 1); /* the cycle's one, not the push's */
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+	assert_int_equal(cdh_scheduler_running(f->sched), 0);
+}
+
+/* Even with the flag, a push waits for the agent's first cycle: that one
+ * may be a first fill (no events to Echo), which a push stored before it
+ * would turn into an event per tag. */
+static void a_push_waits_for_the_first_cycle_even_with_the_flag(void **state)
+{
+	struct fixture *f = *state;
+
+	f->slot.desc.flags = CDH_PLUGIN_SCOPE_BESIDE_REFRESH;
+	atomic_store(&f->fake.hold, 1);
+	add(f, 0, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns());
+	wait_started(f, 1);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	run_for(f, 600); /* well past its settle time */
+	assert_int_equal(atomic_load(&f->fake.app_scopes), 0);
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 1);
+	wait_scopes(f, 1);
+	assert_int_equal(atomic_load(&f->fake.app_scopes), 1);
+}
+
+/* Without the flag a push waits for the cycle's end, as the ABI promised
+ * 1.1 plugins that do not set it. */
+static void a_push_waits_for_the_cycle_without_the_flag(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.scope_emits, 1);
+	start_held_cycle(f);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	run_for(f, 600); /* well past its settle time: still not run */
+	assert_int_equal(atomic_load(&f->fake.app_scopes), 0);
+	assert_int_equal(stored_in(f, "app"), 1); /* the first cycle's record */
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 2);
+	wait_scopes(f, 1);
+	assert_int_equal(atomic_load(&f->fake.app_scopes), 1);
+}
+
+/* Beside a cycle, pushes still coalesce and never run two at once for
+ * one agent: a second push waits for the first, then runs once. */
+static void pushes_beside_a_cycle_run_one_at_a_time(void **state)
+{
+	struct fixture *f = *state;
+	int i;
+
+	f->slot.desc.flags = CDH_PLUGIN_SCOPE_BESIDE_REFRESH;
+	atomic_store(&f->fake.scope_hold, 1);
+	start_held_cycle(f);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	wait_scopes(f, 1);
+	for (i = 0; i < 5; i++)
+		assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "web"), 0);
+	run_for(f, 600); /* web is due; app still runs */
+	assert_int_equal(atomic_load(&f->fake.web_scopes), 0);
+	atomic_store(&f->fake.scope_hold, 0);
+	wait_scopes(f, 2);
+	assert_int_equal(atomic_load(&f->fake.web_scopes), 1);
+	assert_int_equal(atomic_load(&f->fake.scope_max_active), 1);
+	atomic_store(&f->fake.hold, 0);
+	reap_until(f, &f->results, 2);
+}
+
+/* Retiring an account whose cycle and push are both in flight cancels
+ * both, and on_idle comes only once both ended. */
+static void retiring_cancels_a_cycle_and_its_push_and_waits_for_both(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t end;
+
+	f->slot.desc.flags = CDH_PLUGIN_SCOPE_BESIDE_REFRESH;
+	atomic_store(&f->fake.scope_hold, 1); /* a push that ignores cancel */
+	start_held_cycle(f);
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	wait_scopes(f, 1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 2);
+	cdh_scheduler_retire(f->sched, &f->account, on_idle, f);
+	/* The cycle ends cancelled; the push still runs: no on_idle yet. */
+	for (end = now_ns() + WAIT_MS * NS_PER_MS;
+	     cdh_scheduler_running(f->sched) > 1 && now_ns() < end;)
+		pump(f, 10);
+	assert_int_equal(atomic_load(&f->fake.saw_cancel), 1);
+	assert_int_equal(cdh_scheduler_running(f->sched), 1);
+	assert_int_equal(f->idle, 0);
+	atomic_store(&f->fake.scope_hold, 0);
+	reap_until(f, &f->idle, 1);
+	assert_int_equal(atomic_load(&f->fake.scope_saw_cancel), 1);
+	assert_ptr_equal(f->idle_account, &f->account);
+	assert_int_equal(f->results, 1); /* a retired agent plans nothing */
+}
+
 static void free_gives_a_retired_running_account_its_on_idle(void **state)
 {
 	struct fixture *f = *state;
@@ -846,6 +1041,11 @@ int main(void)
 	    T(a_burst_of_pushes_costs_one_refresh_per_scope),
 	    T(a_pushed_scope_waits_for_its_settle_time),
 	    T(a_waiter_sees_the_scope_refresh_it_asked_for),
+	    T(a_push_runs_beside_a_long_cycle_when_the_plugin_allows),
+	    T(a_push_waits_for_the_cycle_without_the_flag),
+	    T(a_push_waits_for_the_first_cycle_even_with_the_flag),
+	    T(pushes_beside_a_cycle_run_one_at_a_time),
+	    T(retiring_cancels_a_cycle_and_its_push_and_waits_for_both),
 	};
 
 	/* Every run logs a line; the assertions say what matters. */
