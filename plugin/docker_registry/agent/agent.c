@@ -517,14 +517,15 @@ static int submit_next_list(struct cycle *c)
  * Tops the window up: manifests of listed repositories first (they hold
  * memory already), then more tag lists. An operation that fails at once
  * calls back into feed(): that inner call returns and this loop goes on,
- * so the stack stays flat however many fail.
+ * so the stack stays flat however many fail. A doomed cycle asks nothing
+ * more: the host discards it whole (and retries with backoff).
  */
 static void feed(struct cycle *c)
 {
 	if (c->feeding)
 		return;
 	c->feeding = 1;
-	while (!c->nomem && c->in_flight < c->window &&
+	while (!cycle_doomed(c) && c->in_flight < c->window &&
 	       (submit_next_manifest(c) || submit_next_list(c)))
 		;
 	c->feeding = 0;
