@@ -233,8 +233,9 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	int32_t rc = call_plugin(account, index, scope, refresh, s);
 
 	/* The records could not be kept (a full disk): the host's trouble,
-	 * which may pass, whatever the plugin made of its failed emit. */
-	if (refresh->records.failed) {
+	 * which may pass, where the plugin saw only a failed emit (NOMEM, or
+	 * nothing). A cancel, a config or fatal error stays what it is. */
+	if (refresh->records.failed && (rc == CDH_OK || rc == CDH_E_NOMEM)) {
 		snprintf(s->error, sizeof(s->error), "%s", refresh->records.error);
 		rc = CDH_E_TRANSIENT;
 	}
@@ -262,19 +263,23 @@ static int32_t refresh_and_store(const struct cdh_account *account,
 	return rc;
 }
 
+/* Records a refresh makes before its freed memory is worth a trim. */
+#define TRIM_RECORDS 10000
+
 /*
- * A whole cycle's copies (the Redis apply's, the spool's buffer) are freed
+ * A big cycle's copies (the Redis apply's, the spool's buffer) are freed
  * in the middle of a worker thread's malloc arena, which glibc gives back
  * only from its top: without this, the Redis backend's idle RSS at 50k
- * tags stayed at 37 MiB where 13 are in use. A one-scope refresh is small.
+ * tags stayed at 37 MiB where 13 are in use. A small refresh frees too
+ * little to walk every arena for.
  */
-static void give_back_freed_memory(const char *scope)
+static void give_back_freed_memory(size_t records)
 {
 #ifdef __GLIBC__
-	if (!scope)
+	if (records >= TRIM_RECORDS)
 		malloc_trim(0);
 #else
-	(void)scope;
+	(void)records;
 #endif
 }
 
@@ -285,6 +290,7 @@ static int32_t run(const struct cdh_account *account, uint32_t index,
 {
 	struct cdh_refresh refresh;
 	uint64_t start = cdh_monotonic_ns();
+	size_t records;
 	/* The Redis store's key prefix, as Clouddriver's provider name. */
 	const char *provider = account->plugin->desc.config_section;
 
@@ -302,8 +308,9 @@ static int32_t run(const struct cdh_account *account, uint32_t index,
 		s->result = refresh_and_store(account, index, scope, store,
 					      &refresh, s);
 	}
+	records = refresh.records.count;
 	cdh_refresh_release(&refresh);
-	give_back_freed_memory(scope);
+	give_back_freed_memory(records);
 	s->seconds = (double)(cdh_monotonic_ns() - start) / 1e9;
 	/* A push for a repository this agent does not cache (another agent
 	 * of the account does, or none): nothing to refresh, not an error. */
