@@ -166,6 +166,7 @@ static int redis_forget_agent(struct cdh__store_impl *impl, const char *agent,
 	int rc;
 
 	memset(&empty, 0, sizeof(empty));
+	cdh_record_spool_init(&empty.records, CDH_RECORD_SPOOL_MEMORY);
 	empty.agent = (char *)(uintptr_t)agent;
 	pthread_mutex_lock(&impl->write_lock);
 	rc = writer(impl, err, errlen);
