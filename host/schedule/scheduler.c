@@ -116,6 +116,7 @@ struct cdh_scheduler {
 	pthread_cond_t wake;
 	struct job **queue;     /* ring of jobs to run */
 	size_t queue_head, queue_len, queue_cap;
+	size_t queue_pushes;    /* the first ones queued: pushes, oldest first */
 	struct job *done;
 	int stopping;
 	struct scope_req *inbox; /* from any thread, under lock */
@@ -194,6 +195,8 @@ static struct job *next_job(struct cdh_scheduler *s)
 		j = s->queue[s->queue_head];
 		s->queue_head = (s->queue_head + 1) % s->queue_cap;
 		s->queue_len--;
+		if (s->queue_pushes)
+			s->queue_pushes--;
 	}
 	pthread_mutex_unlock(&s->lock);
 	return j;
@@ -512,8 +515,22 @@ void cdh_scheduler_retire_keeping_locks(struct cdh_scheduler *s,
 	retire(s, account, 1, on_idle, ctx);
 }
 
+/* Puts push `j` after the pushes queued already, before every cycle
+ * (under the lock, with room for one more). */
+static void insert_after_pushes(struct cdh_scheduler *s, struct job *j)
+{
+	size_t i;
+
+	for (i = s->queue_len; i > s->queue_pushes; i--)
+		s->queue[(s->queue_head + i) % s->queue_cap] =
+			s->queue[(s->queue_head + i - 1) % s->queue_cap];
+	s->queue[(s->queue_head + s->queue_pushes) % s->queue_cap] = j;
+	s->queue_pushes++;
+}
+
 /* Queues `j`: last, or first (a push: what is fresh goes before the
- * cycles waiting for a worker). Marks it running; 0, or -1 out of memory. */
+ * cycles waiting for a worker, after the pushes waiting already). Marks it
+ * running; 0, or -1 out of memory. */
 static int enqueue_job(struct cdh_scheduler *s, struct job *j, int first)
 {
 	pthread_mutex_lock(&s->lock);
@@ -532,13 +549,10 @@ static int enqueue_job(struct cdh_scheduler *s, struct job *j, int first)
 		s->queue_head = 0;
 		s->queue_cap = cap;
 	}
-	if (first) {
-		s->queue_head = (s->queue_head + s->queue_cap - 1) %
-				s->queue_cap;
-		s->queue[s->queue_head] = j;
-	} else {
+	if (first)
+		insert_after_pushes(s, j);
+	else
 		s->queue[(s->queue_head + s->queue_len) % s->queue_cap] = j;
-	}
 	s->queue_len++;
 	j->running = 1;
 	s->running++;
@@ -569,7 +583,10 @@ static int beside_cycle(const struct agent *a)
  * Nor beside its first cycle here: with an empty store that cycle is the
  * agent's first fill, which sends no events to Echo only while the agent
  * owns no record (store_*.c), and a push stored meanwhile would make the
- * whole registry's tags events.
+ * whole registry's tags events. (A push that comes before that cycle has
+ * started, within its settle time, still runs first, as it did before
+ * pushes could run beside a cycle: the stores would have to call "first
+ * fill" the agent's first whole cycle to close that window too.)
  */
 static int scopes_may_start(const struct agent *a)
 {
