@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "util/fd_io.h"
 #include "util/json_out.h"
 
 /* Bytes gathered before the first flush into the pipe, and between two. */
@@ -184,21 +185,6 @@ static void on_fail(void *ctx, int status, const char *message)
 	pthread_mutex_unlock(&s->lock);
 }
 
-static int write_all(int fd, const char *bytes, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, bytes, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1; /* EPIPE: the client went away */
-		bytes += (size_t)n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* The answer outgrew the buffer: from now on it goes through a pipe,
  * which the handler hands to libmicrohttpd. -1 when none can be made. */
 static int start_pipe(struct stream *s)
@@ -217,12 +203,13 @@ static int start_pipe(struct stream *s)
 	return rc;
 }
 
-/* Sends what buf holds into the pipe (made at the first flush). */
+/* Sends what buf holds into the pipe (made at the first flush). -1 when
+ * the pipe is broken (EPIPE: the client went away). */
 static int flush(struct stream *s)
 {
 	if (!s->piped && start_pipe(s) != 0)
 		return -1;
-	if (s->len && write_all(s->fds[1], s->buf, s->len) != 0)
+	if (s->len && cdh_write_all(s->fds[1], s->buf, s->len) != 0)
 		return -1;
 	s->len = 0;
 	return 0;
@@ -243,7 +230,7 @@ static int on_write(void *ctx, const char *bytes, size_t len)
 	if (s->len + len > STREAM_BUF && flush(s) != 0)
 		return -1;
 	if (len > STREAM_BUF)
-		return write_all(s->fds[1], bytes, len);
+		return cdh_write_all(s->fds[1], bytes, len);
 	memcpy(s->buf + s->len, bytes, len);
 	s->len += len;
 	return 0;

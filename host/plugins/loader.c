@@ -13,6 +13,7 @@
 
 #include "plugins/host_table.h"
 #include "plugins/probe.h"
+#include "util/fd_io.h"
 #include "util/log.h"
 
 /* The size of the 1.0 structs: anything smaller is not a v1 plugin. */
@@ -33,13 +34,12 @@ struct cdh_loader *cdh_loader_new(const char *probe_exe, char *err,
 				  size_t errlen)
 {
 	struct cdh_loader *loader = calloc(1, sizeof(*loader));
-	const char *tmp = getenv("TMPDIR");
 	char templ[4096];
 
 	if (!loader)
 		goto nomem;
 	snprintf(templ, sizeof(templ), "%s/cdhost-plugins-XXXXXX",
-		 tmp && *tmp ? tmp : "/tmp");
+		 cdh_tmp_dir());
 	if (!mkdtemp(templ)) {
 		snprintf(err, errlen, "cannot create %s: %s", templ, strerror(errno));
 		free(loader);

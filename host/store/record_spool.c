@@ -9,6 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "util/fd_io.h"
+
 /* A record on file or in memory: the four lengths (each with its NUL),
  * then scope, type, id and attributes, each NUL-terminated. */
 #define FIELDS 4
@@ -43,13 +45,6 @@ static int fail(struct cdh_record_spool *spool, const char *fmt, ...)
 	return -2;
 }
 
-static const char *spool_dir(void)
-{
-	const char *dir = getenv("TMPDIR");
-
-	return dir && *dir ? dir : "/tmp";
-}
-
 /* A file nobody else can open: O_TMPFILE where the file system has it,
  * else a name unlinked as soon as it is made. -1 with errno. */
 static int open_unlinked(const char *dir)
@@ -70,32 +65,15 @@ static int open_unlinked(const char *dir)
 	return fd;
 }
 
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n == 0)
-			errno = EIO;
-		if (n <= 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 /* Moves what is in memory to the end of the file. 0, or -2 (failed). */
 static int spill(struct cdh_record_spool *spool)
 {
-	const char *dir = spool_dir();
+	const char *dir = cdh_tmp_dir();
 
 	if (spool->fd < 0 && (spool->fd = open_unlinked(dir)) < 0)
 		return fail(spool, "cannot keep the cycle's records: %s: %s",
 			    dir, strerror(errno));
-	if (write_all(spool->fd, spool->buf, spool->len) != 0)
+	if (cdh_write_all(spool->fd, spool->buf, spool->len) != 0)
 		return fail(spool,
 			    "cannot keep the cycle's records: writing to %s: %s",
 			    dir, strerror(errno));
