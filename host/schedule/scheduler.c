@@ -85,14 +85,18 @@ struct agent {
 
 /*
  * The last scope refreshes done, for cdh_scheduler_wait_scope: a ring
- * under the scheduler's lock. Names longer than the fields are not kept
- * (a waiter for them times out: 202).
+ * under the scheduler's lock, one entry per agent that ran the scope (a
+ * scope goes to every agent of its account; all but the one caching it
+ * answer CDH_E_CONFIG). Names are copied whole: a fixed field dropped
+ * long ones, and their waiters always timed out. One that cannot be
+ * copied (out of memory) is not kept: its waiter times out (202).
  */
 #define DONE_MAX 256
 struct scope_done {
-	char account[128];
-	char scope[256];
-	uint64_t started_ns; /* its job was queued then */
+	char *account, *scope; /* NULL: an empty slot */
+	uint32_t agent;        /* the agent's index in its account */
+	uint32_t agents;       /* how many agents the account has */
+	uint64_t started_ns;   /* its job was queued then */
 	int32_t result;
 };
 
@@ -209,20 +213,33 @@ static uint64_t deadline_for(const struct agent *a, uint64_t now)
 	return now + (span > DEADLINE_MIN_NS ? span : DEADLINE_MIN_NS);
 }
 
+static void scope_done_clear(struct scope_done *d)
+{
+	free(d->account);
+	free(d->scope);
+	memset(d, 0, sizeof(*d));
+}
+
 /* Notes a scope refresh done and wakes its waiters. */
 static void scope_finished(struct cdh_scheduler *s, const struct agent *a,
 			   const char *scope, int32_t result)
 {
+	char *account = strdup(a->account->name), *copy = strdup(scope);
 	struct scope_done *d;
 
-	if (strlen(a->account->name) >= sizeof(d->account) ||
-	    strlen(scope) >= sizeof(d->scope))
+	if (!account || !copy) {
+		free(account);
+		free(copy);
 		return;
+	}
 	pthread_mutex_lock(&s->lock);
 	d = &s->done_ring[s->done_next];
 	s->done_next = (s->done_next + 1) % DONE_MAX;
-	snprintf(d->account, sizeof(d->account), "%s", a->account->name);
-	snprintf(d->scope, sizeof(d->scope), "%s", scope);
+	scope_done_clear(d);
+	d->account = account;
+	d->scope = copy;
+	d->agent = a->index;
+	d->agents = a->account->agent_count;
 	d->started_ns = a->scope_started_ns;
 	d->result = result;
 	pthread_cond_broadcast(&s->scope_done);
@@ -355,6 +372,8 @@ void cdh_scheduler_free(struct cdh_scheduler *s)
 	for (i = 0; i < s->count; i++)
 		free_agent(s->agents[i]);
 	free_reqs(s->inbox);
+	for (i = 0; i < DONE_MAX; i++)
+		scope_done_clear(&s->done_ring[i]);
 	free(s->agents);
 	free(s->queue);
 	free(s->threads);
@@ -773,24 +792,53 @@ static void take_inbox(struct cdh_scheduler *s)
 	free_reqs(inbox);
 }
 
-/* The result of a refresh of (account, scope) queued at `since` or later,
- * or 1 when none is done yet. Under the lock. */
+/* 1 when an entry of the ring before `end` is agent `d`'s for the same
+ * request (an agent that ran the scope twice since counts once). */
+static int agent_seen(const struct cdh_scheduler *s, size_t end,
+		      const struct scope_done *d, uint64_t since_ns)
+{
+	size_t i;
+
+	for (i = 0; i < end; i++) {
+		const struct scope_done *e = &s->done_ring[i];
+
+		if (e->account && e->agent == d->agent &&
+		    e->started_ns >= since_ns && strcmp(e->account, d->account) == 0 &&
+		    strcmp(e->scope, d->scope) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The result of a refresh of (account, scope) queued at `since` or later:
+ * CDH_OK once an agent stored it; 1 while none is done; else the failure
+ * of one that is (another than CDH_E_CONFIG preferred). *final is set when
+ * that answer cannot change: stored, or every agent of the account failed.
+ * Under the lock.
+ */
 static int32_t scope_result_since(const struct cdh_scheduler *s,
 				  const char *account, const char *scope,
-				  uint64_t since_ns)
+				  uint64_t since_ns, int *final)
 {
 	int32_t result = 1;
+	uint32_t agents = 0, done = 0;
 	size_t i;
 
 	for (i = 0; i < DONE_MAX && result != CDH_OK; i++) {
 		const struct scope_done *d = &s->done_ring[i];
 
-		if (d->started_ns >= since_ns && d->started_ns &&
-		    strcmp(d->account, account) == 0 &&
-		    strcmp(d->scope, scope) == 0 &&
-		    (result == 1 || d->result != CDH_E_CONFIG))
+		if (!d->account || !d->started_ns || d->started_ns < since_ns ||
+		    strcmp(d->account, account) != 0 || strcmp(d->scope, scope) != 0)
+			continue;
+		if (result == 1 || d->result != CDH_E_CONFIG)
 			result = d->result;
+		if (d->agents > agents)
+			agents = d->agents;
+		if (!agent_seen(s, i, d, since_ns))
+			done++;
 	}
+	*final = result == CDH_OK || (result != 1 && done >= agents);
 	return result;
 }
 
@@ -802,10 +850,12 @@ int32_t cdh_scheduler_wait_scope(struct cdh_scheduler *s, const char *account,
 	struct timespec ts = { (time_t)(deadline / NS_PER_S),
 			       (long)(deadline % NS_PER_S) };
 	int32_t result;
+	int final = 0;
 
 	pthread_mutex_lock(&s->lock);
-	while ((result = scope_result_since(s, account, scope, since_ns)) != CDH_OK &&
-	       cdh_monotonic_ns() < deadline)
+	while ((result = scope_result_since(s, account, scope, since_ns,
+					    &final)) != CDH_OK &&
+	       !final && cdh_monotonic_ns() < deadline)
 		pthread_cond_timedwait(&s->scope_done, &s->lock, &ts);
 	pthread_mutex_unlock(&s->lock);
 	return result;

@@ -46,6 +46,10 @@ struct fake {
 	atomic_int result;     /* what refresh returns when not cancelled */
 	atomic_int app_scopes; /* refresh_scope calls for "app" */
 	atomic_int web_scopes; /* and for "web" */
+	atomic_int other_scopes; /* and for any other scope */
+	atomic_int scope_owner; /* set: only agent index + 1 == it caches the
+				   scope, the others answer CDH_E_CONFIG;
+				   -1: none caches it */
 	atomic_int big;        /* refresh emits two records of 3 MiB each */
 	atomic_int scope_emits; /* refresh_scope stores two records */
 	atomic_int scope_hold;  /* refresh_scope waits for release (cancel
@@ -178,8 +182,15 @@ static int32_t fake_refresh_scope(void *instance, uint32_t index,
 		atomic_fetch_add(&fk->app_scopes, 1);
 	else if (strcmp(scope, "web") == 0)
 		atomic_fetch_add(&fk->web_scopes, 1);
+	else
+		atomic_fetch_add(&fk->other_scopes, 1);
 	while (atomic_load(&fk->scope_hold))
 		sleep_ms(1);
+	if (atomic_load(&fk->scope_owner) &&
+	    atomic_load(&fk->scope_owner) != (int)index + 1)
+		rc = CDH_E_CONFIG;
+	else if (atomic_load(&fk->scope_owner))
+		sleep_ms(100); /* the others are likely done first */
 	if (api->is_cancelled(refresh))
 		atomic_store(&fk->scope_saw_cancel, 1);
 	for (int i = 0; atomic_load(&fk->scope_emits) && rc == CDH_OK && i < 2; i++) {
@@ -229,6 +240,8 @@ static void fake_init(struct fake *fk)
 	atomic_init(&fk->result, CDH_OK);
 	atomic_init(&fk->app_scopes, 0);
 	atomic_init(&fk->web_scopes, 0);
+	atomic_init(&fk->other_scopes, 0);
+	atomic_init(&fk->scope_owner, 0);
 	atomic_init(&fk->big, 0);
 	atomic_init(&fk->scope_emits, 0);
 	atomic_init(&fk->scope_hold, 0);
@@ -775,7 +788,8 @@ static void wait_scopes(struct fixture *f, int n)
 	uint64_t end = now_ns() + WAIT_MS * NS_PER_MS;
 
 	while (atomic_load(&f->fake.app_scopes) +
-		       atomic_load(&f->fake.web_scopes) < n &&
+		       atomic_load(&f->fake.web_scopes) +
+		       atomic_load(&f->fake.other_scopes) < n &&
 	       now_ns() < end) {
 		pump(f, 10);
 		cdh_scheduler_dispatch(f->sched, now_ns() + 1000 * NS_PER_MS);
@@ -840,6 +854,61 @@ static void a_waiter_sees_the_scope_refresh_it_asked_for(void **state)
 	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "other", "app", since, 0), 1);
 	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app",
 						  cdh_monotonic_ns(), 0), 1);
+}
+
+/* A scope no agent of the account caches: the wait ends once each has
+ * said so, not at its bound (here longer than the test's own timeout). */
+static void a_waiter_ends_once_every_agent_refused_the_scope(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t since;
+
+	add(f, 0, 2);
+	run_once(f);
+	atomic_store(&f->fake.scope_owner, -1);
+	since = cdh_monotonic_ns();
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	wait_scopes(f, 2);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
+						  120000),
+			 CDH_E_CONFIG);
+}
+
+/* Two agents, the second caching the scope: the first's CDH_E_CONFIG does
+ * not end the wait, the second's store does. */
+static void a_waiter_waits_for_the_agent_caching_the_scope(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t since;
+
+	add(f, 0, 2);
+	run_once(f);
+	atomic_store(&f->fake.scope_owner, 2);
+	since = cdh_monotonic_ns();
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
+	wait_scopes(f, 2);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
+						  WAIT_MS),
+			 CDH_OK);
+}
+
+/* Names longer than the ring's old fixed fields (128, 256 bytes). */
+static void a_waiter_sees_a_scope_with_a_long_name(void **state)
+{
+	struct fixture *f = *state;
+	char scope[400];
+	uint64_t since;
+
+	memset(scope, 'r', sizeof(scope) - 1);
+	scope[sizeof(scope) - 1] = '\0';
+	add(f, 0, 1);
+	run_once(f);
+	since = cdh_monotonic_ns();
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", scope), 0);
+	wait_scopes(f, 1);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", scope, since,
+						  WAIT_MS),
+			 CDH_OK);
 }
 
 static int count_record(const char *type, const char *id,
@@ -1050,6 +1119,9 @@ int main(void)
 	    T(a_burst_of_pushes_costs_one_refresh_per_scope),
 	    T(a_pushed_scope_waits_for_its_settle_time),
 	    T(a_waiter_sees_the_scope_refresh_it_asked_for),
+	    T(a_waiter_ends_once_every_agent_refused_the_scope),
+	    T(a_waiter_waits_for_the_agent_caching_the_scope),
+	    T(a_waiter_sees_a_scope_with_a_long_name),
 	    T(a_push_runs_beside_a_long_cycle_when_the_plugin_allows),
 	    T(a_push_waits_for_the_cycle_without_the_flag),
 	    T(a_push_waits_for_the_first_cycle_even_with_the_flag),
