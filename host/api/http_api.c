@@ -16,6 +16,7 @@
 #include "api/credentials_json.h"
 #include "api/directory.h"
 #include "api/host_check.h"
+#include "api/http_deferred.h"
 #include "api/http_stream.h"
 #include "api/queries.h"
 #include "schedule/status.h"
@@ -36,6 +37,7 @@ struct cdh_http_api {
 	struct addrinfo *addr;
 	char *token_file; /* host.webhooks.tokenFile, or NULL */
 	struct cdh_host_check hosts; /* the Host headers served */
+	struct cdh_deferred *posts;  /* POSTs answered off MHD's threads */
 };
 
 static int is_true(const char *v)
@@ -240,6 +242,8 @@ static enum MHD_Result log_spinnaker_header(void *cls, enum MHD_ValueKind kind,
 struct post {
 	struct cdh_text body;
 	int too_big;
+	int deferred; /* handed to its thread: a call after is a resume
+			 without an answer (out of memory) */
 };
 
 #define WEBHOOKS "/webhooks/"
@@ -273,12 +277,13 @@ post_provider(const struct cdh_directory *dir, const char *path)
 	return NULL;
 }
 
-/* Runs a POST's query over the whole body; the plugin answers (202). */
+/* Runs a POST's query over the whole body, for `user` (X-SPINNAKER-USER,
+ * or NULL); the plugin answers (202). */
 static int route_webhook(struct cdh_http_api *api, const char *path,
-			 const struct post *post, char **body)
+			 const char *user, const struct post *post, char **body)
 {
 	struct gathered g = { 200, CDH_TEXT_INIT, NULL };
-	struct cdh_query_request req = { "POST", path, NULL, 0, 0, NULL, NULL,
+	struct cdh_query_request req = { "POST", path, user, 0, 0, NULL, NULL,
 					 NULL, post->body.data,
 					 post->body.len };
 	struct cdh_query_sink sink = { gather_start, gather_write, gather_fail,
@@ -353,15 +358,67 @@ static int webhook_auth(const struct cdh_http_api *api,
 	return ok ? 0 : 401;
 }
 
+/*
+ * A POST whose body is whole, run on its own thread (http_deferred.h): a
+ * plugin's POST may wait (on-demand waits up to 5 s for its refresh). The
+ * body is borrowed from the request's context, which lives while the
+ * connection is suspended; the path and user are copied.
+ */
+struct post_run {
+	struct cdh_http_api *api;
+	char *path, *user;
+	const struct post *post;
+};
+
+static int run_post(void *ctx, char **body)
+{
+	struct post_run *r = ctx;
+
+	return route_webhook(r->api, r->path, r->user, r->post, body);
+}
+
+static void free_post_run(void *ctx)
+{
+	struct post_run *r = ctx;
+
+	free(r->path);
+	free(r->user);
+	free(r);
+}
+
+static enum MHD_Result defer_post(struct cdh_http_api *api,
+				  struct MHD_Connection *conn, const char *url,
+				  struct post *post)
+{
+	const char *user = MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
+						       "X-SPINNAKER-USER");
+	struct post_run *r = calloc(1, sizeof(*r));
+
+	if (!r || !(r->path = strdup(url)) || (user && !(r->user = strdup(user)))) {
+		if (r)
+			free_post_run(r);
+		return MHD_NO;
+	}
+	r->api = api;
+	r->post = post;
+	post->deferred = 1;
+	if (cdh_deferred_start(api->posts, conn, run_post, free_post_run, r) == 0)
+		return MHD_YES;
+	free_post_run(r);
+	post->deferred = 0;
+	return reply(conn, 503, JSON_TYPE,
+		     cdh_json_error(503, "Service Unavailable",
+				    "too many requests in progress, try again"));
+}
+
 /* POST /webhooks/<cli_name> and /cache/<section>/...: gathers the body,
- * then hands it to the plugin. */
+ * then hands it to the plugin, off libmicrohttpd's thread. */
 static enum MHD_Result handle_post(struct cdh_http_api *api,
 				   struct MHD_Connection *conn,
 				   const char *url, const char *upload_data,
 				   size_t *upload_size, void **req_ctx)
 {
 	struct post *post = *req_ctx;
-	char *body = NULL;
 	int status;
 
 	if (!post) {
@@ -394,13 +451,14 @@ static enum MHD_Result handle_post(struct cdh_http_api *api,
 		*upload_size = 0;
 		return MHD_YES;
 	}
+	if (post->deferred)
+		return MHD_NO;
 	if (post->too_big) {
 		return reply(conn, 413, JSON_TYPE,
 			     cdh_json_error(413, "Payload Too Large",
 					    "body over 1 MiB"));
 	}
-	status = route_webhook(api, url, post, &body);
-	return reply(conn, status, JSON_TYPE, body);
+	return defer_post(api, conn, url, post);
 }
 
 /* Frees a POST's gathered body once MHD is done with the request. */
@@ -515,7 +573,8 @@ static int is_loopback(const struct addrinfo *ai)
 static struct MHD_Daemon *start_daemon(struct cdh_http_api *api,
 				       const struct cdh_http_limits *limits)
 {
-	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL;
+	unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL |
+			 MHD_ALLOW_SUSPEND_RESUME;
 	struct MHD_OptionItem opts[4];
 	size_t n = 0;
 
@@ -563,7 +622,8 @@ struct cdh_http_api *cdh_http_api_start_limited(
 		free(api);
 		return NULL;
 	}
-	if (cdh_host_check_init(&api->hosts, limits ? limits->allowed_hosts : NULL,
+	if (!(api->posts = cdh_deferred_new()) ||
+	    cdh_host_check_init(&api->hosts, limits ? limits->allowed_hosts : NULL,
 				limits && limits->allowed_hosts_set,
 				is_loopback(api->addr)) != 0) {
 		snprintf(err, errlen, "out of memory");
@@ -572,6 +632,7 @@ struct cdh_http_api *cdh_http_api_start_limited(
 		snprintf(err, errlen, "cannot listen on %s (address in use?)", listen);
 	}
 	if (!api->daemon) {
+		cdh_deferred_free(api->posts);
 		cdh_host_check_release(&api->hosts);
 		freeaddrinfo(api->addr);
 		free(api->token_file);
@@ -585,6 +646,8 @@ void cdh_http_api_stop(struct cdh_http_api *api)
 {
 	if (!api)
 		return;
+	/* libmicrohttpd must find no connection suspended. */
+	cdh_deferred_free(api->posts);
 	MHD_stop_daemon(api->daemon);
 	cdh_http_stream_drain(); /* queries still writing read the store */
 	freeaddrinfo(api->addr);
