@@ -4,8 +4,10 @@
 # cacheIntervalSeconds = 3600, so after the first cycle only a notification
 # can explain a fresh tag: a push shows in /find, a delete disappears, a
 # repository the account does not cache stays out; hand-made envelopes
-# check the 202, the 400 on a malformed body, de-duplication by event id,
-# bursts coalescing and the bearer token.
+# check the 202, the 400 on a malformed body, the 413 on one over 1 MiB,
+# de-duplication by event id, bursts coalescing and the bearer token; the
+# on-demand POST checks READ for the caller X-SPINNAKER-USER names, and
+# answers a repository the account does not cache at once.
 # Usage: webhook.sh CDHOST PLUGIN_SO
 set -uo pipefail
 cdhost=$1 plugin_so=$2
@@ -40,7 +42,7 @@ cfg=$work/cdhost.cfg log=$work/cdhost.log
 cat > "$cfg" <<CFG
 host = { listen = "127.0.0.1:$port"; workers = 2;
          webhooks = { tokenFile = "$work/token"; };
-         authz = { enabled = true; users = { bob = ["dev"]; }; }; };
+         authz = { enabled = true; users = { bob = ["dev"]; alice = ["ops"]; }; }; };
 dockerRegistry = { accounts = (
   { name = "acct"; address = "$REGISTRY_URL"; repositories = ["team/app", "team/web"];
     sortTagsByDate = true; cacheIntervalSeconds = 3600; },
@@ -119,6 +121,16 @@ status=$(post '{"events":[' "${auth[@]}")
 case $status in "400 "*'"status":400'*) ;; *) fail "malformed JSON: $status" ;; esac
 status=$(post '{"no":"events"}' "${auth[@]}")
 case $status in "400 "*) ;; *) fail "no events array: $status" ;; esac
+# A body over 1 MiB: 413 with a JSON error, and the server still serves.
+{ printf '{"events":[],"pad":"'; head -c 1048576 /dev/zero | tr '\0' x; printf '"}'; } > "$work/big"
+status=$(curl -sS -o "$work/answer" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+  "${auth[@]}" --data-binary @"$work/big" "$api/webhooks/docker-registry")
+case "$status $(cat "$work/answer")" in
+  '413 {'*'"status":413'*'"error":"Payload Too Large"'*) ;;
+  *) fail "body over 1 MiB: $status $(head -c 300 "$work/answer")" ;;
+esac
+e6=$(event "ev-$RANDOM-7" push team/web 1)
+expect_eq "a post after the 413" "$(post "{\"events\":[$e6]}" "${auth[@]}")" '202 {"events":1,"refreshes":1}'
 
 # A burst of 50 pushes to one repository costs a few refreshes, not 50.
 before=$(scope_runs)
@@ -149,15 +161,25 @@ case $status in
 esac
 case $status in *'"name":"team/app:3.0"'*) ;; *) fail "on-demand records lack 3.0: $status" ;; esac
 expect_eq "on-demand stored before answering" "$(account=byname tags team/app)" '["3.0","1.0"]'
-# A repository no agent of the account caches: nothing to wait for, 202.
+# A repository no agent of the account caches: answered once the agent
+# said so (not after the 5 s bound, as "queued"), 200 with no records.
 expect_eq "on-demand of an uncached repository" \
-  "$(ondemand '{"account":"byname","repository":"other/x"}')" '202 {"status":"queued"}'
-# READ is needed (host.authz): bob (dev) may not refresh locked.
+  "$(ondemand '{"account":"byname","repository":"other/x"}')" \
+  '200 {"cachedIdentifiersByType":{"taggedImage":[]},"cacheData":[],"message":"account byname does not cache repository other/x"}'
+# READ is needed (host.authz), for the caller X-SPINNAKER-USER names:
+# alice (ops) may refresh locked; bob (dev) and the anonymous may not.
+status=$(ondemand '{"account":"locked","repository":"team/app"}' -H 'X-SPINNAKER-USER: alice')
+case $status in
+  '200 {"cachedIdentifiersByType":{"taggedImage":["dockerRegistry:taggedImage:locked:team/app:1.0",'*) ;;
+  *) fail "on-demand with READ: $status" ;;
+esac
 status=$(ondemand '{"account":"locked","repository":"team/app"}' -H 'X-SPINNAKER-USER: bob')
 case $status in
   "403 "*'"message":"Access denied to account locked - required authorization: READ"'*) ;;
   *) fail "on-demand without READ: $status" ;;
 esac
+status=$(ondemand '{"account":"locked","repository":"team/app"}')
+case $status in "403 "*) ;; *) fail "anonymous on-demand: $status" ;; esac
 status=$(ondemand '{"account":"nobody","repository":"team/app"}')
 case $status in "404 "*) ;; *) fail "on-demand unknown account: $status" ;; esac
 status=$(ondemand '{"account":"byname"}')

@@ -195,10 +195,11 @@ static int32_t add_stored(void *data, const char *id, const char *attributes)
 }
 
 /* 200 {"cachedIdentifiersByType":{"taggedImage":[...]},"cacheData":[...]}:
- * the repository's taggedImage records of the account, as stored now. */
+ * the repository's taggedImage records of the account, as stored now;
+ * with "message" when `message` is not NULL. */
 static int32_t answer_stored(const struct cdh_host_api *host,
 			     struct cdh_query *q, const char *account,
-			     const char *repository)
+			     const char *repository, const char *message)
 {
 	struct stored_rows rows = { json_object_new_array(),
 				    json_object_new_array(), 0 };
@@ -223,6 +224,9 @@ static int32_t answer_stored(const struct cdh_host_api *host,
 	json_object_object_add(by_type, "taggedImage", rows.ids);
 	json_object_object_add(root, "cachedIdentifiersByType", by_type);
 	json_object_object_add(root, "cacheData", rows.records);
+	if (message)
+		json_object_object_add(root, "message",
+				       json_object_new_string(message));
 	rows.ids = rows.records = by_type = NULL;
 	text = json_object_to_json_string_ext(
 		root, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
@@ -236,7 +240,12 @@ out:
 	return rc;
 }
 
-/* Queues the refresh, then waits for it (bounded) when the host can. */
+/*
+ * Queues the refresh, then waits for it (bounded) when the host can. A
+ * repository the account does not cache answers 200 with no records, as
+ * Clouddriver answers an on-demand request no agent handles (a no-op),
+ * with a message saying why.
+ */
 static int32_t refresh_now(const struct cdh_host_api *host, struct cdh_query *q,
 			   const char *account, const char *repository)
 {
@@ -254,9 +263,18 @@ static int32_t refresh_now(const struct cdh_host_api *host, struct cdh_query *q,
 	}
 	if (q->struct_size >= offsetof(struct cdh_query, wait_refresh) +
 				      sizeof(q->wait_refresh) &&
-	    q->wait_refresh &&
-	    q->wait_refresh(q, account, repository, DRG_ON_DEMAND_WAIT_MS) == CDH_OK)
-		return answer_stored(host, q, account, repository);
+	    q->wait_refresh)
+		rc = q->wait_refresh(q, account, repository, DRG_ON_DEMAND_WAIT_MS);
+	else
+		rc = CDH_E_TRANSIENT;
+	if (rc == CDH_OK)
+		return answer_stored(host, q, account, repository, NULL);
+	if (rc == CDH_E_CONFIG) {
+		snprintf(answer, sizeof(answer),
+			 "account %s does not cache repository %s", account,
+			 repository);
+		return answer_stored(host, q, account, repository, answer);
+	}
 	q->set_status(q, 202);
 	q->write(q, "{\"status\":\"queued\"}", 19);
 	return CDH_OK;

@@ -17,9 +17,10 @@ int32_t drg_webhook(struct cdh_query *q);
  * Serves POST /cache/dockerRegistry/taggedImage {"account","repository"}
  * (Clouddriver's on-demand refresh): 200 with what was stored when the
  * refresh is done within DRG_ON_DEMAND_WAIT_MS (Clouddriver's
- * cachedIdentifiersByType, plus the records), else 202 once queued; 404
- * for an unknown account, 403 when the caller may not read it (Fiat's
- * READ), 400 for a malformed body.
+ * cachedIdentifiersByType, plus the records), else 202 once queued; 200
+ * with no records and a "message" as soon as no agent of the account
+ * caches the repository; 404 for an unknown account, 403 when the caller
+ * may not read it (Fiat's READ), 400 for a malformed body.
  */
 int32_t drg_on_demand(const struct cdh_host_api *host, struct cdh_query *q);
 
