@@ -455,6 +455,34 @@ static struct cdh_plugin_slot *ready_from(const struct cdh_loader *loader,
 	return NULL;
 }
 
+/*
+ * Drops the slots of `path` before `keep` that were refused without
+ * anything of them mapped: each failed reload (a retry every minute while
+ * descriptors run out) added one, and the table grew for as long. Those
+ * mapped (init failed, a reverted load) stay: their code may not unmap.
+ */
+static void drop_refused(struct cdh_loader *loader, const char *path,
+			 const struct cdh_plugin_slot *keep)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < loader->count; i++) {
+		struct cdh_plugin_slot *slot = loader->slots[i];
+
+		if (slot == keep || slot->ready || slot->superseded ||
+		    slot->users || slot->handle || strcmp(slot->path, path) != 0) {
+			loader->slots[kept++] = slot;
+			continue;
+		}
+		if (slot->copy_path)
+			unlink(slot->copy_path);
+		free(slot->copy_path);
+		free(slot->path);
+		free(slot);
+	}
+	loader->count = kept;
+}
+
 struct cdh_plugin_slot *cdh_loader_reload_file(struct cdh_loader *loader,
 					       const char *path,
 					       struct cdh_plugin_slot **replaced,
@@ -470,6 +498,7 @@ struct cdh_plugin_slot *cdh_loader_reload_file(struct cdh_loader *loader,
 	}
 	if (!slot->ready) {
 		snprintf(err, errlen, "%s: %s", path, slot->error);
+		drop_refused(loader, path, slot);
 		return NULL;
 	}
 	if (old) {

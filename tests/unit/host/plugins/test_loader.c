@@ -113,11 +113,36 @@ static void no_memory_for_the_copy_path_refuses_and_removes_the_copy(void **stat
 	assert_int_equal(entries_in(f->tmp.path), 0);
 }
 
+/* A file whose reloads keep failing (each retry of a transient failure
+ * is one) leaves one refused entry, the last, not one per try. */
+static void failed_reloads_of_a_file_keep_one_refused_entry(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_plugin_slot *replaced;
+	char err[256], path[4096];
+	struct cdh_loader *l = cdh_loader_new(NULL, err, sizeof(err));
+	int i;
+
+	assert_non_null(l);
+	assert_int_equal(cdh_loader_scan(l, f->plugins.path, err, sizeof(err)), 0);
+	snprintf(path, sizeof(path), "%s/x.so", f->plugins.path);
+	for (i = 0; i < 3; i++)
+		assert_null(cdh_loader_reload_file(l, path, &replaced, err,
+						   sizeof(err)));
+	assert_int_equal(cdh_loader_count(l), 1);
+	assert_false(cdh_loader_slot(l, 0)->ready);
+	assert_non_null(strstr(cdh_loader_slot(l, 0)->error, "cannot load"));
+	cdh_loader_free(l);
+	assert_int_equal(entries_in(f->tmp.path), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test_setup_teardown(
 		a_bad_plugin_is_refused_and_its_copy_removed, setup, teardown),
+	    cmocka_unit_test_setup_teardown(
+		failed_reloads_of_a_file_keep_one_refused_entry, setup, teardown),
 	    cmocka_unit_test_setup_teardown(
 		no_memory_for_the_copy_path_refuses_and_removes_the_copy, setup,
 		teardown),
