@@ -116,12 +116,13 @@ int cdh_deferred_start(struct cdh_deferred *d, struct MHD_Connection *conn,
 		give_slot(d);
 		return -1;
 	}
-	*j = (struct job){ d, conn, fn, free_ctx, ctx };
+	*j = (struct job){d, conn, fn, free_ctx, ctx};
 	/* Before the thread starts: it may resume at once. */
 	MHD_suspend_connection(conn);
 	if (spawn(j) != 0) {
-		answer(conn, 503, cdh_json_error(503, "Service Unavailable",
-						 "no thread to answer with"));
+		answer(conn, 503,
+		       cdh_json_error(503, "Service Unavailable",
+				      "no thread to answer with"));
 		free_ctx(ctx);
 		MHD_resume_connection(conn);
 		give_slot(d);

@@ -27,11 +27,8 @@ trap cleanup EXIT
 
 printf '1\n' > "$work/gate_slow.tags"
 touch "$work/release" # the first cycles go through
-python3 "$here/gated_registry.py" "$work" > "$work/port" &
-reg_pid=$!
-for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "gated registry did not start" >&2; exit 1; }
-url=http://127.0.0.1:$(head -1 "$work/port")
+gated_start "$work" || exit 1
+reg_pid=$GATED_PID url=$GATED_URL
 
 port=$(free_port)
 api=http://127.0.0.1:$port

@@ -25,6 +25,18 @@ free_port() {
   done
 }
 
+# gated_start DIR: tests/integration/gated_registry.py serving DIR, its PID
+# in GATED_PID and its base URL in GATED_URL. Waits up to 30 s; 1 if it
+# does not start.
+gated_start() {
+  local here
+  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+  python3 "$here/gated_registry.py" "$1" > "$1/port" &
+  GATED_PID=$!
+  wait_for 30 test -s "$1/port" || { echo "gated registry did not start" >&2; return 1; }
+  GATED_URL=http://127.0.0.1:$(head -1 "$1/port")
+}
+
 # redis_start DIR PORT [ARGS...]: a redis-server of the test's own on
 # 127.0.0.1:PORT, nothing persisted, logging to DIR/redis.log, its PID in
 # REDIS_PID; ARGS go to redis-server (e.g. --requirepass PW). Waits up to

@@ -796,6 +796,18 @@ static void wait_scopes(struct fixture *f, int n)
 	}
 }
 
+/* Pushes `scope`, waits until `runs` refresh_scope calls in all started,
+ * then returns what wait_scope answers within `timeout_ms`. */
+static int32_t push_and_wait(struct fixture *f, const char *scope, int runs,
+			     unsigned timeout_ms)
+{
+	uint64_t since = cdh_monotonic_ns();
+
+	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", scope), 0);
+	wait_scopes(f, runs);
+	return cdh_scheduler_wait_scope(f->sched, "hub", scope, since, timeout_ms);
+}
+
 static void a_burst_of_pushes_costs_one_refresh_per_scope(void **state)
 {
 	struct fixture *f = *state;
@@ -861,17 +873,11 @@ static void a_waiter_sees_the_scope_refresh_it_asked_for(void **state)
 static void a_waiter_ends_once_every_agent_refused_the_scope(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t since;
 
 	add(f, 0, 2);
 	run_once(f);
 	atomic_store(&f->fake.scope_owner, -1);
-	since = cdh_monotonic_ns();
-	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
-	wait_scopes(f, 2);
-	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
-						  120000),
-			 CDH_E_CONFIG);
+	assert_int_equal(push_and_wait(f, "app", 2, 120000), CDH_E_CONFIG);
 }
 
 /* Two agents, the second caching the scope: the first's CDH_E_CONFIG does
@@ -879,17 +885,11 @@ static void a_waiter_ends_once_every_agent_refused_the_scope(void **state)
 static void a_waiter_waits_for_the_agent_caching_the_scope(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t since;
 
 	add(f, 0, 2);
 	run_once(f);
 	atomic_store(&f->fake.scope_owner, 2);
-	since = cdh_monotonic_ns();
-	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
-	wait_scopes(f, 2);
-	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
-						  WAIT_MS),
-			 CDH_OK);
+	assert_int_equal(push_and_wait(f, "app", 2, WAIT_MS), CDH_OK);
 }
 
 /* Names longer than the ring's old fixed fields (128, 256 bytes). */
@@ -897,18 +897,12 @@ static void a_waiter_sees_a_scope_with_a_long_name(void **state)
 {
 	struct fixture *f = *state;
 	char scope[400];
-	uint64_t since;
 
 	memset(scope, 'r', sizeof(scope) - 1);
 	scope[sizeof(scope) - 1] = '\0';
 	add(f, 0, 1);
 	run_once(f);
-	since = cdh_monotonic_ns();
-	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", scope), 0);
-	wait_scopes(f, 1);
-	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", scope, since,
-						  WAIT_MS),
-			 CDH_OK);
+	assert_int_equal(push_and_wait(f, scope, 1, WAIT_MS), CDH_OK);
 }
 
 static int count_record(const char *type, const char *id,
@@ -959,17 +953,11 @@ static void run_for(struct fixture *f, int ms)
 static void a_push_runs_beside_a_long_cycle_when_the_plugin_allows(void **state)
 {
 	struct fixture *f = *state;
-	uint64_t since;
 
 	f->slot.desc.flags = CDH_PLUGIN_SCOPE_BESIDE_REFRESH;
 	atomic_store(&f->fake.scope_emits, 1);
 	start_held_cycle(f);
-	since = cdh_monotonic_ns();
-	assert_int_equal(cdh_scheduler_request_scope(f->sched, "hub", "app"), 0);
-	wait_scopes(f, 1);
-	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
-						  WAIT_MS),
-			 CDH_OK);
+	assert_int_equal(push_and_wait(f, "app", 1, WAIT_MS), CDH_OK);
 	/* Stored while the cycle is still held. */
 	assert_int_equal(stored_in(f, "app"), 2);
 	assert_int_equal(atomic_load(&f->fake.active), 1);
