@@ -399,6 +399,8 @@ static enum MHD_Result defer_post(struct cdh_http_api *api,
 			free_post_run(r);
 		return MHD_NO;
 	}
+	MHD_get_connection_values(conn, MHD_HEADER_KIND, log_spinnaker_header,
+				  (void *)(uintptr_t)url);
 	r->api = api;
 	r->post = post;
 	post->deferred = 1;
