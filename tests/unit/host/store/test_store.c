@@ -1342,18 +1342,14 @@ static void the_other_node_pushes_nginx_unchanged(void)
 
 static void a_kept_time_is_never_lowered(void **state)
 {
+	static const char *const tags[] = { "hub:nginx:1" };
 	struct fixture *f = *state;
 
 	open_first_node(f);
 	nginx_cycle(f, AT(0));
 	cycle_apply(f);
 	cdh__redis_between_hook = the_other_node_pushes_nginx_unchanged;
-	cycle_begin(f, AGENT_A);
-	f->refresh.partial = 1;
-	observed(f, "nginx", AT(1));
-	emit(f, "nginx", "hub:nginx:1");
-	scope_result(f, "nginx", CDH_SCOPE_OK);
-	cycle_apply(f);
+	push_on(f->store, "nginx", AT(1), tags, 1);
 	assert_null(cdh__redis_between_hook);
 	nginx_cycle(f, AT(2));
 	emit(f, "nginx", "hub:nginx:9");
