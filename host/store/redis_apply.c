@@ -95,6 +95,12 @@ void cdh__redis_scope_key(struct cdh__redis_cmd *cmd, const char *provider,
 			    agent, ":", scope);
 }
 
+void cdh__redis_observed_key(struct cdh__redis_cmd *cmd, const char *provider,
+			     const char *agent)
+{
+	cdh__redis_cmd_join(cmd, 4, "cdhost:", provider, ":observed:", agent);
+}
+
 static void scopes_key(struct cdh__redis_apply *a)
 {
 	cdh__redis_cmd_join(&a->cmd, 4, "cdhost:", a->p, ":scopes:", a->agent);
@@ -742,7 +748,8 @@ static size_t send_claim(struct cdh__redis_apply *a, const struct cdh__redis_sco
 	return n;
 }
 
-/* EXEC, noting what the claim (the first queued command) found changed. */
+/* EXEC, noting what the claim (the first queued command) found changed;
+ * a->raced when a WATCH made it run nothing. */
 static int exec_claimed(struct cdh__redis_apply *a, struct cdh__redis_rec **claimed,
 			size_t n)
 {
@@ -754,6 +761,9 @@ static int exec_claimed(struct cdh__redis_apply *a, struct cdh__redis_rec **clai
 	r = cdh__redis_pipe_call(&a->pipe, &a->cmd);
 	if (!r)
 		return -1;
+	/* Not run: the observation hash changed since WATCH. */
+	if (r->type == REDIS_REPLY_NIL)
+		a->raced = 1;
 	for (i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements; i++)
 		if (r->element[i]->type == REDIS_REPLY_ERROR && !a->pipe.failed) {
 			a->pipe.failed = -1;
@@ -777,48 +787,181 @@ static int exec_claimed(struct cdh__redis_apply *a, struct cdh__redis_rec **clai
 	return a->pipe.failed ? -1 : 0;
 }
 
-/* One scope's changes in one MULTI/EXEC (nothing sent when none). Its
- * hashes were compared already (check_hashes). */
+/* ---- the newest observation, checked in each scope's transaction ---- */
+
+void (*cdh__redis_between_hook)(void);
+void (*cdh__redis_watch_hook)(void);
+
+/* Runs a test's hook once (it is cleared first). */
+static void run_hook(void (**hook)(void))
+{
+	void (*fn)(void) = *hook;
+
+	*hook = NULL;
+	if (fn)
+		fn();
+}
+
+static int observation_order(const void *pa, const void *pb)
+{
+	const struct cdh__observation *x = pa, *y = pb;
+
+	return strcmp(x->scope, y->scope);
+}
+
+/*
+ * The time past which another writer's data of scope s is newer than what
+ * this apply would write there (0: no check), and s's observation (*o, or
+ * NULL). A scope a full refresh does not mention is deleted only if no push
+ * stored it after the refresh began (store.c keeps the others).
+ */
+static uint64_t guard_limit(const struct cdh__redis_apply *a,
+			    const struct cdh__redis_scope *s,
+			    const struct cdh__observation **o)
+{
+	struct cdh__observation key = { s->name, 0, 0, 0 };
+
+	*o = a->obs_count ? bsearch(&key, a->obs, a->obs_count, sizeof(key),
+				    observation_order)
+			  : NULL;
+	if (*o && s->result == CDH_SCOPE_OK)
+		return (*o)->ns;
+	*o = NULL;
+	if (s->result == CDH__REDIS_UNMENTIONED && !a->refresh->partial)
+		return a->refresh->began_ns;
+	return 0;
+}
+
+/*
+ * Sent after WATCH on the agent's observation hash (KEYS[1]), before the
+ * scope's MULTI: when the scope's kept time (ARGV[1]'s) is past ARGV[2]
+ * (what this apply would write there was read earlier), it rewrites that
+ * time unchanged, which touches the watched hash: the EXEC that follows
+ * runs nothing, as it does when another node writes the hash meanwhile.
+ * No round trip of its own: a guarded scope costs one, its EXEC's. Times
+ * are compared as decimal strings (19 digits until 2286): Lua's numbers
+ * are doubles, too coarse for nanoseconds.
+ */
+static const char guard_script[] =
+	"local v = redis.call('HGET', KEYS[1], ARGV[1]) "
+	"if v and (#v > #ARGV[2] or (#v == #ARGV[2] and v > ARGV[2])) then "
+	"redis.call('HSET', KEYS[1], ARGV[1], v) return 1 end "
+	"return 0";
+
+/*
+ * Raises the scope's kept time (KEYS[1], ARGV[1]) to ARGV[2], never lowers
+ * it; a scope without one gets it only when ARGV[3] is "1" (a partial
+ * refresh): cdh__observation_recorded, on the time as it is now.
+ */
+static const char raise_script[] =
+	"local v = redis.call('HGET', KEYS[1], ARGV[1]) "
+	"if (not v and ARGV[3] == '1') or (v and (#v < #ARGV[2] or "
+	"(#v == #ARGV[2] and v < ARGV[2]))) then "
+	"redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end "
+	"return 0";
+
+/* EVAL of one of the scripts above on the scope's time, with `ns`. */
+static void send_time_script(struct cdh__redis_apply *a, const char *script,
+			     const char *scope, uint64_t ns)
+{
+	char num[24];
+
+	snprintf(num, sizeof(num), "%llu", (unsigned long long)ns);
+	cdh__redis_cmd_str(&a->cmd, "EVAL");
+	cdh__redis_cmd_str(&a->cmd, script);
+	cdh__redis_cmd_str(&a->cmd, "1");
+	cdh__redis_observed_key(&a->cmd, a->p, a->agent);
+	cdh__redis_cmd_str(&a->cmd, scope);
+	cdh__redis_cmd_str(&a->cmd, num);
+	if (script == raise_script)
+		cdh__redis_cmd_str(&a->cmd, a->refresh->partial ? "1" : "0");
+	cdh__redis_pipe_send(&a->pipe, &a->cmd);
+}
+
+/* WATCHes the agent's observation hash and sends the scope's guard. */
+static void send_guard(struct cdh__redis_apply *a, const char *scope,
+		       uint64_t limit)
+{
+	cdh__redis_cmd_str(&a->cmd, "WATCH");
+	cdh__redis_observed_key(&a->cmd, a->p, a->agent);
+	cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	send_time_script(a, guard_script, scope, limit);
+	if (cdh__redis_watch_hook) {
+		cdh__redis_pipe_flush(&a->pipe); /* the guard has run */
+		run_hook(&cdh__redis_watch_hook);
+	}
+}
+
+/* What one scope's write needs. */
+struct scope_write {
+	struct cdh__redis_scope *s;
+	const char **stale, **evicted;
+	size_t stale_count, evicted_count;
+	struct cdh__redis_rec **claimed; /* NULL: changes are not noted */
+	const struct cdh__observation *o; /* the scope's, or NULL */
+	uint64_t limit;  /* guard_limit, 0: none */
+};
+
+/* The scope's MULTI ... EXEC. */
+static void send_transaction(struct cdh__redis_apply *a, struct scope_write *w)
+{
+	struct cdh__redis_scope *s = w->s;
+	size_t claims = 0;
+
+	cdh__redis_send_simple(a, "MULTI");
+	if (w->claimed)
+		claims = send_claim(a, s, w->claimed);
+	FOR_TYPE_GROUPS(s->recs, s->rec_count, REC_TID, write_group);
+	FOR_TYPE_GROUPS(w->evicted, w->evicted_count, STR_TID, evict_group);
+	if (s->result == CDH__REDIS_UNMENTIONED) {
+		struct scope_ctx ctx = { a, s };
+
+		scope_head(a, &ctx); /* DEL the scope's set */
+		cdh__redis_pipe_send(&a->pipe, &a->cmd);
+		cdh__redis_cmd_str(&a->cmd, "SREM");
+		scopes_key(a);
+		cdh__redis_cmd_str(&a->cmd, s->name);
+		cdh__redis_pipe_send(&a->pipe, &a->cmd);
+	} else {
+		update_scope_set(a, s, w->stale, w->stale_count);
+	}
+	if (w->o)
+		send_time_script(a, raise_script, s->name, w->o->ns);
+	/* Replies are checked by the batch: each scope is still whole. A
+	 * watched EXEC is read now: it may have run nothing. */
+	if (claims || w->limit)
+		exec_claimed(a, w->claimed, claims);
+	else
+		cdh__redis_send_simple(a, "EXEC");
+}
+
+/* One scope's changes in one MULTI/EXEC (nothing sent when none), its
+ * kept time checked first when it has one. Its hashes were compared
+ * already (check_hashes). */
 static int write_scope(struct cdh__redis_apply *a, struct cdh__redis_scope *s)
 {
-	const char **stale = malloc((2 * s->prev_count + 1) * sizeof(*stale));
-	const char **evicted = stale + s->prev_count;
-	struct cdh__redis_rec **claimed = NULL;
-	size_t n, stale_count, claims = 0;
+	struct scope_write w = { s, NULL, NULL, 0, 0, NULL, NULL, 0 };
 
-	if (!stale || (a->refresh->changes &&
-		       !(claimed = malloc((s->rec_count + 1) * sizeof(*claimed))))) {
-		free(stale);
+	w.stale = malloc((2 * s->prev_count + 1) * sizeof(*w.stale));
+	if (!w.stale || (a->refresh->changes &&
+			 !(w.claimed = malloc((s->rec_count + 1) * sizeof(*w.claimed))))) {
+		free(w.stale);
 		return a->nomem = 1, -1;
 	}
-	evictions(a, s, stale, &stale_count, evicted, &n);
-	if (needs_writing(s, stale_count)) {
-		cdh__redis_send_simple(a, "MULTI");
-		if (claimed)
-			claims = send_claim(a, s, claimed);
-		FOR_TYPE_GROUPS(s->recs, s->rec_count, REC_TID, write_group);
-		FOR_TYPE_GROUPS(evicted, n, STR_TID, evict_group);
-		if (s->result == CDH__REDIS_UNMENTIONED) {
-			struct scope_ctx ctx = { a, s };
-
-			scope_head(a, &ctx); /* DEL the scope's set */
-			cdh__redis_pipe_send(&a->pipe, &a->cmd);
-			cdh__redis_cmd_str(&a->cmd, "SREM");
-			scopes_key(a);
-			cdh__redis_cmd_str(&a->cmd, s->name);
-			cdh__redis_pipe_send(&a->pipe, &a->cmd);
-		} else {
-			update_scope_set(a, s, stale, stale_count);
-		}
-		/* Replies are checked by the batch: each scope is still whole. */
-		if (claims)
-			exec_claimed(a, claimed, claims);
-		else
-			cdh__redis_send_simple(a, "EXEC");
+	w.evicted = w.stale + s->prev_count;
+	evictions(a, s, w.stale, &w.stale_count, w.evicted, &w.evicted_count);
+	w.limit = guard_limit(a, s, &w.o);
+	if (needs_writing(s, w.stale_count)) {
+		if (w.limit)
+			send_guard(a, s->name, w.limit);
+		send_transaction(a, &w);
+	} else if (w.o && cdh__observation_recorded(a->refresh, w.o->stored)) {
+		/* Unchanged: only its kept time moves on (never back). */
+		send_time_script(a, raise_script, s->name, w.o->ns);
 	}
-	free(claimed);
-	free(stale);
-	return a->pipe.failed ? -1 : 0;
+	free(w.claimed);
+	free(w.stale);
+	return a->pipe.failed || a->raced ? -1 : 0;
 }
 
 /* ---- the whole ---- */
@@ -841,11 +984,10 @@ static void apply_release(struct cdh__redis_apply *a)
 	cdh__redis_cmd_release(&a->cmd);
 }
 
-void (*cdh__redis_between_hook)(void);
-
 int cdh__redis_apply(struct cdh__store_impl *impl,
 		     const struct cdh_refresh *refresh, const char *provider,
-		     char *err, size_t errlen)
+		     const struct cdh__observation *obs, size_t n, char *err,
+		     size_t errlen)
 {
 	struct cdh__redis_apply a;
 	size_t i;
@@ -853,15 +995,12 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 
 	memset(&a, 0, sizeof(a));
 	a.impl = impl, a.refresh = refresh, a.p = provider, a.agent = refresh->agent;
+	a.obs = obs, a.obs_count = n;
 	cdh__redis_pipe_init(&a.pipe, impl->writer);
 	if (load_state(&a) != 0 || note_written(&a) != 0 || check_hashes(&a) != 0)
 		rc = -1;
-	if (rc == 0 && cdh__redis_between_hook) {
-		void (*hook)(void) = cdh__redis_between_hook;
-
-		cdh__redis_between_hook = NULL;
-		hook();
-	}
+	if (rc == 0)
+		run_hook(&cdh__redis_between_hook);
 	for (i = 0; rc == 0 && i < a.scope_count; i++)
 		if (a.scopes[i].result != CDH_SCOPE_FAILED)
 			rc = write_scope(&a, &a.scopes[i]);
@@ -869,6 +1008,10 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 		rc = -1;
 	if (rc == 0)
 		rc = cdh__redis_write_all(&a);
+	/* Raced: what was written stays, the rest waits for store.c's next
+	 * try (the _ALL_ lists too: they follow the scopes). */
+	if (a.raced)
+		cdh__redis_pipe_flush(&a.pipe);
 	if (a.records_error[0] && !a.pipe.failed) {
 		snprintf(err, errlen, "cache store: %s", a.records_error);
 		rc = -1;
@@ -878,8 +1021,10 @@ int cdh__redis_apply(struct cdh__store_impl *impl,
 	} else {
 		rc = cdh__redis_write_end(impl, &a.pipe, err, errlen);
 	}
+	if (rc == 0 && a.raced)
+		rc = CDH__STORE_RACED;
 	/* A failure may leave a MULTI open: never reuse that connection. */
-	if (rc != 0) {
+	if (rc != 0 && rc != CDH__STORE_RACED) {
 		redisFree(impl->writer);
 		impl->writer = NULL;
 	}

@@ -45,6 +45,9 @@ struct cdh__redis_apply {
 	size_t scope_count;
 	const char **written; /* every tid of this cycle, sorted */
 	redisReply *old_scopes;
+	const struct cdh__observation *obs; /* sorted by scope; store.c */
+	size_t obs_count;
+	int raced; /* a scope's kept time moved past this apply's (WATCH) */
 	int nomem;
 	char records_error[256]; /* the refresh's records could not be read back */
 };
@@ -71,6 +74,9 @@ void cdh__redis_send_simple(struct cdh__redis_apply *a, const char *verb);
  * writing, so a test can let another node write in between. NULL normally.
  */
 extern void (*cdh__redis_between_hook)(void);
+/* Tests only, as above: called (then cleared) once a scope's stored
+ * observation time was read under WATCH, before its transaction. */
+extern void (*cdh__redis_watch_hook)(void);
 
 /* Writes the agent's changed _ALL_ items in one MULTI/EXEC. 0, -1. */
 int cdh__redis_write_all(struct cdh__redis_apply *a);

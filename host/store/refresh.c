@@ -30,6 +30,7 @@ int cdh_refresh_init(struct cdh_refresh *refresh, const char *agent,
 	atomic_init(&refresh->cancelled, 0);
 	refresh->also_cancelled = cancel;
 	refresh->deadline_ns = deadline_ns;
+	refresh->began_ns = cdh_realtime_ns();
 	cdh_record_spool_init(&refresh->records, CDH_RECORD_SPOOL_MEMORY);
 	refresh->agent = strdup(agent);
 	return refresh->agent ? 0 : -1;

@@ -80,6 +80,10 @@ struct cdh_refresh {
 	 * apart may have two entries (the store takes the earliest). */
 	struct cdh_refresh_observed *observed;
 	size_t observed_count, observed_alloc;
+	/* When the refresh began (wall-clock ns, cdh_refresh_init): a full
+	 * refresh keeps the scopes it does not mention that a push observed
+	 * after this (they were not there to list yet). 0: none kept. */
+	uint64_t began_ns;
 	/* The plugin's last progress (done, total): the terminal's line adds
 	 * every refresh's, so it takes the differences. */
 	int64_t progress_done, progress_total;

@@ -17,7 +17,8 @@ struct cdh_store {
 	const struct cdh__store_backend *backend;
 	struct cdh__store_impl *impl;
 	/* Observation check, apply and record as one step in this process
-	 * (between nodes of a cluster: see cdh_store_apply in store.h). */
+	 * (between nodes sharing Redis, the backend checks each scope's time
+	 * in the scope's transaction: apply_observed). */
 	pthread_mutex_t observe_lock;
 };
 
@@ -92,17 +93,19 @@ void cdh_store_close(struct cdh_store *store)
 	free(store);
 }
 
-/* One observed scope: when this refresh read it, when the stored data was
- * read, and how the refresh says it ended (-1: not mentioned). */
-struct observation {
-	const char *scope;
-	uint64_t ns, stored;
-	int result;
-};
+/* How often an apply that raced another node's write (Redis) is read and
+ * applied again before it gives up; each retry passes the scopes it wrote. */
+#define RACE_RETRIES 8
+
+int cdh__observation_recorded(const struct cdh_refresh *refresh,
+			      uint64_t stored)
+{
+	return refresh->partial || stored != 0;
+}
 
 static int observation_order(const void *pa, const void *pb)
 {
-	const struct observation *a = pa, *b = pb;
+	const struct cdh__observation *a = pa, *b = pb;
 
 	return strcmp(a->scope, b->scope);
 }
@@ -114,121 +117,236 @@ static int scope_order(const void *pa, const void *pb)
 	return strcmp(a->scope, b->scope);
 }
 
-/* The refresh's observations, one per scope (the earliest), sorted, with
- * each scope's result; NULL when out of memory. */
-static struct observation *observations(const struct cdh_refresh *refresh,
-					size_t *count)
+/* What store.c decides before a backend applies a refresh. */
+struct plan {
+	struct cdh_refresh_scope *sorted; /* the refresh's scopes, by name */
+	struct cdh__observation *obs;     /* sorted, one per scope */
+	size_t n;
+	char **kept; /* unmentioned scopes a push observed after it began */
+	size_t kept_count, kept_alloc;
+	int nomem;
+	struct cdh_refresh_scope *scopes; /* the view's scope list, or NULL */
+	struct cdh_refresh view;
+};
+
+/* The refresh's result for `scope`: CDH_SCOPE_OK/FAILED, -1 not mentioned. */
+static int mentioned(const struct cdh_refresh *refresh, const struct plan *p,
+		     const char *scope)
 {
-	size_t n = refresh->observed_count, out = 0, i;
-	struct observation *obs = calloc(n + 1, sizeof(*obs));
-	struct cdh_refresh_scope *scopes =
-		malloc((refresh->scope_count + 1) * sizeof(*scopes));
+	struct cdh_refresh_scope key = { (char *)(uintptr_t)scope, 0 };
+	const struct cdh_refresh_scope *hit =
+		refresh->scope_count ? bsearch(&key, p->sorted, refresh->scope_count,
+					       sizeof(key), scope_order)
+				     : NULL;
 
-	if (!obs || !scopes) {
-		free(obs);
-		free(scopes);
-		return NULL;
-	}
-	for (i = 0; i < n; i++) {
-		obs[i].scope = refresh->observed[i].scope;
-		obs[i].ns = refresh->observed[i].realtime_ns;
-	}
-	qsort(obs, n, sizeof(*obs), observation_order);
-	for (i = 0; i < n; i++) {
-		if (out && strcmp(obs[out - 1].scope, obs[i].scope) == 0) {
-			if (obs[i].ns < obs[out - 1].ns)
-				obs[out - 1].ns = obs[i].ns;
-			continue;
-		}
-		obs[out++] = obs[i];
-	}
-	if (refresh->scope_count)
-		memcpy(scopes, refresh->scopes,
-		       refresh->scope_count * sizeof(*scopes));
-	qsort(scopes, refresh->scope_count, sizeof(*scopes), scope_order);
-	for (i = 0; i < out; i++) {
-		struct cdh_refresh_scope key = { (char *)(uintptr_t)obs[i].scope, 0 };
-		const struct cdh_refresh_scope *hit =
-			bsearch(&key, scopes, refresh->scope_count,
-				sizeof(*scopes), scope_order);
-
-		obs[i].result = hit ? hit->result : -1;
-	}
-	free(scopes);
-	*count = out;
-	return obs;
+	return hit ? hit->result : -1;
 }
 
-static int stale(const struct observation *o)
+/* The refresh's observations, one per scope (the earliest), sorted, with
+ * each scope's result. 0, or -1 out of memory. */
+static int observations(const struct cdh_refresh *refresh, struct plan *p)
+{
+	size_t n = refresh->observed_count, out = 0, i;
+
+	p->obs = calloc(n + 1, sizeof(*p->obs));
+	p->sorted = malloc((refresh->scope_count + 1) * sizeof(*p->sorted));
+	if (!p->obs || !p->sorted)
+		return -1;
+	for (i = 0; i < n; i++) {
+		p->obs[i].scope = refresh->observed[i].scope;
+		p->obs[i].ns = refresh->observed[i].realtime_ns;
+	}
+	qsort(p->obs, n, sizeof(*p->obs), observation_order);
+	for (i = 0; i < n; i++) {
+		if (out && strcmp(p->obs[out - 1].scope, p->obs[i].scope) == 0) {
+			if (p->obs[i].ns < p->obs[out - 1].ns)
+				p->obs[out - 1].ns = p->obs[i].ns;
+			continue;
+		}
+		p->obs[out++] = p->obs[i];
+	}
+	if (refresh->scope_count)
+		memcpy(p->sorted, refresh->scopes,
+		       refresh->scope_count * sizeof(*p->sorted));
+	qsort(p->sorted, refresh->scope_count, sizeof(*p->sorted), scope_order);
+	for (i = 0; i < out; i++)
+		p->obs[i].result = mentioned(refresh, p, p->obs[i].scope);
+	p->n = out;
+	return 0;
+}
+
+struct keeping {
+	const struct cdh_refresh *refresh;
+	struct plan *p;
+};
+
+/* Notes a scope pushed after the refresh began, unless the refresh
+ * mentions it (then its own observation decides). */
+static int keep_scope(const char *scope, void *data)
+{
+	struct keeping *k = data;
+	struct plan *p = k->p;
+
+	if (mentioned(k->refresh, p, scope) != -1)
+		return 0;
+	if (p->kept_count == p->kept_alloc) {
+		size_t alloc = p->kept_alloc ? 2 * p->kept_alloc : 8;
+		char **grown = realloc(p->kept, alloc * sizeof(*grown));
+
+		if (!grown)
+			return p->nomem = 1;
+		p->kept = grown;
+		p->kept_alloc = alloc;
+	}
+	if (!(p->kept[p->kept_count] = strdup(scope)))
+		return p->nomem = 1;
+	p->kept_count++;
+	return 0;
+}
+
+/* Reads the stored times of the refresh's scopes into p->obs. */
+static int read_stored(struct cdh_store *store,
+		       const struct cdh_refresh *refresh, struct plan *p,
+		       char *err, size_t errlen)
+{
+	const char **names = malloc((p->n + 1) * sizeof(*names));
+	uint64_t *stored = calloc(p->n + 1, sizeof(*stored));
+	size_t i;
+	int rc = -1;
+
+	if (!names || !stored) {
+		snprintf(err, errlen, "cache store: out of memory");
+		goto out;
+	}
+	for (i = 0; i < p->n; i++)
+		names[i] = p->obs[i].scope;
+	rc = store->backend->observed_get(store->impl, refresh->provider,
+					  refresh->agent, names, p->n, stored,
+					  err, errlen);
+	for (i = 0; rc == 0 && i < p->n; i++)
+		p->obs[i].stored = stored[i];
+out:
+	free(names);
+	free(stored);
+	return rc;
+}
+
+/*
+ * What the store holds for the refresh's scopes: their times, and for a
+ * full refresh the scopes it does not mention that a push observed after
+ * it began. Those were not there to list when it began (a catalog read
+ * after the start lists every repository pushed before), so deleting them
+ * would lose a new repository until the next cycle.
+ */
+static int plan_read(struct cdh_store *store, const struct cdh_refresh *refresh,
+		     struct plan *p, char *err, size_t errlen)
+{
+	struct keeping k = { refresh, p };
+	int rc;
+
+	if (observations(refresh, p) != 0) {
+		snprintf(err, errlen, "cache store: out of memory");
+		return -1;
+	}
+	rc = read_stored(store, refresh, p, err, errlen);
+	if (rc == 0 && !refresh->partial && refresh->began_ns)
+		rc = store->backend->observed_after(store->impl,
+						    refresh->provider,
+						    refresh->agent,
+						    refresh->began_ns,
+						    keep_scope, &k, err, errlen);
+	if (rc == 0 && p->nomem) {
+		snprintf(err, errlen, "cache store: out of memory");
+		rc = -1;
+	}
+	return rc;
+}
+
+/* Whether what the store holds for the scope was read after the refresh
+ * read it: the scope keeps it. */
+static int stale(const struct cdh__observation *o)
 {
 	return o->result == CDH_SCOPE_OK && o->stored > o->ns;
 }
 
-/*
- * The refresh as the backend should apply it: each stale scope reported
- * FAILED (so it keeps what it has) in a copy of the scope list, into
- * *scopes (the caller frees). NULL *scopes when none is stale.
- */
-static int mark_stale(const struct cdh_refresh *refresh,
-		      const struct observation *obs, size_t n,
-		      struct cdh_refresh *view, struct cdh_refresh_scope **scopes)
+/* Marks the refresh's stale scopes failed in the view's scope list. */
+static size_t mark_stale(const struct cdh_refresh *refresh, struct plan *p)
 {
 	size_t i, count = 0;
 
-	*scopes = NULL;
-	for (i = 0; i < n; i++)
-		count += stale(&obs[i]) != 0;
-	if (!count)
-		return 0;
-	*scopes = malloc((refresh->scope_count + 1) * sizeof(**scopes));
-	if (!*scopes)
-		return -1;
-	memcpy(*scopes, refresh->scopes, refresh->scope_count * sizeof(**scopes));
 	for (i = 0; i < refresh->scope_count; i++) {
-		struct observation key = { (*scopes)[i].scope, 0, 0, 0 };
-		const struct observation *o =
-			bsearch(&key, obs, n, sizeof(*obs), observation_order);
+		struct cdh__observation key = { p->scopes[i].scope, 0, 0, 0 };
+		const struct cdh__observation *o =
+			p->n ? bsearch(&key, p->obs, p->n, sizeof(*p->obs),
+				       observation_order)
+			     : NULL;
 
 		if (o && stale(o)) {
-			(*scopes)[i].result = CDH_SCOPE_FAILED;
+			p->scopes[i].result = CDH_SCOPE_FAILED;
+			count++;
 			cdh_log(CDH_LOG_INFO, refresh->agent,
 				"%s: kept: what is stored was read %llu ms later",
 				o->scope,
 				(unsigned long long)((o->stored - o->ns) / 1000000u));
 		}
 	}
-	/* The backends read the refresh only: a shallow copy whose scope list
-	 * says "failed" for the stale ones. */
-	memcpy(view, refresh, sizeof(*view));
-	view->scopes = *scopes;
-	view->failed_scopes += count;
-	return 0;
+	return count;
 }
 
 /*
- * Whether to record the time of a scope this apply replaced: always for a
- * partial refresh (a push: what a slow cycle must not undo), and once a
- * time is kept for the scope (it must move on). A full cycle of a scope
- * never pushed records nothing, so a steady cycle still writes nothing to
- * Redis; the cost: a push that read such a scope before a cycle that
- * stored it first still writes (its repository changed since, and that
- * change sends its own notification).
+ * The refresh as the backend should apply it: each stale scope, and each
+ * kept unmentioned one, reported FAILED (so it keeps what it has) in a
+ * copy of the scope list: p->view. p->scopes stays NULL when there is none.
  */
+static int plan_view(const struct cdh_refresh *refresh, struct plan *p)
+{
+	size_t i, n = refresh->scope_count, stale_count = 0;
+
+	for (i = 0; i < p->n; i++)
+		stale_count += stale(&p->obs[i]) != 0;
+	if (!stale_count && !p->kept_count)
+		return 0;
+	p->scopes = malloc((n + p->kept_count + 1) * sizeof(*p->scopes));
+	if (!p->scopes)
+		return -1;
+	if (n)
+		memcpy(p->scopes, refresh->scopes, n * sizeof(*p->scopes));
+	mark_stale(refresh, p);
+	for (i = 0; i < p->kept_count; i++) {
+		p->scopes[n + i].scope = p->kept[i];
+		p->scopes[n + i].result = CDH_SCOPE_FAILED;
+		cdh_log(CDH_LOG_INFO, refresh->agent,
+			"%s: kept: a push stored it after this refresh began",
+			p->kept[i]);
+	}
+	/* The backends read the refresh only: a shallow copy whose scope list
+	 * says "failed" for the kept ones. */
+	memcpy(&p->view, refresh, sizeof(p->view));
+	p->view.scopes = p->scopes;
+	p->view.scope_count = n + p->kept_count;
+	p->view.failed_scopes += stale_count + p->kept_count;
+	return 0;
+}
+
+/* Whether store.c records the time of a scope this apply replaced. A full
+ * cycle of a scope never pushed records nothing, so a steady cycle still
+ * writes nothing to Redis; the cost: a push that read such a scope before
+ * a cycle that stored it first still writes (its repository changed
+ * since, and that change sends its own notification). */
 static int to_record(const struct cdh_refresh *refresh,
-		     const struct observation *o)
+		     const struct cdh__observation *o)
 {
 	return o->result == CDH_SCOPE_OK && !stale(o) &&
-	       (refresh->partial || o->stored != 0);
+	       cdh__observation_recorded(refresh, o->stored);
 }
 
 /* Records the observations of the scopes this apply replaced. */
 static int record_observed(struct cdh_store *store,
 			   const struct cdh_refresh *refresh,
-			   const struct observation *obs, size_t n, char *err,
-			   size_t errlen)
+			   const struct plan *p, char *err, size_t errlen)
 {
-	const char **names = malloc((n + 1) * sizeof(*names));
-	uint64_t *times = malloc((n + 1) * sizeof(*times));
+	const char **names = malloc((p->n + 1) * sizeof(*names));
+	uint64_t *times = malloc((p->n + 1) * sizeof(*times));
 	size_t i, k = 0;
 	int rc = -1;
 
@@ -236,10 +354,10 @@ static int record_observed(struct cdh_store *store,
 		snprintf(err, errlen, "cache store: out of memory");
 		goto out;
 	}
-	for (i = 0; i < n; i++)
-		if (to_record(refresh, &obs[i])) {
-			names[k] = obs[i].scope;
-			times[k++] = obs[i].ns;
+	for (i = 0; i < p->n; i++)
+		if (to_record(refresh, &p->obs[i])) {
+			names[k] = p->obs[i].scope;
+			times[k++] = p->obs[i].ns;
 		}
 	rc = k ? store->backend->observed_put(store->impl, refresh->provider,
 					      refresh->agent, names, times, k,
@@ -251,57 +369,71 @@ out:
 	return rc;
 }
 
+static void plan_release(struct plan *p)
+{
+	size_t i;
+
+	for (i = 0; i < p->kept_count; i++)
+		free(p->kept[i]);
+	free(p->kept);
+	free(p->scopes);
+	free(p->sorted);
+	free(p->obs);
+}
+
 /* Reads what is stored, applies what is not older, records the times. */
 static int apply_newest(struct cdh_store *store,
 			const struct cdh_refresh *refresh, char *err,
 			size_t errlen)
 {
-	struct cdh_refresh_scope *scopes = NULL;
-	struct cdh_refresh view;
-	size_t n = 0, i;
-	struct observation *obs = observations(refresh, &n);
-	const char **names = obs ? malloc((n + 1) * sizeof(*names)) : NULL;
-	uint64_t *stored = names ? calloc(n + 1, sizeof(*stored)) : NULL;
-	int rc = -1;
+	const struct cdh__store_backend *b = store->backend;
+	struct plan p;
+	const struct cdh_refresh *view;
+	int rc;
 
-	if (!stored) {
-		snprintf(err, errlen, "cache store: out of memory");
-		goto out;
-	}
-	for (i = 0; i < n; i++)
-		names[i] = obs[i].scope;
-	rc = store->backend->observed_get(store->impl, refresh->provider,
-					  refresh->agent, names, n, stored,
-					  err, errlen);
-	for (i = 0; rc == 0 && i < n; i++)
-		obs[i].stored = stored[i];
-	if (rc == 0 && mark_stale(refresh, obs, n, &view, &scopes) != 0) {
+	memset(&p, 0, sizeof(p));
+	rc = plan_read(store, refresh, &p, err, errlen);
+	if (rc == 0 && plan_view(refresh, &p) != 0) {
 		snprintf(err, errlen, "cache store: out of memory");
 		rc = -1;
 	}
-	if (rc == 0)
-		rc = store->backend->apply(store->impl, scopes ? &view : refresh,
-					   err, errlen);
-	if (rc == 0)
-		rc = record_observed(store, refresh, obs, n, err, errlen);
-out:
-	free(scopes);
-	free(stored);
-	free(names);
-	free(obs);
+	view = p.scopes ? &p.view : refresh;
+	if (rc == 0 && b->apply_observed)
+		rc = b->apply_observed(store->impl, view, p.obs, p.n, err, errlen);
+	else if (rc == 0)
+		rc = b->apply(store->impl, view, err, errlen);
+	if (rc == 0 && !b->apply_observed)
+		rc = record_observed(store, refresh, &p, err, errlen);
+	plan_release(&p);
 	return rc;
+}
+
+/* Whether the refresh needs the newest-observation rules. */
+static int observes(const struct cdh_store *store,
+		    const struct cdh_refresh *refresh)
+{
+	return store->backend->observed_get &&
+	       (refresh->observed_count || (!refresh->partial && refresh->began_ns));
 }
 
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen)
 {
-	int rc;
+	int rc, tries = 0;
 
-	if (!refresh->observed_count || !store->backend->observed_get)
+	if (!observes(store, refresh))
 		return store->backend->apply(store->impl, refresh, err, errlen);
 	pthread_mutex_lock(&store->observe_lock);
-	rc = apply_newest(store, refresh, err, errlen);
+	do
+		rc = apply_newest(store, refresh, err, errlen);
+	while (rc == CDH__STORE_RACED && ++tries < RACE_RETRIES);
 	pthread_mutex_unlock(&store->observe_lock);
+	if (rc == CDH__STORE_RACED) {
+		snprintf(err, errlen,
+			 "cache store: other nodes kept storing newer data "
+			 "of these scopes (tried %d times)", RACE_RETRIES);
+		rc = -1;
+	}
 	return rc;
 }
 

@@ -5,7 +5,8 @@
  * Applying a refresh is atomic and authoritative per scope: a scope reported
  * OK gets exactly its new records; a FAILED scope keeps what it had; scopes
  * the agent owned before and did not mention this cycle lose their records,
- * unless the refresh is `partial` (one scope refreshed on demand).
+ * unless the refresh is `partial` (one scope refreshed on demand) or a push
+ * stored the scope after the refresh began (cdh_store_apply).
  * A store error leaves the stored data as it was.
  *
  * Thread-safe: applies are serialised; reads run beside them (WAL).
@@ -60,10 +61,18 @@ int cdh_store_health(struct cdh_store *store, char *why, size_t whylen);
  * the scopes written by a partial refresh (a push), and of those written
  * later once a time is kept (store.c: to_record), so a steady cycle of a
  * repository never pushed writes nothing more. A scope without a time is
- * written as before. Within a process the check and the write are one step; between
- * cluster nodes sharing Redis, two applies of one scope within the same few
- * milliseconds may still both write (the agent locks make that rare). Wall
- * clocks are compared: nodes are assumed to keep them in sync (NTP).
+ * written as before. A full refresh keeps (as failed) each scope it does not
+ * mention whose kept time is after refresh->began_ns: a push stored it
+ * after the refresh began, so the refresh could not list it (a catalog
+ * read after the start lists every repository pushed before).
+ *
+ * The check and the write are one step: within a process under a lock
+ * (processes sharing one SQLite file check and write in two transactions);
+ * between cluster nodes sharing Redis, each scope's kept time is WATCHed
+ * from its check to its MULTI/EXEC, and only ever raised, and an apply that
+ * loses that race reads the times and applies again (scopes it wrote stay
+ * written). Wall clocks are compared: nodes are assumed to keep them in
+ * sync (NTP).
  */
 int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 		    char *err, size_t errlen);

@@ -12,6 +12,10 @@
 
 struct cdh__store_impl;
 
+/* Called per scope name; a non-zero return stops. */
+typedef int (*cdh__store_scope_fn)(const char *scope, void *data);
+struct cdh__observation;
+
 struct cdh__store_backend {
 	const char *name;
 	void (*close)(struct cdh__store_impl *impl);
@@ -41,12 +45,51 @@ struct cdh__store_backend {
 	int (*observed_get)(struct cdh__store_impl *impl, const char *provider,
 			    const char *agent, const char *const *scopes,
 			    size_t n, uint64_t *out, char *err, size_t errlen);
-	/* Records those times (replacing what was kept). 0 or -1/unavailable. */
+	/* Records those times (replacing what was kept). 0 or -1/unavailable.
+	 * NULL when apply_observed records them. */
 	int (*observed_put)(struct cdh__store_impl *impl, const char *provider,
 			    const char *agent, const char *const *scopes,
 			    const uint64_t *ns, size_t n, char *err,
 			    size_t errlen);
+	/* Calls fn for each scope of `agent` whose kept time is after `after`
+	 * (a non-zero return stops). 0 or -1/unavailable. */
+	int (*observed_after)(struct cdh__store_impl *impl,
+			      const char *provider, const char *agent,
+			      uint64_t after, cdh__store_scope_fn fn,
+			      void *data, char *err, size_t errlen);
+	/*
+	 * May be NULL. Applies `refresh` as apply does, store.c having read
+	 * the times of obs[0..n) (sorted by scope) and marked the stale
+	 * scopes failed; checks each written scope's time again atomically
+	 * with its write (another node may write between): an observed
+	 * scope's kept time must not be past its observation, an unmentioned
+	 * scope's (deleted by a full refresh) not past refresh->began_ns.
+	 * Records the time of each observed scope it writes, as
+	 * cdh__observation_recorded says, never lowering one.
+	 * CDH__STORE_RACED: a kept time moved past that since store.c read it
+	 * (the scopes written before stay; store.c reads and applies again).
+	 */
+	int (*apply_observed)(struct cdh__store_impl *impl,
+			      const struct cdh_refresh *refresh,
+			      const struct cdh__observation *obs, size_t n,
+			      char *err, size_t errlen);
 };
+
+/* A scope of a refresh with its observation (store.c). */
+struct cdh__observation {
+	const char *scope;
+	uint64_t ns;     /* when the refresh read it */
+	uint64_t stored; /* when what the store held was read (0: no time) */
+	int result;      /* the refresh's result for it, -1: not mentioned */
+};
+
+#define CDH__STORE_RACED (-3)
+
+/* The newest-observation rule every backend shares (store.c): whether a
+ * scope the refresh writes gets its time recorded: always for a partial
+ * refresh (a push), else once a time is kept for it. */
+int cdh__observation_recorded(const struct cdh_refresh *refresh,
+			      uint64_t stored);
 
 /* The store's shared server into *out: 0, or -1 when it has none. */
 int cdh__store_server(const struct cdh_store *store, struct cdh_redis_url *out);

@@ -546,8 +546,26 @@ static int memory_observed_put(struct cdh__store_impl *impl,
 	return 0;
 }
 
+static int memory_observed_after(struct cdh__store_impl *impl,
+				 const char *provider, const char *agent,
+				 uint64_t after, cdh__store_scope_fn fn,
+				 void *data, char *err, size_t errlen)
+{
+	size_t i;
+
+	(void)provider, (void)err, (void)errlen;
+	pthread_mutex_lock(&impl->apply_lock);
+	for (i = 0; i < impl->observed_count; i++)
+		if (impl->observed[i].ns > after &&
+		    strcmp(impl->observed[i].agent, agent) == 0 &&
+		    fn(impl->observed[i].scope, data) != 0)
+			break;
+	pthread_mutex_unlock(&impl->apply_lock);
+	return 0;
+}
+
 const struct cdh__store_backend cdh__store_memory = {
 	"memory", memory_close, memory_apply, memory_forget_agent, memory_scan,
 	memory_get, memory_scope_records, NULL, NULL, memory_observed_get,
-	memory_observed_put,
+	memory_observed_put, memory_observed_after, NULL,
 };

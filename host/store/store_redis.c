@@ -21,7 +21,9 @@
  *   cdhost:P:scopes:<agent>         SET of the agent's scopes
  *   cdhost:P:scope:<len>:<agent>:<scope>  SET of "T:ID" the scope holds
  *   cdhost:P:observed:<agent>       HASH scope -> when its stored data was
- *                                   read (wall-clock ns, decimal; store.h)
+ *                                   read (wall-clock ns, decimal; store.h);
+ *                                   WATCHed around each observed scope's
+ *                                   transaction, only ever raised
  *
  * cdhost's ownership is per (agent, scope) (store.h); Clouddriver's is per
  * agent, through _ALL_. The agent's _ALL_ list is the union of its scopes,
@@ -127,9 +129,11 @@ int cdh__redis_write_end(struct cdh__store_impl *impl,
 	return 0;
 }
 
-static int redis_apply(struct cdh__store_impl *impl,
-		       const struct cdh_refresh *refresh, char *err,
-		       size_t errlen)
+/* Applies `refresh` checking the times of obs[0..n) (store_backend.h). */
+static int redis_apply_observed(struct cdh__store_impl *impl,
+				const struct cdh_refresh *refresh,
+				const struct cdh__observation *obs, size_t n,
+				char *err, size_t errlen)
 {
 	int rc, reused;
 
@@ -141,7 +145,8 @@ static int redis_apply(struct cdh__store_impl *impl,
 	reused = impl->writer && !impl->writer->err;
 	rc = writer(impl, err, errlen);
 	if (rc == 0)
-		rc = cdh__redis_apply(impl, refresh, refresh->provider, err, errlen);
+		rc = cdh__redis_apply(impl, refresh, refresh->provider, obs, n,
+				      err, errlen);
 	/* A connection from before a Redis restart fails at its first use:
 	 * one more try on a new one (applying again is harmless: unchanged
 	 * keys are skipped). */
@@ -149,11 +154,18 @@ static int redis_apply(struct cdh__store_impl *impl,
 		cdh__redis_retry_now(&impl->pool);
 		rc = writer(impl, err, errlen);
 		if (rc == 0)
-			rc = cdh__redis_apply(impl, refresh, refresh->provider, err,
-					      errlen);
+			rc = cdh__redis_apply(impl, refresh, refresh->provider,
+					      obs, n, err, errlen);
 	}
 	pthread_mutex_unlock(&impl->write_lock);
 	return rc;
+}
+
+static int redis_apply(struct cdh__store_impl *impl,
+		       const struct cdh_refresh *refresh, char *err,
+		       size_t errlen)
+{
+	return redis_apply_observed(impl, refresh, NULL, 0, err, errlen);
 }
 
 /* Forgetting is applying an empty cycle under every provider in use. */
@@ -179,7 +191,7 @@ static int redis_forget_agent(struct cdh__store_impl *impl, const char *agent,
 	for (i = 0; rc == 0 && providers->type == REDIS_REPLY_ARRAY &&
 		    i < providers->elements; i++)
 		rc = cdh__redis_apply(impl, &empty, providers->element[i]->str,
-				      err, errlen);
+				      NULL, 0, err, errlen);
 	freeReplyObject(providers);
 	pthread_mutex_unlock(&impl->write_lock);
 	return rc;
@@ -196,13 +208,6 @@ static void redis_server(const struct cdh__store_impl *impl,
 	*out = impl->pool.url;
 }
 
-/* The agent's observation hash, cdhost:P:observed:<agent>. */
-static void observed_key(struct cdh__redis_cmd *cmd, const char *provider,
-			 const char *agent)
-{
-	cdh__redis_cmd_join(cmd, 4, "cdhost:", provider, ":observed:", agent);
-}
-
 /* HMGETs of scopes[0..n), CDH_REDIS_BATCH at a time, into out. */
 static int observed_read(struct cdh__redis_pipe *pipe, const char *provider,
 			 const char *agent, const char *const *scopes,
@@ -216,7 +221,7 @@ static int observed_read(struct cdh__redis_pipe *pipe, const char *provider,
 		redisReply *r;
 
 		cdh__redis_cmd_str(&cmd, "HMGET");
-		observed_key(&cmd, provider, agent);
+		cdh__redis_observed_key(&cmd, provider, agent);
 		for (start = i; i < n && i - start < CDH_REDIS_BATCH; i++)
 			cdh__redis_cmd_str(&cmd, scopes[i]);
 		r = cmd.nomem ? NULL : cdh__redis_pipe_call(pipe, &cmd);
@@ -237,37 +242,45 @@ static int observed_read(struct cdh__redis_pipe *pipe, const char *provider,
 	return rc;
 }
 
-/* HSETs of scopes[0..n) = ns, CDH_REDIS_BATCH at a time. */
-static int observed_write(struct cdh__redis_pipe *pipe, const char *provider,
-			  const char *agent, const char *const *scopes,
-			  const uint64_t *ns, size_t n)
+/* What the agent's observation reads need: its HMGET or its HGETALL. */
+struct observed_query {
+	const char *agent;
+	const char *const *scopes;
+	size_t n;
+	uint64_t *out;     /* the HMGET's times, or NULL: HGETALL */
+	uint64_t after;
+	cdh__store_scope_fn fn;
+	void *data;
+};
+
+/* HGETALL: o->fn for each scope whose time is after o->after. */
+static int observed_scan(struct cdh__redis_pipe *pipe, const char *provider,
+			 const struct observed_query *o)
 {
 	struct cdh__redis_cmd cmd = { 0 };
-	char num[24];
-	size_t i, start;
-	int rc = 0;
+	redisReply *r;
+	size_t i;
+	int rc;
 
-	for (i = 0; rc == 0 && i < n;) {
-		cdh__redis_cmd_str(&cmd, "HSET");
-		observed_key(&cmd, provider, agent);
-		for (start = i; i < n && i - start < CDH_REDIS_BATCH; i++) {
-			snprintf(num, sizeof(num), "%llu", (unsigned long long)ns[i]);
-			cdh__redis_cmd_str(&cmd, scopes[i]);
-			cdh__redis_cmd_str(&cmd, num);
-		}
-		rc = cmd.nomem ? -1 : cdh__redis_pipe_send(pipe, &cmd);
-	}
-	if (rc == 0)
-		rc = cdh__redis_pipe_flush(pipe);
+	cdh__redis_cmd_str(&cmd, "HGETALL");
+	cdh__redis_observed_key(&cmd, provider, o->agent);
+	r = cmd.nomem ? NULL : cdh__redis_pipe_call(pipe, &cmd);
 	cdh__redis_cmd_release(&cmd);
+	for (i = 0; r && r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+	     i += 2)
+		if (r->element[i + 1]->type == REDIS_REPLY_STRING &&
+		    strtoull(r->element[i + 1]->str, NULL, 10) > o->after &&
+		    o->fn(r->element[i]->str, o->data) != 0)
+			break;
+	rc = r ? 0 : -1;
+	freeReplyObject(r);
 	return rc;
 }
 
-/* Reads (out) or writes (ns) observations on the writer; 0 or the failure. */
+/* Reads observations on the writer; 0 or the failure. */
 static int observed_once(struct cdh__store_impl *impl, const char *provider,
-			 const char *agent, const char *const *scopes,
-			 const uint64_t *ns, uint64_t *out, size_t n,
-			 char *err, size_t errlen)
+			 const struct observed_query *o, char *err,
+			 size_t errlen)
 {
 	struct cdh__redis_pipe pipe;
 	int rc = writer(impl, err, errlen);
@@ -275,8 +288,9 @@ static int observed_once(struct cdh__store_impl *impl, const char *provider,
 	if (rc != 0)
 		return rc;
 	cdh__redis_pipe_init(&pipe, impl->writer);
-	if ((out ? observed_read(&pipe, provider, agent, scopes, n, out)
-		 : observed_write(&pipe, provider, agent, scopes, ns, n)) != 0 &&
+	if ((o->out ? observed_read(&pipe, provider, o->agent, o->scopes, o->n,
+				    o->out)
+		    : observed_scan(&pipe, provider, o)) != 0 &&
 	    !pipe.failed) {
 		snprintf(err, errlen, "cache store: out of memory");
 		return -1;
@@ -285,9 +299,8 @@ static int observed_once(struct cdh__store_impl *impl, const char *provider,
 }
 
 static int redis_observed(struct cdh__store_impl *impl, const char *provider,
-			  const char *agent, const char *const *scopes,
-			  const uint64_t *ns, uint64_t *out, size_t n,
-			  char *err, size_t errlen)
+			  const struct observed_query *o, char *err,
+			  size_t errlen)
 {
 	int rc, reused;
 
@@ -297,13 +310,11 @@ static int redis_observed(struct cdh__store_impl *impl, const char *provider,
 	}
 	pthread_mutex_lock(&impl->write_lock);
 	reused = impl->writer && !impl->writer->err;
-	rc = observed_once(impl, provider, agent, scopes, ns, out, n, err,
-			   errlen);
+	rc = observed_once(impl, provider, o, err, errlen);
 	/* As redis_apply: a connection from before a Redis restart. */
 	if (rc == CDH_STORE_UNAVAILABLE && reused) {
 		cdh__redis_retry_now(&impl->pool);
-		rc = observed_once(impl, provider, agent, scopes, ns, out, n,
-				   err, errlen);
+		rc = observed_once(impl, provider, o, err, errlen);
 	}
 	pthread_mutex_unlock(&impl->write_lock);
 	return rc;
@@ -314,21 +325,23 @@ static int redis_observed_get(struct cdh__store_impl *impl,
 			      const char *const *scopes, size_t n,
 			      uint64_t *out, char *err, size_t errlen)
 {
-	return redis_observed(impl, provider, agent, scopes, NULL, out, n, err,
-			      errlen);
+	struct observed_query o = { agent, scopes, n, out, 0, NULL, NULL };
+
+	return redis_observed(impl, provider, &o, err, errlen);
 }
 
-static int redis_observed_put(struct cdh__store_impl *impl,
-			      const char *provider, const char *agent,
-			      const char *const *scopes, const uint64_t *ns,
-			      size_t n, char *err, size_t errlen)
+static int redis_observed_after(struct cdh__store_impl *impl,
+				const char *provider, const char *agent,
+				uint64_t after, cdh__store_scope_fn fn,
+				void *data, char *err, size_t errlen)
 {
-	return redis_observed(impl, provider, agent, scopes, ns, NULL, n, err,
-			      errlen);
+	struct observed_query o = { agent, NULL, 0, NULL, after, fn, data };
+
+	return redis_observed(impl, provider, &o, err, errlen);
 }
 
 const struct cdh__store_backend cdh__store_redis = {
 	"redis", redis_close, redis_apply, redis_forget_agent, cdh__redis_scan,
 	cdh__redis_get, cdh__redis_scope_records, redis_health, redis_server,
-	redis_observed_get, redis_observed_put,
+	redis_observed_get, NULL, redis_observed_after, redis_apply_observed,
 };

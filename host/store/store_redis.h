@@ -19,16 +19,23 @@ struct cdh__store_impl {
 /* Our index of a type's ids: "ID\0P" members of a ZSET. */
 #define CDH_REDIS_INDEX "cdhost:index:"
 
-/* Applies `refresh` under prefix `provider` on impl->writer (write_lock held). */
+/* Applies `refresh` under prefix `provider` on impl->writer (write_lock
+ * held), checking and recording the times of obs[0..n) as the backend's
+ * apply_observed does (store_backend.h); NULL, 0: none. */
 int cdh__redis_apply(struct cdh__store_impl *impl,
 		     const struct cdh_refresh *refresh, const char *provider,
-		     char *err, size_t errlen);
+		     const struct cdh__observation *obs, size_t n, char *err,
+		     size_t errlen);
 int cdh__redis_write_end(struct cdh__store_impl *impl,
 			 struct cdh__redis_pipe *pipe, char *err, size_t errlen);
 
 /* The agent's key of scope `scope` under provider: cdhost:P:scope:<len>:<agent>:<scope>. */
 void cdh__redis_scope_key(struct cdh__redis_cmd *cmd, const char *provider,
 			  const char *agent, const char *scope);
+
+/* The agent's observation hash: cdhost:P:observed:<agent>. */
+void cdh__redis_observed_key(struct cdh__redis_cmd *cmd, const char *provider,
+			     const char *agent);
 
 int cdh__redis_scan(struct cdh__store_impl *impl, const char *type,
 		    const char *id_prefix, cdh_store_row_fn fn, void *data,

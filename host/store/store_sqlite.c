@@ -664,8 +664,36 @@ static int sqlite_observed_put(struct cdh__store_impl *store,
 	return rc;
 }
 
+static int sqlite_observed_after(struct cdh__store_impl *store,
+				 const char *provider, const char *agent,
+				 uint64_t after, cdh__store_scope_fn fn,
+				 void *data, char *err, size_t errlen)
+{
+	sqlite3_stmt *stmt = NULL;
+	int step = SQLITE_DONE;
+
+	(void)provider;
+	pthread_mutex_lock(&store->write_lock);
+	if (sqlite3_prepare_v2(store->db,
+			       "SELECT scope FROM scope_observed WHERE agent = ?1 "
+			       "AND ns > ?2", -1, &stmt, NULL) != SQLITE_OK) {
+		step = SQLITE_ERROR;
+	} else {
+		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(stmt, 2, (sqlite3_int64)after);
+		while ((step = sqlite3_step(stmt)) == SQLITE_ROW &&
+		       fn((const char *)sqlite3_column_text(stmt, 0), data) == 0)
+			;
+	}
+	if (step != SQLITE_ROW && step != SQLITE_DONE)
+		fail(store->db, "observed", err, errlen);
+	sqlite3_finalize(stmt);
+	pthread_mutex_unlock(&store->write_lock);
+	return step == SQLITE_ROW || step == SQLITE_DONE ? 0 : -1;
+}
+
 const struct cdh__store_backend cdh__store_sqlite = {
 	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
 	sqlite_get, sqlite_scope_records, NULL, NULL, sqlite_observed_get,
-	sqlite_observed_put,
+	sqlite_observed_put, sqlite_observed_after, NULL,
 };

@@ -4,8 +4,10 @@ answers at once with the tags in DIR/<repo with / as _>.tags (one a line;
 the test "pushes" by rewriting it), except for repositories whose name
 starts with "gate/": those answer only once DIR/release exists, holding a
 refresh open for as long as the test needs; while DIR/pass_once exists,
-one such request takes it (removes it) and answers at once. Every request is appended to
-DIR/requests.log. Loopback only; prints its port.
+one such request, arriving or held, takes it (removes it) and answers at
+once. /v2/_catalog lists the repositories in DIR/catalog (one a line; 404
+without it). Every request is appended to DIR/requests.log. Loopback
+only; prints its port.
 Usage: gated_registry.py DIR"""
 import http.server
 import json
@@ -33,12 +35,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/v2/":
             return self.answer(200, {})
+        if path == "/v2/_catalog":
+            return self.catalog()
         if not path.startswith("/v2/") or not path.endswith("/tags/list"):
             return self.answer(404, {"errors": [{"code": "UNSUPPORTED"}]})
         repo = path[len("/v2/"):-len("/tags/list")]
-        if repo.startswith("gate/") and not self.take_pass():
+        if repo.startswith("gate/"):
             for _ in range(1200):  # at most 120 s
-                if os.path.exists(os.path.join(DIR, "release")):
+                if os.path.exists(os.path.join(DIR, "release")) or self.take_pass():
                     break
                 time.sleep(0.1)
         try:
@@ -47,6 +51,14 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             return self.answer(404, {"errors": [{"code": "NAME_UNKNOWN"}]})
         self.answer(200, {"name": repo, "tags": tags})
+
+    def catalog(self):
+        try:
+            with open(os.path.join(DIR, "catalog")) as f:
+                repos = [r for r in f.read().split() if r]
+        except OSError:
+            return self.answer(404, {"errors": [{"code": "UNSUPPORTED"}]})
+        self.answer(200, {"repositories": repos})
 
     def take_pass(self):
         try:

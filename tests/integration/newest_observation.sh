@@ -13,22 +13,19 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
 work=$(mktemp -d)
-reg_pid="" run_pid=""
+run_pid=""
 cleanup() {
   touch "$work/release"
   [ -n "$run_pid" ] && kill "$run_pid" 2>/dev/null && wait "$run_pid" 2>/dev/null
-  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
+  gated_registry_stop
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 printf '1.0\n' > "$work/team_app.tags"
 printf '1\n' > "$work/gate_slow.tags"
-python3 "$here/gated_registry.py" "$work" > "$work/port" &
-reg_pid=$!
-for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "gated registry did not start" >&2; exit 1; }
-url=http://127.0.0.1:$(head -1 "$work/port")
+gated_registry_start "$work" || exit 1
+url=$GATED_URL
 
 cfg=$work/cdhost.cfg
 cat > "$cfg" <<CFG

@@ -27,7 +27,7 @@ trap cleanup EXIT
 
 printf '1\n' > "$work/gate_slow.tags"
 touch "$work/release" # the first cycles go through
-gated_start "$work" || exit 1
+gated_registry_start "$work" || exit 1
 reg_pid=$GATED_PID url=$GATED_URL
 
 port=$(free_port)

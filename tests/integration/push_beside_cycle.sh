@@ -15,24 +15,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=lib/common.sh
 source "$here/lib/common.sh"
 work=$(mktemp -d)
-reg_pid=""
-cleanup() {
-  touch "$work/release"
-  service_stop
-  [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
+trap 'gated_cleanup "$work"' EXIT
 
 printf '1.0\n' > "$work/team_app.tags"
 printf '1\n' > "$work/gate_slow.tags"
 touch "$work/pass_once" # the first cycle goes through
-python3 "$here/gated_registry.py" "$work" > "$work/port" &
-reg_pid=$!
-for _ in $(seq 1 300); do [ -s "$work/port" ] && break; sleep 0.1; done
-[ -s "$work/port" ] || { echo "gated registry did not start" >&2; exit 1; }
+gated_registry_start "$work" || exit 1
 reg_port=$(head -1 "$work/port")
-url=http://127.0.0.1:$reg_port
+url=$GATED_URL
 
 port=$(free_port)
 api=http://127.0.0.1:$port

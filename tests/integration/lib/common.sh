@@ -25,18 +25,6 @@ free_port() {
   done
 }
 
-# gated_start DIR: tests/integration/gated_registry.py serving DIR, its PID
-# in GATED_PID and its base URL in GATED_URL. Waits up to 30 s; 1 if it
-# does not start.
-gated_start() {
-  local here
-  here=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  python3 "$here/gated_registry.py" "$1" > "$1/port" &
-  GATED_PID=$!
-  wait_for 30 test -s "$1/port" || { echo "gated registry did not start" >&2; return 1; }
-  GATED_URL=http://127.0.0.1:$(head -1 "$1/port")
-}
-
 # redis_start DIR PORT [ARGS...]: a redis-server of the test's own on
 # 127.0.0.1:PORT, nothing persisted, logging to DIR/redis.log, its PID in
 # REDIS_PID; ARGS go to redis-server (e.g. --requirepass PW). Waits up to
@@ -69,6 +57,34 @@ redis_stop() {
   kill -"${1:-TERM}" "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null
   REDIS_PID=
   return 0
+}
+
+# gated_registry_start DIR: gated_registry.py (a registry whose gate/*
+# repositories wait for the test) serving DIR, its PID in GATED_PID and
+# its address in GATED_URL; 1 if it does not start within 30 s.
+gated_registry_start() {
+  python3 "$(dirname "${BASH_SOURCE[0]}")/../gated_registry.py" "$1" > "$1/port" &
+  GATED_PID=$!
+  wait_for 30 test -s "$1/port" || { echo "gated registry did not start" >&2; return 1; }
+  # shellcheck disable=SC2034 # the caller's
+  GATED_URL=http://127.0.0.1:$(head -1 "$1/port")
+}
+
+# gated_registry_stop: stops and reaps GATED_PID; nothing if none runs.
+gated_registry_stop() {
+  [ -n "${GATED_PID:-}" ] || return 0
+  kill "$GATED_PID" 2>/dev/null && wait "$GATED_PID" 2>/dev/null
+  GATED_PID=
+  return 0
+}
+
+# gated_cleanup DIR: at exit of a test of the service beside the gated
+# registry: opens the gate, stops both, removes DIR.
+gated_cleanup() {
+  touch "$1/release"
+  service_stop
+  gated_registry_stop
+  rm -rf "$1"
 }
 
 # service_start CDHOST CONFIG PLUGIN_DIR LOG: runs `cdhost run`, sets SERVICE_PID.

@@ -504,6 +504,66 @@ static void observations_survive_reopening(void **state)
 	assert_string_equal(tagged(f), "hub:nginx:2");
 }
 
+/*
+ * A push beside the fixture's cycle, on `store`: refreshes `scope` alone,
+ * read at `ns`, with the records ids[0..n).
+ */
+static void push_on(struct cdh_store *store, const char *scope, uint64_t ns,
+		    const char *const *ids, size_t n)
+{
+	struct cdh_refresh push;
+	char err[256];
+	size_t i;
+
+	assert_int_equal(cdh_refresh_init(&push, AGENT_A, 0, NULL), 0);
+	assert_int_equal(cdh_refresh_set_provider(&push, "dockerRegistry"), 0);
+	push.partial = 1;
+	assert_int_equal(cdh_refresh_scope_observed(&push, scope, ns), CDH_OK);
+	for (i = 0; i < n; i++) {
+		struct cdh_record rec = { sizeof(rec), 0, scope, "taggedImage",
+					  ids[i], "{}" };
+
+		assert_int_equal(cdh_refresh_emit(&push, &rec), CDH_OK);
+	}
+	assert_int_equal(cdh_refresh_scope_result(&push, scope, CDH_SCOPE_OK,
+						  NULL), CDH_OK);
+	assert_int_equal(cdh_refresh_finish(&push), 0);
+	assert_int_equal(cdh_store_apply(store, &push, err, sizeof(err)), 0);
+	cdh_refresh_release(&push);
+}
+
+/* A full cycle of nginx alone, begun at `began`, nginx read at `began`. */
+static void nginx_cycle(struct fixture *f, uint64_t began)
+{
+	cycle_begin(f, AGENT_A);
+	f->refresh.began_ns = began;
+	observed(f, "nginx", began);
+	emit(f, "nginx", "hub:nginx:1");
+}
+
+/*
+ * A catalog account's cycle begins at t=1 and lists nginx only; team/new
+ * is pushed for the first time at t=2 and stored beside it. The cycle
+ * ends without mentioning it: it stays (it was not there to list). A
+ * repository pushed before the cycle began and not listed goes, and so
+ * does team/new at the next cycle, begun after its push.
+ */
+static void a_scope_pushed_after_a_cycle_began_outlives_it(void **state)
+{
+	static const char *const old_tags[] = { "hub:old:1" };
+	static const char *const new_tags[] = { "hub:new:1" };
+	struct fixture *f = *state;
+
+	push_on(f->store, "old", AT(0), old_tags, 1);
+	nginx_cycle(f, AT(1));
+	push_on(f->store, "team/new", AT(2), new_tags, 1);
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:new:1 hub:nginx:1");
+	nginx_cycle(f, AT(3));
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+}
+
 /* ---- scan and get ---- */
 
 static void scan_visits_ids_in_byte_order(void **state)
@@ -1220,6 +1280,110 @@ static void of_two_nodes_only_the_writer_notes_a_change(void **state)
 	cdh_store_close(first_node);
 }
 
+/*
+ * Two nodes on one Redis: this node's cycle read nginx at t=1; the other
+ * node's push, read at t=2, lands after this node read the stored times
+ * (between its reads and its writes, or between its check of nginx's
+ * time and its transaction). The push's records survive.
+ */
+static void the_other_node_pushes_nginx(void)
+{
+	static const char *const tags[] = { "hub:nginx:1", "hub:nginx:2" };
+
+	push_on(first_node, "nginx", AT(2), tags, 2);
+}
+
+static void open_first_node(struct fixture *f)
+{
+	char url[64];
+
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", server.port);
+	first_node = cdh_store_open_redis(url, NULL, f->err, sizeof(f->err));
+	assert_non_null(first_node);
+}
+
+static void a_cycle_beside_a_push_on_another_node(struct fixture *f,
+						  void (**hook)(void))
+{
+	open_first_node(f);
+	nginx_cycle(f, AT(0));
+	cycle_apply(f);
+	*hook = the_other_node_pushes_nginx;
+	cycle_begin(f, AGENT_A);
+	observed(f, "nginx", AT(1));
+	emit(f, "nginx", "hub:nginx:3");
+	cycle_apply(f);
+	assert_null(*hook); /* it ran */
+	assert_string_equal(tagged(f), "hub:nginx:1 hub:nginx:2");
+	cdh_store_close(first_node);
+}
+
+static void a_push_on_another_node_before_the_writes_survives(void **state)
+{
+	a_cycle_beside_a_push_on_another_node(*state, &cdh__redis_between_hook);
+}
+
+static void a_push_on_another_node_inside_the_check_survives(void **state)
+{
+	a_cycle_beside_a_push_on_another_node(*state, &cdh__redis_watch_hook);
+}
+
+/*
+ * Kept times only rise: this node's push of nginx, read at t=1, and the
+ * other node's, read at t=3, find nginx as it is; the other's lands after
+ * this one read the times. A cycle read at t=2 still finds t=3 kept.
+ */
+static void the_other_node_pushes_nginx_unchanged(void)
+{
+	static const char *const tags[] = { "hub:nginx:1" };
+
+	push_on(first_node, "nginx", AT(3), tags, 1);
+}
+
+static void a_kept_time_is_never_lowered(void **state)
+{
+	static const char *const tags[] = { "hub:nginx:1" };
+	struct fixture *f = *state;
+
+	open_first_node(f);
+	nginx_cycle(f, AT(0));
+	cycle_apply(f);
+	cdh__redis_between_hook = the_other_node_pushes_nginx_unchanged;
+	push_on(f->store, "nginx", AT(1), tags, 1);
+	assert_null(cdh__redis_between_hook);
+	nginx_cycle(f, AT(2));
+	emit(f, "nginx", "hub:nginx:9");
+	cycle_apply(f);
+	assert_string_equal(tagged(f), "hub:nginx:1");
+	cdh_store_close(first_node);
+}
+
+/*
+ * The same for a scope the cycle does not mention: team/new, pushed on
+ * the other node after this cycle began, is not deleted by it.
+ */
+static void the_other_node_pushes_team_new(void)
+{
+	static const char *const tags[] = { "hub:new:1" };
+
+	push_on(first_node, "team/new", AT(2), tags, 1);
+}
+
+static void a_scope_pushed_on_another_node_outlives_a_cycle(void **state)
+{
+	static const char *const tags[] = { "hub:new:1" };
+	struct fixture *f = *state;
+
+	open_first_node(f);
+	push_on(f->store, "team/new", AT(0), tags, 1);
+	cdh__redis_between_hook = the_other_node_pushes_team_new;
+	nginx_cycle(f, AT(1));
+	cycle_apply(f);
+	assert_null(cdh__redis_between_hook);
+	assert_string_equal(tagged(f), "hub:new:1 hub:nginx:1");
+	cdh_store_close(first_node);
+}
+
 #define M(fn) cmocka_unit_test_setup_teardown(fn, setup_memory, teardown)
 #define R(fn) cmocka_unit_test_setup_teardown(fn, setup_redis, teardown)
 
@@ -1252,6 +1416,7 @@ int main(void)
 	    M(an_older_observation_keeps_the_newer_scope),
 	    M(an_older_push_keeps_the_newer_cycle),
 	    M(observations_are_per_agent_and_scope),
+	    M(a_scope_pushed_after_a_cycle_began_outlives_it),
 	};
 	const struct CMUnitTest tests[] = {
 	    T(forgetting_an_agent_drops_only_its_records),
@@ -1284,12 +1449,14 @@ int main(void)
 	    T(an_older_push_keeps_the_newer_cycle),
 	    T(observations_are_per_agent_and_scope),
 	    T(observations_survive_reopening),
+	    T(a_scope_pushed_after_a_cycle_began_outlives_it),
 	};
 
 	const struct CMUnitTest redis[] = {
 	    R(an_older_observation_keeps_the_newer_scope),
 	    R(an_older_push_keeps_the_newer_cycle),
 	    R(observations_are_per_agent_and_scope),
+	    R(a_scope_pushed_after_a_cycle_began_outlives_it),
 	    R(an_ok_scope_gets_exactly_its_new_records),
 	    R(an_ok_scope_with_no_records_is_emptied),
 	    R(a_cycle_whose_records_were_not_kept_is_not_applied),
@@ -1318,6 +1485,10 @@ int main(void)
 	    R(a_failed_scope_notes_nothing),
 	    R(no_changes_are_noted_unless_asked),
 	    R(of_two_nodes_only_the_writer_notes_a_change),
+	    R(a_push_on_another_node_before_the_writes_survives),
+	    R(a_push_on_another_node_inside_the_check_survives),
+	    R(a_scope_pushed_on_another_node_outlives_a_cycle),
+	    R(a_kept_time_is_never_lowered),
 	    R(a_restarted_empty_redis_is_refilled_by_the_next_apply),
 	    R(redis_down_is_unavailable),
 	    R(a_password_is_never_in_an_error),
