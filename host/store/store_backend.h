@@ -46,6 +46,19 @@ struct cdh__store_backend {
 			    const char *agent, const char *const *scopes,
 			    const uint64_t *ns, size_t n, char *err,
 			    size_t errlen);
+	/*
+	 * Whether `agent`'s first fill is over (store.h), into *filled; when
+	 * the store keeps no marker for it, starts one: filled if the agent
+	 * holds records already (an older cdhost's cache), else not. Atomic
+	 * between nodes sharing the store. `provider` may be NULL. 0 or
+	 * -1/unavailable.
+	 */
+	int (*fill_begin)(struct cdh__store_impl *impl, const char *provider,
+			  const char *agent, int *filled, char *err,
+			  size_t errlen);
+	/* Marks `agent`'s first fill over. 0 or -1/unavailable. */
+	int (*fill_done)(struct cdh__store_impl *impl, const char *provider,
+			 const char *agent, char *err, size_t errlen);
 };
 
 /* The store's shared server into *out: 0, or -1 when it has none. */
