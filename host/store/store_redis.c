@@ -321,10 +321,14 @@ static int observed_once(struct cdh__store_impl *impl, const char *provider,
 	return cdh__redis_write_end(impl, &pipe, err, errlen);
 }
 
-static int redis_observed(struct cdh__store_impl *impl, const char *provider,
-			  const char *agent, const char *const *scopes,
-			  const uint64_t *ns, uint64_t *out, size_t n,
-			  char *err, size_t errlen)
+/* One step on the writer (write_lock held): 0 or the failure. */
+typedef int (*writer_step_fn)(struct cdh__store_impl *impl, void *ctx,
+			      char *err, size_t errlen);
+
+/* Runs `step` under write_lock, once more on a new connection when the
+ * writer was from before a Redis restart (as redis_apply). */
+static int writer_run(struct cdh__store_impl *impl, const char *provider,
+		      writer_step_fn step, void *ctx, char *err, size_t errlen)
 {
 	int rc, reused;
 
@@ -334,16 +338,40 @@ static int redis_observed(struct cdh__store_impl *impl, const char *provider,
 	}
 	pthread_mutex_lock(&impl->write_lock);
 	reused = impl->writer && !impl->writer->err;
-	rc = observed_once(impl, provider, agent, scopes, ns, out, n, err,
-			   errlen);
-	/* As redis_apply: a connection from before a Redis restart. */
+	rc = step(impl, ctx, err, errlen);
 	if (rc == CDH_STORE_UNAVAILABLE && reused) {
 		cdh__redis_retry_now(&impl->pool);
-		rc = observed_once(impl, provider, agent, scopes, ns, out, n,
-				   err, errlen);
+		rc = step(impl, ctx, err, errlen);
 	}
 	pthread_mutex_unlock(&impl->write_lock);
 	return rc;
+}
+
+struct observing {
+	const char *provider, *agent;
+	const char *const *scopes;
+	const uint64_t *ns;
+	uint64_t *out;
+	size_t n;
+};
+
+static int observed_step(struct cdh__store_impl *impl, void *ctx, char *err,
+			 size_t errlen)
+{
+	const struct observing *o = ctx;
+
+	return observed_once(impl, o->provider, o->agent, o->scopes, o->ns,
+			     o->out, o->n, err, errlen);
+}
+
+static int redis_observed(struct cdh__store_impl *impl, const char *provider,
+			  const char *agent, const char *const *scopes,
+			  const uint64_t *ns, uint64_t *out, size_t n,
+			  char *err, size_t errlen)
+{
+	struct observing o = { provider, agent, scopes, ns, out, n };
+
+	return writer_run(impl, provider, observed_step, &o, err, errlen);
 }
 
 static int redis_observed_get(struct cdh__store_impl *impl,
@@ -422,39 +450,34 @@ static int fill_once(struct cdh__store_impl *impl, const char *provider,
 	return rc;
 }
 
-/* fill_once, retried once on a connection from before a Redis restart
- * (as redis_apply). */
-static int fill_call(struct cdh__store_impl *impl, const char *provider,
-		     const char *agent, int *filled, char *err, size_t errlen)
-{
-	int rc, reused;
+struct filling {
+	const char *provider, *agent;
+	int *filled;
+};
 
-	if (!provider) {
-		snprintf(err, errlen, "cache store: the refresh names no provider");
-		return -1;
-	}
-	pthread_mutex_lock(&impl->write_lock);
-	reused = impl->writer && !impl->writer->err;
-	rc = fill_once(impl, provider, agent, filled, err, errlen);
-	if (rc == CDH_STORE_UNAVAILABLE && reused) {
-		cdh__redis_retry_now(&impl->pool);
-		rc = fill_once(impl, provider, agent, filled, err, errlen);
-	}
-	pthread_mutex_unlock(&impl->write_lock);
-	return rc;
+static int fill_step(struct cdh__store_impl *impl, void *ctx, char *err,
+		     size_t errlen)
+{
+	const struct filling *f = ctx;
+
+	return fill_once(impl, f->provider, f->agent, f->filled, err, errlen);
 }
 
 static int redis_fill_begin(struct cdh__store_impl *impl, const char *provider,
 			    const char *agent, int *filled, char *err,
 			    size_t errlen)
 {
-	return fill_call(impl, provider, agent, filled, err, errlen);
+	struct filling f = { provider, agent, filled };
+
+	return writer_run(impl, provider, fill_step, &f, err, errlen);
 }
 
 static int redis_fill_done(struct cdh__store_impl *impl, const char *provider,
 			   const char *agent, char *err, size_t errlen)
 {
-	return fill_call(impl, provider, agent, NULL, err, errlen);
+	struct filling f = { provider, agent, NULL };
+
+	return writer_run(impl, provider, fill_step, &f, err, errlen);
 }
 
 const struct cdh__store_backend cdh__store_redis = {

@@ -6,7 +6,7 @@
 # stores that repository meanwhile, then the registry answers and the next
 # cycle stores the rest (team/lib). The fake Echo gets nothing for those
 # tags; a tag added after that sends exactly one event. The registry is a
-# fake (refusing_registry.py) the test switches; no timing is asserted
+# fake (gated_registry.py) the test switches; no timing is asserted
 # (the push must come within the first cycle's backoff, 10 s or more).
 # Usage: echo_first_fill.sh CDHOST PLUGIN_DIR
 set -uo pipefail
@@ -20,7 +20,7 @@ cleanup() {
   service_stop
   [ -n "$echo_pid" ] && kill "$echo_pid" 2>/dev/null && wait "$echo_pid" 2>/dev/null
   [ -n "$reg_pid" ] && kill "$reg_pid" 2>/dev/null && wait "$reg_pid" 2>/dev/null
-  [ -n "${KEEP:-}" ] && cp "$log" /tmp/ff.log; rm -rf "$work"
+  rm -rf "$work"
 }
 trap cleanup EXIT
 
@@ -28,7 +28,7 @@ mkdir "$work/reg"
 printf '1.0\n1.1\n' > "$work/reg/team_app.tags"
 printf '1.0\n' > "$work/reg/team_lib.tags"
 touch "$work/reg/refuse_catalog"
-python3 "$here/refusing_registry.py" "$work/reg" > "$work/reg.port" &
+python3 "$here/gated_registry.py" "$work/reg" > "$work/reg.port" &
 reg_pid=$!
 wait_for 30 test -s "$work/reg.port" || { echo "registry did not start" >&2; exit 1; }
 reg_url=http://127.0.0.1:$(head -1 "$work/reg.port")

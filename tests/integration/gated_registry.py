@@ -4,8 +4,12 @@ answers at once with the tags in DIR/<repo with / as _>.tags (one a line;
 the test "pushes" by rewriting it), except for repositories whose name
 starts with "gate/": those answer only once DIR/release exists, holding a
 refresh open for as long as the test needs; while DIR/pass_once exists,
-one such request takes it (removes it) and answers at once. Every request is appended to
-DIR/requests.log. Loopback only; prints its port.
+one such request takes it (removes it) and answers at once. /v2/_catalog
+lists the repositories of the .tags files (one page), or answers 503 while
+DIR/refuse_catalog exists (a cycle then fails as a whole, as with a
+registry unreachable at start), pass_once letting one through the same
+way. Every request is appended to DIR/requests.log. Loopback only; prints
+its port.
 Usage: gated_registry.py DIR"""
 import http.server
 import json
@@ -33,6 +37,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         path = self.path.split("?")[0]
         if path == "/v2/":
             return self.answer(200, {})
+        if path == "/v2/_catalog":
+            return self.catalog()
         if not path.startswith("/v2/") or not path.endswith("/tags/list"):
             return self.answer(404, {"errors": [{"code": "UNSUPPORTED"}]})
         repo = path[len("/v2/"):-len("/tags/list")]
@@ -47,6 +53,15 @@ class Handler(http.server.BaseHTTPRequestHandler):
         except OSError:
             return self.answer(404, {"errors": [{"code": "NAME_UNKNOWN"}]})
         self.answer(200, {"name": repo, "tags": tags})
+
+    def catalog(self):
+        if (os.path.exists(os.path.join(DIR, "refuse_catalog"))
+                and not self.take_pass()):
+            return self.answer(503, {"errors": [{"code": "UNAVAILABLE",
+                                                 "message": "refused"}]})
+        names = sorted(f[:-len(".tags")].replace("_", "/")
+                       for f in os.listdir(DIR) if f.endswith(".tags"))
+        self.answer(200, {"repositories": names})
 
     def take_pass(self):
         try:

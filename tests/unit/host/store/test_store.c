@@ -1110,6 +1110,14 @@ static void two_tags(struct fixture *f, const char *digest_1)
 	emit_as(f, "taggedImage", "nginx", "hub:nginx:2", "{\"d\":2}");
 }
 
+/* What the last apply noted: whether it was part of a first fill, and
+ * the changes (as noted() lists them). */
+static void expect_noted(struct fixture *f, int first_fill, const char *want)
+{
+	assert_int_equal(changes.first_fill, first_fill);
+	assert_string_equal(noted(f), want);
+}
+
 /* Not even noted: at a million tags that was two million copies (#16). */
 static void the_first_fill_notes_nothing(void **state)
 {
@@ -1117,18 +1125,17 @@ static void the_first_fill_notes_nothing(void **state)
 
 	two_tags(f, "{\"d\":1}");
 	cycle_apply_noting(f, f->store);
-	assert_int_equal(changes.first_fill, 1);
-	assert_string_equal(noted(f), "");
+	expect_noted(f, 1, "");
 	assert_string_equal(tagged(f), "hub:nginx:1 hub:nginx:2");
 	cdh_store_changes_release(&changes);
 }
 
-/* A push of one repository (a partial refresh) of `agent`, applied on
+/* A push of one repository (a partial refresh) of AGENT_A, applied on
  * `store` noting changes. */
 static void push_noting(struct fixture *f, struct cdh_store *store,
-			const char *agent, const char *scope, const char *id)
+			const char *scope, const char *id)
 {
-	cycle_begin(f, agent);
+	cycle_begin(f, AGENT_A);
 	f->refresh.partial = 1;
 	emit(f, scope, id);
 	scope_result(f, scope, CDH_SCOPE_OK);
@@ -1142,18 +1149,15 @@ static void a_push_before_the_first_cycle_is_part_of_the_fill(void **state)
 {
 	struct fixture *f = *state;
 
-	push_noting(f, f->store, AGENT_A, "redis", "hub:redis:7");
-	assert_int_equal(changes.first_fill, 1);
-	assert_string_equal(noted(f), "");
+	push_noting(f, f->store, "redis", "hub:redis:7");
+	expect_noted(f, 1, "");
 	two_tags(f, "{\"d\":1}");
 	emit(f, "redis", "hub:redis:7");
 	cycle_apply_noting(f, f->store);
-	assert_int_equal(changes.first_fill, 1);
-	assert_string_equal(noted(f), "");
+	expect_noted(f, 1, "");
 	/* Filled: the next new tag is a change. */
-	push_noting(f, f->store, AGENT_A, "redis", "hub:redis:8");
-	assert_int_equal(changes.first_fill, 0);
-	assert_string_equal(noted(f), "hub:redis:8=NULL>{}");
+	push_noting(f, f->store, "redis", "hub:redis:8");
+	expect_noted(f, 0, "hub:redis:8=NULL>{}");
 	cdh_store_changes_release(&changes);
 }
 
@@ -1171,13 +1175,11 @@ static void a_cycle_with_a_failed_scope_does_not_end_the_fill(void **state)
 	two_tags(f, "{\"d\":1}");
 	emit(f, "redis", "hub:redis:7");
 	cycle_apply_noting(f, f->store);
-	assert_int_equal(changes.first_fill, 1);
-	assert_string_equal(noted(f), "");
+	expect_noted(f, 1, "");
 	two_tags(f, "{\"d\":1}");
 	emit(f, "redis", "hub:redis:8");
 	cycle_apply_noting(f, f->store);
-	assert_int_equal(changes.first_fill, 0);
-	assert_string_equal(noted(f), "hub:redis:8=NULL>{}");
+	expect_noted(f, 0, "hub:redis:8=NULL>{}");
 	cdh_store_changes_release(&changes);
 }
 
@@ -1189,9 +1191,8 @@ static void a_fill_without_noting_still_ends_the_fill(void **state)
 
 	two_tags(f, "{\"d\":1}");
 	cycle_apply(f);
-	push_noting(f, f->store, AGENT_A, "redis", "hub:redis:7");
-	assert_int_equal(changes.first_fill, 0);
-	assert_string_equal(noted(f), "hub:redis:7=NULL>{}");
+	push_noting(f, f->store, "redis", "hub:redis:7");
+	expect_noted(f, 0, "hub:redis:7=NULL>{}");
 	cdh_store_changes_release(&changes);
 }
 
@@ -1207,8 +1208,7 @@ static void a_forgotten_agent_fills_again(void **state)
 			 0);
 	two_tags(f, "{\"d\":1}");
 	cycle_apply_noting(f, f->store);
-	assert_int_equal(changes.first_fill, 1);
-	assert_string_equal(noted(f), "");
+	expect_noted(f, 1, "");
 	cdh_store_changes_release(&changes);
 }
 
@@ -1236,16 +1236,14 @@ static void two_handles_share_the_fill(void **state)
 	struct fixture *f = *state;
 	struct cdh_store *node_b = second_handle(f);
 
-	push_noting(f, node_b, AGENT_A, "redis", "hub:redis:7");
+	push_noting(f, node_b, "redis", "hub:redis:7");
 	assert_int_equal(changes.first_fill, 1);
 	two_tags(f, "{\"d\":1}");
 	emit(f, "redis", "hub:redis:7");
 	cycle_apply_noting(f, f->store);
-	assert_int_equal(changes.first_fill, 1);
-	assert_string_equal(noted(f), "");
-	push_noting(f, node_b, AGENT_A, "redis", "hub:redis:8");
-	assert_int_equal(changes.first_fill, 0);
-	assert_string_equal(noted(f), "hub:redis:8=NULL>{}");
+	expect_noted(f, 1, "");
+	push_noting(f, node_b, "redis", "hub:redis:8");
+	expect_noted(f, 0, "hub:redis:8=NULL>{}");
 	cdh_store_changes_release(&changes);
 	cdh_store_close(node_b);
 }
@@ -1274,9 +1272,8 @@ static void an_older_cdhost_s_cache_counts_as_filled(void **state)
 	two_tags(f, "{\"d\":1}");
 	cycle_apply(f);
 	drop_the_marker(f);
-	push_noting(f, f->store, AGENT_A, "redis", "hub:redis:7");
-	assert_int_equal(changes.first_fill, 0);
-	assert_string_equal(noted(f), "hub:redis:7=NULL>{}");
+	push_noting(f, f->store, "redis", "hub:redis:7");
+	expect_noted(f, 0, "hub:redis:7=NULL>{}");
 	cdh_store_changes_release(&changes);
 }
 
