@@ -89,17 +89,18 @@ void cdh_events_from_changes(struct cdh_echo *echo,
 	int64_t threshold;
 	size_t i, queued = 0;
 
-	if (!changes->count || !account->plugin->ops.describe_change)
-		return;
 	/* Igor: no events for an account it never saw (a first poll, a
-	 * flushed Redis): they would trigger every pipeline at once. Not even
-	 * described: a first fill may be a whole registry. */
+	 * flushed Redis): they would trigger every pipeline at once. The
+	 * store noted nothing: a first fill may be a whole registry. */
 	if (changes->first_fill) {
 		cdh_log(CDH_LOG_INFO, account->name,
-			"%s: first fill: %zu records stored, no events sent to Echo",
-			agent, changes->count);
+			"%s: first fill: no events sent to Echo until a "
+			"complete cycle of the agent is stored",
+			agent);
 		return;
 	}
+	if (!changes->count || !account->plugin->ops.describe_change)
+		return;
 	describe_all(account, changes, &ev);
 	threshold = threshold_of(echo, account);
 	if ((int64_t)ev.count > threshold) {

@@ -1,7 +1,8 @@
 /*
  * events - from what one store apply changed to the events queued for Echo
  * (DESIGN 9.4), with Igor's rules that are not the provider's: an agent's
- * first fill sends nothing; more events from one apply than the account's
+ * first fill (each apply until its first complete cycle is stored, see
+ * store.h) sends nothing; more events from one apply than the account's
  * threshold (the plugin's event_threshold, else host.echo's) sends none
  * and logs an error. Which change is an event, and its JSON, is the
  * plugin's (describe_change): the host knows no provider.

@@ -30,7 +30,7 @@ static int store_apply(const struct cdh_account *account,
 	rc = cdh_store_apply(store, refresh, err, errlen);
 	/* Even after a failure: a Redis apply may have stored some scopes,
 	 * and what it noted was stored. */
-	if (refresh->changes && changes.count)
+	if (refresh->changes && (changes.count || changes.first_fill))
 		ev->changed(ev->ctx, account, refresh->agent, &changes);
 	refresh->changes = NULL;
 	cdh_store_changes_release(&changes);

@@ -88,7 +88,8 @@ int32_t cdh_runner_refresh_scope(const struct cdh_account *account,
 /*
  * Events (DESIGN 9.4): `wanted` says whether the store should note what a
  * run of `account` changes (refresh->changes); `changed` gets what it
- * noted, on the worker thread, once the run was stored.
+ * noted (or that the run was part of a first fill, noting nothing), on
+ * the worker thread, once the run was stored.
  */
 struct cdh_runner_events {
 	int (*wanted)(void *ctx, const struct cdh_account *account);

@@ -599,13 +599,11 @@ static int beside_cycle(const struct agent *a)
 /*
  * Whether the scopes pushed for `a` may start now: never two scope jobs of
  * an agent at once, nor one beside its cycle unless the plugin says so.
- * Nor beside its first cycle here: with an empty store that cycle is the
- * agent's first fill, which sends no events to Echo only while the agent
- * owns no record (store_*.c), and a push stored meanwhile would make the
- * whole registry's tags events. (A push that comes before that cycle has
- * started, within its settle time, still runs first, as it did before
- * pushes could run beside a cycle: the stores would have to call "first
- * fill" the agent's first whole cycle to close that window too.)
+ * Nor beside its first cycle here. (That was for events to Echo: a push
+ * stored beside the agent's first fill made the whole registry's tags
+ * events. The store now keeps the fill going until a complete cycle is
+ * stored, pushes included (store.h), so this wait is no longer needed for
+ * that; it is kept as it was.)
  */
 static int scopes_may_start(const struct agent *a)
 {

@@ -301,9 +301,6 @@ static int load_state(struct cdh__redis_apply *a)
 	a->old_scopes = cdh__redis_pipe_call(&a->pipe, &a->cmd);
 	if (!a->old_scopes || a->old_scopes->type != REDIS_REPLY_ARRAY)
 		return -1;
-	/* Sticky: a retried apply keeps what the first attempt saw. */
-	if (a->refresh->changes)
-		a->refresh->changes->first_fill |= a->old_scopes->elements == 0;
 	if (list_scopes(a) != 0)
 		return a->nomem = 1, -1;
 	rc = gather_records(a, a->records_error, sizeof(a->records_error));

@@ -416,8 +416,10 @@ static int observes(const struct cdh_store *store,
 	       (refresh->observed_count || (!refresh->partial && refresh->began_ns));
 }
 
-int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
-		    char *err, size_t errlen)
+/* Applies the refresh, keeping the newest observation of each scope. */
+static int apply_observed(struct cdh_store *store,
+			  const struct cdh_refresh *refresh, char *err,
+			  size_t errlen)
 {
 	int rc, tries = 0;
 
@@ -434,6 +436,39 @@ int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
 			 "of these scopes (tried %d times)", RACE_RETRIES);
 		rc = -1;
 	}
+	return rc;
+}
+
+/* Whether storing `refresh` ends its agent's first fill (store.h): a whole
+ * cycle, every scope stored (a stale scope kept a newer push: stored). */
+static int completes_fill(const struct cdh_refresh *refresh)
+{
+	return !refresh->partial && refresh->failed_scopes == 0;
+}
+
+int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
+		    char *err, size_t errlen)
+{
+	struct cdh_refresh quiet;
+	int filled = 0;
+	int rc = store->backend->fill_begin(store->impl, refresh->provider,
+					    refresh->agent, &filled, err,
+					    errlen);
+
+	if (rc != 0)
+		return rc;
+	if (!filled && refresh->changes) {
+		/* Not even compared: the whole registry may be new. The
+		 * backends read the refresh only: a shallow copy. */
+		refresh->changes->first_fill = 1;
+		memcpy(&quiet, refresh, sizeof(quiet));
+		quiet.changes = NULL;
+	}
+	rc = apply_observed(store, !filled && refresh->changes ? &quiet : refresh,
+			    err, errlen);
+	if (rc == 0 && !filled && completes_fill(refresh))
+		rc = store->backend->fill_done(store->impl, refresh->provider,
+					       refresh->agent, err, errlen);
 	return rc;
 }
 

@@ -87,6 +87,21 @@ int cdh_store_apply(struct cdh_store *store, const struct cdh_refresh *refresh,
  * before a failure. With Redis, the comparison runs inside each scope's
  * transaction, so when several nodes apply the same change only the one
  * whose write changed the record notes it.
+ *
+ * An agent's first fill notes nothing (Igor sends no events for an account
+ * it never saw: they would trigger every pipeline at once). The store keeps
+ * per agent whether its first complete cycle is stored: a refresh that is
+ * not partial and in which no scope failed (a failed scope's tags would
+ * come later as new). Until then every apply of the agent, a cycle or a
+ * push, is part of its first fill: changes->first_fill is set and nothing
+ * is noted (not even compared: a first fill may be a whole registry). The
+ * marker is kept in the store (memory; SQLite's fill_state; Redis'
+ * cdhost:P:fill:<agent>, so every node sees it) and is started before the
+ * agent's first apply writes a record. A store holding records of an
+ * agent but no marker holds an older cdhost's cache: the agent counts as
+ * filled, so an upgrade silences no new tag. Forgetting an agent forgets
+ * its marker. A push stored while the first complete cycle is being
+ * applied is still part of the fill.
  */
 struct cdh_store_change { /* copies, owned by the struct */
 	char *type, *id, *new_attributes;
@@ -94,7 +109,7 @@ struct cdh_store_change { /* copies, owned by the struct */
 };
 
 struct cdh_store_changes {
-	int first_fill; /* the agent held no record before this apply */
+	int first_fill; /* part of the agent's first fill: nothing noted */
 	int nomem;      /* a change could not be noted */
 	struct cdh_store_change *items;
 	size_t count, alloc;
@@ -109,7 +124,8 @@ void cdh_store_changes_clear(struct cdh_store_changes *changes);
 /* Frees what the struct holds, zeroing it. */
 void cdh_store_changes_release(struct cdh_store_changes *changes);
 
-/* Deletes every record `agent` owns (an agent that no longer exists). 0 or -1. */
+/* Deletes every record `agent` owns (an agent that no longer exists) and
+ * its first-fill marker. 0 or -1. */
 int cdh_store_forget_agent(struct cdh_store *store, const char *agent,
 			   char *err, size_t errlen);
 

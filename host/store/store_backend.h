@@ -73,6 +73,19 @@ struct cdh__store_backend {
 			      const struct cdh_refresh *refresh,
 			      const struct cdh__observation *obs, size_t n,
 			      char *err, size_t errlen);
+	/*
+	 * Whether `agent`'s first fill is over (store.h), into *filled; when
+	 * the store keeps no marker for it, starts one: filled if the agent
+	 * holds records already (an older cdhost's cache), else not. Atomic
+	 * between nodes sharing the store. `provider` may be NULL. 0 or
+	 * -1/unavailable.
+	 */
+	int (*fill_begin)(struct cdh__store_impl *impl, const char *provider,
+			  const char *agent, int *filled, char *err,
+			  size_t errlen);
+	/* Marks `agent`'s first fill over. 0 or -1/unavailable. */
+	int (*fill_done)(struct cdh__store_impl *impl, const char *provider,
+			 const char *agent, char *err, size_t errlen);
 };
 
 /* A scope of a refresh with its observation (store.c). */

@@ -17,6 +17,13 @@ struct record {
 	int kept;  /* while merging: part of the next array */
 };
 
+/* An agent whose first fill started (store.h); filled: it is over. */
+struct fill {
+	struct fill *next;
+	int filled;
+	char agent[];
+};
+
 /* When an (agent, scope)'s stored data was read (store.h). */
 struct observed {
 	char *agent, *scope; /* one allocation */
@@ -30,6 +37,7 @@ struct cdh__store_impl {
 	size_t count;
 	struct observed *observed; /* sorted by (agent, scope); apply_lock */
 	size_t observed_count;
+	struct fill *fills; /* apply_lock */
 };
 
 static void nomem(char *err, size_t errlen)
@@ -56,10 +64,21 @@ struct cdh__store_impl *cdh__store_memory_open(char *err, size_t errlen)
 	return impl;
 }
 
+static void fills_free(struct fill *fill)
+{
+	while (fill) {
+		struct fill *next = fill->next;
+
+		free(fill);
+		fill = next;
+	}
+}
+
 static void memory_close(struct cdh__store_impl *impl)
 {
 	size_t i;
 
+	fills_free(impl->fills);
 	for (i = 0; i < impl->count; i++)
 		free(impl->records[i]);
 	free(impl->records);
@@ -243,18 +262,6 @@ static struct cdh_refresh_scope *sorted_scopes(const struct cdh_refresh *refresh
 static size_t lower_bound(const struct cdh__store_impl *impl, const char *type,
 			  const char *id);
 
-/* Whether `agent` owns any record now (else this apply is its first fill). */
-static int agent_has_records(const struct cdh__store_impl *impl,
-			     const char *agent)
-{
-	size_t i;
-
-	for (i = 0; i < impl->count; i++)
-		if (strcmp(impl->records[i]->agent, agent) == 0)
-			return 1;
-	return 0;
-}
-
 /*
  * Notes the records of `next` (sorted, unique) that are new or differ from
  * the current array: those not carried over from it. Before install.
@@ -266,7 +273,6 @@ static void note_changes(const struct cdh__store_impl *impl,
 	struct cdh_store_changes *changes = refresh->changes;
 	size_t i, at;
 
-	changes->first_fill = !agent_has_records(impl, refresh->agent);
 	for (i = 0; i < n; i++) {
 		const struct record *r = next[i], *old = NULL;
 
@@ -336,6 +342,68 @@ static int memory_apply(struct cdh__store_impl *impl,
 	return failed ? -1 : 0;
 }
 
+/* The agent's fill marker, or NULL. apply_lock held. */
+static struct fill **fill_find(struct cdh__store_impl *impl, const char *agent)
+{
+	struct fill **at;
+
+	for (at = &impl->fills; *at; at = &(*at)->next)
+		if (strcmp((*at)->agent, agent) == 0)
+			return at;
+	return NULL;
+}
+
+static void fill_forget(struct cdh__store_impl *impl, const char *agent)
+{
+	struct fill **at = fill_find(impl, agent), *gone;
+
+	if (at) {
+		gone = *at;
+		*at = gone->next;
+		free(gone);
+	}
+}
+
+static int memory_fill_begin(struct cdh__store_impl *impl,
+			     const char *provider, const char *agent,
+			     int *filled, char *err, size_t errlen)
+{
+	size_t len = strlen(agent) + 1;
+	struct fill **at, *fill;
+
+	(void)provider;
+	pthread_mutex_lock(&impl->apply_lock);
+	at = fill_find(impl, agent);
+	fill = at ? *at : malloc(sizeof(*fill) + len);
+	if (fill && !at) {
+		/* Never an older cdhost's cache: the marker always comes
+		 * before the agent's first record. */
+		fill->filled = 0;
+		memcpy(fill->agent, agent, len);
+		fill->next = impl->fills;
+		impl->fills = fill;
+	}
+	*filled = fill ? fill->filled : 0;
+	pthread_mutex_unlock(&impl->apply_lock);
+	if (!fill)
+		nomem(err, errlen);
+	return fill ? 0 : -1;
+}
+
+static int memory_fill_done(struct cdh__store_impl *impl, const char *provider,
+			    const char *agent, char *err, size_t errlen)
+{
+	struct fill **at;
+
+	(void)provider, (void)err, (void)errlen;
+	pthread_mutex_lock(&impl->apply_lock);
+	at = fill_find(impl, agent);
+	if (at)
+		(*at)->filled = 1;
+	pthread_mutex_unlock(&impl->apply_lock);
+	return 0;
+}
+
 static int memory_forget_agent(struct cdh__store_impl *impl, const char *agent,
 			       char *err, size_t errlen)
 {
@@ -355,6 +423,7 @@ static int memory_forget_agent(struct cdh__store_impl *impl, const char *agent,
 			next[n++]->kept = 1;
 		}
 	install(impl, next, n);
+	fill_forget(impl, agent);
 	pthread_mutex_unlock(&impl->apply_lock);
 	return 0;
 }
@@ -567,5 +636,6 @@ static int memory_observed_after(struct cdh__store_impl *impl,
 const struct cdh__store_backend cdh__store_memory = {
 	"memory", memory_close, memory_apply, memory_forget_agent, memory_scan,
 	memory_get, memory_scope_records, NULL, NULL, memory_observed_get,
-	memory_observed_put, memory_observed_after, NULL,
+	memory_observed_put, memory_observed_after, NULL, memory_fill_begin,
+	memory_fill_done,
 };

@@ -24,6 +24,9 @@
  *                                   read (wall-clock ns, decimal; store.h);
  *                                   WATCHed around each observed scope's
  *                                   transaction, only ever raised
+ *   cdhost:P:fill:<agent>           "filling" from the agent's first apply,
+ *                                   "filled" once a complete cycle is
+ *                                   stored (first fill: store.h)
  *
  * cdhost's ownership is per (agent, scope) (store.h); Clouddriver's is per
  * agent, through _ALL_. The agent's _ALL_ list is the union of its scopes,
@@ -168,6 +171,36 @@ static int redis_apply(struct cdh__store_impl *impl,
 	return redis_apply_observed(impl, refresh, NULL, 0, err, errlen);
 }
 
+/* The agent's first-fill marker, cdhost:P:fill:<agent>. */
+static void fill_key(struct cdh__redis_cmd *cmd, const char *provider,
+		     const char *agent)
+{
+	cdh__redis_cmd_join(cmd, 4, "cdhost:", provider, ":fill:", agent);
+}
+
+/* DEL of the agent's marker under `provider`, after its records (records
+ * without a marker read as filled). 0 or the failure. */
+static int fill_forget(struct cdh__store_impl *impl, const char *provider,
+		       const char *agent, char *err, size_t errlen)
+{
+	struct cdh__redis_cmd cmd = { 0 };
+	struct cdh__redis_pipe pipe;
+	int nomem;
+
+	cdh__redis_pipe_init(&pipe, impl->writer);
+	cdh__redis_cmd_str(&cmd, "DEL");
+	fill_key(&cmd, provider, agent);
+	nomem = cmd.nomem;
+	if (!nomem)
+		freeReplyObject(cdh__redis_pipe_call(&pipe, &cmd));
+	cdh__redis_cmd_release(&cmd);
+	if (nomem) {
+		snprintf(err, errlen, "cache store: out of memory");
+		return -1;
+	}
+	return cdh__redis_write_end(impl, &pipe, err, errlen);
+}
+
 /* Forgetting is applying an empty cycle under every provider in use. */
 static int redis_forget_agent(struct cdh__store_impl *impl, const char *agent,
 			      char *err, size_t errlen)
@@ -189,9 +222,13 @@ static int redis_forget_agent(struct cdh__store_impl *impl, const char *agent,
 						  errlen);
 	}
 	for (i = 0; rc == 0 && providers->type == REDIS_REPLY_ARRAY &&
-		    i < providers->elements; i++)
+		    i < providers->elements; i++) {
 		rc = cdh__redis_apply(impl, &empty, providers->element[i]->str,
 				      NULL, 0, err, errlen);
+		if (rc == 0)
+			rc = fill_forget(impl, providers->element[i]->str, agent,
+					 err, errlen);
+	}
 	freeReplyObject(providers);
 	pthread_mutex_unlock(&impl->write_lock);
 	return rc;
@@ -298,9 +335,14 @@ static int observed_once(struct cdh__store_impl *impl, const char *provider,
 	return cdh__redis_write_end(impl, &pipe, err, errlen);
 }
 
-static int redis_observed(struct cdh__store_impl *impl, const char *provider,
-			  const struct observed_query *o, char *err,
-			  size_t errlen)
+/* One step on the writer (write_lock held): 0 or the failure. */
+typedef int (*writer_step_fn)(struct cdh__store_impl *impl, void *ctx,
+			      char *err, size_t errlen);
+
+/* Runs `step` under write_lock, once more on a new connection when the
+ * writer was from before a Redis restart (as redis_apply). */
+static int writer_run(struct cdh__store_impl *impl, const char *provider,
+		      writer_step_fn step, void *ctx, char *err, size_t errlen)
 {
 	int rc, reused;
 
@@ -310,14 +352,35 @@ static int redis_observed(struct cdh__store_impl *impl, const char *provider,
 	}
 	pthread_mutex_lock(&impl->write_lock);
 	reused = impl->writer && !impl->writer->err;
-	rc = observed_once(impl, provider, o, err, errlen);
-	/* As redis_apply: a connection from before a Redis restart. */
+	rc = step(impl, ctx, err, errlen);
 	if (rc == CDH_STORE_UNAVAILABLE && reused) {
 		cdh__redis_retry_now(&impl->pool);
-		rc = observed_once(impl, provider, o, err, errlen);
+		rc = step(impl, ctx, err, errlen);
 	}
 	pthread_mutex_unlock(&impl->write_lock);
 	return rc;
+}
+
+struct observing {
+	const char *provider;
+	const struct observed_query *query;
+};
+
+static int observed_step(struct cdh__store_impl *impl, void *ctx, char *err,
+			 size_t errlen)
+{
+	const struct observing *o = ctx;
+
+	return observed_once(impl, o->provider, o->query, err, errlen);
+}
+
+static int redis_observed(struct cdh__store_impl *impl, const char *provider,
+			  const struct observed_query *query, char *err,
+			  size_t errlen)
+{
+	struct observing o = { provider, query };
+
+	return writer_run(impl, provider, observed_step, &o, err, errlen);
 }
 
 static int redis_observed_get(struct cdh__store_impl *impl,
@@ -340,8 +403,97 @@ static int redis_observed_after(struct cdh__store_impl *impl,
 	return redis_observed(impl, provider, &o, err, errlen);
 }
 
+/*
+ * The agent's marker (KEYS[1]), started when absent: "filled" when the
+ * agent holds scopes already (KEYS[2], its scopes set: an older cdhost's
+ * cache), else "filling". One script: of two nodes starting it, the second
+ * sees the first's marker, never its records without it.
+ */
+static const char fill_script[] =
+	"local s = redis.call('GET', KEYS[1]) "
+	"if not s then "
+	"s = redis.call('EXISTS', KEYS[2]) == 1 and 'filled' or 'filling' "
+	"redis.call('SET', KEYS[1], s) end "
+	"return s";
+
+/* The marker's command: started (fill_script, its state into *filled)
+ * when `filled` is not NULL, else set filled. */
+static void fill_command(struct cdh__redis_cmd *cmd, const char *provider,
+			 const char *agent, const int *filled)
+{
+	if (filled) {
+		cdh__redis_cmd_str(cmd, "EVAL");
+		cdh__redis_cmd_str(cmd, fill_script);
+		cdh__redis_cmd_str(cmd, "2");
+		fill_key(cmd, provider, agent);
+		cdh__redis_cmd_join(cmd, 4, "cdhost:", provider, ":scopes:",
+				    agent);
+	} else {
+		cdh__redis_cmd_str(cmd, "SET");
+		fill_key(cmd, provider, agent);
+		cdh__redis_cmd_str(cmd, "filled");
+	}
+}
+
+/* The marker's command on the writer. 0 or the failure. */
+static int fill_once(struct cdh__store_impl *impl, const char *provider,
+		     const char *agent, int *filled, char *err, size_t errlen)
+{
+	struct cdh__redis_cmd cmd = { 0 };
+	struct cdh__redis_pipe pipe;
+	redisReply *r = NULL;
+	int rc = writer(impl, err, errlen);
+
+	if (rc != 0)
+		return rc;
+	cdh__redis_pipe_init(&pipe, impl->writer);
+	fill_command(&cmd, provider, agent, filled);
+	if (!cmd.nomem)
+		r = cdh__redis_pipe_call(&pipe, &cmd);
+	if (r && filled)
+		*filled = r->type == REDIS_REPLY_STRING &&
+			  strcmp(r->str, "filled") == 0;
+	freeReplyObject(r);
+	rc = cmd.nomem ? -1 : cdh__redis_write_end(impl, &pipe, err, errlen);
+	if (cmd.nomem)
+		snprintf(err, errlen, "cache store: out of memory");
+	cdh__redis_cmd_release(&cmd);
+	return rc;
+}
+
+struct filling {
+	const char *provider, *agent;
+	int *filled;
+};
+
+static int fill_step(struct cdh__store_impl *impl, void *ctx, char *err,
+		     size_t errlen)
+{
+	const struct filling *f = ctx;
+
+	return fill_once(impl, f->provider, f->agent, f->filled, err, errlen);
+}
+
+static int redis_fill_begin(struct cdh__store_impl *impl, const char *provider,
+			    const char *agent, int *filled, char *err,
+			    size_t errlen)
+{
+	struct filling f = { provider, agent, filled };
+
+	return writer_run(impl, provider, fill_step, &f, err, errlen);
+}
+
+static int redis_fill_done(struct cdh__store_impl *impl, const char *provider,
+			   const char *agent, char *err, size_t errlen)
+{
+	struct filling f = { provider, agent, NULL };
+
+	return writer_run(impl, provider, fill_step, &f, err, errlen);
+}
+
 const struct cdh__store_backend cdh__store_redis = {
 	"redis", redis_close, redis_apply, redis_forget_agent, cdh__redis_scan,
 	cdh__redis_get, cdh__redis_scope_records, redis_health, redis_server,
 	redis_observed_get, NULL, redis_observed_after, redis_apply_observed,
+	redis_fill_begin, redis_fill_done,
 };

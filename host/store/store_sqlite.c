@@ -39,7 +39,11 @@ static const char schema_sql[] =
 	 * version 1's table, so an older file gains it on open. */
 	"CREATE TABLE IF NOT EXISTS scope_observed ("
 	"  agent TEXT NOT NULL, scope TEXT NOT NULL, ns INTEGER NOT NULL,"
-	"  PRIMARY KEY (agent, scope)) WITHOUT ROWID;";
+	"  PRIMARY KEY (agent, scope)) WITHOUT ROWID;"
+	/* Agents whose first fill started, and whether it is over
+	 * (store.h): added the same way. */
+	"CREATE TABLE IF NOT EXISTS fill_state ("
+	"  agent TEXT PRIMARY KEY NOT NULL, filled INTEGER NOT NULL) WITHOUT ROWID;";
 
 static void sqlite_close(struct cdh__store_impl *store);
 
@@ -347,21 +351,6 @@ replace:
 	return insert_records(db, refresh, err, errlen);
 }
 
-/* Whether `agent` owns any record now (else this apply is its first fill). */
-static int agent_has_records(sqlite3 *db, const char *agent)
-{
-	sqlite3_stmt *stmt;
-	int rc;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM records WHERE agent = ?1 LIMIT 1",
-			       -1, &stmt, NULL) != SQLITE_OK)
-		return -1;
-	sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
-	rc = sqlite3_step(stmt);
-	sqlite3_finalize(stmt);
-	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
-}
-
 /* Notes one record the cycle writes if it is new or differs. */
 static int note_record(const struct cdh_spooled_record *r, void *data)
 {
@@ -394,11 +383,6 @@ static int note_record(const struct cdh_spooled_record *r, void *data)
 static int note_changes(sqlite3 *db, const struct cdh_refresh *refresh,
 			char *err, size_t errlen)
 {
-	int had = agent_has_records(db, refresh->agent);
-
-	if (had < 0)
-		return -1;
-	refresh->changes->first_fill = !had;
 	return each_kept_record(db, refresh,
 				"SELECT attributes FROM records WHERE type = ?1 AND id = ?2",
 				note_record, err, errlen);
@@ -442,24 +426,95 @@ out:
 	return rc;
 }
 
-static int sqlite_forget_agent(struct cdh__store_impl *store, const char *agent,
-			   char *err, size_t errlen)
+/*
+ * Runs `sql` once with ?1 = agent: 1 it gave a row (its first column into
+ * *value when not NULL), 0 none, -1 an SQLite error.
+ */
+static int agent_statement(sqlite3 *db, const char *sql, const char *agent,
+			   int *value)
 {
 	sqlite3_stmt *stmt;
 	int rc;
 
+	if (sqlite3_prepare_v2(db, sql, -1, &stmt, NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW && value)
+		*value = sqlite3_column_int(stmt, 0);
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 1 : rc == SQLITE_DONE ? 0 : -1;
+}
+
+static int sqlite_forget_agent(struct cdh__store_impl *store, const char *agent,
+			   char *err, size_t errlen)
+{
+	int rc;
+
 	pthread_mutex_lock(&store->write_lock);
-	rc = sqlite3_prepare_v2(store->db, "DELETE FROM records WHERE agent = ?1",
-				-1, &stmt, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(stmt, 1, agent, -1, SQLITE_STATIC);
-		rc = sqlite3_step(stmt) == SQLITE_DONE ? SQLITE_OK : SQLITE_ERROR;
-		sqlite3_finalize(stmt);
-	}
-	if (rc != SQLITE_OK)
+	/* The records first: records without a marker read as filled. */
+	rc = agent_statement(store->db, "DELETE FROM records WHERE agent = ?1",
+			     agent, NULL);
+	if (rc == 0)
+		rc = agent_statement(store->db,
+				     "DELETE FROM fill_state WHERE agent = ?1",
+				     agent, NULL);
+	if (rc != 0)
 		fail(store->db, "forgetting an agent", err, errlen);
 	pthread_mutex_unlock(&store->write_lock);
-	return rc == SQLITE_OK ? 0 : -1;
+	return rc == 0 ? 0 : -1;
+}
+
+/* The agent's marker, read or started: *filled. 0 or -1 (SQLite error).
+ * write_lock held: no other writer between the read and the insert. */
+static int fill_state(sqlite3 *db, const char *agent, int *filled)
+{
+	int rc = agent_statement(db, "SELECT filled FROM fill_state "
+				     "WHERE agent = ?1", agent, filled);
+
+	if (rc != 0)
+		return rc < 0 ? -1 : 0;
+	/* No marker: records are an older cdhost's cache (store.h). */
+	rc = agent_statement(db, "SELECT 1 FROM records WHERE agent = ?1 LIMIT 1",
+			     agent, NULL);
+	if (rc < 0)
+		return -1;
+	*filled = rc;
+	return agent_statement(db, *filled
+				       ? "INSERT INTO fill_state VALUES (?1, 1)"
+				       : "INSERT INTO fill_state VALUES (?1, 0)",
+			       agent, NULL);
+}
+
+static int sqlite_fill_begin(struct cdh__store_impl *store,
+			     const char *provider, const char *agent,
+			     int *filled, char *err, size_t errlen)
+{
+	int rc;
+
+	(void)provider;
+	pthread_mutex_lock(&store->write_lock);
+	rc = fill_state(store->db, agent, filled);
+	if (rc != 0)
+		fail(store->db, "first fill", err, errlen);
+	pthread_mutex_unlock(&store->write_lock);
+	return rc;
+}
+
+static int sqlite_fill_done(struct cdh__store_impl *store, const char *provider,
+			    const char *agent, char *err, size_t errlen)
+{
+	int rc;
+
+	(void)provider;
+	pthread_mutex_lock(&store->write_lock);
+	rc = agent_statement(store->db,
+			     "INSERT OR REPLACE INTO fill_state VALUES (?1, 1)",
+			     agent, NULL);
+	if (rc != 0)
+		fail(store->db, "first fill", err, errlen);
+	pthread_mutex_unlock(&store->write_lock);
+	return rc == 0 ? 0 : -1;
 }
 
 /* The smallest string greater than every string starting with `prefix`. */
@@ -695,5 +750,6 @@ static int sqlite_observed_after(struct cdh__store_impl *store,
 const struct cdh__store_backend cdh__store_sqlite = {
 	"sqlite", sqlite_close, sqlite_apply, sqlite_forget_agent, sqlite_scan,
 	sqlite_get, sqlite_scope_records, NULL, NULL, sqlite_observed_get,
-	sqlite_observed_put, sqlite_observed_after, NULL,
+	sqlite_observed_put, sqlite_observed_after, NULL, sqlite_fill_begin,
+	sqlite_fill_done,
 };

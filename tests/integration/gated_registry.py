@@ -5,9 +5,12 @@ the test "pushes" by rewriting it), except for repositories whose name
 starts with "gate/": those answer only once DIR/release exists, holding a
 refresh open for as long as the test needs; while DIR/pass_once exists,
 one such request, arriving or held, takes it (removes it) and answers at
-once. /v2/_catalog lists the repositories in DIR/catalog (one a line; 404
-without it). Every request is appended to DIR/requests.log. Loopback
-only; prints its port.
+once. /v2/_catalog lists the repositories in DIR/catalog (one a line), or
+without it those of the .tags files (one page); it answers 503 while
+DIR/refuse_catalog exists (a cycle then fails as a whole, as with a
+registry unreachable at start), pass_once letting one through the same
+way. Every request is appended to DIR/requests.log. Loopback only; prints
+its port.
 Usage: gated_registry.py DIR"""
 import http.server
 import json
@@ -53,12 +56,17 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.answer(200, {"name": repo, "tags": tags})
 
     def catalog(self):
+        if (os.path.exists(os.path.join(DIR, "refuse_catalog"))
+                and not self.take_pass()):
+            return self.answer(503, {"errors": [{"code": "UNAVAILABLE",
+                                                 "message": "refused"}]})
         try:
             with open(os.path.join(DIR, "catalog")) as f:
-                repos = [r for r in f.read().split() if r]
+                names = [r for r in f.read().split() if r]
         except OSError:
-            return self.answer(404, {"errors": [{"code": "UNSUPPORTED"}]})
-        self.answer(200, {"repositories": repos})
+            names = sorted(f[:-len(".tags")].replace("_", "/")
+                           for f in os.listdir(DIR) if f.endswith(".tags"))
+        self.answer(200, {"repositories": names})
 
     def take_pass(self):
         try:

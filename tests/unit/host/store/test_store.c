@@ -157,8 +157,8 @@ static void scope_result(struct fixture *f, const char *scope, int32_t result)
 static void cycle_apply(struct fixture *f)
 {
 	assert_int_equal(cdh_refresh_finish(&f->refresh), 0);
-	assert_int_equal(
-	    cdh_store_apply(f->store, &f->refresh, f->err, sizeof(f->err)), 0);
+	if (cdh_store_apply(f->store, &f->refresh, f->err, sizeof(f->err)) != 0)
+		fail_msg("apply: %s", f->err);
 	cdh_refresh_release(&f->refresh);
 }
 
@@ -1170,15 +1170,170 @@ static void two_tags(struct fixture *f, const char *digest_1)
 	emit_as(f, "taggedImage", "nginx", "hub:nginx:2", "{\"d\":2}");
 }
 
-static void the_first_fill_is_noted_as_such(void **state)
+/* What the last apply noted: whether it was part of a first fill, and
+ * the changes (as noted() lists them). */
+static void expect_noted(struct fixture *f, int first_fill, const char *want)
+{
+	assert_int_equal(changes.first_fill, first_fill);
+	assert_string_equal(noted(f), want);
+}
+
+/* Not even noted: at a million tags that was two million copies (#16). */
+static void the_first_fill_notes_nothing(void **state)
 {
 	struct fixture *f = *state;
 
 	two_tags(f, "{\"d\":1}");
 	cycle_apply_noting(f, f->store);
+	expect_noted(f, 1, "");
+	assert_string_equal(tagged(f), "hub:nginx:1 hub:nginx:2");
+	cdh_store_changes_release(&changes);
+}
+
+/* A push of one repository (a partial refresh) of AGENT_A, applied on
+ * `store` noting changes. */
+static void push_noting(struct fixture *f, struct cdh_store *store,
+			const char *scope, const char *id)
+{
+	cycle_begin(f, AGENT_A);
+	f->refresh.partial = 1;
+	emit(f, scope, id);
+	scope_result(f, scope, CDH_SCOPE_OK);
+	cycle_apply_noting(f, store);
+}
+
+/* The first fill lasts until a complete cycle is stored: a push before it
+ * (the registry refused the first cycle, or the push came first) is part
+ * of it, and so is that cycle, whatever the push stored. */
+static void a_push_before_the_first_cycle_is_part_of_the_fill(void **state)
+{
+	struct fixture *f = *state;
+
+	push_noting(f, f->store, "redis", "hub:redis:7");
+	expect_noted(f, 1, "");
+	two_tags(f, "{\"d\":1}");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply_noting(f, f->store);
+	expect_noted(f, 1, "");
+	/* Filled: the next new tag is a change. */
+	push_noting(f, f->store, "redis", "hub:redis:8");
+	expect_noted(f, 0, "hub:redis:8=NULL>{}");
+	cdh_store_changes_release(&changes);
+}
+
+/* A cycle in which a scope failed stored no tag of it: those would come
+ * as new with the next cycle. The fill goes on until every scope stored. */
+static void a_cycle_with_a_failed_scope_does_not_end_the_fill(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	emit(f, "redis", "hub:redis:7");
+	scope_result(f, "nginx", CDH_SCOPE_FAILED);
+	cycle_apply_noting(f, f->store);
 	assert_int_equal(changes.first_fill, 1);
-	assert_string_equal(noted(f), "hub:nginx:1=NULL>{\"d\":1} "
-				      "hub:nginx:2=NULL>{\"d\":2}");
+	two_tags(f, "{\"d\":1}");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply_noting(f, f->store);
+	expect_noted(f, 1, "");
+	two_tags(f, "{\"d\":1}");
+	emit(f, "redis", "hub:redis:8");
+	cycle_apply_noting(f, f->store);
+	expect_noted(f, 0, "hub:redis:8=NULL>{}");
+	cdh_store_changes_release(&changes);
+}
+
+/* The marker is kept whether or not changes are noted: an apply without
+ * Echo still ends the fill, so turning Echo on later sends new tags. */
+static void a_fill_without_noting_still_ends_the_fill(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	cycle_apply(f);
+	push_noting(f, f->store, "redis", "hub:redis:7");
+	expect_noted(f, 0, "hub:redis:7=NULL>{}");
+	cdh_store_changes_release(&changes);
+}
+
+/* Forgetting an agent forgets its fill: back, it fills again silently. */
+static void a_forgotten_agent_fills_again(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	cycle_apply(f);
+	assert_int_equal(cdh_store_forget_agent(f->store, AGENT_A, f->err,
+						sizeof(f->err)),
+			 0);
+	two_tags(f, "{\"d\":1}");
+	cycle_apply_noting(f, f->store);
+	expect_noted(f, 1, "");
+	cdh_store_changes_release(&changes);
+}
+
+/* A second handle on the fixture's store: the same SQLite file, or the
+ * same redis-server (another cluster node). */
+static struct cdh_store *second_handle(struct fixture *f)
+{
+	char url[64];
+	struct cdh_store *store;
+
+	if (strcmp(cdh_store_backend_name(f->store), "sqlite") == 0) {
+		store = cdh_store_open_sqlite(f->db_path, f->err, sizeof(f->err));
+	} else {
+		snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", server.port);
+		store = cdh_store_open_redis(url, NULL, f->err, sizeof(f->err));
+	}
+	assert_non_null(store);
+	return store;
+}
+
+/* Node B's push for a new account lands while node A's first cycle runs:
+ * A's cycle is still the first fill; then B sees A's marker. */
+static void two_handles_share_the_fill(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_store *node_b = second_handle(f);
+
+	push_noting(f, node_b, "redis", "hub:redis:7");
+	assert_int_equal(changes.first_fill, 1);
+	two_tags(f, "{\"d\":1}");
+	emit(f, "redis", "hub:redis:7");
+	cycle_apply_noting(f, f->store);
+	expect_noted(f, 1, "");
+	push_noting(f, node_b, "redis", "hub:redis:8");
+	expect_noted(f, 0, "hub:redis:8=NULL>{}");
+	cdh_store_changes_release(&changes);
+	cdh_store_close(node_b);
+}
+
+/* A cache of an older cdhost: the agent's records, no marker. */
+static void drop_the_marker(struct fixture *f)
+{
+	sqlite3 *db = NULL;
+
+	if (strcmp(cdh_store_backend_name(f->store), "redis") == 0) {
+		redis_command("DEL cdhost:dockerRegistry:fill:" AGENT_A);
+		return;
+	}
+	assert_int_equal(sqlite3_open(f->db_path, &db), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(db, "DELETE FROM fill_state", NULL, NULL,
+				      NULL),
+			 SQLITE_OK);
+	sqlite3_close(db);
+}
+
+/* Upgrading keeps events: records without a marker count as filled. */
+static void an_older_cdhost_s_cache_counts_as_filled(void **state)
+{
+	struct fixture *f = *state;
+
+	two_tags(f, "{\"d\":1}");
+	cycle_apply(f);
+	drop_the_marker(f);
+	push_noting(f, f->store, "redis", "hub:redis:7");
+	expect_noted(f, 0, "hub:redis:7=NULL>{}");
 	cdh_store_changes_release(&changes);
 }
 
@@ -1409,7 +1564,11 @@ int main(void)
 	    M(scope_records_are_what_the_agent_stored_there_last),
 	    M(scope_records_are_what_the_scope_holds),
 	    M(a_record_that_moves_scope_belongs_to_the_new_one),
-	    M(the_first_fill_is_noted_as_such),
+	    M(the_first_fill_notes_nothing),
+	    M(a_push_before_the_first_cycle_is_part_of_the_fill),
+	    M(a_cycle_with_a_failed_scope_does_not_end_the_fill),
+	    M(a_fill_without_noting_still_ends_the_fill),
+	    M(a_forgotten_agent_fills_again),
 	    M(new_and_changed_records_are_noted_with_the_old),
 	    M(a_failed_scope_notes_nothing),
 	    M(no_changes_are_noted_unless_asked),
@@ -1439,7 +1598,13 @@ int main(void)
 	    T(scope_records_are_what_the_scope_holds),
 	    T(a_record_that_moves_scope_belongs_to_the_new_one),
 	    T(records_survive_closing_and_reopening),
-	    T(the_first_fill_is_noted_as_such),
+	    T(the_first_fill_notes_nothing),
+	    T(a_push_before_the_first_cycle_is_part_of_the_fill),
+	    T(a_cycle_with_a_failed_scope_does_not_end_the_fill),
+	    T(a_fill_without_noting_still_ends_the_fill),
+	    T(a_forgotten_agent_fills_again),
+	    T(two_handles_share_the_fill),
+	    T(an_older_cdhost_s_cache_counts_as_filled),
 	    T(new_and_changed_records_are_noted_with_the_old),
 	    T(a_failed_scope_notes_nothing),
 	    T(no_changes_are_noted_unless_asked),
@@ -1480,7 +1645,13 @@ int main(void)
 	    R(a_failed_scope_keeps_its_ids_in_all),
 	    R(a_type_emptied_gets_an_empty_all_list),
 	    R(a_steady_cycle_writes_nothing),
-	    R(the_first_fill_is_noted_as_such),
+	    R(the_first_fill_notes_nothing),
+	    R(a_push_before_the_first_cycle_is_part_of_the_fill),
+	    R(a_cycle_with_a_failed_scope_does_not_end_the_fill),
+	    R(a_fill_without_noting_still_ends_the_fill),
+	    R(a_forgotten_agent_fills_again),
+	    R(two_handles_share_the_fill),
+	    R(an_older_cdhost_s_cache_counts_as_filled),
 	    R(new_and_changed_records_are_noted_with_the_old),
 	    R(a_failed_scope_notes_nothing),
 	    R(no_changes_are_noted_unless_asked),
