@@ -877,7 +877,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 		 * alike: one error for the agent, the whole cache kept, rather
 		 * than a "partial" and a line per repository. */
 		snprintf(err, errlen, "%s", c->rejected);
-		return CDH_E_TRANSIENT;
+		return CDH_E_CREDENTIALS;
 	}
 	if (rc == CDH_OK && c->next_emit < c->repo_count) {
 		/* Every operation ended, so every repository is done. */
@@ -933,7 +933,7 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	release_cycle(&c);
 	drg_memo_free(stored);
 	drg_strvec_release(&repos);
-	return rc;
+	return drg_error_for_host(api, rc);
 }
 
 /* Puts this cycle's facts into the agent's memo (the other repositories'
@@ -995,5 +995,5 @@ int32_t drg_agent_refresh_scope(const struct cdh_host_api *api,
 	drg_memo_free(stored);
 	drg_strvec_release(&one);
 	drg_strvec_release(&repos);
-	return rc;
+	return drg_error_for_host(api, rc);
 }
