@@ -335,10 +335,13 @@ struct cdh_host_api {
 	 * --- since 1.1, appended: long work shown on a terminal. ---
 	 * Inside a refresh (`refresh` given): `done` of `total` units of its
 	 * work so far, `what` the units' name or NULL (docker_registry:
-	 * "repositories", counted as their tags are listed). Outside one (`refresh` NULL, e.g. in verify): `what`
-	 * is what the plugin now waits for ("https://r: GET /v2/"), NULL once
-	 * it no longer waits; done/total 0. The host shows it only on a
-	 * terminal, and only when a wait lasts. Borrowed; any thread.
+	 * "repositories", counted as their tags are listed). With `refresh`
+	 * NULL (in verify, or in a refresh before it knows its total, e.g.
+	 * while it lists a catalog): `what` is what the plugin now waits for
+	 * ("https://r: GET /v2/", "https://r: the catalog"), NULL once it no
+	 * longer waits; done/total 0. The host shows it only on a terminal,
+	 * and only when a wait lasts (a refresh's, while no refresh of the
+	 * run has a total yet). Borrowed; any thread.
 	 */
 	void (*progress)(struct cdh_refresh *refresh, const char *what,
 			 uint64_t done, uint64_t total);

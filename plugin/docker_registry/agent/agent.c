@@ -897,6 +897,24 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	return rc;
 }
 
+/*
+ * A catalog account knows its total only once the catalog answered: until
+ * then the terminal's line says what the refresh waits for, as verify's
+ * waits do (ABI 1.1 progress, `refresh` NULL). A registry that never
+ * answers was silent until clientTimeoutMillis (#20).
+ */
+static void catalog_wait(const struct cdh_host_api *api,
+			 const struct drg_account *account, int waiting)
+{
+	char what[512];
+
+	if (!CDH_HOST_HAS(api, progress) || account->repository_count ||
+	    account->catalog_file)
+		return;
+	snprintf(what, sizeof(what), "%s: the catalog", account->address);
+	api->progress(NULL, waiting ? what : NULL, 0, 0);
+}
+
 int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  const struct drg_account *account,
 			  struct drg_registry *reg, uint32_t index,
@@ -910,8 +928,10 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	int32_t rc;
 	size_t i;
 
+	catalog_wait(api, account, 1);
 	rc = drg_repositories_owned(account, reg, index, &repos, &invalid, err,
 				    errlen);
+	catalog_wait(api, account, 0);
 	for (i = 0; i < invalid.count; i++)
 		drop_invalid(&c, invalid.items[i], NULL);
 	drg_strvec_release(&invalid);
