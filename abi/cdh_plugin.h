@@ -101,6 +101,14 @@
  *  - CDH_E_FATAL: the agent is disabled until the next reload ("disabled").
  *  - CDH_E_CANCELLED: not a failure; the next run one interval later.
  *  - CDH_E_NOMEM, and any code this list does not name: as CDH_E_TRANSIENT.
+ *  - CDH_E_CREDENTIALS (since 1.1): as CDH_E_TRANSIENT (back off, retry: a
+ *    password file or a token is fixed without a config change), but named
+ *    for what it is, the account's credentials rejected by the registry or
+ *    not to be had ("rejected-credentials"; the cycle summary says
+ *    "rejected credentials", not "transient failure"). A 1.0 host knows no
+ *    such code and would treat it as TRANSIENT by the rule above, naming it
+ *    "unknown error": a plugin returns it only to a host that speaks 1.1
+ *    (api->abi_minor >= 1), else CDH_E_TRANSIENT.
  */
 #ifndef CDH_PLUGIN_H
 #define CDH_PLUGIN_H
@@ -145,6 +153,8 @@ extern "C" {
 #define CDH_E_CANCELLED (-4) /* stopped by the host's cancel request */
 #define CDH_E_NOMEM (-5)     /* allocation failed */
 #define CDH_E_ABI (-6)       /* ABI negotiation refused */
+/* since 1.1, to a host of 1.1 or later only (see ERRORS above) */
+#define CDH_E_CREDENTIALS (-7) /* credentials rejected: back off, retry */
 
 /* Log levels (int32_t). */
 #define CDH_LOG_ERROR 0
@@ -325,10 +335,13 @@ struct cdh_host_api {
 	 * --- since 1.1, appended: long work shown on a terminal. ---
 	 * Inside a refresh (`refresh` given): `done` of `total` units of its
 	 * work so far, `what` the units' name or NULL (docker_registry:
-	 * "repositories", counted as their tags are listed). Outside one (`refresh` NULL, e.g. in verify): `what`
-	 * is what the plugin now waits for ("https://r: GET /v2/"), NULL once
-	 * it no longer waits; done/total 0. The host shows it only on a
-	 * terminal, and only when a wait lasts. Borrowed; any thread.
+	 * "repositories", counted as their tags are listed). With `refresh`
+	 * NULL (in verify, or in a refresh before it knows its total, e.g.
+	 * while it lists a catalog): `what` is what the plugin now waits for
+	 * ("https://r: GET /v2/", "https://r: the catalog"), NULL once it no
+	 * longer waits; done/total 0. The host shows it only on a terminal,
+	 * and only when a wait lasts (a refresh's, while no refresh of the
+	 * run has a total yet). Borrowed; any thread.
 	 */
 	void (*progress)(struct cdh_refresh *refresh, const char *what,
 			 uint64_t done, uint64_t total);

@@ -112,6 +112,8 @@ const char *cdh_strerror(int32_t code)
 		return "out of memory";
 	case CDH_E_ABI:
 		return "ABI mismatch";
+	case CDH_E_CREDENTIALS:
+		return "rejected credentials";
 	default:
 		return "unknown error";
 	}

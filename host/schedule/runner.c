@@ -45,6 +45,13 @@ const char *cdh_agent_state_name(int state)
 	return state >= 0 && state <= CDH_AGENT_DISABLED ? names[state] : "ok";
 }
 
+const char *cdh_run_state_name(const struct cdh_run_summary *s)
+{
+	if (s->state == CDH_AGENT_BACKOFF && s->result == CDH_E_CREDENTIALS)
+		return "rejected-credentials";
+	return cdh_agent_state_name(s->state);
+}
+
 /* ", N incomplete" when scopes were stored with failed items, else "". */
 static const char *incomplete_note(const struct cdh_run_summary *s, char *buf,
 				   size_t len)

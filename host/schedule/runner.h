@@ -54,6 +54,14 @@ struct cdh_run_summary {
 	char error[512];
 };
 
+/*
+ * The /health "state" of an agent whose last run was `s`: its CDH_AGENT_*
+ * name, but "rejected-credentials" for an agent backing off because its
+ * credentials were rejected (CDH_E_CREDENTIALS): retried as any transient
+ * failure, named apart since no wait heals it (#20). Static storage.
+ */
+const char *cdh_run_state_name(const struct cdh_run_summary *s);
+
 /* 1 when the run was stored with every scope complete. */
 static inline int cdh_run_summary_clean(const struct cdh_run_summary *s)
 {

@@ -685,7 +685,8 @@ static uint64_t backoff_delay(const struct cdh_scheduler *s, const struct agent 
  * documents it: OK (and CANCELLED) on its interval; CONFIG parked until the
  * account's config changes (a changed account is a new account, so only an
  * unchanged one stays parked); FATAL parked until a reload
- * (cdh_scheduler_revive); TRANSIENT and every other code back off.
+ * (cdh_scheduler_revive); TRANSIENT, CREDENTIALS (a password file or a
+ * token may be fixed any time) and every other code back off.
  */
 static void plan_next(struct cdh_scheduler *s, struct agent *a, uint64_t now)
 {
@@ -715,7 +716,8 @@ static void plan_next(struct cdh_scheduler *s, struct agent *a, uint64_t now)
 		cdh_log(CDH_LOG_ERROR, a->account->name,
 			"%s: disabled until the next reload", r->agent);
 		break;
-	default: /* TRANSIENT, NOMEM, and codes this host does not know */
+	default: /* TRANSIENT, CREDENTIALS, NOMEM, and codes this host does
+		  * not know */
 		a->failures++;
 		a->state = CDH_AGENT_BACKOFF;
 		a->due_ns = now + backoff_delay(s, a);

@@ -343,7 +343,7 @@ static void agent_cluster_json(json_object *o, const struct agent_status *a)
  */
 static void state_json(json_object *o, const struct agent_status *a)
 {
-	const char *state = cdh_agent_state_name(a->last.state);
+	const char *state = cdh_run_state_name(&a->last);
 	const char *why = a->last.error[0] ? a->last.error : state;
 
 	if (!a->runs && a->last_node[0]) {

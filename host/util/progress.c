@@ -61,28 +61,43 @@ static void draw_counts(void)
 		(unsigned long long)P.errors, P.errors == 1 ? "error" : "errors");
 }
 
-/* One tick: the counts when they moved (or the line was erased), or the
- * wait once it has lasted. The caller holds P.lock. */
+/* The wait, once it has lasted, redrawn as its seconds change; 1 when
+ * drawn. The caller holds P.lock. */
+static int draw_wait(void)
+{
+	double waited = seconds_since(&P.waiting_since);
+
+	if (waited < WAIT_SHOWN_AFTER || (long)waited == P.waited_shown)
+		return 0;
+	P.waited_shown = (long)waited;
+	fprintf(stderr, "\rcdhost: waiting for %s (%ld s)\033[K", P.waiting,
+		P.waited_shown);
+	return 1;
+}
+
+/*
+ * One tick. A refresh shows its counts when they moved (or the line was
+ * erased); while its total is still unknown (a catalog being listed) and
+ * the plugin said what it waits for, that wait instead: a registry that
+ * never answers is not silence (#20). A check shows its wait. The caller
+ * holds P.lock.
+ */
 static void tick_locked(void)
 {
-	double waited;
+	int drew = 0;
 
-	if (P.mode == CDH_PROGRESS_REFRESH && (P.changed || !P.drawn) &&
-	    (P.total || P.requests)) {
+	if (P.mode == CDH_PROGRESS_WAIT ||
+	    (P.mode == CDH_PROGRESS_REFRESH && !P.total && P.waiting[0])) {
+		drew = P.waiting[0] && draw_wait();
+	} else if (P.mode == CDH_PROGRESS_REFRESH && (P.changed || !P.drawn) &&
+		   (P.total || P.requests)) {
 		draw_counts();
 		P.changed = 0;
-		P.drawn = 1;
-	} else if (P.mode == CDH_PROGRESS_WAIT && P.waiting[0]) {
-		waited = seconds_since(&P.waiting_since);
-		if (waited < WAIT_SHOWN_AFTER || (long)waited == P.waited_shown)
-			return;
-		P.waited_shown = (long)waited;
-		fprintf(stderr, "\rcdhost: waiting for %s (%ld s)\033[K",
-			P.waiting, P.waited_shown);
-		P.drawn = 1;
-	} else {
-		return;
+		drew = 1;
 	}
+	if (!drew)
+		return;
+	P.drawn = 1;
 	fflush(stderr);
 }
 

@@ -2,7 +2,8 @@
  * progress - one status line on a terminal's stderr for long work (#20):
  * `run --once` draws what its refreshes have done ("3/10 repositories, 42
  * requests (12.0/s), 1 error"), redrawn at most 4 times a second by a
- * thread of its own; a check waiting on a registry says what it waits for
+ * thread of its own; a check waiting on a registry, or a refresh before
+ * any total is known (a catalog being listed), says what it waits for
  * once the wait lasts 2 s. Off a terminal, or with JSON logs, nothing is
  * drawn and every call is cheap. Log lines erase the line first (log.c),
  * the next tick redraws it. Any thread.

@@ -150,6 +150,11 @@ SIZE(cdh_negotiate_out, 32);
 _Static_assert(CDH_NEGOTIATE_OUT_SIZE_1_0 == 32, "1.0 answer size");
 _Static_assert(CDH_NEGOTIATE_IN_SIZE_1_0 == 24, "1.0 offer size");
 
+/* Result codes are values plugins already return: never renumbered. 1.1
+ * appended one after 1.0's last (CDH_E_ABI, -6). */
+_Static_assert(CDH_E_ABI == -6, "1.0's last code");
+_Static_assert(CDH_E_CREDENTIALS == -7, "since 1.1: rejected credentials");
+
 static void dummy_log(int32_t level, const char *who, const char *msg)
 {
 	(void)level, (void)who, (void)msg;

@@ -877,7 +877,7 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 		 * alike: one error for the agent, the whole cache kept, rather
 		 * than a "partial" and a line per repository. */
 		snprintf(err, errlen, "%s", c->rejected);
-		return CDH_E_TRANSIENT;
+		return CDH_E_CREDENTIALS;
 	}
 	if (rc == CDH_OK && c->next_emit < c->repo_count) {
 		/* Every operation ended, so every repository is done. */
@@ -897,6 +897,24 @@ static int32_t run_cycle(struct cycle *c, const struct drg_strvec *repos,
 	return rc;
 }
 
+/*
+ * A catalog account knows its total only once the catalog answered: until
+ * then the terminal's line says what the refresh waits for, as verify's
+ * waits do (ABI 1.1 progress, `refresh` NULL). A registry that never
+ * answers was silent until clientTimeoutMillis (#20).
+ */
+static void catalog_wait(const struct cdh_host_api *api,
+			 const struct drg_account *account, int waiting)
+{
+	char what[512];
+
+	if (!CDH_HOST_HAS(api, progress) || account->repository_count ||
+	    account->catalog_file)
+		return;
+	snprintf(what, sizeof(what), "%s: the catalog", account->address);
+	api->progress(NULL, waiting ? what : NULL, 0, 0);
+}
+
 int32_t drg_agent_refresh(const struct cdh_host_api *api,
 			  const struct drg_account *account,
 			  struct drg_registry *reg, uint32_t index,
@@ -910,8 +928,10 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	int32_t rc;
 	size_t i;
 
+	catalog_wait(api, account, 1);
 	rc = drg_repositories_owned(account, reg, index, &repos, &invalid, err,
 				    errlen);
+	catalog_wait(api, account, 0);
 	for (i = 0; i < invalid.count; i++)
 		drop_invalid(&c, invalid.items[i], NULL);
 	drg_strvec_release(&invalid);
@@ -933,7 +953,7 @@ int32_t drg_agent_refresh(const struct cdh_host_api *api,
 	release_cycle(&c);
 	drg_memo_free(stored);
 	drg_strvec_release(&repos);
-	return rc;
+	return drg_error_for_host(api, rc);
 }
 
 /* Puts this cycle's facts into the agent's memo (the other repositories'
@@ -995,5 +1015,5 @@ int32_t drg_agent_refresh_scope(const struct cdh_host_api *api,
 	drg_memo_free(stored);
 	drg_strvec_release(&one);
 	drg_strvec_release(&repos);
-	return rc;
+	return drg_error_for_host(api, rc);
 }

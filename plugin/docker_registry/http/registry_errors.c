@@ -95,9 +95,18 @@ int32_t drg_error_class_cdh(int cls)
 	case DRG_ERR_NOT_FOUND:
 	case DRG_ERR_FATAL:
 		return CDH_E_FATAL;
+	case DRG_ERR_CREDENTIALS: /* retried too, but named (#20) */
+		return CDH_E_CREDENTIALS;
 	default: /* auth may heal (password file, token server), so retry */
 		return CDH_E_TRANSIENT;
 	}
+}
+
+int32_t drg_error_for_host(const struct cdh_host_api *api, int32_t code)
+{
+	if (code == CDH_E_CREDENTIALS && (!api || api->abi_minor < 1))
+		return CDH_E_TRANSIENT;
+	return code;
 }
 
 const char *drg_error_class_name(int cls)

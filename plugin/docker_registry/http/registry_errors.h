@@ -48,6 +48,15 @@ int drg_error_status_retryable(long status);
 /* The CDH_E_* code the host acts on for a class (CDH_OK for NONE). */
 int32_t drg_error_class_cdh(int cls);
 
+struct cdh_host_api;
+
+/*
+ * `code` as the host of `api` knows it: CDH_E_CREDENTIALS (ABI 1.1) is
+ * CDH_E_TRANSIENT to a 1.0 host, which backs off the same but would name it
+ * "unknown error". Every other code is returned as it is.
+ */
+int32_t drg_error_for_host(const struct cdh_host_api *api, int32_t code);
+
 /* "auth", "not found", ...: static storage. */
 const char *drg_error_class_name(int cls);
 

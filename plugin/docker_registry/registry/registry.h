@@ -61,8 +61,8 @@ void drg_registry_bind(struct drg_registry *reg, const struct cdh_host_api *api,
 
 /* How one operation ended; borrowed for the callback. */
 struct drg_result {
-	int32_t code;      /* CDH_OK, CDH_E_TRANSIENT, CDH_E_FATAL,
-			      CDH_E_CANCELLED or CDH_E_NOMEM */
+	int32_t code;      /* CDH_OK, CDH_E_TRANSIENT, CDH_E_CREDENTIALS,
+			      CDH_E_FATAL, CDH_E_CANCELLED or CDH_E_NOMEM */
 	int error_class;   /* DRG_ERR_* (registry_errors.h); NONE when OK */
 	long status;       /* the last HTTP status seen, 0 when none */
 	const char *error; /* "" when OK; what failed and why, no secret */

@@ -558,7 +558,10 @@ static void a_success_ends_the_backoff(void **state)
 
 /* ---- error classes (cdh_plugin.h ERRORS) ---- */
 
-static void unknown_codes_and_nomem_back_off_like_transient(void **state)
+/* Rejected credentials (ABI 1.1) too: a password file or a token is fixed
+ * without a config change; /health names them apart (#20). */
+static void unknown_codes_nomem_and_credentials_back_off_like_transient(
+    void **state)
 {
 	struct fixture *f = *state;
 
@@ -569,6 +572,11 @@ static void unknown_codes_and_nomem_back_off_like_transient(void **state)
 	atomic_store(&f->fake.result, CDH_E_NOMEM);
 	assert_in_range(run_once(f), 550, 4 * INTERVAL_MS);
 	assert_int_equal(f->last.state, CDH_AGENT_BACKOFF);
+	atomic_store(&f->fake.result, CDH_E_CREDENTIALS);
+	assert_in_range(run_once(f), 850, CAP_MS);
+	assert_int_equal(f->last.state, CDH_AGENT_BACKOFF);
+	assert_string_equal(cdh_run_state_name(&f->last),
+			    "rejected-credentials");
 	atomic_store(&f->fake.result, CDH_OK);
 	run_once(f);
 	assert_int_equal(f->last.state, CDH_AGENT_OK);
@@ -1091,7 +1099,7 @@ int main(void)
 	    T(workers_bound_how_many_run_at_once),
 	    T(a_failing_agent_backs_off_doubling_up_to_the_cap),
 	    T(a_success_ends_the_backoff),
-	    T(unknown_codes_and_nomem_back_off_like_transient),
+	    T(unknown_codes_nomem_and_credentials_back_off_like_transient),
 	    T(records_that_cannot_be_kept_fail_the_run_and_keep_the_cache),
 	    T(a_config_error_is_not_retried_even_after_a_reload),
 	    T(a_changed_account_is_a_new_one_and_runs_again),

@@ -216,6 +216,31 @@ static void a_partial_run_is_an_error_too(void **state)
 			    "\"some repositories failed\"");
 }
 
+/* Rejected credentials back off as a transient failure, but /health names
+ * them apart, with the registry's reason (#20). */
+static void rejected_credentials_are_a_state_of_their_own(void **state)
+{
+	struct fixture *f = *state;
+	struct cdh_run_summary s = run(HUB_AGENT, CDH_E_CREDENTIALS,
+				       "catalog: HTTP 401: registry rejected "
+				       "the credentials for user alice");
+	json_object *h;
+
+	s.state = CDH_AGENT_BACKOFF;
+	record(f, "hub", s);
+	h = health(f);
+	assert_string_equal(text_at(h, "accounts.hub.0.state"),
+			    "\"rejected-credentials\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"),
+			    "\"catalog: HTTP 401: registry rejected the "
+			    "credentials for user alice\"");
+	s = run(HUB_AGENT, CDH_E_TRANSIENT, "registry said 503");
+	s.state = CDH_AGENT_BACKOFF;
+	record(f, "hub", s);
+	assert_string_equal(text_at(health(f), "accounts.hub.0.state"),
+			    "\"backoff\"");
+}
+
 /* Scheduled, not run yet: listed, and not called healthy (#20). */
 static void an_agent_not_run_yet_is_starting(void **state)
 {
@@ -720,6 +745,7 @@ int main(void)
 	    T(health_is_up_with_no_accounts_at_first),
 	    T(a_successful_run_sets_last_success),
 	    T(a_failed_run_sets_last_error_and_its_message),
+	    T(rejected_credentials_are_a_state_of_their_own),
 	    T(a_partial_run_is_an_error_too),
 	    T(an_agent_not_run_yet_is_starting),
 	    T(an_agent_that_never_stored_is_unhealthy),

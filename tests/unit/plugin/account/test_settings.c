@@ -4,6 +4,8 @@
  * setting is a field the reader knows, and every integer's range is the
  * reader's (its bounds accepted, one past them refused; 0 is the reader's
  * "use the default", which the range leaves out so that hosts refuse it).
+ * And the README's "Every account setting" table has a row for each, so a
+ * setting added later without its row fails here (#20).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -127,12 +129,65 @@ static void integer_ranges_are_the_readers(void **state)
 	}
 }
 
+/* The README (CDH_README, the source tree's), whole; the caller frees. */
+static char *read_readme(void)
+{
+	FILE *file = fopen(CDH_README, "r");
+	char *text = NULL;
+	long len;
+
+	if (!file)
+		fail_msg("cannot open %s", CDH_README);
+	if (fseek(file, 0, SEEK_END) == 0 && (len = ftell(file)) > 0 &&
+	    fseek(file, 0, SEEK_SET) == 0 &&
+	    (text = calloc(1, (size_t)len + 1)) != NULL &&
+	    fread(text, 1, (size_t)len, file) != (size_t)len) {
+		free(text);
+		text = NULL;
+	}
+	fclose(file);
+	if (!text)
+		fail_msg("cannot read %s", CDH_README);
+	return text;
+}
+
+/* Every setting has a row whose first cell is its name: "| `name` |". */
+static void the_readme_table_has_every_setting(void **state)
+{
+	char *readme = read_readme(), *table, *end, row[128];
+	char missing[1024] = "";
+	size_t i, used = 0;
+
+	(void)state;
+	table = strstr(readme, "#### Every account setting");
+	assert_non_null(table);
+	table = strstr(table, "\n| setting | flag | default |");
+	assert_non_null(table);
+	end = strstr(table + 1, "\n\n"); /* the table ends at a blank line */
+	if (end)
+		*end = '\0';
+	for (i = 0; i < DRG_ACCOUNT_SETTING_COUNT; i++) {
+		const char *name = drg_account_settings[i].name;
+
+		snprintf(row, sizeof(row), "\n| `%s` |", name);
+		if (!strstr(table, row) && used < sizeof(missing))
+			used += (size_t)snprintf(missing + used,
+						 sizeof(missing) - used, " %s",
+						 name);
+	}
+	free(readme);
+	if (missing[0])
+		fail_msg("README.md's settings table has no row for:%s",
+			 missing);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(every_row_is_complete),
 		cmocka_unit_test(every_setting_is_a_field_the_reader_knows),
 		cmocka_unit_test(integer_ranges_are_the_readers),
+		cmocka_unit_test(the_readme_table_has_every_setting),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

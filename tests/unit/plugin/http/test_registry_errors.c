@@ -91,8 +91,28 @@ static void classes_by_status_and_code(void **state)
 	assert_int_equal(drg_error_class_cdh(DRG_ERR_TRANSIENT), CDH_E_TRANSIENT);
 	assert_int_equal(drg_error_class_cdh(DRG_ERR_NOT_FOUND), CDH_E_FATAL);
 	assert_int_equal(drg_error_class_cdh(DRG_ERR_FATAL), CDH_E_FATAL);
+	assert_int_equal(drg_error_class_cdh(DRG_ERR_CREDENTIALS),
+			 CDH_E_CREDENTIALS);
 	assert_string_equal(drg_error_class_name(DRG_ERR_RATE_LIMITED), "rate limited");
 	assert_string_equal(drg_error_class_name(99), "unknown");
+}
+
+/* CDH_E_CREDENTIALS is ABI 1.1's: a 1.0 host gets CDH_E_TRANSIENT (#20). */
+static void rejected_credentials_reach_a_1_0_host_as_transient(void **state)
+{
+	struct cdh_host_api api = { .struct_size = sizeof(api) };
+
+	(void)state;
+	api.abi_minor = 0;
+	assert_int_equal(drg_error_for_host(&api, CDH_E_CREDENTIALS),
+			 CDH_E_TRANSIENT);
+	assert_int_equal(drg_error_for_host(NULL, CDH_E_CREDENTIALS),
+			 CDH_E_TRANSIENT);
+	assert_int_equal(drg_error_for_host(&api, CDH_E_FATAL), CDH_E_FATAL);
+	api.abi_minor = 1;
+	assert_int_equal(drg_error_for_host(&api, CDH_E_CREDENTIALS),
+			 CDH_E_CREDENTIALS);
+	assert_int_equal(drg_error_for_host(&api, CDH_OK), CDH_OK);
 }
 
 int main(void)
@@ -102,6 +122,7 @@ int main(void)
 		cmocka_unit_test(parses_first_error_with_any_detail),
 		cmocka_unit_test(non_json_bodies_are_not_parsed),
 		cmocka_unit_test(classes_by_status_and_code),
+		cmocka_unit_test(rejected_credentials_reach_a_1_0_host_as_transient),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
