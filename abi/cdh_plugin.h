@@ -104,8 +104,8 @@
  *  - CDH_E_CREDENTIALS (since 1.1): as CDH_E_TRANSIENT (back off, retry: a
  *    password file or a token is fixed without a config change), but named
  *    for what it is, the account's credentials rejected by the registry or
- *    not to be had ("rejected-credentials"; the cycle summary says
- *    "rejected credentials", not "transient failure"). A 1.0 host knows no
+ *    not to be had (state "credentials"; the cycle summary says
+ *    "failed (credentials)", not "transient failure"). A 1.0 host knows no
  *    such code and would treat it as TRANSIENT by the rule above, naming it
  *    "unknown error": a plugin returns it only to a host that speaks 1.1
  *    (api->abi_minor >= 1), else CDH_E_TRANSIENT.

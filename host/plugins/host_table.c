@@ -113,7 +113,7 @@ const char *cdh_strerror(int32_t code)
 	case CDH_E_ABI:
 		return "ABI mismatch";
 	case CDH_E_CREDENTIALS:
-		return "rejected credentials";
+		return "credentials";
 	default:
 		return "unknown error";
 	}

@@ -48,7 +48,7 @@ const char *cdh_agent_state_name(int state)
 const char *cdh_run_state_name(const struct cdh_run_summary *s)
 {
 	if (s->state == CDH_AGENT_BACKOFF && s->result == CDH_E_CREDENTIALS)
-		return "rejected-credentials";
+		return "credentials";
 	return cdh_agent_state_name(s->state);
 }
 

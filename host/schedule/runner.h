@@ -56,7 +56,7 @@ struct cdh_run_summary {
 
 /*
  * The /health "state" of an agent whose last run was `s`: its CDH_AGENT_*
- * name, but "rejected-credentials" for an agent backing off because its
+ * name, but "credentials" for an agent backing off because its
  * credentials were rejected (CDH_E_CREDENTIALS): retried as any transient
  * failure, named apart since no wait heals it (#20). Static storage.
  */

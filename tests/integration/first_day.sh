@@ -32,7 +32,7 @@ rc=0; cdh run --once 2> "$T/err" || rc=$?
 assert_eq "missing password file: the refresh fails" 1 "$rc"
 assert_eq "missing password file: said once (the agent's failure), no line per repository" \
     1 "$(grep -c "$T/missing" "$T/err")"
-assert_contains "the failure says it, as a credentials failure (#20)" "failed (rejected credentials): tags of img/plain: passwordFile $T/missing: cannot read" "$(< "$T/err")"
+assert_contains "the failure says it, as a credentials failure (#20)" "failed (credentials): tags of img/plain: passwordFile $T/missing: cannot read" "$(< "$T/err")"
 
 echo 'dockerRegistry = { enabled = true; accounts = (); };' > "$T/hal.cfg"
 rc=0; "$CDHOST" --config "$T/hal.cfg" --plugin-dir "$CDH_PLUGIN_DIR" config provider docker-registry account add nofile --address "$FAKE_URL" \

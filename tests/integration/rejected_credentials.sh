@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # A wrong password (#20 item 2) against docker-registry with htpasswd Basic
 # auth over TLS: classified as rejected credentials naming the user (never
-# the password) in the cycle summary ("failed (rejected credentials)", not
+# the password) in the cycle summary ("failed (credentials)", not
 # "transient failure": ABI 1.1's CDH_E_CREDENTIALS), per account in /health
-# (state "rejected-credentials", still retried with backoff), and
+# (state "credentials", still retried with backoff), and
 # `account add` hints at the username and password.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -29,9 +29,9 @@ log=$(< "$T/once.log")
 assert_eq "run --once: some agent failed" 1 "$rc"
 assert_contains "the good account refreshed" "good/DockerRegistryImageCachingAgent[1/1]: ok:" "$log"
 assert_contains "catalog mode: rejected credentials, named user" \
-    "wrong/DockerRegistryImageCachingAgent[1/1]: failed (rejected credentials): catalog: HTTP 401 UNAUTHORIZED (authentication required): registry rejected the credentials for user alice" "$log"
+    "wrong/DockerRegistryImageCachingAgent[1/1]: failed (credentials): catalog: HTTP 401 UNAUTHORIZED (authentication required): registry rejected the credentials for user alice" "$log"
 assert_contains "repositories mode: one error for the agent, not a partial" \
-    "wronglist/DockerRegistryImageCachingAgent[1/1]: failed (rejected credentials): tags of " "$log"
+    "wronglist/DockerRegistryImageCachingAgent[1/1]: failed (credentials): tags of " "$log"
 assert_contains "... saying why" "HTTP 401 UNAUTHORIZED (authentication required): registry rejected the credentials for user alice; cache kept" "$log"
 assert_not_contains "not a 'partial'" "partial" "$log"
 assert_not_contains "not called transient" "transient" "$log"
@@ -50,7 +50,7 @@ done
 msg=$(jq -r '.accounts.wronglist[0].lastErrorMessage' <<< "$health")
 assert_contains "/health: rejected credentials for the account" \
     "registry rejected the credentials for user alice" "$msg"
-assert_eq "/health: the state names the class" "rejected-credentials" \
+assert_eq "/health: the state names the class" "credentials" \
     "$(jq -r '.accounts.wronglist[0].state' <<< "$health")"
 assert_contains "/health: stateMessage says why" \
     "registry rejected the credentials for user alice" \

@@ -576,7 +576,7 @@ static void unknown_codes_nomem_and_credentials_back_off_like_transient(
 	assert_in_range(run_once(f), 850, CAP_MS);
 	assert_int_equal(f->last.state, CDH_AGENT_BACKOFF);
 	assert_string_equal(cdh_run_state_name(&f->last),
-			    "rejected-credentials");
+			    "credentials");
 	atomic_store(&f->fake.result, CDH_OK);
 	run_once(f);
 	assert_int_equal(f->last.state, CDH_AGENT_OK);

@@ -230,7 +230,7 @@ static void rejected_credentials_are_a_state_of_their_own(void **state)
 	record(f, "hub", s);
 	h = health(f);
 	assert_string_equal(text_at(h, "accounts.hub.0.state"),
-			    "\"rejected-credentials\"");
+			    "\"credentials\"");
 	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"),
 			    "\"catalog: HTTP 401: registry rejected the "
 			    "credentials for user alice\"");
