@@ -5,7 +5,9 @@
  * runs twice at once, failures back off (doubling, capped), a config error
  * parks an agent until its account changes and a fatal one until a reload,
  * retiring and
- * freeing cancel runs in flight and wait for them.
+ * freeing cancel runs in flight and wait for them. Under agent locks (a
+ * redis-server of the test's own), a failed run leaves its lock for the
+ * interval while this node backs off.
  *
  * The plugin is a fake whose refresh can be held until the test releases it
  * or the host cancels it. Timing bounds are wide on purpose: these must not
