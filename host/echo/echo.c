@@ -3,7 +3,10 @@
  * Events are kept in arrival order; one worker sends them one at a time,
  * as Igor does. A failed attempt (no answer, 5xx, 429) is retried after
  * 0.5, 1, 2, 4 s; a 4xx refusal is not retried. Stopping wakes the worker
- * from a backoff and aborts a transfer in flight.
+ * from a backoff and aborts a transfer in flight: that event is neither
+ * sent nor failed, Echo did not fail it (said at info; the events still
+ * queued are said in one warning). A full queue drops events, counted,
+ * and said at most once a minute.
  */
 #include "echo/echo.h"
 
@@ -21,6 +24,7 @@
 #define FIRST_BACKOFF_MS 500
 #define CONNECT_TIMEOUT_MS 3000
 #define TOTAL_TIMEOUT_MS 10000
+#define DROPS_SAID_EVERY_S 60
 
 struct item {
 	struct item *next;
@@ -37,6 +41,8 @@ struct cdh_echo {
 	int64_t threshold;
 	atomic_int stopping;
 	uint64_t sent, failed, retries, dropped, suppressed;
+	uint64_t drops_unsaid;  /* dropped since the last log line of them */
+	struct timespec drops_said; /* when that line was written; 0: never */
 };
 
 /* A copy of the URL to post to: base_url, one '/' after it (Igor posts to
@@ -124,6 +130,24 @@ static int backoff(struct cdh_echo *e, long ms)
 	return atomic_load(&e->stopping);
 }
 
+/* Counts and says how a delivery ended. Unlocked. */
+static void finish_delivery(struct cdh_echo *e, int sent, const char *why)
+{
+	/* cdhost stopping cut it short: no failure of Echo's. */
+	int stopped = !sent && atomic_load(&e->stopping);
+
+	pthread_mutex_lock(&e->lock);
+	e->sent += sent;
+	e->failed += !sent && !stopped;
+	pthread_mutex_unlock(&e->lock);
+	if (stopped)
+		cdh_log(CDH_LOG_INFO, NULL,
+			"echo: an event being sent at stop was not sent");
+	else if (!sent)
+		cdh_log(CDH_LOG_ERROR, NULL, "echo: an event was not sent: %s",
+			why[0] ? why : "sending turned off");
+}
+
 /* Sends one event with its retries; counts the outcome. Unlocked. */
 static void deliver(struct cdh_echo *e, const char *body)
 {
@@ -150,15 +174,7 @@ static void deliver(struct cdh_echo *e, const char *body)
 		}
 		pthread_mutex_unlock(&e->lock);
 	}
-	pthread_mutex_lock(&e->lock);
-	if (status >= 200 && status < 300)
-		e->sent++;
-	else
-		e->failed++;
-	pthread_mutex_unlock(&e->lock);
-	if (!(status >= 200 && status < 300))
-		cdh_log(CDH_LOG_ERROR, NULL, "echo: an event was not sent: %s",
-			why[0] ? why : "sending turned off");
+	finish_delivery(e, status >= 200 && status < 300, why);
 }
 
 static void *worker(void *arg)
@@ -274,10 +290,29 @@ int64_t cdh_echo_threshold(struct cdh_echo *e)
 	return n;
 }
 
+/* A drop while sending is on: the number to say now (the drops since the
+ * last line, once a minute at most), else 0. Under the lock. */
+static uint64_t drops_to_say(struct cdh_echo *e)
+{
+	struct timespec now;
+	uint64_t n;
+
+	e->drops_unsaid++;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (e->drops_said.tv_sec &&
+	    now.tv_sec - e->drops_said.tv_sec < DROPS_SAID_EVERY_S)
+		return 0;
+	e->drops_said = now;
+	n = e->drops_unsaid;
+	e->drops_unsaid = 0;
+	return n;
+}
+
 int cdh_echo_post(struct cdh_echo *e, const char *json)
 {
 	size_t len = strlen(json) + 1;
 	struct item *it = malloc(sizeof(*it) + len);
+	uint64_t say = 0;
 	int rc = -1;
 
 	pthread_mutex_lock(&e->lock);
@@ -295,9 +330,16 @@ int cdh_echo_post(struct cdh_echo *e, const char *json)
 		pthread_cond_signal(&e->wake);
 	} else {
 		e->dropped++;
+		if (e->base_url) /* off is no loss: nothing is to be sent */
+			say = drops_to_say(e);
 	}
 	pthread_mutex_unlock(&e->lock);
 	free(it);
+	if (say)
+		cdh_log(CDH_LOG_WARN, NULL,
+			"echo: %llu event(s) dropped: the queue is full (%d "
+			"events; said at most once a minute)",
+			(unsigned long long)say, CDH_ECHO_QUEUE_MAX);
 	return rc;
 }
 

@@ -100,6 +100,13 @@ struct scope_done {
 	int32_t result;
 };
 
+/* An agent host.cluster.enabledPattern keeps off this node: never run
+ * here, only looked at (its lock's owner, its last run) for /health. */
+struct elsewhere {
+	const struct cdh_account *account;
+	char name[512];
+};
+
 struct retirement {
 	struct cdh_account *account;
 	void (*on_idle)(void *ctx, struct cdh_account *account);
@@ -127,6 +134,8 @@ struct cdh_scheduler {
 	size_t inbox_len;
 	/* Several nodes: */
 	void *enabled;           /* pcre2_code of enabled_pattern, or NULL */
+	struct elsewhere *elsewhere; /* the agents it leaves out */
+	size_t elsewhere_count;
 	uint64_t next_tick_ns;   /* the next lock round */
 	int locks_state;         /* LOCKS_* */
 	uint64_t grace_until_ns; /* after an outage: no new lock before */
@@ -139,6 +148,11 @@ static void finish_retirements(struct cdh_scheduler *s);
 static int cluster_init(struct cdh_scheduler *s, char *err, size_t errlen);
 static void cluster_free(struct cdh_scheduler *s);
 static int cluster_enabled(const struct cdh_scheduler *s, const char *agent);
+static int cluster_add_elsewhere(struct cdh_scheduler *s,
+				 const struct cdh_account *account,
+				 const char *agent);
+static void cluster_drop_elsewhere(struct cdh_scheduler *s,
+				   const struct cdh_account *account);
 static void cluster_tick(struct cdh_scheduler *s, uint64_t now);
 static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
 			     uint64_t now);
@@ -416,7 +430,11 @@ int cdh_scheduler_add(struct cdh_scheduler *s, struct cdh_account *account)
 			snprintf(a->name, sizeof(a->name), "%s/agent[%u]",
 				 account->name, i + 1);
 		if (a && !cluster_enabled(s, a->name)) {
+			int rc = cluster_add_elsewhere(s, account, a->name);
+
 			free(a);
+			if (rc != 0)
+				return -1;
 			continue;
 		}
 		if (!a || push_agent(s, a) != 0) {
@@ -491,6 +509,7 @@ static void retire(struct cdh_scheduler *s, struct cdh_account *account,
 	struct retirement *r = calloc(1, sizeof(*r));
 	size_t i;
 
+	cluster_drop_elsewhere(s, account);
 	for (i = 0; i < s->count; i++) {
 		if (s->agents[i]->account != account)
 			continue;
@@ -1009,6 +1028,9 @@ static void cluster_free(struct cdh_scheduler *s)
 {
 	pcre2_code_free(s->enabled);
 	s->enabled = NULL;
+	free(s->elsewhere);
+	s->elsewhere = NULL;
+	s->elsewhere_count = 0;
 }
 
 /* redis.agent.enabled-pattern: matched against the lower-cased type. */
@@ -1033,6 +1055,35 @@ static int cluster_enabled(const struct cdh_scheduler *s, const char *agent)
 			"%s: not run on this node (host.cluster.enabledPattern)",
 			agent);
 	return rc >= 0;
+}
+
+static int cluster_add_elsewhere(struct cdh_scheduler *s,
+				 const struct cdh_account *account,
+				 const char *agent)
+{
+	struct elsewhere *grown = realloc(s->elsewhere, (s->elsewhere_count + 1) *
+					  sizeof(*grown));
+
+	if (!grown)
+		return -1;
+	s->elsewhere = grown;
+	grown[s->elsewhere_count].account = account;
+	snprintf(grown[s->elsewhere_count].name,
+		 sizeof(grown[s->elsewhere_count].name), "%s", agent);
+	s->elsewhere_count++;
+	return 0;
+}
+
+/* Nothing of it runs here: it goes at once with its account. */
+static void cluster_drop_elsewhere(struct cdh_scheduler *s,
+				   const struct cdh_account *account)
+{
+	size_t i, kept = 0;
+
+	for (i = 0; i < s->elsewhere_count; i++)
+		if (s->elsewhere[i].account != account)
+			s->elsewhere[kept++] = s->elsewhere[i];
+	s->elsewhere_count = kept;
 }
 
 static void locks_down(struct cdh_scheduler *s, const char *err)
@@ -1097,29 +1148,30 @@ static void release(struct cdh_scheduler *s, struct agent *a, int64_t ttl_ms,
 
 /*
  * A cycle that held the lock ended: plan as on one node, then leave the
- * lock as the schedule, expiring when the agent is due again (the
- * interval, or the backoff after a failure, from when it was taken). A
- * cancelled run, or a retired agent, frees it at once for another node,
- * except one retired keeping its lock (a plugin swap cancelled it: its
- * account runs again on schedule, not at once, here or elsewhere).
+ * lock as the schedule, expiring an interval after it was taken. After a
+ * failure too: that is Clouddriver's error interval (a docker agent's is
+ * its interval), so that other nodes and Clouddriver retry it on
+ * Clouddriver's schedule, while this node keeps its own backoff (its
+ * due_ns) before it tries again. A cancelled run, or a retired agent,
+ * frees the lock at once for another node, except one retired keeping its
+ * lock (a plugin swap cancelled it: its account runs again on schedule,
+ * not at once, here or elsewhere).
  */
 static void cluster_finished(struct cdh_scheduler *s, struct agent *a,
 			     uint64_t now)
 {
 	char last[768];
-	uint64_t wait = a->interval_ns;
 	int64_t ttl = 0;
 	int ran = !a->retired && a->cycle.summary.result != CDH_E_CANCELLED;
 
 	if (!a->retired) {
 		plan_next(s, a, now);
-		if (a->due_ns != PARKED) {
-			wait = a->due_ns - now;
+		if (a->state == CDH_AGENT_OK)
 			a->due_ns = now; /* the lock says when */
-		}
 	}
 	if (ran || a->keeps_lock)
-		ttl = cdh_agent_lock_ttl(ms_of(a->lock_ns + wait), ms_of(now));
+		ttl = cdh_agent_lock_ttl(ms_of(a->lock_ns + a->interval_ns),
+					 ms_of(now));
 	if (ran)
 		last_run_json(s, cdh_run_summary_clean(&a->cycle.summary), last,
 			      sizeof(last));
@@ -1220,10 +1272,13 @@ static void cluster_acquire(struct cdh_scheduler *s, uint64_t now,
 			return;
 		}
 		for (j = 0; j < batch; j++) {
-			if (won[j]) {
+			if (won[j] == CDH_LOCK_TAKEN) {
 				start_locked(s, cand[i + j], taken);
 				free_slots--;
-			} else {
+			} else if (won[j] == CDH_LOCK_LOST) {
+				/* Not its own schedule: every idle agent
+				 * is tried each tick, also under the key
+				 * its last run here left. */
 				cand[i + j]->lost++;
 			}
 		}
@@ -1231,16 +1286,17 @@ static void cluster_acquire(struct cdh_scheduler *s, uint64_t now,
 	}
 }
 
-/* Hands what the cluster says of each agent to on_cluster. */
+/* Hands what the cluster says of each agent to on_cluster: all[0..count)
+ * run here, then the agents left to other nodes (keys from count on). */
 static void cluster_report(struct cdh_scheduler *s, struct agent **all,
-			   size_t n, char **owners, char **last_runs)
+			   char **owners, char **last_runs)
 {
 	size_t i;
 
-	for (i = 0; i < n; i++) {
+	for (i = 0; i < s->count; i++) {
 		struct agent *a = all[i];
 		struct cdh_agent_cluster info = {
-			a->name, owners[i], last_runs[i], a->won, a->lost,
+			a->name, owners[i], last_runs[i], a->won, a->lost, 0,
 		};
 
 		if (a->retired)
@@ -1251,16 +1307,26 @@ static void cluster_report(struct cdh_scheduler *s, struct agent **all,
 			s->opts.on_cluster(s->opts.ctx, a->account, &info);
 		a->won = a->lost = 0;
 	}
+	for (i = 0; s->opts.on_cluster && i < s->elsewhere_count; i++) {
+		const struct elsewhere *e = &s->elsewhere[i];
+		struct cdh_agent_cluster info = {
+			e->name, owners[s->count + i], last_runs[s->count + i],
+			0, 0, 1,
+		};
+
+		s->opts.on_cluster(s->opts.ctx, e->account, &info);
+	}
 }
 
-/* Asks Redis who holds what (re-asserting the locks of runs in flight);
- * 0 when it answered. */
+/* Asks Redis who holds what, of the agents run here and those left to
+ * other nodes (re-asserting the locks of runs in flight); 0 when it
+ * answered. */
 static int cluster_look(struct cdh_scheduler *s, uint64_t now,
 			struct agent **all, const char **keys, int64_t *px,
 			char **owners, char **last_runs)
 {
+	size_t i, n = s->count + s->elsewhere_count;
 	char err[512];
-	size_t i;
 	int rc;
 
 	for (i = 0; i < s->count; i++) {
@@ -1271,36 +1337,39 @@ static int cluster_look(struct cdh_scheduler *s, uint64_t now,
 		keys[i] = a->name;
 		px[i] = a->locked && until > now + NS_PER_MS ? ms_of(until - now) : 0;
 	}
-	rc = cdh_agent_locks_look(s->opts.locks, keys, s->count, s->opts.node_id,
+	for (i = 0; i < s->elsewhere_count; i++) {
+		keys[s->count + i] = s->elsewhere[i].name;
+		px[s->count + i] = 0;
+	}
+	rc = cdh_agent_locks_look(s->opts.locks, keys, n, s->opts.node_id,
 				  px, owners, last_runs, err, sizeof(err));
 	if (rc != 0) {
 		locks_down(s, err);
 		return -1;
 	}
-	if (s->count)
+	if (n)
 		locks_up(s, now);
 	return 0;
 }
 
 static void cluster_tick(struct cdh_scheduler *s, uint64_t now)
 {
-	size_t n = s->count ? s->count : 1, i;
-	struct agent **all = calloc(n, sizeof(*all));
-	struct agent **cand = calloc(n, sizeof(*cand));
-	const char **keys = calloc(n, sizeof(*keys));
-	int64_t *px = calloc(n, sizeof(*px));
-	char **owners = calloc(n, sizeof(*owners));
-	char **last_runs = calloc(n, sizeof(*last_runs));
-	int *won = calloc(n, sizeof(*won));
+	size_t n = s->count + s->elsewhere_count, size = n ? n : 1, i;
+	struct agent **all = calloc(size, sizeof(*all));
+	struct agent **cand = calloc(size, sizeof(*cand));
+	const char **keys = calloc(size, sizeof(*keys));
+	int64_t *px = calloc(size, sizeof(*px));
+	char **owners = calloc(size, sizeof(*owners));
+	char **last_runs = calloc(size, sizeof(*last_runs));
+	int *won = calloc(size, sizeof(*won));
 
 	s->next_tick_ns = now + TICK_NS;
 	if (!all || !cand || !keys || !px || !owners || !last_runs || !won)
 		cdh_log(CDH_LOG_ERROR, NULL, "agent locks: out of memory");
 	else if (cluster_look(s, now, all, keys, px, owners, last_runs) == 0) {
-		n = s->count;
 		if (now >= s->grace_until_ns)
 			cluster_acquire(s, now, cand, keys, px, won);
-		cluster_report(s, all, n, owners, last_runs);
+		cluster_report(s, all, owners, last_runs);
 		for (i = 0; i < n; i++) {
 			free(owners[i]);
 			free(last_runs[i]);

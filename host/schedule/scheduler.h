@@ -35,7 +35,10 @@ struct cdh_agent_cluster {
 	const char *agent;    /* the agent type: the lock's key */
 	const char *owner;    /* the lock's value now, NULL: free */
 	const char *last_run; /* {"node":..,"time":ms,"ok":..} or NULL */
-	unsigned won, lost;   /* tries since the last report: taken, refused */
+	unsigned won, lost;   /* tries since the last report: taken, refused
+			       * by another node's (or a Clouddriver's) key */
+	int elsewhere;        /* host.cluster.enabledPattern leaves it to other
+			       * nodes: never run here */
 };
 
 struct cdh_scheduler_options {

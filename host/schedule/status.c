@@ -24,6 +24,7 @@ struct agent_status {
 	int64_t last_ms;     /* when that run ended (Unix ms) */
 	int last_ok;
 	uint64_t won, lost;
+	int elsewhere; /* host.cluster.enabledPattern leaves it to others */
 };
 
 /* Scope refreshes (pushes, on demand) of one account. */
@@ -204,6 +205,7 @@ void cdh_status_record_cluster(struct cdh_status *st, const char *account,
 		snprintf(a->owner, sizeof(a->owner), "%s",
 			 info->owner ? info->owner : "");
 		parse_last_run(a, info->last_run);
+		a->elsewhere = info->elsewhere;
 		a->won += info->won;
 		a->lost += info->lost;
 	}
@@ -339,14 +341,20 @@ static void agent_cluster_json(json_object *o, const struct agent_status *a)
  * its first run "starting", and "unhealthy" while the scheduler keeps
  * running it but no run has stored anything yet (every repository failed:
  * "ok" there read as healthy, #20). An agent other nodes run (several
- * nodes) takes the state of its last run there.
+ * nodes) takes the state of its last run there; one this node's
+ * enabledPattern leaves out is "elsewhere", whatever its runs there (their
+ * lastRun says), so that it never makes this node look unhealthy.
  */
 static void state_json(json_object *o, const struct agent_status *a)
 {
 	const char *state = cdh_run_state_name(&a->last);
 	const char *why = a->last.error[0] ? a->last.error : state;
 
-	if (!a->runs && a->last_node[0]) {
+	if (a->elsewhere) {
+		state = "elsewhere";
+		why = "run by other nodes: host.cluster.enabledPattern leaves "
+		      "it out here";
+	} else if (!a->runs && a->last_node[0]) {
 		/* Several nodes: another node runs it; its last run says. */
 		state = a->last_ok ? "ok" : "unhealthy";
 		why = "its last run, on another node, failed";

@@ -128,6 +128,36 @@ static int read_ok(struct cdh__redis_pipe *pipe)
 	return ok;
 }
 
+static void send_keys(struct cdh_agent_locks *l, struct cdh__redis_pipe *pipe,
+		      const char *command, const char *hash,
+		      const char *const *keys, size_t n)
+{
+	size_t i;
+
+	cdh__redis_cmd_str(&l->cmd, command);
+	if (hash)
+		cdh__redis_cmd_str(&l->cmd, hash);
+	for (i = 0; i < n; i++)
+		cdh__redis_cmd_str(&l->cmd, keys[i]);
+	cdh__redis_pipe_append(pipe, &l->cmd);
+}
+
+/* Reads a GET's reply: whether it names a value other than `node`. */
+static int read_other_holder(struct cdh__redis_pipe *pipe, const char *node)
+{
+	redisReply *r = cdh__redis_pipe_next(pipe);
+	int other = r && r->type == REDIS_REPLY_STRING && strcmp(r->str, node) != 0;
+
+	if (r && r->type != REDIS_REPLY_STRING && r->type != REDIS_REPLY_NIL &&
+	    !pipe->failed) {
+		pipe->failed = -1;
+		snprintf(pipe->err, sizeof(pipe->err), "%s",
+			 r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply");
+	}
+	freeReplyObject(r);
+	return other;
+}
+
 int cdh_agent_locks_acquire(struct cdh_agent_locks *l, const char *const *keys,
 			    size_t n, const char *node, const int64_t *px_ms,
 			    int *won, char *err, size_t errlen)
@@ -139,12 +169,20 @@ int cdh_agent_locks_acquire(struct cdh_agent_locks *l, const char *const *keys,
 	if (rc != 0)
 		return rc;
 	cdh__redis_pipe_init(&pipe, l->c);
-	for (i = 0; i < n; i++)
+	for (i = 0; i < n; i++) {
 		send_set_nx(l, &pipe, keys[i], node, px_ms[i]);
+		/* Not SET .. NX GET: Redis before 7.0 refuses NX with GET. */
+		send_keys(l, &pipe, "GET", NULL, &keys[i], 1);
+	}
 	/* Every reply is read, even after an error reply, so that the
 	 * connection stays in step. */
-	for (i = 0; i < n; i++)
-		won[i] = read_ok(&pipe) == 1;
+	for (i = 0; i < n; i++) {
+		int taken = read_ok(&pipe) == 1;
+		int other = read_other_holder(&pipe, node);
+
+		won[i] = taken ? CDH_LOCK_TAKEN
+			 : other ? CDH_LOCK_LOST : CDH_LOCK_NOT_TAKEN;
+	}
 	return finish(l, &pipe, err, errlen);
 }
 
@@ -196,20 +234,6 @@ int cdh_agent_locks_release(struct cdh_agent_locks *l, const char *key,
 	cdh__redis_pipe_flush(&pipe);
 	rc = finish(l, &pipe, err, errlen);
 	return rc ? rc : done;
-}
-
-static void send_keys(struct cdh_agent_locks *l, struct cdh__redis_pipe *pipe,
-		      const char *command, const char *hash,
-		      const char *const *keys, size_t n)
-{
-	size_t i;
-
-	cdh__redis_cmd_str(&l->cmd, command);
-	if (hash)
-		cdh__redis_cmd_str(&l->cmd, hash);
-	for (i = 0; i < n; i++)
-		cdh__redis_cmd_str(&l->cmd, keys[i]);
-	cdh__redis_pipe_append(pipe, &l->cmd);
 }
 
 /* An array reply of n strings or nils into out[] (new strings). */

@@ -53,10 +53,21 @@ void cdh_agent_locks_close(struct cdh_agent_locks *locks);
  */
 int64_t cdh_agent_lock_ttl(int64_t next_ms, int64_t now_ms);
 
+/* What a try at a lock got (cdh_agent_locks_acquire's won[i]). */
+enum {
+	/* Refused by this node's own key (the schedule its last run left),
+	 * or the key went between the SET and the GET: nobody else's. */
+	CDH_LOCK_NOT_TAKEN = 0,
+	CDH_LOCK_TAKEN = 1,
+	/* Refused: another value holds it, another node or a Clouddriver. */
+	CDH_LOCK_LOST = 2,
+};
+
 /*
  * Tries to take keys[i] (i < n) for `node` with PX px_ms[i], in one round
- * trip. won[i] = 1 when taken. Returns 0, or the failure (nothing is known
- * then).
+ * trip (each SET NX is followed by a GET of its key, so that a refusal
+ * says whose the key is). won[i] = CDH_LOCK_*. Returns 0, or the failure
+ * (nothing is known then).
  */
 int cdh_agent_locks_acquire(struct cdh_agent_locks *locks,
 			    const char *const *keys, size_t n, const char *node,

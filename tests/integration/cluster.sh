@@ -10,16 +10,23 @@
 #   - a lock held by a foreign value (clouddriver-1, as a Clouddriver node
 #     holds it) keeps every node off that agent until it expires, but an
 #     on-demand refresh of one of its repositories takes no lock and runs;
+#     the nodes count those tries as lost, and never one refused by the
+#     node's own key (node x, alone on its agent, loses none);
 #   - a plugin swapped on every node keeps the schedule (no early run);
-#   - host.cluster.enabledPattern (full match on the lower-cased type);
+#   - host.cluster.enabledPattern (full match on the lower-cased type), and
+#     /health on a node that leaves an agent out: "elsewhere", with the
+#     running node's lastRun and lockOwner;
+#   - host.cluster.nodeId: node x runs as "cdhost-x", its locks' value;
 #   - kill -9 of an idle owner: another node runs the agent within
 #     interval + 2 s of its due time;
 #   - kill -9 during a run: nobody else runs it before the lock's 2 x
 #     interval, another node does within 2 x interval + 2 s;
-#   - Redis restarted (empty) during a run: no second run of that agent
-#     while the first one lasts, and every agent runs again afterwards;
+#   - Redis restarted (empty) during a run: the run's node takes its lock
+#     again before the run ends, no second run of that agent while the first
+#     one lasts, and every agent runs again afterwards;
 #   - an account changed by a reload frees its lock at once: it runs again
-#     long before its schedule.
+#     long before its schedule; a removed one's lock goes at once; the
+#     others keep their cadence across the reload.
 # Usage: cluster.sh CDHOST PLUGIN_DIR
 set -uo pipefail
 cdhost=$1 plugin_dir=$2
@@ -65,14 +72,20 @@ le() { awk -v a="$1" -v b="$2" 'BEGIN { exit !(a <= b) }'; }
 # add A EXPR: A + EXPR (decimals; EXPR is arithmetic of our own numbers).
 add() { awk "BEGIN { printf \"%.3f\", $1 + ($2) }"; }
 
-# write_cfg N PORT: node N's config (renamed into place: a reload reads it whole).
-changing_extra=
+# write_cfg N PORT: node N's config (renamed into place: a reload reads it
+# whole). Node x runs solo only, under a node id of its own; the others
+# run every agent but skipped's and solo's.
+changing_extra='' removed_kept=1
 write_cfg() {
-  local n=$1 port=$2
+  local n=$1 port=$2 removed=
+  local cluster='enabledPattern = "(?!skipped/|solo/)[a-z0-9]+/dockerregistryimagecachingagent\\[1/1\\]";'
+  [ "$n" = x ] && cluster='nodeId = "cdhost-x"; enabledPattern = "solo/.*";'
+  [ -n "$removed_kept" ] &&
+    removed="{ name = \"removed\"; address = \"$reg\"; repositories = [\"gone\"]; cacheIntervalSeconds = 20; },"
   cat > "$work/n$n.cfg.new" <<CFG
 host = { listen = "127.0.0.1:$port"; workers = 2;
   cache = { backend = "redis"; url = "redis://127.0.0.1:$redis_port/0"; };
-  cluster = { enabledPattern = "(?!skipped/)[a-z0-9]+/dockerregistryimagecachingagent\\\\[1/1\\\\]"; }; };
+  cluster = { $cluster }; };
 dockerRegistry = { accounts = (
   { name = "a1"; address = "$reg"; repositories = ["r1"]; cacheIntervalSeconds = $interval; },
   { name = "a2"; address = "$reg"; repositories = ["r2"]; cacheIntervalSeconds = $interval; },
@@ -81,6 +94,8 @@ dockerRegistry = { accounts = (
   { name = "skipped"; address = "$reg"; repositories = ["s"]; cacheIntervalSeconds = $interval; },
   { name = "slow"; address = "$reg"; repositories = ["slow"]; cacheIntervalSeconds = $interval; },
   { name = "long"; address = "$reg"; repositories = ["l"]; cacheIntervalSeconds = 6; },
+  { name = "solo"; address = "$reg"; repositories = ["solo"]; cacheIntervalSeconds = $interval; },
+  $removed
   { name = "changing"; address = "$reg"; repositories = ["c"]; cacheIntervalSeconds = 20; $changing_extra }
 ); };
 CFG
@@ -108,8 +123,8 @@ mkdir "$work/plugins" && cp "$plugin_dir/docker_registry.so" "$work/plugins/" ||
 # A Clouddriver node holds foreign's agent: from before the nodes start
 # until 8 s after they all answer (however long that takes).
 rcli SET "$(agent foreign)" clouddriver-1 PX 120000 >/dev/null
-for n in 1 2 3; do node_start "$n"; done
-for n in 1 2 3; do wait_for 30 node_up "$n" || fail "node $n not up: $(cat "$work/n$n.log")"; done
+for n in 1 2 3 x; do node_start "$n"; done
+for n in 1 2 3 x; do wait_for 30 node_up "$n" || fail "node $n not up: $(cat "$work/n$n.log")"; done
 expect_eq "clouddriver-1 still holds foreign" "$(rcli SET "$(agent foreign)" clouddriver-1 XX PX 8000 GET)" clouddriver-1
 foreign_until=$(add "$(now)" 8)
 t0=$(now)
@@ -171,7 +186,7 @@ check_cadence() { # REPO FROM TO [INTERVAL [GAPS]]
   expect_eq "$1: gaps over interval + 2 s" "$long" 0
 }
 t1=$(now)
-for r in r1 r2 r3 slow; do check_cadence "$r" "$t0" "$t1"; done
+for r in r1 r2 r3 slow solo; do check_cadence "$r" "$t0" "$t1"; done
 # A 6 s agent: the swap came between two of its runs.
 check_cadence l 0 "$t1" 6 1
 # Won locks add up to the runs (one may be in flight between the two reads).
@@ -183,9 +198,17 @@ for n in 1 2 3; do
 done
 runs=$(starts r1 | wc -l)
 le "$won" "$runs" && le "$runs" "$((won + 1))" || fail "a1: $won locks won, $runs runs"
-lost=$(for n in 1 2 3; do curl -s "http://127.0.0.1:${node_port[$n]}/metrics"; done |
-       awk '/^cdhost_agent_locks_lost_total/ { s += $2 } END { print s + 0 }')
-[ "$lost" -gt 0 ] || fail "no lock was ever lost to another node"
+# Lost: a try another value refused. clouddriver-1's lock on foreign was
+# tried every second by every node; solo's lock, held by node x alone as
+# its schedule, refuses node x each second, which loses nothing.
+lock_count() { # lost|won AGENT NODE...: the counter summed over the nodes
+  local what=$1 a=$2 n; shift 2
+  for n in "$@"; do curl -s "http://127.0.0.1:${node_port[$n]}/metrics"; done |
+    awk -v m="cdhost_agent_locks_${what}_total{agent=\"$a\"}" '$1 == m { s += $2 } END { print s + 0 }'
+}
+[ "$(lock_count lost "$(agent foreign)" 1 2 3)" -gt 0 ] || fail "no try at foreign counted lost to clouddriver-1"
+[ "$(lock_count won "$(agent solo)" x)" -ge 3 ] || fail "node x ran solo $(lock_count won "$(agent solo)" x) times"
+expect_eq "solo's tries node x lost" "$(lock_count lost "$(agent solo)" x)" 0
 # The foreign lock: nobody's cycle before it expired (only the on-demand
 # refresh), somebody's soon after.
 # A fast machine gets here before the lock ends: wait out the time the
@@ -202,11 +225,28 @@ first=$(first_after f "$(add "$foreign_until" -0.1)")
 expect_eq "skipped's requests" "$(starts s | wc -l)" 0
 grep -q 'skipped/DockerRegistryImageCachingAgent\[1/1\]: not run on this node' "$work/n1.log" ||
   fail "no word of skipped in the log: $(head -5 "$work/n1.log")"
+# host.cluster.nodeId: node x runs solo as "cdhost-x", the value of its lock.
+expect_eq "node x's id" "$(curl -s "http://127.0.0.1:${node_port[x]}/health" | jq -r .cluster.node)" cdhost-x
+holds() { [ "$(rcli GET "$(agent "$1")")" = "$2" ]; }
+wait_for 10 holds solo cdhost-x || fail "solo's lock: '$(rcli GET "$(agent solo)")', not cdhost-x"
+# A node that leaves solo out shows it run elsewhere: node x's last run,
+# node x's lock (the lock is free for up to a second between two runs).
+solo_elsewhere() {
+  curl -s "http://127.0.0.1:${node_port[1]}/health" | jq -e '.accounts.solo[0] |
+    .state == "elsewhere" and .lastRun.node == "cdhost-x" and .lastRun.ok and .lockOwner == "cdhost-x"'
+}
+wait_for 10 solo_elsewhere ||
+  fail "solo on node 1: $(curl -s "http://127.0.0.1:${node_port[1]}/health" | jq -c .accounts.solo)"
 # /health: who ran it last and when.
 health=$(curl -s "http://127.0.0.1:${node_port[3]}/health")
 last=$(jq -r '.accounts.a2[0].lastRun.node' <<<"$health")
 [ -n "$(node_of "$last")" ] || fail "a2's last run by '$last', not one of the nodes: $(jq -c .accounts.a2 <<<"$health")"
 jq -e '.accounts.a2[0].lastRun.time | test("^20[0-9-]+T")' <<<"$health" >/dev/null || fail "a2's lastRun.time: $health"
+# Node x leaves a2 to the others: run elsewhere, by one of them.
+health=$(curl -s "http://127.0.0.1:${node_port[x]}/health")
+expect_eq "a2's state on node x" "$(jq -r '.accounts.a2[0].state' <<<"$health")" elsewhere
+[ -n "$(node_of "$(jq -r '.accounts.a2[0].lastRun.node' <<<"$health")")" ] ||
+  fail "a2's last run on node x's /health: $(jq -c .accounts.a2 <<<"$health")"
 
 # kill -9 an idle owner: wait until a1's lock is the schedule (released
 # with at most an interval left), then kill its owner.
@@ -242,21 +282,31 @@ next=$(first_after slow "$began")
 node_start 5
 wait_for 30 node_up 5 || fail "node 5 not up"
 
-# Redis restarted empty during a run: the run in flight re-asserts its
-# lock before any node takes a new one, so nobody runs it a second time.
-echo "slow 3" > "$work/slow"
+# Redis restarted empty during a run of long (6 s interval: its lock
+# stands 12 s, and no node may take a new one before its grace ends): the
+# run's node takes its lock again before the run ends, so nobody runs it a
+# second time.
+echo "l 5" > "$work/slow"
 mark=$(now)
-wait_for 10 started_after slow "$mark"
-began=$(first_after slow "$mark")
+wait_for 10 started_after l "$mark"
+began=$(first_after l "$mark")
+owner_id=$(rcli GET "$(agent long)")
+[ -n "$(node_of "$owner_id")" ] || fail "long's run's owner: '$owner_id'"
 sleep 0.5
 redis_stop KILL
 redis_start "$work" "$redis_port" || exit 1
 restarted=$(now)
-wait_for 10 ended_after slow "$began"
-ended=$(ends slow | awk -v t="$began" '$1 > t { print; exit }')
+retaken=
+while ! ended_after l "$began" && le "$(now)" "$(add "$restarted" 15)"; do
+  holds long "$owner_id" && { retaken=1; break; }
+  sleep 0.1
+done
+[ -n "$retaken" ] || fail "long's lock was not taken again by its run's node before the run ended: '$(rcli GET "$(agent long)")'"
+wait_for 10 ended_after l "$began"
+ended=$(ends l | awk -v t="$began" '$1 > t { print; exit }')
 rm -f "$work/slow"
-overlap=$(starts slow | awk -v a="$began" -v b="${ended:-0}" '$1 > a && $1 < b' | wc -l)
-expect_eq "runs of slow while the first lasted" "$overlap" 0
+overlap=$(starts l | awk -v a="$began" -v b="${ended:-0}" '$1 > a && $1 < b' | wc -l)
+expect_eq "runs of long while the first lasted" "$overlap" 0
 wait_for 15 started_after r1 "$restarted" ||
   fail "a1 never ran after Redis restarted"
 grep -q 'agent locks: Redis answers again' "$work"/n*.log || fail "no node noticed the restart"
@@ -264,16 +314,23 @@ wait_for 10 sh -c "curl -s http://127.0.0.1:${node_port[5]}/health | jq -e '.clu
   fail "node 5 locks after the restart: $(curl -s "http://127.0.0.1:${node_port[5]}/health" | jq -c .cluster)"
 
 # An account changed on every node: its lock goes at once, so it runs
-# again well before its 20 s schedule.
-changing_idle() { local t; t=$(rcli PTTL "$(agent changing)"); [ "$t" -gt 6000 ] && [ "$t" -le 20000 ]; }
-wait_for 25 changing_idle || fail "changing's lock never idle: $(rcli PTTL "$(agent changing)")"
+# again well before its 20 s schedule; one removed: its lock goes at once
+# too (both have a 20 s interval: wait until both locks have > 8 s left).
+ttl_over() { local t; t=$(rcli PTTL "$(agent "$1")"); [ "$t" -gt "$2" ] && [ "$t" -le 20000 ]; }
+both_idle() { ttl_over changing 6000 && ttl_over removed 8000; }
+wait_for 25 both_idle || fail "changing's and removed's locks never idle: $(rcli PTTL "$(agent changing)") $(rcli PTTL "$(agent removed)")"
 left=$(rcli PTTL "$(agent changing)")
 changed=$(now)
-changing_extra='paginateSize = 50;'
+changing_extra='paginateSize = 50;' removed_kept=
 for n in "${!node_pid[@]}"; do write_cfg "$n" "${node_port[$n]}"; done
 wait_for 5 started_after c "$changed" || fail "changing did not run after its account changed"
 next=$(first_after c "$changed")
 [ -z "$next" ] || le "$next" "$(add "$changed" "$left / 1000 - 2")" ||
   fail "changing ran at $next, only when its old lock ran out ($left ms after $changed)"
+lock_gone() { [ "$(rcli EXISTS "$(agent "$1")")" = 0 ]; }
+wait_for 4 lock_gone removed || fail "removed's lock stayed after the reload: $(rcli PTTL "$(agent removed)") ms left"
+# The unchanged accounts keep their cadence across the reload.
+while ! le "$(add "$changed" 5)" "$(now)"; do sleep 0.2; done
+for r in r1 r2 r3; do check_cadence "$r" "$changed" "$(now)" "$interval" 1; done
 
 finish "cluster"

@@ -6,7 +6,9 @@
 # Checked: the first fill sends nothing; a new tag sends Igor's docker event,
 # byte for byte, after retries; with trackDigests a changed digest sends one;
 # more events than the account's itemUpperThreshold, or (after a reload) the
-# host's, send none and log an error; /metrics counts it all.
+# host's, send none and log an error; /metrics counts it all. Then Echo
+# fails: 503 to every attempt gives up after five (one failed, four
+# retries, an error logged); a 400 is not retried.
 # Usage: echo.sh CDHOST PLUGIN_DIR
 set -uo pipefail
 cdhost=$1 plugin_dir=$2
@@ -27,7 +29,8 @@ trap cleanup EXIT
 
 echo_log=$work/echo.log
 : > "$echo_log"
-python3 "$here/fake_echo.py" --port-file "$work/echo.port" --log "$echo_log" --fail-first 2 &
+python3 "$here/fake_echo.py" --port-file "$work/echo.port" --log "$echo_log" --fail-first 2 \
+  --answer-file "$work/echo.answer" &
 echo_pid=$!
 wait_for 30 test -s "$work/echo.port" || { echo "fake echo did not start" >&2; exit 1; }
 echo_url=http://127.0.0.1:$(cat "$work/echo.port")
@@ -116,6 +119,27 @@ expect_eq "suppressed" "$(metric cdhost_echo_events_suppressed_total)" 5
 expect_eq "failed" "$(metric cdhost_echo_events_failed_total)" 0
 expect_eq "dropped" "$(metric cdhost_echo_events_dropped_total)" 0
 expect_eq "queue depth" "$(metric cdhost_echo_queue_depth)" 0
+
+# Echo answers 503 to every attempt: five of them (0.5 + 1 + 2 + 4 s of
+# backoff), then the event is given up, counted and logged.
+metric_is() { [ "$(metric "$1")" = "$2" ]; }
+echo 503 > "$work/echo.answer"
+registry_push_image "$REGISTRY_URL" team/app 5.0 >/dev/null || fail "push 5.0"
+ondemand acct team/app
+wait_for 10 metric_is cdhost_echo_queue_depth 1 || fail "5.0's event never queued"
+wait_for 30 metric_is cdhost_echo_events_failed_total 1 || fail "5.0's event not given up: $(tail -5 "$log")"
+expect_eq "retries after five 503s" "$(metric cdhost_echo_events_retries_total)" 6
+grep -q 'echo: an event was not sent: HTTP 503' "$log" || fail "no error logged for 5.0's event"
+# A 4xx is Echo refusing the event: given up at once, no retry.
+echo 400 > "$work/echo.answer"
+registry_push_image "$REGISTRY_URL" team/app 6.0 >/dev/null || fail "push 6.0"
+ondemand acct team/app
+wait_for 30 metric_is cdhost_echo_events_failed_total 2 || fail "6.0's event not given up: $(tail -5 "$log")"
+expect_eq "retries after a 400" "$(metric cdhost_echo_events_retries_total)" 6
+grep -q 'echo: an event was not sent: HTTP 400' "$log" || fail "no error logged for 6.0's event"
+rm -f "$work/echo.answer"
+expect_eq "sent after the failures" "$(metric cdhost_echo_events_sent_total)" 3
+grep -q '"tag":"[56].0"' "$echo_log" && fail "a refused event was recorded as received"
 
 service_stop
 expect_eq "service exit" "$SERVICE_RC" 0

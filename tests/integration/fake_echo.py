@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
 """A fake Spinnaker Echo on 127.0.0.1: every POST body is appended as one
 line to --log (bodies are JSON without newlines), answered 200 -- or 503 for
-the first --fail-first POSTs, to exercise cdhost's retries. Writes its port
-to --port-file once it listens.
-Usage: fake_echo.py --port-file F --log F [--fail-first N]"""
+the first --fail-first POSTs, to exercise cdhost's retries, or, while
+--answer-file holds an HTTP status, that status to every POST (not logged:
+Echo refused it). Writes its port to --port-file once it listens.
+Usage: fake_echo.py --port-file F --log F [--fail-first N] [--answer-file F]"""
 import argparse
 import http.server
 import threading
@@ -17,7 +18,15 @@ def main():
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--log", required=True)
     ap.add_argument("--fail-first", type=int, default=0)
+    ap.add_argument("--answer-file")
     args = ap.parse_args()
+
+    def forced_status():
+        try:
+            with open(args.answer_file) as f:
+                return int(f.read().strip())
+        except (TypeError, OSError, ValueError):
+            return 0
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_POST(self):
@@ -25,12 +34,13 @@ def main():
             body = self.rfile.read(length).decode()
             with lock:
                 state["posts"] += 1
-                failing = state["posts"] <= args.fail_first
-                if not failing:
+                status = forced_status() or (
+                    503 if state["posts"] <= args.fail_first else 200)
+                if status == 200:
                     with open(args.log, "a") as log:
                         log.write("%s %s %s\n" % (
                             self.path, self.headers.get("Content-Type"), body))
-            self.send_response(503 if failing else 200)
+            self.send_response(status)
             self.send_header("Content-Length", "0")
             self.end_headers()
 

@@ -5,7 +5,9 @@
  * runs twice at once, failures back off (doubling, capped), a config error
  * parks an agent until its account changes and a fatal one until a reload,
  * retiring and
- * freeing cancel runs in flight and wait for them.
+ * freeing cancel runs in flight and wait for them. Under agent locks (a
+ * redis-server of the test's own), a failed run leaves its lock for the
+ * interval while this node backs off.
  *
  * The plugin is a fake whose refresh can be held until the test releases it
  * or the host cancels it. Timing bounds are wide on purpose: these must not
@@ -20,6 +22,7 @@
 
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +32,8 @@
 #include "plugins/host_table.h"
 #include "util/log.h"
 #include "schedule/scheduler.h"
+#include "store/agent_locks.h"
+#include "redis_server.h"
 #include "testdir.h"
 
 #define NS_PER_MS 1000000ull
@@ -1085,6 +1090,110 @@ static void free_gives_a_retired_running_account_its_on_idle(void **state)
 	assert_ptr_equal(f->idle_account, &f->account);
 }
 
+/* ---- several nodes: the lock a run leaves (a redis-server of its own) ---- */
+
+static struct redis_server redis = { .pid = -1 };
+static struct cdh_agent_locks *locks;
+
+static int setup_cluster(void **state)
+{
+	struct cdh_scheduler_options opts = {0};
+	struct fixture *f;
+	char url[64];
+
+	if (setup(state) != 0)
+		return -1;
+	f = *state;
+	cdh_scheduler_free(f->sched);
+	cdh_store_close(f->store);
+	f->sched = NULL;
+	f->store = NULL;
+	if (redis_server_start(&redis, NULL) != 0)
+		return -1;
+	snprintf(url, sizeof(url), "redis://127.0.0.1:%d/0", redis.port);
+	f->store = cdh_store_open_redis(url, NULL, f->err, sizeof(f->err));
+	locks = f->store ? cdh_agent_locks_open(f->store, f->err, sizeof(f->err))
+			 : NULL;
+	if (!locks)
+		return -1;
+	opts.workers = 2;
+	opts.default_interval_ns = 60000 * NS_PER_MS;
+	opts.backoff_cap_ns = 3600000 * NS_PER_MS;
+	opts.store = f->store;
+	opts.on_result = on_result;
+	opts.ctx = f;
+	opts.locks = locks;
+	opts.node_id = "node-a";
+	f->sched = cdh_scheduler_new(&opts, f->err, sizeof(f->err));
+	return f->sched ? 0 : -1;
+}
+
+static int teardown_cluster(void **state)
+{
+	struct fixture *f = *state;
+
+	atomic_store(&f->fake.hold, 0);
+	cdh_scheduler_free(f->sched);
+	f->sched = NULL;
+	cdh_agent_locks_close(locks);
+	locks = NULL;
+	redis_server_stop(&redis, SIGKILL);
+	return teardown(state);
+}
+
+/* One command on the test's own connection: its integer reply, or -1 for
+ * nil; `out` gets a string reply. */
+static long long redis_ask(char *out, size_t outlen, const char *fmt,
+			   const char *key)
+{
+	redisContext *c = redis_server_connect(&redis);
+	redisReply *r = c ? redisCommand(c, fmt, key) : NULL;
+	long long n = -1;
+
+	assert_non_null(r);
+	if (r->type == REDIS_REPLY_INTEGER)
+		n = r->integer;
+	else if (r->type == REDIS_REPLY_STRING && out)
+		snprintf(out, outlen, "%s", r->str);
+	freeReplyObject(r);
+	redisFree(c);
+	return n;
+}
+
+/*
+ * A failed run leaves its lock with Clouddriver's error interval (a docker
+ * agent's is its interval: 10 s here), not this node's backoff (20 s after
+ * one failure), so that Clouddriver and other nodes retry on Clouddriver's
+ * schedule; this node itself still waits out its backoff.
+ */
+static void a_failed_run_leaves_the_error_interval_on_its_lock(void **state)
+{
+	struct fixture *f = *state;
+	const char *key = "hub/FakeAgent[1]";
+	char owner[64] = "";
+	long long ttl;
+
+	atomic_store(&f->fake.result, CDH_E_TRANSIENT);
+	add(f, 10000, 1);
+	cdh_scheduler_dispatch(f->sched, now_ns()); /* the lock round */
+	reap_until(f, &f->results, 1);
+	assert_int_equal(f->last.result, CDH_E_TRANSIENT);
+	redis_ask(owner, sizeof(owner), "GET %s", key);
+	assert_string_equal(owner, "node-a");
+	ttl = redis_ask(NULL, 0, "PTTL %s", key);
+	if (ttl <= 5000 || ttl > 10000)
+		fail_msg("the lock's TTL after a failed run: %lld ms, not the "
+			 "10000 ms interval from when it was taken", ttl);
+	/* Gone (as if expired): others may run it, this node backs off. */
+	redis_ask(NULL, 0, "DEL %s", key);
+	cdh_scheduler_dispatch(f->sched, now_ns() + 11000 * NS_PER_MS);
+	assert_int_equal(redis_ask(NULL, 0, "EXISTS %s", key), 0);
+	assert_int_equal(atomic_load(&f->fake.calls), 1);
+	cdh_scheduler_dispatch(f->sched, now_ns() + 21000 * NS_PER_MS);
+	reap_until(f, &f->results, 2);
+	assert_int_equal(atomic_load(&f->fake.calls), 2);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -1123,6 +1232,9 @@ int main(void)
 	    T(a_push_waits_for_the_first_cycle_even_with_the_flag),
 	    T(pushes_beside_a_cycle_run_one_at_a_time),
 	    T(retiring_cancels_a_cycle_and_its_push_and_waits_for_both),
+	    cmocka_unit_test_setup_teardown(
+		    a_failed_run_leaves_the_error_interval_on_its_lock,
+		    setup_cluster, teardown_cluster),
 	};
 
 	/* Every run logs a line; the assertions say what matters. */

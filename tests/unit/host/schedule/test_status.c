@@ -260,29 +260,55 @@ static void an_agent_not_run_yet_is_starting(void **state)
 	assert_int_equal(json_object_array_length(at(h, "accounts.hub")), 1);
 }
 
+#define OTHER_RUN(ok) \
+	"{\"node\":\"other:1@other\",\"time\":1700000000000,\"ok\":" ok "}"
+
+/* Several nodes: /health once the scheduler said of HUB_AGENT that
+ * "other:1@other" holds its lock and ran it last (last_run). */
+static json_object *health_after_cluster(struct fixture *f,
+					 const char *last_run, int elsewhere)
+{
+	struct cdh_agent_cluster info = {
+		HUB_AGENT, "other:1@other", last_run, 0, 1, elsewhere,
+	};
+
+	cdh_status_set_cluster(f->status, "here:2@here", NULL);
+	cdh_status_add_agent(f->status, "hub", HUB_AGENT);
+	cdh_status_record_cluster(f->status, "hub", &info);
+	return health(f);
+}
+
 /* Several nodes: an agent another node runs takes that run's state here,
  * not "starting" forever. */
 static void an_agent_other_nodes_run_shows_their_last_run(void **state)
 {
 	struct fixture *f = *state;
-	struct cdh_agent_cluster info = {
-		HUB_AGENT, "other:1@other",
-		"{\"node\":\"other:1@other\",\"time\":1700000000000,\"ok\":true}",
-		0, 1,
-	};
-	json_object *h;
+	json_object *h = health_after_cluster(f, OTHER_RUN("true"), 0);
 
-	cdh_status_set_cluster(f->status, "here:2@here", NULL);
-	cdh_status_add_agent(f->status, "hub", HUB_AGENT);
-	cdh_status_record_cluster(f->status, "hub", &info);
-	h = health(f);
 	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"ok\"");
 	assert_string_equal(text_at(h, "accounts.hub.0.lastRun.node"),
 			    "\"other:1@other\"");
-	info.last_run = "{\"node\":\"other:1@other\",\"time\":1700000000000,\"ok\":false}";
-	cdh_status_record_cluster(f->status, "hub", &info);
-	h = health(f);
+	h = health_after_cluster(f, OTHER_RUN("false"), 0);
 	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"unhealthy\"");
+}
+
+/* Several nodes: an agent this node's enabledPattern leaves out is
+ * "elsewhere", with the other node's last run and the lock's owner, and a
+ * failed run there never makes it unhealthy here. */
+static void an_agent_left_to_other_nodes_is_elsewhere(void **state)
+{
+	struct fixture *f = *state;
+	json_object *h = health_after_cluster(f, OTHER_RUN("false"), 1);
+
+	assert_string_equal(text_at(h, "accounts.hub.0.state"), "\"elsewhere\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.stateMessage"),
+			    "\"run by other nodes: host.cluster.enabledPattern "
+			    "leaves it out here\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastRun.node"),
+			    "\"other:1@other\"");
+	assert_string_equal(text_at(h, "accounts.hub.0.lastRun.ok"), "false");
+	assert_string_equal(text_at(h, "accounts.hub.0.lockOwner"),
+			    "\"other:1@other\"");
 }
 
 /* Every repository failed and none ever stored: the scheduler runs it as
@@ -750,6 +776,7 @@ int main(void)
 	    T(an_agent_not_run_yet_is_starting),
 	    T(an_agent_that_never_stored_is_unhealthy),
 	    T(an_agent_other_nodes_run_shows_their_last_run),
+	    T(an_agent_left_to_other_nodes_is_elsewhere),
 	    T(a_partial_runs_records_count_what_is_kept),
 	    T(each_agent_shows_its_scheduler_state),
 	    T(backoff_and_disabled_are_named),

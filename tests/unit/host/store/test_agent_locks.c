@@ -2,7 +2,8 @@
  * test_agent_locks - Clouddriver's agent lock protocol against a real
  * redis-server this test starts on loopback (with a password): SET NX PX
  * takes a free lock only, the release scripts touch a lock only while it
- * holds this node's value (compare-and-set leaves the TTL asked for,
+ * holds this node's value (a refusal says whether another value held it,
+ * compare-and-set leaves the TTL asked for,
  * compare-and-delete removes it), a lock held by a Clouddriver node is left
  * alone, the look re-asserts runs in flight, the TTL arithmetic, and Redis
  * down then back.
@@ -142,15 +143,18 @@ static void test_no_server(void **state)
 	cdh_store_close(mem);
 }
 
-/* SET NX PX: the first node takes it for PX ms, the second is refused. */
+/* SET NX PX: the first node takes it for PX ms, the second is refused
+ * (lost: another value holds it); the first, trying again under its own
+ * key, is refused too, but lost nothing. */
 static void test_acquire(void **state)
 {
 	char v[128];
 	long long ttl;
 
 	(void)state;
-	assert_int_equal(take(node_a, "a", 60000), 1);
-	assert_int_equal(take(node_b, "b", 60000), 0);
+	assert_int_equal(take(node_a, "a", 60000), CDH_LOCK_TAKEN);
+	assert_int_equal(take(node_b, "b", 60000), CDH_LOCK_LOST);
+	assert_int_equal(take(node_a, "a", 60000), CDH_LOCK_NOT_TAKEN);
 	value(v, sizeof(v));
 	assert_string_equal(v, "a");
 	ttl = pttl();
@@ -178,7 +182,7 @@ static void test_release_keeps_schedule(void **state)
 	admin_command(last, sizeof(last), "HGET %s %s", CDH_LOCK_LAST_RUN_KEY, KEY);
 	assert_string_equal(last, "{\"node\":\"a\"}");
 	/* The key is the schedule: nobody takes it before it expires. */
-	assert_int_equal(take(node_b, "b", 60000), 0);
+	assert_int_equal(take(node_b, "b", 60000), CDH_LOCK_LOST);
 }
 
 /* Compare-and-delete: under 500 ms left, the owner frees it at once. */
@@ -206,7 +210,7 @@ static void test_foreign_lock(void **state)
 
 	(void)state;
 	admin_command(out, sizeof(out), "SET %s %s PX 60000", KEY, "clouddriver-1");
-	assert_int_equal(take(node_a, "a", 60000), 0);
+	assert_int_equal(take(node_a, "a", 60000), CDH_LOCK_LOST);
 	assert_int_equal(cdh_agent_locks_release(node_a, KEY, "a", 5000, NULL,
 						 err, sizeof(err)), 0);
 	assert_int_equal(cdh_agent_locks_release(node_a, KEY, "a", 0, NULL, err,
@@ -273,8 +277,8 @@ static void test_redis_down_and_back(void **state)
 						 err, sizeof(err)),
 			 CDH_STORE_UNAVAILABLE);
 	/* Restarted empty: the lock went with it. */
-	assert_int_equal(take(node_b, "b", 60000), 1);
-	assert_int_equal(take(node_a, "a", 60000), 0);
+	assert_int_equal(take(node_b, "b", 60000), CDH_LOCK_TAKEN);
+	assert_int_equal(take(node_a, "a", 60000), CDH_LOCK_LOST);
 }
 
 int main(void)
