@@ -300,20 +300,30 @@ static void drop_invalid(struct cycle *c, const char *repository,
 }
 
 /* A repository listed more than maxTagsPerRepository tags: the first
- * ones listed (distribution lists in lexical order) were kept. */
+ * ones listed (distribution lists in lexical order) were kept. `more`: the
+ * listing stopped at the cap with pages left, so `over` is not all. */
 static void warn_tag_cap(struct cycle *c, const struct repo_state *r,
-			 size_t over)
+			 size_t over, int more)
 {
 	if (c->capped_repos++ >= INVALID_WARN_MAX)
 		return;
-	cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
-		 "Repository %s of account %s lists %zu tags more than "
-		 "maxTagsPerRepository (%lld): they are not cached",
-		 r->name, c->acct->name, over,
-		 (long long)c->acct->max_tags_per_repository);
+	if (more)
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Repository %s of account %s lists more tags than "
+			 "maxTagsPerRepository (%lld): its listing stopped "
+			 "there, the rest are not cached",
+			 r->name, c->acct->name,
+			 (long long)c->acct->max_tags_per_repository);
+	else
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Repository %s of account %s lists %zu tags more than "
+			 "maxTagsPerRepository (%lld): they are not cached",
+			 r->name, c->acct->name, over,
+			 (long long)c->acct->max_tags_per_repository);
 }
 
-static int add_tags(struct repo_state *r, const struct drg_strvec *names)
+static int add_tags(struct repo_state *r, const struct drg_strvec *names,
+		    int more)
 {
 	struct cycle *c = r->cycle;
 	size_t i, over = 0;
@@ -342,8 +352,8 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 		if (!r->tags[r->tag_count++].tag)
 			return -1;
 	}
-	if (over)
-		warn_tag_cap(c, r, over);
+	if (over || more)
+		warn_tag_cap(c, r, over, more);
 	return 0;
 }
 
@@ -390,7 +400,7 @@ static void report_progress(const struct cycle *c)
 
 static void on_tags(void *ud, const char *repository,
 		    const struct drg_strvec *names,
-		    const struct drg_tag_manifests *known,
+		    const struct drg_tag_manifests *known, int more,
 		    const struct drg_result *res)
 {
 	struct repo_state *r = ud;
@@ -407,7 +417,7 @@ static void on_tags(void *ud, const char *repository,
 		 * records go. Anything else keeps them until a good cycle. */
 		if (res->error_class != DRG_ERR_NOT_FOUND)
 			fail_repo(r, res);
-	} else if (add_tags(r, names) != 0) {
+	} else if (add_tags(r, names, more) != 0) {
 		c->nomem = 1;
 	} else if (wants_manifest(c->acct) && r->tag_count) {
 		apply_known(r, known);
@@ -506,7 +516,9 @@ static int submit_next_list(struct cycle *c)
 	r = &c->repos[c->next_repo++];
 	observed(c, r->name);
 	c->in_flight++;
-	if (drg_registry_submit_tags_known(c->reg, r->name, on_tags, r) == CDH_OK)
+	if (drg_registry_submit_tags_known(c->reg, r->name,
+					   c->acct->max_tags_per_repository,
+					   on_tags, r) == CDH_OK)
 		return 1;
 	c->in_flight--;
 	c->nomem = 1;

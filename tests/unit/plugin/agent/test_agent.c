@@ -4,7 +4,8 @@
  * its cycle against a registry of the test's own (libmicrohttpd on
  * loopback): each repository's records go to the host as soon as its work
  * is done, in the listed order, not once the whole account is in (issue
- * #18). (Which agent owns a repository: test_partition.)
+ * #18); maxTagsPerRepository stops a listing that paginates without end
+ * (issue #19). (Which agent owns a repository: test_partition.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +98,7 @@ static struct {
 	size_t count;
 	char manifest[512], manifest_digest[DRG_DIGEST_MAX];
 	char config[256], config_digest[DRG_DIGEST_MAX];
+	int keep_logs; /* the plugin's log lines go onto the timeline too */
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void event(const char *fmt, ...)
@@ -139,13 +141,16 @@ static size_t events_counted(const char *prefix)
 	return n;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, const char *body,
-			     const char *type, const char *digest)
+static enum MHD_Result reply_linked(struct MHD_Connection *conn,
+				    const char *body, const char *type,
+				    const char *digest, const char *link)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result rc;
 
+	if (link)
+		MHD_add_response_header(resp, "Link", link);
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Docker-Distribution-Api-Version",
 				"registry/2.0");
@@ -154,6 +159,34 @@ static enum MHD_Result reply(struct MHD_Connection *conn, const char *body,
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, const char *body,
+			     const char *type, const char *digest)
+{
+	return reply_linked(conn, body, type, digest, NULL);
+}
+
+/* Repository "endless": page k (?page=k) lists tags ek-a and ek-b and
+ * links to page k+1, for ENDLESS_PAGES pages: a registry that paginates
+ * without end, as far as a cap that works can tell. */
+#define ENDLESS_PAGES 50
+
+static enum MHD_Result endless_page(struct MHD_Connection *conn)
+{
+	const char *arg =
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page");
+	long k = arg ? strtol(arg, NULL, 10) : 0;
+	char list[128], link[128];
+
+	event("list endless");
+	snprintf(list, sizeof(list),
+		 "{\"name\":\"endless\",\"tags\":[\"e%ld-a\",\"e%ld-b\"]}", k,
+		 k);
+	snprintf(link, sizeof(link),
+		 "</v2/endless/tags/list?n=2&page=%ld>; rel=\"next\"", k + 1);
+	return reply_linked(conn, list, "application/json", NULL,
+			    k + 1 < ENDLESS_PAGES ? link : NULL);
 }
 
 /* REPOS repositories rNN of TAGS tags tN, every tag the same image (so
@@ -176,6 +209,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		snprintf(repo, sizeof(repo), "%.*s", (int)(slash - url - 4), url + 4);
 	else
 		return reply(conn, "{}", "application/json", NULL);
+	if (strcmp(slash, "/tags/list") == 0 && strcmp(repo, "endless") == 0)
+		return endless_page(conn);
 	if (strcmp(slash, "/tags/list") == 0) {
 		event("list %s", repo);
 		snprintf(list, sizeof(list), "{\"name\":\"%s\",\"tags\":[", repo);
@@ -230,7 +265,9 @@ static struct MHD_Daemon *registry_start(uint16_t *port)
 
 static void host_log(int32_t level, const char *who, const char *msg)
 {
-	(void)level, (void)who, (void)msg;
+	(void)level, (void)who;
+	if (g.keep_logs)
+		event("log %s", msg);
 }
 
 static int32_t host_is_cancelled(const struct cdh_refresh *refresh)
@@ -318,6 +355,7 @@ static int fixture_teardown(void **state)
 
 	MHD_stop_daemon(f->registry);
 	events_clear();
+	g.keep_logs = 0;
 	free(f);
 	return 0;
 }
@@ -429,6 +467,55 @@ static void the_account_cap_keeps_the_first_tags_listed(void **state)
 	assert_true(event_at("scope r00 ") < event_at("list r19"));
 }
 
+/* One repository, "endless", cut at `cap` tags: the timeline holds the
+ * page requests, records and log lines. */
+static void run_endless(struct fixture *f, int64_t cap)
+{
+	static char endless[] = "endless";
+	static char *names[] = { endless };
+
+	f->account.repositories = names;
+	f->account.repository_count = 1;
+	f->account.max_tags_per_repository = cap;
+	g.keep_logs = 1;
+	assert_int_equal(run_cycle(f), CDH_OK);
+}
+
+static void the_tag_cap_stops_a_listing_without_end(void **state)
+{
+	struct fixture *f = *state;
+
+	run_endless(f, 5);
+	/* Pages 0, 1 and 2 list six tags: the fifth is on page 2, so page 3
+	 * and the 46 after it are never asked for. */
+	assert_int_equal(events_counted("list endless"), 3);
+	assert_int_equal(events_counted("record endless taggedImage"), 5);
+	assert_true(event_at("record endless taggedImage {\"name\":\"endless:e2-a\"") >= 0);
+	assert_int_equal(event_at("record endless taggedImage {\"name\":\"endless:e2-b\""), -1);
+	assert_true(event_at("log Repository endless of account unit lists more "
+			     "tags than maxTagsPerRepository (5): its listing "
+			     "stopped there, the rest are not cached") >= 0);
+}
+
+static void a_listing_within_the_tag_cap_is_whole(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 50 pages of 2 tags: a cap of 100 is reached on the last page. */
+	run_endless(f, 100);
+	assert_int_equal(events_counted("list endless"), ENDLESS_PAGES);
+	assert_int_equal(events_counted("record endless taggedImage"), 100);
+	assert_int_equal(events_counted("log Repository endless"), 0);
+	/* One short: the count of the rest is known, as before the cap
+	 * stopped listings. */
+	run_endless(f, 99);
+	assert_int_equal(events_counted("list endless"), ENDLESS_PAGES);
+	assert_int_equal(events_counted("record endless taggedImage"), 99);
+	assert_true(event_at("log Repository endless of account unit lists 1 "
+			     "tags more than maxTagsPerRepository (99): they "
+			     "are not cached") >= 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +530,12 @@ int main(void)
 		fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 		the_account_cap_keeps_the_first_tags_listed, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		the_tag_cap_stops_a_listing_without_end, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_listing_within_the_tag_cap_is_whole, fixture_setup,
 		fixture_teardown),
 	};
 
