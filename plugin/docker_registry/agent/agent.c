@@ -25,6 +25,7 @@
 #include "agent/records.h"
 #include "agent/repositories.h"
 #include "agent/stored.h"
+#include "registry/manifest.h"
 #include "util/map.h"
 #include "util/names.h"
 #include "util/strvec.h"
@@ -55,6 +56,7 @@ struct tag_state {
 	int dropped;                 /* gone between the listing and its manifest */
 	int failed;                  /* its manifest or config could not be had */
 	int listed;                  /* digest from the listing's map: no HEAD */
+	int index;                   /* its media type says: an index */
 	int64_t created_ms;          /* the map's timeCreatedMs, 0 when none */
 	int dated;                   /* date from created_ms: no config */
 };
@@ -225,7 +227,7 @@ static void on_config_ready(void *ctx, void *waiter, int fetched)
 static int want_config(struct cycle *c, struct tag_state *t)
 {
 	int rc = drg_image_configs_want(c->configs, t->repo->name,
-					t->facts.digest, t);
+					t->facts.digest, t->index, t);
 
 	if (rc < 0)
 		c->nomem = 1;
@@ -234,11 +236,13 @@ static int want_config(struct cycle *c, struct tag_state *t)
 
 /* The manifest's digest is known: its config too if the account wants it
  * (want_config's outcomes). */
-static int after_manifest(struct tag_state *t, const char *digest)
+static int after_manifest(struct tag_state *t,
+			  const struct drg_manifest_info *info)
 {
 	struct cycle *c = t->repo->cycle;
 
-	t->facts.digest = strdup_or_flag(digest, c);
+	t->facts.digest = strdup_or_flag(info->digest, c);
+	t->index = drg_manifest_kind(info->media_type) == DRG_MANIFEST_INDEX;
 	if (!t->facts.digest || !wants_config(c->acct))
 		return DRG_WANT_KNOWN;
 	return want_config(c, t);
@@ -253,7 +257,7 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 	int config = DRG_WANT_KNOWN;
 
 	if (res->code == CDH_OK) {
-		config = after_manifest(t, info->digest);
+		config = after_manifest(t, info);
 		if (config == DRG_WANT_FETCHING)
 			return; /* the slot passes to the config fetch */
 	} else if (tag_error_only(res)) {
@@ -385,6 +389,8 @@ static void apply_known(struct repo_state *r,
 		t->facts.digest = strdup_or_flag(m->digest, r->cycle);
 		t->listed = t->facts.digest != NULL;
 		t->created_ms = m->created_ms;
+		t->index = drg_manifest_kind(m->media_type) ==
+			   DRG_MANIFEST_INDEX;
 	}
 out:
 	drg_map_free(by_tag);
@@ -828,12 +834,12 @@ static void report_gauges(const struct cycle *c)
 }
 
 /* Requests this cycle did without: a manifest HEAD per tag whose digest
- * the listing gave, a manifest GET and a config blob per digest whose config
- * last cycle (or the store) already knew. */
+ * the listing gave, and the config fetch of each digest whose config last
+ * cycle (or the store) already knew (drg_image_configs_saved). */
 static void report_saved(const struct cycle *c)
 {
 	int64_t saved = (int64_t)c->heads_saved +
-			2 * (int64_t)drg_image_configs_reused(c->configs);
+			(int64_t)drg_image_configs_saved(c->configs);
 
 	if (saved > 0 && CDH_HOST_HAS(c->api, gauge))
 		c->api->gauge(c->refresh, "requests_saved", saved);

@@ -5,7 +5,8 @@
  * loopback): each repository's records go to the host as soon as its work
  * is done, in the listed order, not once the whole account is in (issue
  * #18); maxTagsPerRepository stops a listing that paginates without end
- * (issue #19). (Which agent owns a repository: test_partition.)
+ * (issue #19); the requests a known config saved, an index's included
+ * (issue #21). (Which agent owns a repository: test_partition.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -98,6 +99,7 @@ static struct {
 	size_t count;
 	char manifest[512], manifest_digest[DRG_DIGEST_MAX];
 	char config[256], config_digest[DRG_DIGEST_MAX];
+	char index[512], index_digest[DRG_DIGEST_MAX]; /* repository "multi" */
 	int keep_logs; /* the plugin's log lines go onto the timeline too */
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
@@ -225,6 +227,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return reply(conn, g.config, "application/json", NULL);
 	}
 	event("manifest %s", repo);
+	/* "multi": every tag is an index whose amd64 entry is the image. */
+	if (strcmp(repo, "multi") == 0 &&
+	    strcmp(slash + strlen("/manifests/"), g.manifest_digest) != 0)
+		return reply(conn, g.index, DRG_MT_OCI_INDEX, g.index_digest);
 	return reply(conn, g.manifest, DRG_MT_DOCKER_V2, g.manifest_digest);
 }
 
@@ -242,6 +248,14 @@ static void image_bodies(void)
 		 DRG_MT_DOCKER_V2, strlen(g.config), g.config_digest);
 	assert_int_equal(drg_digest_sha256(g.manifest, strlen(g.manifest),
 					   g.manifest_digest), 0);
+	snprintf(g.index, sizeof(g.index),
+		 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[{"
+		 "\"mediaType\":\"%s\",\"size\":%zu,\"digest\":\"%s\","
+		 "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}",
+		 DRG_MT_OCI_INDEX, DRG_MT_DOCKER_V2, strlen(g.manifest),
+		 g.manifest_digest);
+	assert_int_equal(drg_digest_sha256(g.index, strlen(g.index),
+					   g.index_digest), 0);
 }
 
 static struct MHD_Daemon *registry_start(uint16_t *port)
@@ -297,6 +311,13 @@ static void host_count_request(struct cdh_refresh *refresh, int32_t status)
 	(void)refresh, (void)status;
 }
 
+static void host_gauge(struct cdh_refresh *refresh, const char *name,
+		       int64_t value)
+{
+	(void)refresh;
+	event("gauge %s %lld", name, (long long)value);
+}
+
 static const struct cdh_host_api host = {
 	.struct_size = sizeof(struct cdh_host_api),
 	.abi_minor = 1,
@@ -305,6 +326,7 @@ static const struct cdh_host_api host = {
 	.emit_record = host_emit,
 	.scope_result = host_scope_result,
 	.count_request = host_count_request,
+	.gauge = host_gauge,
 };
 
 struct fixture {
@@ -360,30 +382,40 @@ static int fixture_teardown(void **state)
 	return 0;
 }
 
-/* One cycle of the fixture's account; the timeline holds what happened. */
-static int32_t run_cycle(struct fixture *f)
+/* One cycle of the fixture's account after last cycle's `*memo`, which
+ * becomes this one's; the timeline holds what happened. */
+static int32_t run_cycle_after(struct fixture *f, struct drg_memo **memo)
 {
 	struct drg_registry_options opts = {
 		.address = f->account.endpoint, .account = f->account.name,
 		.timeout_ms = 10000, .max_concurrent = 1,
 	};
 	struct drg_registry *reg = drg_registry_new(&opts);
-	struct drg_memo *memo = drg_memo_new();
 	struct cdh_refresh refresh = { 0 };
 	char err[512] = "";
 	int32_t rc;
 
 	assert_non_null(reg);
-	assert_non_null(memo);
 	events_clear();
 	drg_registry_bind(reg, &host, &refresh);
-	rc = drg_agent_refresh(&host, &f->account, reg, 0, &memo, &refresh,
+	rc = drg_agent_refresh(&host, &f->account, reg, 0, memo, &refresh,
 			       err, sizeof(err));
 	drg_registry_bind(reg, &host, NULL);
 	if (rc != CDH_OK)
 		fprintf(stderr, "refresh: %s\n", err);
-	drg_memo_free(memo);
 	drg_registry_free(reg);
+	return rc;
+}
+
+/* One cycle of the fixture's account, the first. */
+static int32_t run_cycle(struct fixture *f)
+{
+	struct drg_memo *memo = drg_memo_new();
+	int32_t rc;
+
+	assert_non_null(memo);
+	rc = run_cycle_after(f, &memo);
+	drg_memo_free(memo);
 	return rc;
 }
 
@@ -516,6 +548,35 @@ static void a_listing_within_the_tag_cap_is_whole(void **state)
 			     "are not cached") >= 0);
 }
 
+static void a_known_config_saves_the_requests_of_its_fetch(void **state)
+{
+	static char image[] = "r00", multi[] = "multi";
+	static char *names[] = { image, multi };
+	struct fixture *f = *state;
+	struct drg_memo *memo = drg_memo_new();
+
+	assert_non_null(memo);
+	f->account.repositories = names;
+	f->account.repository_count = 2;
+	f->account.sort_tags_by_date = 1;
+	assert_int_equal(run_cycle_after(f, &memo), CDH_OK);
+	/* Per repository, 3 HEADs and one config: r00's manifest and blob,
+	 * multi's index, its amd64 image and the blob. Nothing saved yet. */
+	assert_int_equal(events_counted("manifest r00"), 3 + 1);
+	assert_int_equal(events_counted("manifest multi"), 3 + 2);
+	assert_int_equal(events_counted("blob "), 2);
+	assert_int_equal(events_counted("gauge requests_saved"), 0);
+	/* The same digests again: the memo knows both configs, so the 2 + 3
+	 * requests of their fetches are saved, each digest once. */
+	assert_int_equal(run_cycle_after(f, &memo), CDH_OK);
+	assert_int_equal(events_counted("manifest "), 3 + 3);
+	assert_int_equal(events_counted("blob "), 0);
+	assert_true(event_at("gauge requests_saved ") >= 0);
+	assert_string_equal(g.events[event_at("gauge requests_saved ")],
+			    "gauge requests_saved 5");
+	drg_memo_free(memo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -536,6 +597,9 @@ int main(void)
 		fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 		a_listing_within_the_tag_cap_is_whole, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_known_config_saves_the_requests_of_its_fetch, fixture_setup,
 		fixture_teardown),
 	};
 
