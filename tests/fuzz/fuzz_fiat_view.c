@@ -1,7 +1,8 @@
 /*
  * Fuzz target: Fiat's answer to GET /authorize/<user> (host/api/fiat_view.h),
  * any bytes as the body: parsed as fiat.c parses it, then asked for READ on
- * a few account names, an empty one and one with a NUL-free oddity.
+ * an account name in two cases, an empty one, and the texts json-c gives
+ * for a number and a null.
  */
 #include <json-c/json.h>
 
