@@ -2,6 +2,7 @@
  * fiat - Fiat's answers over HTTP, cached (see fiat.h).
  */
 #include "api/fiat.h"
+#include "api/fiat_view.h"
 
 #include <curl/curl.h>
 #include <json-c/json.h>
@@ -10,7 +11,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <time.h>
 
 #include "util/log.h"
@@ -175,36 +175,6 @@ static void store(char *key, uint64_t now, enum answer answer,
 	entries[slot].view = view;
 }
 
-/* Whether `view` gives READ on `account`. */
-static int view_reads(json_object *view, const char *account)
-{
-	json_object *admin, *accounts, *name, *auths;
-	size_t i, j, n;
-
-	if (json_object_object_get_ex(view, "admin", &admin) &&
-	    json_object_get_boolean(admin))
-		return 1;
-	if (!json_object_object_get_ex(view, "accounts", &accounts) ||
-	    !json_object_is_type(accounts, json_type_array))
-		return 0;
-	n = json_object_array_length(accounts);
-	for (i = 0; i < n; i++) {
-		json_object *a = json_object_array_get_idx(accounts, i);
-
-		if (!json_object_object_get_ex(a, "name", &name) ||
-		    strcasecmp(json_object_get_string(name), account) != 0 ||
-		    !json_object_object_get_ex(a, "authorizations", &auths) ||
-		    !json_object_is_type(auths, json_type_array))
-			continue;
-		for (j = 0; j < json_object_array_length(auths); j++)
-			if (strcmp(json_object_get_string(
-					   json_object_array_get_idx(auths, j)),
-				   "READ") == 0)
-				return 1;
-	}
-	return 0;
-}
-
 /* The answer for `user`: cached, else fetched. -1 when denied outright. */
 static int user_reads(const char *base, const char *user, const char *account,
 		      enum answer *answer)
@@ -222,7 +192,8 @@ static int user_reads(const char *base, const char *user, const char *account,
 	pthread_mutex_lock(&lock);
 	if ((e = lookup(key, now))) {
 		*answer = e->answer;
-		allowed = e->answer == VIEW && view_reads(e->view, account);
+		allowed = e->answer == VIEW &&
+			  cdh_fiat_view_reads(e->view, account);
 		pthread_mutex_unlock(&lock);
 		free(key);
 		return allowed;
@@ -230,7 +201,7 @@ static int user_reads(const char *base, const char *user, const char *account,
 	pthread_mutex_unlock(&lock);
 	/* Outside the lock: a slow Fiat holds up only its own requests. */
 	*answer = fetch(base, user, &view);
-	allowed = *answer == VIEW && view_reads(view, account);
+	allowed = *answer == VIEW && cdh_fiat_view_reads(view, account);
 	pthread_mutex_lock(&lock);
 	store(key, now_ns(), *answer, view);
 	pthread_mutex_unlock(&lock);

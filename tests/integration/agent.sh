@@ -55,17 +55,22 @@ expect_eq "digest of 1.0" "$(find_json --account full --repository team/app --ta
 expect_eq "digest of latest" "$(find_json --account full --tag latest | jq -r '.[0].digest')" "$dl"
 expect_eq "tags by date" "$(run images tags --account full --repository team/app)" '["latest","stable","1.1","1.0"]'
 expect_eq "a retag shares the digest" "$(find_json --account full --tag stable | jq -r '.[0].digest')" "$dl"
-# One image config per distinct manifest: ping, tag list, 4 HEADs, 3 x 2 GETs.
-grep -q 'full/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories, 8 records, 12 requests' "$work/run1.log" \
+# One image config per distinct manifest: ping, tag list, 4 HEADs, 3 x 2 GETs;
+# nothing saved (no " (N saved)" note): the cache was empty.
+grep -q 'full/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories, 8 records, 12 requests, ' "$work/run1.log" \
   || fail "configs not shared by digest: $(grep 'full/' "$work/run1.log")"
 
 # A second run --once on the same cache: the digests did not change, so the
-# stored dates and labels serve and no image config is fetched again.
+# stored dates and labels serve and no image config is fetched again. Its
+# summary: ping, tag list and 4 HEADs made (6); saved, a manifest GET and a
+# config blob GET for each of the 3 distinct digests (1.0, 1.1, latest =
+# stable), counted once a digest: 3 x 2 = 6, the 6 GETs the first run made
+# beyond its own 6.
 fetches=$(config_fetches)
 expect_eq "image configs fetched by the first run" "$fetches" 3
 run run --once 2>"$work/run2.log" || fail "second run failed: $(cat "$work/run2.log")"
 expect_eq "image configs fetched by a second run --once" "$(config_fetches)" "$fetches"
-grep -q 'full/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories, 8 records, 6 requests' "$work/run2.log" \
+grep -q 'full/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories, 8 records, 6 requests (6 saved), ' "$work/run2.log" \
   || fail "second run --once: $(grep 'full/' "$work/run2.log")"
 
 details=$(find_json --account full --tag latest --include-details)
@@ -90,7 +95,8 @@ expect_eq "one agent per repository" "$owners" "1"
 grep -q 'threads/DockerRegistryImageCachingAgent\[3/3\]' "$work/run1.log" || fail "no third agent"
 
 # A second cycle of the service: digests unchanged, so no image config is
-# fetched again (1 tag list + 4 manifest HEADs).
+# fetched again (1 tag list + 4 manifest HEADs; no ping, the client is
+# kept), and its memo, kept in the process, saves the same 3 x 2 = 6 GETs.
 port=$(free_port)
 sed "1i host = { listen = \"127.0.0.1:$port\"; };" "$cfg" |
   sed 's/inspectDigests = true; }/inspectDigests = true; cacheIntervalSeconds = 1; }/' > "$work/service.cfg"
@@ -99,10 +105,14 @@ service_pid=$!
 second_cycle() { [ "$(grep -c 'full/DockerRegistryImageCachingAgent\[1/1\]: ok' "$work/service.log")" -ge 2 ]; }
 wait_for 20 second_cycle || fail "no second cycle: $(cat "$work/service.log")"
 kill -TERM "$service_pid"; wait "$service_pid"
-# Restarted, the service fetched no config either: its memo came from the store.
+# Restarted, the service fetched no config either: its memo came from the
+# store, so its first cycle saved as the second run --once did.
 expect_eq "image configs fetched by a restarted service" "$(config_fetches)" "$fetches"
+grep 'full/DockerRegistryImageCachingAgent\[1/1\]: ok' "$work/service.log" | sed -n 1p |
+  grep -q 'ok: 1 repositories, 8 records, 6 requests (6 saved), ' ||
+  fail "first service cycle: $(grep 'full/' "$work/service.log")"
 grep 'full/DockerRegistryImageCachingAgent\[1/1\]: ok' "$work/service.log" | sed -n 2p |
-  grep -q 'ok: 1 repositories, 8 records, 5 requests' ||
+  grep -q 'ok: 1 repositories, 8 records, 5 requests (6 saved), ' ||
   fail "second cycle re-fetched configs: $(grep 'full/' "$work/service.log")"
 expect_eq "dates kept from the memo" "$(run images tags --account full --repository team/app)" '["latest","stable","1.1","1.0"]'
 

@@ -4,8 +4,10 @@
  * files an account names. Messages are Clouddriver's and Halyard's where
  * they have one.
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -250,14 +252,28 @@ static void check_username(struct drg_account__parse *st, const char *source)
 }
 
 /* Whether host[:port] names this machine: plain http to it never crosses a
- * network, so credentials sent there are not worth a warning. */
+ * network, so credentials sent there are not worth a warning. An address
+ * literal is parsed, not matched by prefix: "127.attacker.example" is a DNS
+ * name that may point anywhere. */
 static int loopback_host(const char *host)
 {
-	size_t len = strcspn(host, host[0] == '[' ? "]" : ":");
+	char name[64];
+	size_t len = host[0] == '[' ? strcspn(host + 1, "]")
+				    : strcspn(host, ":");
+	struct in6_addr v6;
+	struct in_addr v4;
 
-	return strncmp(host, "127.", 4) == 0 ||
-	       (len == 9 && strncmp(host, "localhost", 9) == 0) ||
-	       strncmp(host, "[::1]", 5) == 0;
+	if (len >= sizeof(name))
+		return 0;
+	memcpy(name, host + (host[0] == '['), len);
+	name[len] = '\0';
+	if (host[0] == '[')
+		return host[len + 1] == ']' &&
+		       inet_pton(AF_INET6, name, &v6) == 1 &&
+		       IN6_IS_ADDR_LOOPBACK(&v6);
+	if (inet_pton(AF_INET, name, &v4) == 1)
+		return ntohl(v4.s_addr) >> 24 == 127;
+	return strcasecmp(name, "localhost") == 0;
 }
 
 /* Credentials for an http:// registry elsewhere travel in clear (Basic

@@ -25,6 +25,7 @@
 #include "agent/records.h"
 #include "agent/repositories.h"
 #include "agent/stored.h"
+#include "registry/manifest.h"
 #include "util/map.h"
 #include "util/names.h"
 #include "util/strvec.h"
@@ -55,6 +56,7 @@ struct tag_state {
 	int dropped;                 /* gone between the listing and its manifest */
 	int failed;                  /* its manifest or config could not be had */
 	int listed;                  /* digest from the listing's map: no HEAD */
+	int index;                   /* its media type says: an index */
 	int64_t created_ms;          /* the map's timeCreatedMs, 0 when none */
 	int dated;                   /* date from created_ms: no config */
 };
@@ -225,7 +227,7 @@ static void on_config_ready(void *ctx, void *waiter, int fetched)
 static int want_config(struct cycle *c, struct tag_state *t)
 {
 	int rc = drg_image_configs_want(c->configs, t->repo->name,
-					t->facts.digest, t);
+					t->facts.digest, t->index, t);
 
 	if (rc < 0)
 		c->nomem = 1;
@@ -234,11 +236,13 @@ static int want_config(struct cycle *c, struct tag_state *t)
 
 /* The manifest's digest is known: its config too if the account wants it
  * (want_config's outcomes). */
-static int after_manifest(struct tag_state *t, const char *digest)
+static int after_manifest(struct tag_state *t,
+			  const struct drg_manifest_info *info)
 {
 	struct cycle *c = t->repo->cycle;
 
-	t->facts.digest = strdup_or_flag(digest, c);
+	t->facts.digest = strdup_or_flag(info->digest, c);
+	t->index = drg_manifest_kind(info->media_type) == DRG_MANIFEST_INDEX;
 	if (!t->facts.digest || !wants_config(c->acct))
 		return DRG_WANT_KNOWN;
 	return want_config(c, t);
@@ -253,7 +257,7 @@ static void on_manifest(void *ud, const struct drg_manifest_info *info,
 	int config = DRG_WANT_KNOWN;
 
 	if (res->code == CDH_OK) {
-		config = after_manifest(t, info->digest);
+		config = after_manifest(t, info);
 		if (config == DRG_WANT_FETCHING)
 			return; /* the slot passes to the config fetch */
 	} else if (tag_error_only(res)) {
@@ -300,20 +304,30 @@ static void drop_invalid(struct cycle *c, const char *repository,
 }
 
 /* A repository listed more than maxTagsPerRepository tags: the first
- * ones listed (distribution lists in lexical order) were kept. */
+ * ones listed (distribution lists in lexical order) were kept. `more`: the
+ * listing stopped at the cap with pages left, so `over` is not all. */
 static void warn_tag_cap(struct cycle *c, const struct repo_state *r,
-			 size_t over)
+			 size_t over, int more)
 {
 	if (c->capped_repos++ >= INVALID_WARN_MAX)
 		return;
-	cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
-		 "Repository %s of account %s lists %zu tags more than "
-		 "maxTagsPerRepository (%lld): they are not cached",
-		 r->name, c->acct->name, over,
-		 (long long)c->acct->max_tags_per_repository);
+	if (more)
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Repository %s of account %s lists more tags than "
+			 "maxTagsPerRepository (%lld): its listing stopped "
+			 "there, the rest are not cached",
+			 r->name, c->acct->name,
+			 (long long)c->acct->max_tags_per_repository);
+	else
+		cdh_logf(c->api, CDH_LOG_WARN, c->acct->name,
+			 "Repository %s of account %s lists %zu tags more than "
+			 "maxTagsPerRepository (%lld): they are not cached",
+			 r->name, c->acct->name, over,
+			 (long long)c->acct->max_tags_per_repository);
 }
 
-static int add_tags(struct repo_state *r, const struct drg_strvec *names)
+static int add_tags(struct repo_state *r, const struct drg_strvec *names,
+		    int more)
 {
 	struct cycle *c = r->cycle;
 	size_t i, over = 0;
@@ -342,8 +356,8 @@ static int add_tags(struct repo_state *r, const struct drg_strvec *names)
 		if (!r->tags[r->tag_count++].tag)
 			return -1;
 	}
-	if (over)
-		warn_tag_cap(c, r, over);
+	if (over || more)
+		warn_tag_cap(c, r, over, more);
 	return 0;
 }
 
@@ -375,6 +389,8 @@ static void apply_known(struct repo_state *r,
 		t->facts.digest = strdup_or_flag(m->digest, r->cycle);
 		t->listed = t->facts.digest != NULL;
 		t->created_ms = m->created_ms;
+		t->index = drg_manifest_kind(m->media_type) ==
+			   DRG_MANIFEST_INDEX;
 	}
 out:
 	drg_map_free(by_tag);
@@ -390,7 +406,7 @@ static void report_progress(const struct cycle *c)
 
 static void on_tags(void *ud, const char *repository,
 		    const struct drg_strvec *names,
-		    const struct drg_tag_manifests *known,
+		    const struct drg_tag_manifests *known, int more,
 		    const struct drg_result *res)
 {
 	struct repo_state *r = ud;
@@ -407,7 +423,7 @@ static void on_tags(void *ud, const char *repository,
 		 * records go. Anything else keeps them until a good cycle. */
 		if (res->error_class != DRG_ERR_NOT_FOUND)
 			fail_repo(r, res);
-	} else if (add_tags(r, names) != 0) {
+	} else if (add_tags(r, names, more) != 0) {
 		c->nomem = 1;
 	} else if (wants_manifest(c->acct) && r->tag_count) {
 		apply_known(r, known);
@@ -506,7 +522,9 @@ static int submit_next_list(struct cycle *c)
 	r = &c->repos[c->next_repo++];
 	observed(c, r->name);
 	c->in_flight++;
-	if (drg_registry_submit_tags_known(c->reg, r->name, on_tags, r) == CDH_OK)
+	if (drg_registry_submit_tags_known(c->reg, r->name,
+					   c->acct->max_tags_per_repository,
+					   on_tags, r) == CDH_OK)
 		return 1;
 	c->in_flight--;
 	c->nomem = 1;
@@ -816,12 +834,12 @@ static void report_gauges(const struct cycle *c)
 }
 
 /* Requests this cycle did without: a manifest HEAD per tag whose digest
- * the listing gave, a manifest GET and a config blob per digest whose config
- * last cycle (or the store) already knew. */
+ * the listing gave, and the config fetch of each digest whose config last
+ * cycle (or the store) already knew (drg_image_configs_saved). */
 static void report_saved(const struct cycle *c)
 {
 	int64_t saved = (int64_t)c->heads_saved +
-			2 * (int64_t)drg_image_configs_reused(c->configs);
+			(int64_t)drg_image_configs_saved(c->configs);
 
 	if (saved > 0 && CDH_HOST_HAS(c->api, gauge))
 		c->api->gauge(c->refresh, "requests_saved", saved);

@@ -26,7 +26,7 @@ struct drg_image_configs {
 	drg_config_ready_fn ready;
 	void *ctx;
 	struct drg_map *slots;
-	size_t reused; /* digests whose config last cycle already knew */
+	size_t saved; /* requests the configs last cycle already knew saved */
 };
 
 static void free_facts(struct drg_memo_entry *f)
@@ -46,6 +46,11 @@ static void slot_free(struct slot *slot)
 	free(slot->waiters);
 	free(slot);
 }
+
+/* The requests a config fetch makes: the manifest by digest and its config
+ * blob, with an index also its child (registry_ops.c, on_manifest). */
+#define FETCH_REQUESTS 2
+#define FETCH_REQUESTS_INDEX 3
 
 /* The slot for `digest`, added (state `state`) when missing; NULL on OOM. */
 static struct slot *slot_for(struct drg_image_configs *t, const char *digest,
@@ -195,7 +200,7 @@ static int add_waiter(struct slot *slot, void *waiter)
 }
 
 int drg_image_configs_want(struct drg_image_configs *t, const char *repository,
-		     const char *digest, void *waiter)
+		     const char *digest, int index, void *waiter)
 {
 	struct slot *slot = slot_for(t, digest, STATE_PENDING);
 
@@ -203,7 +208,7 @@ int drg_image_configs_want(struct drg_image_configs *t, const char *repository,
 		return -1;
 	if (slot->state == DRG_CONFIG_KNOWN && !slot->facts.key) {
 		slot->facts.key = slot->digest; /* counted once a digest */
-		t->reused++;
+		t->saved += index ? FETCH_REQUESTS_INDEX : FETCH_REQUESTS;
 	}
 	if (slot->state != STATE_PENDING)
 		return DRG_WANT_KNOWN;
@@ -240,7 +245,7 @@ int drg_image_configs_get(const struct drg_image_configs *t, const char *digest,
 	return copy_facts(facts, &slot->facts) == 0 ? DRG_CONFIG_KNOWN : -1;
 }
 
-size_t drg_image_configs_reused(const struct drg_image_configs *t)
+size_t drg_image_configs_saved(const struct drg_image_configs *t)
 {
-	return t->reused;
+	return t->saved;
 }

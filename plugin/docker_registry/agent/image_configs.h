@@ -44,9 +44,11 @@ void drg_image_configs_free(struct drg_image_configs *configs);
 
 /* Makes sure the config of manifest `digest` of `repository` is known or
  * being fetched, for `waiter` (a tag: it is told when the fetch ends, so
- * its repository can complete before the cycle does). */
+ * its repository can complete before the cycle does). `index`: the
+ * manifest's media type (HEAD, GCR's map) says it is an index, whose config
+ * costs a request more (drg_image_configs_saved); 0 when unknown. */
 int drg_image_configs_want(struct drg_image_configs *configs, const char *repository,
-		     const char *digest, void *waiter);
+		     const char *digest, int index, void *waiter);
 
 /*
  * Once its outcome is in: copies the config facts of `digest` into `facts`
@@ -57,8 +59,11 @@ int drg_image_configs_want(struct drg_image_configs *configs, const char *reposi
 int drg_image_configs_get(const struct drg_image_configs *configs, const char *digest,
 		    struct drg_memo_entry *facts, const char **error);
 
-/* How many digests wanted this cycle had their config from last cycle's
- * memo (or the stored records): each saved a manifest GET and a blob GET. */
-size_t drg_image_configs_reused(const struct drg_image_configs *configs);
+/* Requests saved by the digests wanted this cycle whose config last
+ * cycle's memo (or the stored records) knew, each digest counted once: the
+ * fetch it did without (drg_registry_submit_config) is the manifest GET and
+ * the config blob GET, and for an index the GET of the child it follows
+ * too: 2 requests, 3 for an index. */
+size_t drg_image_configs_saved(const struct drg_image_configs *configs);
 
 #endif

@@ -57,6 +57,11 @@ static int kind_of(const char *mt)
 	return DRG_MANIFEST_UNKNOWN;
 }
 
+int drg_manifest_kind(const char *media_type)
+{
+	return kind_of(media_type);
+}
+
 static int is_attestation(json_object *entry)
 {
 	json_object *platform = get_typed(entry, "platform", json_type_object);

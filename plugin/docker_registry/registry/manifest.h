@@ -41,6 +41,10 @@ struct drg_manifest_doc {
 	char platform[96];                  /* INDEX: "os/arch[/variant]" */
 };
 
+/* DRG_MANIFEST_* that a media type (or Content-Type, parameters after it
+ * ignored) names; NULL, "" or another type: DRG_MANIFEST_UNKNOWN. */
+int drg_manifest_kind(const char *media_type);
+
 /*
  * Parses a manifest body of `len` bytes; `content_type` may be NULL.
  * Returns 0, or -1 when it is not a JSON object of a known kind, an image

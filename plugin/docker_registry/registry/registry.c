@@ -167,7 +167,8 @@ void drg__op_finish(struct drg__op *op, int32_t code, int cls, long status,
 	};
 
 	if (op->kind == DRG__OP_LIST && op->tags_cb)
-		op->tags_cb(op->ud, op->repository, &op->names, &op->known, &res);
+		op->tags_cb(op->ud, op->repository, &op->names, &op->known,
+			    op->more, &res);
 	else if (op->kind == DRG__OP_LIST)
 		op->list_cb(op->ud, op->repository, &op->names, &res);
 	else

@@ -93,11 +93,12 @@ struct drg_tag_manifests {
 	size_t count, cap;
 };
 
-/* drg_list_done_fn with the map; `known` borrowed for the call. */
+/* drg_list_done_fn with the map; `known` borrowed for the call. `more`:
+ * the listing stopped at its limit with a further page linked. */
 typedef void (*drg_tags_done_fn)(void *ud, const char *repository,
 				 const struct drg_strvec *names,
 				 const struct drg_tag_manifests *known,
-				 const struct drg_result *res);
+				 int more, const struct drg_result *res);
 
 /* One tag's manifest; strings borrowed for the callback, NULL when unknown. */
 struct drg_manifest_info {
@@ -126,9 +127,13 @@ typedef void (*drg_manifest_done_fn)(void *ud,
 int32_t drg_registry_submit_tags(struct drg_registry *reg,
 				 const char *repository, drg_list_done_fn cb,
 				 void *ud);
-/* drg_registry_submit_tags that also hands over the "manifest" map. */
+/* drg_registry_submit_tags that also hands over the "manifest" map, and
+ * follows no further Link once `limit` (0: none) valid tag names
+ * (drg_name_valid_tag) are listed: a registry that paginates without end
+ * costs at most the pages up to the one that reached it (issue #19). The
+ * names are those pages' own, invalid ones and those past `limit` too. */
 int32_t drg_registry_submit_tags_known(struct drg_registry *reg,
-				       const char *repository,
+				       const char *repository, int64_t limit,
 				       drg_tags_done_fn cb, void *ud);
 /* Every repository of _catalog, across all pages. */
 int32_t drg_registry_submit_catalog(struct drg_registry *reg,

@@ -68,6 +68,9 @@ struct drg__op {
 	drg_list_done_fn list_cb;
 	drg_tags_done_fn tags_cb;    /* instead of list_cb: with the map */
 	struct drg_tag_manifests known;
+	int64_t limit;               /* valid tags that end it; 0: none */
+	int64_t valid;               /* valid tag names listed so far */
+	int more;                    /* stopped at limit, a page left */
 
 	/* Manifests. */
 	char digest[DRG_DIGEST_MAX];

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "http/link.h"
+#include "util/names.h"
 #include "registry/listing.h"
 #include "registry/manifest.h"
 #include "registry/registry_internal.h"
@@ -53,7 +54,8 @@ static void op_discard(struct drg__op *op)
 
 static int32_t submit_listing(struct drg_registry *reg, const char *repository,
 			      drg_list_done_fn cb, drg_tags_done_fn tcb,
-			      void *ud, drg_name_fn fn, void *data)
+			      void *ud, drg_name_fn fn, void *data,
+			      int64_t limit)
 {
 	struct drg__op *op = op_new(reg, DRG__OP_LIST, repository, NULL);
 	const char *addr = drg__registry_address(reg);
@@ -67,6 +69,7 @@ static int32_t submit_listing(struct drg_registry *reg, const char *repository,
 	op->ud = ud;
 	op->page_fn = fn;
 	op->page_data = data;
+	op->limit = limit;
 	op->compress = 1;
 	if (repository) {
 		op->listing = DRG_LISTING_TAGS;
@@ -96,20 +99,21 @@ int32_t drg_registry_submit_tags(struct drg_registry *reg,
 				 const char *repository, drg_list_done_fn cb,
 				 void *ud)
 {
-	return submit_listing(reg, repository, cb, NULL, ud, NULL, NULL);
+	return submit_listing(reg, repository, cb, NULL, ud, NULL, NULL, 0);
 }
 
 int32_t drg_registry_submit_tags_known(struct drg_registry *reg,
-				       const char *repository,
+				       const char *repository, int64_t limit,
 				       drg_tags_done_fn cb, void *ud)
 {
-	return submit_listing(reg, repository, NULL, cb, ud, NULL, NULL);
+	return submit_listing(reg, repository, NULL, cb, ud, NULL, NULL,
+			      limit > 0 ? limit : 0);
 }
 
 int32_t drg_registry_submit_catalog(struct drg_registry *reg,
 				    drg_list_done_fn cb, void *ud)
 {
-	return submit_listing(reg, NULL, cb, NULL, ud, NULL, NULL);
+	return submit_listing(reg, NULL, cb, NULL, ud, NULL, NULL, 0);
 }
 
 /* A tag of GCR's "manifest" map, kept for a drg_tags_done_fn. */
@@ -142,6 +146,8 @@ static int collect(const char *name, void *data)
 
 	if (op->page_fn)
 		return op->page_fn(name, op->page_data) != 0 ? 2 : 0;
+	if (op->limit && drg_name_valid_tag(name))
+		op->valid++;
 	return drg_strvec_push(&op->names, name) != 0 ? 3 : 0;
 }
 
@@ -153,6 +159,11 @@ static void next_page(struct drg__op *op, const struct drg_http_response *r)
 				  sizeof(target));
 
 	if (found == 0) { /* no Link: done, whatever the page size (#18) */
+		drg__op_finish(op, CDH_OK, DRG_ERR_NONE, r->status, NULL);
+		return;
+	}
+	if (op->limit && op->valid >= op->limit) {
+		op->more = 1; /* the caller keeps no more than limit anyway */
 		drg__op_finish(op, CDH_OK, DRG_ERR_NONE, r->status, NULL);
 		return;
 	}
@@ -421,7 +432,7 @@ static int32_t list_sync(struct drg_registry *reg, const char *repository,
 	struct sync_result s = { CDH_E_FATAL, err, errlen, 0 };
 	char run_err[256];
 	int32_t rc = submit_listing(reg, repository, sync_done, NULL, &s, fn,
-				    data);
+				    data, 0);
 
 	if (rc != CDH_OK) {
 		if (errlen)

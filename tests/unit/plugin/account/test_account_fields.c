@@ -216,6 +216,40 @@ static void address_forms(void **state)
 	}
 }
 
+/* Credentials over plain http warn unless the host is this machine: an
+ * IPv4 loopback literal, [::1] or localhost; a DNS name that only starts
+ * with "127." may point anywhere (issue #19, item 12). */
+static void plain_http_credentials_warn_unless_loopback(void **state)
+{
+	static const char *const elsewhere[] = {
+		"127.attacker.example", "127.0.0.1.attacker.example:5000",
+		"localhost.attacker.example", "[::2]:5000", "10.0.0.1:5000",
+	};
+	static const char *const loopback[] = {
+		"127.0.0.1:5000", "127.1.2.3", "localhost:5000", "LocalHost",
+		"[::1]:5000", "[::1]",
+	};
+	char body[256];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(elsewhere) / sizeof(elsewhere[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "name = \"a\"; address = \"http://%s\"; "
+			 "username = \"u\"; password = \"p\";", elsewhere[i]);
+		fprintf(stderr, "%s\n", elsewhere[i]);
+		expect_warning(body, "in clear text");
+	}
+	for (i = 0; i < sizeof(loopback) / sizeof(loopback[0]); i++) {
+		snprintf(body, sizeof(body),
+			 "name = \"a\"; address = \"http://%s\"; "
+			 "username = \"u\"; password = \"p\";", loopback[i]);
+		fprintf(stderr, "%s\n", loopback[i]);
+		drg_account_free(parse_ok(body));
+		assert_int_equal(fixture_find_diag("in clear text"), -1);
+	}
+}
+
 static void docker_hub_bare_names_get_library(void **state)
 {
 	struct drg_account *a = parse_ok(
@@ -608,6 +642,7 @@ int main(void)
 		cmocka_unit_test(zero_means_default),
 		cmocka_unit_test(every_field_is_read),
 		cmocka_unit_test(address_forms),
+		cmocka_unit_test(plain_http_credentials_warn_unless_loopback),
 		cmocka_unit_test(docker_hub_bare_names_get_library),
 		cmocka_unit_test(docker_hub_without_repositories_warns),
 		cmocka_unit_test(name_is_required),

@@ -4,7 +4,9 @@
  * its cycle against a registry of the test's own (libmicrohttpd on
  * loopback): each repository's records go to the host as soon as its work
  * is done, in the listed order, not once the whole account is in (issue
- * #18). (Which agent owns a repository: test_partition.)
+ * #18); maxTagsPerRepository stops a listing that paginates without end
+ * (issue #19); the requests a known config saved, an index's included
+ * (issue #21). (Which agent owns a repository: test_partition.)
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -97,6 +99,8 @@ static struct {
 	size_t count;
 	char manifest[512], manifest_digest[DRG_DIGEST_MAX];
 	char config[256], config_digest[DRG_DIGEST_MAX];
+	char index[512], index_digest[DRG_DIGEST_MAX]; /* repository "multi" */
+	int keep_logs; /* the plugin's log lines go onto the timeline too */
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER };
 
 static void event(const char *fmt, ...)
@@ -139,13 +143,16 @@ static size_t events_counted(const char *prefix)
 	return n;
 }
 
-static enum MHD_Result reply(struct MHD_Connection *conn, const char *body,
-			     const char *type, const char *digest)
+static enum MHD_Result reply_linked(struct MHD_Connection *conn,
+				    const char *body, const char *type,
+				    const char *digest, const char *link)
 {
 	struct MHD_Response *resp = MHD_create_response_from_buffer(
 		strlen(body), (void *)body, MHD_RESPMEM_MUST_COPY);
 	enum MHD_Result rc;
 
+	if (link)
+		MHD_add_response_header(resp, "Link", link);
 	MHD_add_response_header(resp, "Content-Type", type);
 	MHD_add_response_header(resp, "Docker-Distribution-Api-Version",
 				"registry/2.0");
@@ -154,6 +161,34 @@ static enum MHD_Result reply(struct MHD_Connection *conn, const char *body,
 	rc = MHD_queue_response(conn, MHD_HTTP_OK, resp);
 	MHD_destroy_response(resp);
 	return rc;
+}
+
+static enum MHD_Result reply(struct MHD_Connection *conn, const char *body,
+			     const char *type, const char *digest)
+{
+	return reply_linked(conn, body, type, digest, NULL);
+}
+
+/* Repository "endless": page k (?page=k) lists tags ek-a and ek-b and
+ * links to page k+1, for ENDLESS_PAGES pages: a registry that paginates
+ * without end, as far as a cap that works can tell. */
+#define ENDLESS_PAGES 50
+
+static enum MHD_Result endless_page(struct MHD_Connection *conn)
+{
+	const char *arg =
+		MHD_lookup_connection_value(conn, MHD_GET_ARGUMENT_KIND, "page");
+	long k = arg ? strtol(arg, NULL, 10) : 0;
+	char list[128], link[128];
+
+	event("list endless");
+	snprintf(list, sizeof(list),
+		 "{\"name\":\"endless\",\"tags\":[\"e%ld-a\",\"e%ld-b\"]}", k,
+		 k);
+	snprintf(link, sizeof(link),
+		 "</v2/endless/tags/list?n=2&page=%ld>; rel=\"next\"", k + 1);
+	return reply_linked(conn, list, "application/json", NULL,
+			    k + 1 < ENDLESS_PAGES ? link : NULL);
 }
 
 /* REPOS repositories rNN of TAGS tags tN, every tag the same image (so
@@ -176,6 +211,8 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		snprintf(repo, sizeof(repo), "%.*s", (int)(slash - url - 4), url + 4);
 	else
 		return reply(conn, "{}", "application/json", NULL);
+	if (strcmp(slash, "/tags/list") == 0 && strcmp(repo, "endless") == 0)
+		return endless_page(conn);
 	if (strcmp(slash, "/tags/list") == 0) {
 		event("list %s", repo);
 		snprintf(list, sizeof(list), "{\"name\":\"%s\",\"tags\":[", repo);
@@ -190,6 +227,10 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 		return reply(conn, g.config, "application/json", NULL);
 	}
 	event("manifest %s", repo);
+	/* "multi": every tag is an index whose amd64 entry is the image. */
+	if (strcmp(repo, "multi") == 0 &&
+	    strcmp(slash + strlen("/manifests/"), g.manifest_digest) != 0)
+		return reply(conn, g.index, DRG_MT_OCI_INDEX, g.index_digest);
 	return reply(conn, g.manifest, DRG_MT_DOCKER_V2, g.manifest_digest);
 }
 
@@ -207,6 +248,14 @@ static void image_bodies(void)
 		 DRG_MT_DOCKER_V2, strlen(g.config), g.config_digest);
 	assert_int_equal(drg_digest_sha256(g.manifest, strlen(g.manifest),
 					   g.manifest_digest), 0);
+	snprintf(g.index, sizeof(g.index),
+		 "{\"schemaVersion\":2,\"mediaType\":\"%s\",\"manifests\":[{"
+		 "\"mediaType\":\"%s\",\"size\":%zu,\"digest\":\"%s\","
+		 "\"platform\":{\"architecture\":\"amd64\",\"os\":\"linux\"}}]}",
+		 DRG_MT_OCI_INDEX, DRG_MT_DOCKER_V2, strlen(g.manifest),
+		 g.manifest_digest);
+	assert_int_equal(drg_digest_sha256(g.index, strlen(g.index),
+					   g.index_digest), 0);
 }
 
 static struct MHD_Daemon *registry_start(uint16_t *port)
@@ -230,7 +279,9 @@ static struct MHD_Daemon *registry_start(uint16_t *port)
 
 static void host_log(int32_t level, const char *who, const char *msg)
 {
-	(void)level, (void)who, (void)msg;
+	(void)level, (void)who;
+	if (g.keep_logs)
+		event("log %s", msg);
 }
 
 static int32_t host_is_cancelled(const struct cdh_refresh *refresh)
@@ -260,6 +311,13 @@ static void host_count_request(struct cdh_refresh *refresh, int32_t status)
 	(void)refresh, (void)status;
 }
 
+static void host_gauge(struct cdh_refresh *refresh, const char *name,
+		       int64_t value)
+{
+	(void)refresh;
+	event("gauge %s %lld", name, (long long)value);
+}
+
 static const struct cdh_host_api host = {
 	.struct_size = sizeof(struct cdh_host_api),
 	.abi_minor = 1,
@@ -268,6 +326,7 @@ static const struct cdh_host_api host = {
 	.emit_record = host_emit,
 	.scope_result = host_scope_result,
 	.count_request = host_count_request,
+	.gauge = host_gauge,
 };
 
 struct fixture {
@@ -318,34 +377,45 @@ static int fixture_teardown(void **state)
 
 	MHD_stop_daemon(f->registry);
 	events_clear();
+	g.keep_logs = 0;
 	free(f);
 	return 0;
 }
 
-/* One cycle of the fixture's account; the timeline holds what happened. */
-static int32_t run_cycle(struct fixture *f)
+/* One cycle of the fixture's account after last cycle's `*memo`, which
+ * becomes this one's; the timeline holds what happened. */
+static int32_t run_cycle_after(struct fixture *f, struct drg_memo **memo)
 {
 	struct drg_registry_options opts = {
 		.address = f->account.endpoint, .account = f->account.name,
 		.timeout_ms = 10000, .max_concurrent = 1,
 	};
 	struct drg_registry *reg = drg_registry_new(&opts);
-	struct drg_memo *memo = drg_memo_new();
 	struct cdh_refresh refresh = { 0 };
 	char err[512] = "";
 	int32_t rc;
 
 	assert_non_null(reg);
-	assert_non_null(memo);
 	events_clear();
 	drg_registry_bind(reg, &host, &refresh);
-	rc = drg_agent_refresh(&host, &f->account, reg, 0, &memo, &refresh,
+	rc = drg_agent_refresh(&host, &f->account, reg, 0, memo, &refresh,
 			       err, sizeof(err));
 	drg_registry_bind(reg, &host, NULL);
 	if (rc != CDH_OK)
 		fprintf(stderr, "refresh: %s\n", err);
-	drg_memo_free(memo);
 	drg_registry_free(reg);
+	return rc;
+}
+
+/* One cycle of the fixture's account, the first. */
+static int32_t run_cycle(struct fixture *f)
+{
+	struct drg_memo *memo = drg_memo_new();
+	int32_t rc;
+
+	assert_non_null(memo);
+	rc = run_cycle_after(f, &memo);
+	drg_memo_free(memo);
 	return rc;
 }
 
@@ -429,6 +499,84 @@ static void the_account_cap_keeps_the_first_tags_listed(void **state)
 	assert_true(event_at("scope r00 ") < event_at("list r19"));
 }
 
+/* One repository, "endless", cut at `cap` tags: the timeline holds the
+ * page requests, records and log lines. */
+static void run_endless(struct fixture *f, int64_t cap)
+{
+	static char endless[] = "endless";
+	static char *names[] = { endless };
+
+	f->account.repositories = names;
+	f->account.repository_count = 1;
+	f->account.max_tags_per_repository = cap;
+	g.keep_logs = 1;
+	assert_int_equal(run_cycle(f), CDH_OK);
+}
+
+static void the_tag_cap_stops_a_listing_without_end(void **state)
+{
+	struct fixture *f = *state;
+
+	run_endless(f, 5);
+	/* Pages 0, 1 and 2 list six tags: the fifth is on page 2, so page 3
+	 * and the 46 after it are never asked for. */
+	assert_int_equal(events_counted("list endless"), 3);
+	assert_int_equal(events_counted("record endless taggedImage"), 5);
+	assert_true(event_at("record endless taggedImage {\"name\":\"endless:e2-a\"") >= 0);
+	assert_int_equal(event_at("record endless taggedImage {\"name\":\"endless:e2-b\""), -1);
+	assert_true(event_at("log Repository endless of account unit lists more "
+			     "tags than maxTagsPerRepository (5): its listing "
+			     "stopped there, the rest are not cached") >= 0);
+}
+
+static void a_listing_within_the_tag_cap_is_whole(void **state)
+{
+	struct fixture *f = *state;
+
+	/* 50 pages of 2 tags: a cap of 100 is reached on the last page. */
+	run_endless(f, 100);
+	assert_int_equal(events_counted("list endless"), ENDLESS_PAGES);
+	assert_int_equal(events_counted("record endless taggedImage"), 100);
+	assert_int_equal(events_counted("log Repository endless"), 0);
+	/* One short: the count of the rest is known, as before the cap
+	 * stopped listings. */
+	run_endless(f, 99);
+	assert_int_equal(events_counted("list endless"), ENDLESS_PAGES);
+	assert_int_equal(events_counted("record endless taggedImage"), 99);
+	assert_true(event_at("log Repository endless of account unit lists 1 "
+			     "tags more than maxTagsPerRepository (99): they "
+			     "are not cached") >= 0);
+}
+
+static void a_known_config_saves_the_requests_of_its_fetch(void **state)
+{
+	static char image[] = "r00", multi[] = "multi";
+	static char *names[] = { image, multi };
+	struct fixture *f = *state;
+	struct drg_memo *memo = drg_memo_new();
+
+	assert_non_null(memo);
+	f->account.repositories = names;
+	f->account.repository_count = 2;
+	f->account.sort_tags_by_date = 1;
+	assert_int_equal(run_cycle_after(f, &memo), CDH_OK);
+	/* Per repository, 3 HEADs and one config: r00's manifest and blob,
+	 * multi's index, its amd64 image and the blob. Nothing saved yet. */
+	assert_int_equal(events_counted("manifest r00"), 3 + 1);
+	assert_int_equal(events_counted("manifest multi"), 3 + 2);
+	assert_int_equal(events_counted("blob "), 2);
+	assert_int_equal(events_counted("gauge requests_saved"), 0);
+	/* The same digests again: the memo knows both configs, so the 2 + 3
+	 * requests of their fetches are saved, each digest once. */
+	assert_int_equal(run_cycle_after(f, &memo), CDH_OK);
+	assert_int_equal(events_counted("manifest "), 3 + 3);
+	assert_int_equal(events_counted("blob "), 0);
+	assert_true(event_at("gauge requests_saved ") >= 0);
+	assert_string_equal(g.events[event_at("gauge requests_saved ")],
+			    "gauge requests_saved 5");
+	drg_memo_free(memo);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +591,15 @@ int main(void)
 		fixture_setup, fixture_teardown),
 	    cmocka_unit_test_setup_teardown(
 		the_account_cap_keeps_the_first_tags_listed, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		the_tag_cap_stops_a_listing_without_end, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_listing_within_the_tag_cap_is_whole, fixture_setup,
+		fixture_teardown),
+	    cmocka_unit_test_setup_teardown(
+		a_known_config_saves_the_requests_of_its_fetch, fixture_setup,
 		fixture_teardown),
 	};
 
