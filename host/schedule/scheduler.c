@@ -877,6 +877,10 @@ int32_t cdh_scheduler_wait_scope(struct cdh_scheduler *s, const char *account,
 	       !final && cdh_monotonic_ns() < deadline)
 		pthread_cond_timedwait(&s->scope_done, &s->lock, &ts);
 	pthread_mutex_unlock(&s->lock);
+	/* Some agents said "not mine", the others have not answered (the
+	 * owner still running, or run on another node): still queued. */
+	if (!final && result == CDH_E_CONFIG)
+		result = 1;
 	return result;
 }
 

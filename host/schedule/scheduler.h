@@ -137,9 +137,11 @@ int cdh_scheduler_request_scope(struct cdh_scheduler *s, const char *account,
  * Waits up to `timeout_ms` for a refresh of (account, scope) queued at
  * `since_ns` (monotonic) or later to be done on some agent of the account:
  * CDH_OK once one stored it. It ends early too once every agent of the
- * account ran it and failed: then the failure of one (another than
- * CDH_E_CONFIG preferred; CDH_E_CONFIG when no agent caches the scope).
- * At the timeout, 1 when none is done yet, or the failure of one that is.
+ * account ran it and failed (an agent another node runs, by
+ * host.cluster.enabledPattern, never does here): then the failure of one
+ * (another than CDH_E_CONFIG preferred; CDH_E_CONFIG when no agent caches
+ * the scope). At the timeout, 1 when none is done yet or only agents that
+ * do not cache it are (CDH_E_CONFIG), else the failure of one that is.
  * Any thread.
  */
 int32_t cdh_scheduler_wait_scope(struct cdh_scheduler *s, const char *account,

@@ -189,7 +189,10 @@ static int32_t fake_refresh_scope(void *instance, uint32_t index,
 		atomic_fetch_add(&fk->web_scopes, 1);
 	else
 		atomic_fetch_add(&fk->other_scopes, 1);
-	while (atomic_load(&fk->scope_hold))
+	/* With an owner set, only the owner is held. */
+	while (atomic_load(&fk->scope_hold) &&
+	       (!atomic_load(&fk->scope_owner) ||
+		atomic_load(&fk->scope_owner) == (int)index + 1))
 		sleep_ms(1);
 	if (atomic_load(&fk->scope_owner) &&
 	    atomic_load(&fk->scope_owner) != (int)index + 1)
@@ -905,6 +908,26 @@ static void a_waiter_waits_for_the_agent_caching_the_scope(void **state)
 	assert_int_equal(push_and_wait(f, "app", 2, WAIT_MS), CDH_OK);
 }
 
+/* Two agents, the second caching the scope and slower than the wait: the
+ * first's CDH_E_CONFIG is not the answer (the scope is cached: the caller
+ * hears "queued", 1, not "not cached"). */
+static void a_waiter_timing_out_on_the_owner_hears_queued(void **state)
+{
+	struct fixture *f = *state;
+	uint64_t since = cdh_monotonic_ns();
+
+	add(f, 0, 2);
+	run_once(f);
+	atomic_store(&f->fake.scope_owner, 2);
+	atomic_store(&f->fake.scope_hold, 1);
+	assert_int_equal(push_and_wait(f, "app", 2, 300), 1);
+	/* Released, the owner's refresh is the answer. */
+	atomic_store(&f->fake.scope_hold, 0);
+	assert_int_equal(cdh_scheduler_wait_scope(f->sched, "hub", "app", since,
+						  WAIT_MS),
+			 CDH_OK);
+}
+
 /* Names longer than the ring's old fixed fields (128, 256 bytes). */
 static void a_waiter_sees_a_scope_with_a_long_name(void **state)
 {
@@ -1225,6 +1248,7 @@ int main(void)
 	    T(a_pushed_scope_waits_for_its_settle_time),
 	    T(a_waiter_sees_the_scope_refresh_it_asked_for),
 	    T(a_waiter_ends_once_every_agent_refused_the_scope),
+	    T(a_waiter_timing_out_on_the_owner_hears_queued),
 	    T(a_waiter_waits_for_the_agent_caching_the_scope),
 	    T(a_waiter_sees_a_scope_with_a_long_name),
 	    T(a_push_runs_beside_a_long_cycle_when_the_plugin_allows),
