@@ -648,9 +648,11 @@ void cdh_http_api_stop(struct cdh_http_api *api)
 {
 	if (!api)
 		return;
-	/* libmicrohttpd must find no connection suspended. */
-	cdh_deferred_free(api->posts);
+	/* libmicrohttpd must find no connection suspended; until it has
+	 * stopped, a POST may still reach the (stopped) deferred set. */
+	cdh_deferred_stop(api->posts);
 	MHD_stop_daemon(api->daemon);
+	cdh_deferred_free(api->posts);
 	cdh_http_stream_drain(); /* queries still writing read the store */
 	freeaddrinfo(api->addr);
 	free(api->token_file);

@@ -131,7 +131,7 @@ int cdh_deferred_start(struct cdh_deferred *d, struct MHD_Connection *conn,
 	return 0;
 }
 
-void cdh_deferred_free(struct cdh_deferred *d)
+void cdh_deferred_stop(struct cdh_deferred *d)
 {
 	if (!d)
 		return;
@@ -140,6 +140,12 @@ void cdh_deferred_free(struct cdh_deferred *d)
 	while (d->running)
 		pthread_cond_wait(&d->idle, &d->lock);
 	pthread_mutex_unlock(&d->lock);
+}
+
+void cdh_deferred_free(struct cdh_deferred *d)
+{
+	if (!d)
+		return;
 	pthread_cond_destroy(&d->idle);
 	pthread_mutex_destroy(&d->lock);
 	free(d);

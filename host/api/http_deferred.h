@@ -5,7 +5,9 @@
  * threads: each of those serves many connections (webhooks, /find,
  * /health), and two waits used to stall the whole API. The daemon must
  * run with MHD_ALLOW_SUSPEND_RESUME; libmicrohttpd must find no
- * connection suspended when it stops, so cdh_deferred_free comes first.
+ * connection suspended when it stops: cdh_deferred_stop before
+ * MHD_stop_daemon, cdh_deferred_free after it (the daemon may still hand
+ * a request to cdh_deferred_start until it has stopped).
  */
 #ifndef CDH_HTTP_DEFERRED_H
 #define CDH_HTTP_DEFERRED_H
@@ -35,8 +37,12 @@ int cdh_deferred_start(struct cdh_deferred *d, struct MHD_Connection *conn,
 		       cdh_deferred_fn fn, void (*free_ctx)(void *ctx),
 		       void *ctx);
 
-/* Refuses new requests, waits until those in flight are answered (each
- * within its own bound), and frees `d`. NULL is fine. */
+/* Refuses new requests and waits until those in flight are answered
+ * (each within its own bound). NULL is fine. */
+void cdh_deferred_stop(struct cdh_deferred *d);
+
+/* Frees `d`, stopped, once nothing can call cdh_deferred_start on it.
+ * NULL is fine. */
 void cdh_deferred_free(struct cdh_deferred *d);
 
 #endif
