@@ -466,7 +466,8 @@ static int sqlite_forget_agent(struct cdh__store_impl *store, const char *agent,
 }
 
 /* The agent's marker, read or started: *filled. 0 or -1 (SQLite error).
- * write_lock held: no other writer between the read and the insert. */
+ * write_lock held; another process on the same file may start it between
+ * the read and the insert: the insert is then ignored and its marker read. */
 static int fill_state(sqlite3 *db, const char *agent, int *filled)
 {
 	int rc = agent_statement(db, "SELECT filled FROM fill_state "
@@ -479,11 +480,14 @@ static int fill_state(sqlite3 *db, const char *agent, int *filled)
 			     agent, NULL);
 	if (rc < 0)
 		return -1;
-	*filled = rc;
-	return agent_statement(db, *filled
-				       ? "INSERT INTO fill_state VALUES (?1, 1)"
-				       : "INSERT INTO fill_state VALUES (?1, 0)",
-			       agent, NULL);
+	rc = agent_statement(db, rc ? "INSERT OR IGNORE INTO fill_state VALUES (?1, 1)"
+				    : "INSERT OR IGNORE INTO fill_state VALUES (?1, 0)",
+			     agent, NULL);
+	if (rc < 0)
+		return -1;
+	rc = agent_statement(db, "SELECT filled FROM fill_state "
+				 "WHERE agent = ?1", agent, filled);
+	return rc < 0 ? -1 : 0;
 }
 
 static int sqlite_fill_begin(struct cdh__store_impl *store,
