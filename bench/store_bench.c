@@ -45,8 +45,18 @@ static int emit(struct cdh_refresh *r, const char *scope, const char *type,
 	return cdh_refresh_emit(r, &rec) == CDH_OK ? 0 : -1;
 }
 
-/* The refresh: per repository bench/rNNNN, tags tNNNN. */
-static int build(struct cdh_refresh *r, long repos, long tags)
+/* The wall clock, ns (a scope's observation time). */
+static uint64_t realtime_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* The refresh: per repository bench/rNNNN, tags tNNNN; with `observed`,
+ * each repository says when it was read, as the docker plugin's do. */
+static int build(struct cdh_refresh *r, long repos, long tags, int observed)
 {
 	char scope[64], tag_id[160], image_id[160], attrs[512];
 	long i, t;
@@ -56,6 +66,9 @@ static int build(struct cdh_refresh *r, long repos, long tags)
 		return -1;
 	for (i = 0; i < repos; i++) {
 		snprintf(scope, sizeof(scope), "bench/r%04ld", i);
+		if (observed &&
+		    cdh_refresh_scope_observed(r, scope, realtime_ns()) != CDH_OK)
+			return -1;
 		for (t = 0; t < tags; t++) {
 			snprintf(tag_id, sizeof(tag_id),
 				 "dockerRegistry:taggedImage:bench:%s:t%04ld", scope, t);
@@ -131,12 +144,14 @@ int main(int argc, char **argv)
 	char err[512], url[64], label[64];
 	int redis, rc;
 
-	if (argc != 5) {
-		fprintf(stderr, "usage: store_bench sqlite|redis PATH|PORT REPOS TAGS\n");
+	if (argc != 5 && !(argc == 6 && strcmp(argv[5], "observed") == 0)) {
+		fprintf(stderr, "usage: store_bench sqlite|redis PATH|PORT REPOS TAGS "
+				"[observed]\n");
 		return 2;
 	}
 	redis = strcmp(argv[1], "redis") == 0;
-	if (build(&refresh, strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10)) != 0)
+	if (build(&refresh, strtol(argv[3], NULL, 10), strtol(argv[4], NULL, 10),
+		  argc == 6) != 0)
 		return 1;
 	if (redis) {
 		snprintf(url, sizeof(url), "redis://127.0.0.1:%s/0", argv[2]);
@@ -149,9 +164,11 @@ int main(int argc, char **argv)
 		fprintf(stderr, "store_bench: %s\n", err);
 		return 1;
 	}
-	snprintf(label, sizeof(label), "%s, first fill", argv[1]);
+	snprintf(label, sizeof(label), "%s%s, first fill", argv[1],
+		 argc == 6 ? " (observed)" : "");
 	rc = measure(store, &refresh, admin, label);
-	snprintf(label, sizeof(label), "%s, unchanged cycle", argv[1]);
+	snprintf(label, sizeof(label), "%s%s, unchanged cycle", argv[1],
+		 argc == 6 ? " (observed)" : "");
 	rc |= measure(store, &refresh, admin, label);
 	cdh_store_close(store);
 	redisFree(admin);
