@@ -9,6 +9,7 @@
 #include "query/webhook.h"
 
 #include "query/images.h"
+#include "util/url.h"
 
 #include <json-c/json.h>
 #include <pthread.h>
@@ -73,33 +74,42 @@ static const char *str_at(json_object *obj, const char *key)
 	return json_object_get_string(v);
 }
 
-/* The host[:port] of a URL ("http://h:5000/v2/..." -> "h:5000"), into out. */
-static void authority(const char *url, char *out, size_t outlen)
+/*
+ * 1 when request.host (the Host header the registry was reached by, so
+ * host[:port] with no scheme) names the account's registry: a bare host is
+ * the account scheme's default port. Anything beyond an authority (a path,
+ * userinfo) is not a Host header and matches nothing.
+ */
+static int same_request_host(const char *address, const char *req_host)
 {
-	const char *start = url ? strstr(url, "://") : NULL;
-	size_t len;
+	struct drg_url_parts parts;
+	char url[512];
+	int len;
 
-	out[0] = '\0';
-	if (!start)
-		return;
-	start += 3;
-	len = strcspn(start, "/?#");
-	if (len < outlen)
-		snprintf(out, outlen, "%.*s", (int)len, start);
+	if (!req_host || !*req_host || req_host[strcspn(req_host, "/?#@")] ||
+	    drg_url_split(address, &parts) != 0)
+		return 0;
+	len = snprintf(url, sizeof(url), "%.*s://%s", (int)parts.scheme_len,
+		       parts.scheme, req_host);
+	return len > 0 && (size_t)len < sizeof(url) &&
+	       drg_url_same_host_port(address, url);
 }
 
-/* 1 when the account's registry is the event's (its URL or request host). */
+/*
+ * 1 when the account's registry is the event's (its URL or request host).
+ * Host names compare case-insensitively and a default port written or not
+ * is the same port: distribution builds target.url from the Host header it
+ * was reached by, which may or may not carry ":443".
+ */
 static int same_registry(struct cdh_query *q, const char *account,
-			 const char *url_host, const char *req_host)
+			 const char *url, const char *req_host)
 {
 	const char *described = q->account(q, account);
 	json_object *root = described ? json_tokener_parse(described) : NULL;
-	char host[256];
-	int same;
+	const char *address = str_at(root, "address");
+	int same = address && ((url && drg_url_same_host_port(address, url)) ||
+			       same_request_host(address, req_host));
 
-	authority(str_at(root, "address"), host, sizeof(host));
-	same = host[0] && ((url_host[0] && strcmp(host, url_host) == 0) ||
-			   (req_host && strcmp(host, req_host) == 0));
 	json_object_put(root);
 	return same;
 }
@@ -124,7 +134,6 @@ static size_t handle_event(struct cdh_query *q, json_object *event)
 {
 	json_object *target = NULL, *request = NULL;
 	const char *repository, *name;
-	char url_host[256];
 	size_t i, queued = 0;
 
 	json_object_object_get_ex(event, "target", &target);
@@ -133,9 +142,9 @@ static size_t handle_event(struct cdh_query *q, json_object *event)
 	if (!repository || !changes_tags(str_at(event, "action"), target) ||
 	    seen_before(str_at(event, "id")))
 		return 0;
-	authority(str_at(target, "url"), url_host, sizeof(url_host));
 	for (i = 0; (name = q->account_name(q, i)) != NULL; i++)
-		if (same_registry(q, name, url_host, str_at(request, "host")) &&
+		if (same_registry(q, name, str_at(target, "url"),
+				  str_at(request, "host")) &&
 		    q->request_refresh(q, name, repository) == CDH_OK)
 			queued++;
 	return queued;

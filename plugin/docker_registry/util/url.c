@@ -150,7 +150,7 @@ int drg_url_same_host(const char *a, const char *b)
 	       strncasecmp(pa.host, pb.host, pa.host_len) == 0;
 }
 
-int drg_url_same_origin(const char *a, const char *b)
+int drg_url_same_host_port(const char *a, const char *b)
 {
 	struct drg_url_parts pa, pb;
 	char porta[16], portb[16];
@@ -159,9 +159,18 @@ int drg_url_same_origin(const char *a, const char *b)
 		return 0;
 	effective_port(&pa, porta, sizeof(porta));
 	effective_port(&pb, portb, sizeof(portb));
+	return drg_url_same_host(a, b) && strcmp(porta, portb) == 0;
+}
+
+int drg_url_same_origin(const char *a, const char *b)
+{
+	struct drg_url_parts pa, pb;
+
+	if (drg_url_split(a, &pa) != 0 || drg_url_split(b, &pb) != 0)
+		return 0;
 	return pa.scheme_len == pb.scheme_len &&
 	       strncasecmp(pa.scheme, pb.scheme, pa.scheme_len) == 0 &&
-	       drg_url_same_host(a, b) && strcmp(porta, portb) == 0;
+	       drg_url_same_host_port(a, b);
 }
 
 int drg_url_is_https(const char *url)

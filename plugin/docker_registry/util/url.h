@@ -40,6 +40,13 @@ int drg_url_resolve(const char *base, const char *ref, char *out,
 /* 1 when scheme, host (case-insensitive) and effective port are equal. */
 int drg_url_same_origin(const char *a, const char *b);
 
+/*
+ * 1 when host (case-insensitive) and effective port (the scheme's default
+ * when none is written: 443 for https, 80 for http) are equal; the schemes
+ * themselves are not compared.
+ */
+int drg_url_same_host_port(const char *a, const char *b);
+
 /* 1 when both URLs name the same host (case-insensitive), ports ignored. */
 int drg_url_same_host(const char *a, const char *b);
 
