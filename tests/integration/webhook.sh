@@ -49,6 +49,9 @@ dockerRegistry = { accounts = (
   # The same registry by another name: its events do not match this account.
   { name = "byname"; address = "http://localhost:${REGISTRY_HOSTPORT#*:}"; repositories = ["team/app"];
     sortTagsByDate = true; cacheIntervalSeconds = 3600; },
+  # The catalog, filtered by a regex (Java's: the whole name) and a skip.
+  { name = "cat"; address = "$REGISTRY_URL"; repositoriesRegex = "team/[n-z].*";
+    skip = ["team/skipped"]; cacheIntervalSeconds = 3600; },
   # Readable by role ops only (on-demand needs READ).
   { name = "locked"; address = "http://localhost:${REGISTRY_HOSTPORT#*:}"; repositories = ["team/app"];
     cacheIntervalSeconds = 3600; permissions = { READ = ["ops"]; }; }
@@ -56,8 +59,9 @@ dockerRegistry = { accounts = (
 CFG
 tags() { curl -fsS "$api/dockerRegistry/images/tags?account=${account:-acct}&repository=$1"; }
 tags_are() { [ "$(tags "$1")" = "$2" ]; }
+cat_is() { [ "$(account=cat tags "$1")" = "$2" ]; }
 byname_is() { [ "$(account=byname tags team/app)" = "$1" ]; }
-find_has() { curl -fsS "$api/dockerRegistry/images/find?q=$1" | grep -qF -- "$2"; }
+find_has() { grep -qF -- "$2" <<<"$(curl -fsS "$api/dockerRegistry/images/find?q=$1")"; }
 scope_runs() { grep -c 'acct/DockerRegistryImageCachingAgent\[1/1\]: ok: 1 repositories' "$log"; }
 # post BODY [CURL_ARGS...]: prints "STATUS BODY".
 post() {
@@ -75,6 +79,7 @@ event() { # ID ACTION REPOSITORY [TAG]
 service_start "$cdhost" "$cfg" "$work/plugins" "$log"
 wait_for 20 tags_are team/app '["1.0"]' || fail "first cycle not served: $(cat "$log")"
 wait_for 20 byname_is '["1.0"]' || fail "first cycle of byname not served"
+wait_for 20 cat_is team/web '["1"]' || fail "first cycle of cat not served"
 
 # A push through the registry: only its notification can explain 2.0.
 d20=$(registry_push_image "$REGISTRY_URL" team/app 2.0 2023-01-01T00:00:00Z) || fail "push 2.0"
@@ -87,12 +92,13 @@ registry_delete_tag "$REGISTRY_URL" team/app "$d20" || fail "delete 2.0"
 wait_for 20 tags_are team/app '["1.0"]' || fail "deleted tag still served: $(tags team/app)"
 
 # /health shows the last push refresh per account, /metrics counts them.
-health_push() { curl -fsS "$api/health" | grep -qF -- "$1"; }
+health_push() { grep -qF -- "$1" <<<"$(curl -fsS "$api/health")"; }
 wait_for 20 health_push '"acct":{"lastRefresh":{"time":"' ||
   fail "no push in /health: $(curl -fsS "$api/health")"
 health_push '"scope":"team/app","result":"ok"}' ||
   fail "last push of acct: $(curl -fsS "$api/health")"
-curl -fsS "$api/metrics" | grep -qE '^cdhost_push_refreshes_total\{account="acct",result="ok"\} [1-9]' ||
+# (Read whole before grep: grep -q ending the pipe early fails curl.)
+grep -qE '^cdhost_push_refreshes_total\{account="acct",result="ok"\} [1-9]' <<<"$(curl -fsS "$api/metrics")" ||
   fail "push refreshes not counted: $(curl -fsS "$api/metrics" | grep push)"
 
 # A repository the account does not cache: nothing stored for it, and
@@ -105,9 +111,29 @@ grep -E ' (error|warn) .*other/x' "$log" && fail "other/x logged as an error or 
 wait_for 20 health_push '"scope":"other/x","result":"not cached"}' ||
   fail "other/x not in /health: $(curl -fsS "$api/health")"
 
-# Hand-made envelopes: 202 at once, what was queued in the answer.
+# A catalog account's rules on the push path (catalog, regex, skip): a
+# repository the catalog did not have at the account's cycle is cached
+# once pushed; one in skip, or whose name the regex matches only in part
+# (it must match the whole), is not.
+cat_refused() { grep -q "cat/DockerRegistryImageCachingAgent\[1/1\]: $1 not refreshed: repository $1 is not cached" "$log"; }
+cat_finds() {
+  grep -qF -- "\"repository\":\"$1\",\"tag\":\"1\",\"account\":\"cat\"" \
+    <<<"$(curl -fsS "$api/dockerRegistry/images/find?account=cat&q=$1")"
+}
+registry_push_image "$REGISTRY_URL" team/skipped 1 >/dev/null || fail "push team/skipped"
+registry_push_image "$REGISTRY_URL" old/team/nope 1 >/dev/null || fail "push old/team/nope"
+registry_push_image "$REGISTRY_URL" team/new 1 >/dev/null || fail "push team/new"
+wait_for 20 cat_finds team/new || fail "team/new not cached by cat: $(tail -5 "$log")"
+wait_for 20 cat_refused team/skipped || fail "cat did not refuse team/skipped: $(grep skipped "$log")"
+wait_for 20 cat_refused old/team/nope || fail "cat did not refuse old/team/nope: $(grep nope "$log")"
+# (By its tags: /find shows an image once, under whichever account has it.)
+expect_eq "cat does not cache team/skipped" "$(account=cat tags team/skipped)" '[]'
+expect_eq "cat does not cache old/team/nope" "$(account=cat tags old/team/nope)" '[]'
+
+# Hand-made envelopes: 202 at once, what was queued in the answer (team/web
+# is on two accounts of this registry, acct and cat: two refreshes an event).
 e1=$(event "ev-$RANDOM-1" push team/web 1)
-expect_eq "push event" "$(post "{\"events\":[$e1]}" "${auth[@]}")" '202 {"events":1,"refreshes":1}'
+expect_eq "push event" "$(post "{\"events\":[$e1]}" "${auth[@]}")" '202 {"events":1,"refreshes":2}'
 expect_eq "duplicate id ignored" "$(post "{\"events\":[$e1]}" "${auth[@]}")" '202 {"events":1,"refreshes":0}'
 e2=$(event "ev-$RANDOM-2" pull team/web 1)
 e3=$(event "ev-$RANDOM-3" push team/web)
@@ -130,13 +156,13 @@ case "$status $(cat "$work/answer")" in
   *) fail "body over 1 MiB: $status $(head -c 300 "$work/answer")" ;;
 esac
 e6=$(event "ev-$RANDOM-7" push team/web 1)
-expect_eq "a post after the 413" "$(post "{\"events\":[$e6]}" "${auth[@]}")" '202 {"events":1,"refreshes":1}'
+expect_eq "a post after the 413" "$(post "{\"events\":[$e6]}" "${auth[@]}")" '202 {"events":1,"refreshes":2}'
 
 # A burst of 50 pushes to one repository costs a few refreshes, not 50.
 before=$(scope_runs)
 burst=""
 for i in $(seq 1 50); do burst+="${burst:+,}$(event "burst-$RANDOM-$i" push team/web 1)"; done
-expect_eq "burst accepted" "$(post "{\"events\":[$burst]}" "${auth[@]}")" '202 {"events":50,"refreshes":50}'
+expect_eq "burst accepted" "$(post "{\"events\":[$burst]}" "${auth[@]}")" '202 {"events":50,"refreshes":100}'
 more_runs() { [ "$(scope_runs)" -gt "$before" ]; }
 wait_for 20 more_runs || fail "burst refreshed nothing"
 sleep 1
