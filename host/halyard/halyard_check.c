@@ -121,7 +121,7 @@ static void print_finding(void *ctx, int32_t level, const char *message)
 {
 	struct findings *f = ctx;
 
-	cdh_progress_erase();
+	cdh_progress_hold();
 	if (f->errors + f->warnings == 0)
 		fprintf(stderr, "Problems in %s.%s:\n", f->section, f->name);
 	if (level <= CDH_LOG_ERROR)
@@ -130,6 +130,7 @@ static void print_finding(void *ctx, int32_t level, const char *message)
 		f->warnings++;
 	fprintf(stderr, "%s %s\n",
 		level <= CDH_LOG_ERROR ? "! ERROR" : "- WARNING", message);
+	cdh_progress_release();
 }
 
 int cdh_halyard__check_registry(const struct cdh_halyard_session *s,

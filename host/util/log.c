@@ -142,11 +142,12 @@ void cdh_vlog(int32_t level, const char *who, const char *fmt, va_list ap)
 	format_time(when, sizeof(when));
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	pthread_mutex_lock(&log_lock);
-	cdh_progress_erase(); /* a terminal's progress line: redrawn later */
+	cdh_progress_hold(); /* a terminal's progress line: redrawn after */
 	if (as_json)
 		write_json(when, name, who, msg);
 	else
 		write_text(when, name, who, msg);
+	cdh_progress_release();
 	pthread_mutex_unlock(&log_lock);
 }
 

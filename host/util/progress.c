@@ -201,9 +201,13 @@ void cdh_progress_waiting(const char *what)
 	pthread_mutex_unlock(&P.lock);
 }
 
-void cdh_progress_erase(void)
+void cdh_progress_hold(void)
 {
 	pthread_mutex_lock(&P.lock);
 	erase_locked();
+}
+
+void cdh_progress_release(void)
+{
 	pthread_mutex_unlock(&P.lock);
 }

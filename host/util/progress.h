@@ -30,7 +30,10 @@ void cdh_progress_request(int32_t status);
 /* What is waited for now ("https://r: GET /v2/"; copied), NULL: nothing. */
 void cdh_progress_waiting(const char *what);
 
-/* Erases the line if drawn; for whoever writes a line to stderr. */
-void cdh_progress_erase(void);
+/* For whoever writes a line to stderr: cdh_progress_hold erases the line
+ * if drawn and keeps it from being drawn again until cdh_progress_release
+ * (the line written between them is never cut by a redraw). */
+void cdh_progress_hold(void);
+void cdh_progress_release(void);
 
 #endif
