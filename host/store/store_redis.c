@@ -132,36 +132,60 @@ int cdh__redis_write_end(struct cdh__store_impl *impl,
 	return 0;
 }
 
+/* One step on the writer (write_lock held): 0 or the failure. */
+typedef int (*writer_step_fn)(struct cdh__store_impl *impl, void *ctx,
+			      char *err, size_t errlen);
+
+/* Runs `step` under write_lock, once more on a new connection when the
+ * writer was from before a Redis restart: a connection from then fails at
+ * its first use (applying again is harmless: unchanged keys are skipped). */
+static int writer_run(struct cdh__store_impl *impl, const char *provider,
+		      writer_step_fn step, void *ctx, char *err, size_t errlen)
+{
+	int rc, reused;
+
+	if (!provider) {
+		snprintf(err, errlen, "cache store: the refresh names no provider");
+		return -1;
+	}
+	pthread_mutex_lock(&impl->write_lock);
+	reused = impl->writer && !impl->writer->err;
+	rc = step(impl, ctx, err, errlen);
+	if (rc == CDH_STORE_UNAVAILABLE && reused) {
+		cdh__redis_retry_now(&impl->pool);
+		rc = step(impl, ctx, err, errlen);
+	}
+	pthread_mutex_unlock(&impl->write_lock);
+	return rc;
+}
+
+struct applying {
+	const struct cdh_refresh *refresh;
+	const struct cdh__observation *obs;
+	size_t n;
+};
+
+static int apply_step(struct cdh__store_impl *impl, void *ctx, char *err,
+		      size_t errlen)
+{
+	const struct applying *a = ctx;
+	int rc = writer(impl, err, errlen);
+
+	if (rc == 0)
+		rc = cdh__redis_apply(impl, a->refresh, a->refresh->provider,
+				      a->obs, a->n, err, errlen);
+	return rc;
+}
+
 /* Applies `refresh` checking the times of obs[0..n) (store_backend.h). */
 static int redis_apply_observed(struct cdh__store_impl *impl,
 				const struct cdh_refresh *refresh,
 				const struct cdh__observation *obs, size_t n,
 				char *err, size_t errlen)
 {
-	int rc, reused;
+	struct applying a = { refresh, obs, n };
 
-	if (!refresh->provider) {
-		snprintf(err, errlen, "cache store: the refresh names no provider");
-		return -1;
-	}
-	pthread_mutex_lock(&impl->write_lock);
-	reused = impl->writer && !impl->writer->err;
-	rc = writer(impl, err, errlen);
-	if (rc == 0)
-		rc = cdh__redis_apply(impl, refresh, refresh->provider, obs, n,
-				      err, errlen);
-	/* A connection from before a Redis restart fails at its first use:
-	 * one more try on a new one (applying again is harmless: unchanged
-	 * keys are skipped). */
-	if (rc == CDH_STORE_UNAVAILABLE && reused) {
-		cdh__redis_retry_now(&impl->pool);
-		rc = writer(impl, err, errlen);
-		if (rc == 0)
-			rc = cdh__redis_apply(impl, refresh, refresh->provider,
-					      obs, n, err, errlen);
-	}
-	pthread_mutex_unlock(&impl->write_lock);
-	return rc;
+	return writer_run(impl, refresh->provider, apply_step, &a, err, errlen);
 }
 
 static int redis_apply(struct cdh__store_impl *impl,
@@ -333,32 +357,6 @@ static int observed_once(struct cdh__store_impl *impl, const char *provider,
 		return -1;
 	}
 	return cdh__redis_write_end(impl, &pipe, err, errlen);
-}
-
-/* One step on the writer (write_lock held): 0 or the failure. */
-typedef int (*writer_step_fn)(struct cdh__store_impl *impl, void *ctx,
-			      char *err, size_t errlen);
-
-/* Runs `step` under write_lock, once more on a new connection when the
- * writer was from before a Redis restart (as redis_apply). */
-static int writer_run(struct cdh__store_impl *impl, const char *provider,
-		      writer_step_fn step, void *ctx, char *err, size_t errlen)
-{
-	int rc, reused;
-
-	if (!provider) {
-		snprintf(err, errlen, "cache store: the refresh names no provider");
-		return -1;
-	}
-	pthread_mutex_lock(&impl->write_lock);
-	reused = impl->writer && !impl->writer->err;
-	rc = step(impl, ctx, err, errlen);
-	if (rc == CDH_STORE_UNAVAILABLE && reused) {
-		cdh__redis_retry_now(&impl->pool);
-		rc = step(impl, ctx, err, errlen);
-	}
-	pthread_mutex_unlock(&impl->write_lock);
-	return rc;
 }
 
 struct observing {
