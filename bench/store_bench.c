@@ -45,15 +45,6 @@ static int emit(struct cdh_refresh *r, const char *scope, const char *type,
 	return cdh_refresh_emit(r, &rec) == CDH_OK ? 0 : -1;
 }
 
-/* The wall clock, ns (a scope's observation time). */
-static uint64_t realtime_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
 /* The refresh: per repository bench/rNNNN, tags tNNNN; with `observed`,
  * each repository says when it was read, as the docker plugin's do. */
 static int build(struct cdh_refresh *r, long repos, long tags, int observed)
@@ -67,7 +58,7 @@ static int build(struct cdh_refresh *r, long repos, long tags, int observed)
 	for (i = 0; i < repos; i++) {
 		snprintf(scope, sizeof(scope), "bench/r%04ld", i);
 		if (observed &&
-		    cdh_refresh_scope_observed(r, scope, realtime_ns()) != CDH_OK)
+		    cdh_refresh_scope_observed(r, scope, cdh_realtime_ns()) != CDH_OK)
 			return -1;
 		for (t = 0; t < tags; t++) {
 			snprintf(tag_id, sizeof(tag_id),
